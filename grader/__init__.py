@@ -1,0 +1,1 @@
+"""nnsolve's grader: compares students' answers with worked solutions."""

@@ -1,0 +1,17 @@
+"""nnsolve's solver: neural-network exercises worked as graphs of named steps.
+
+A problem kind (``solver.kinds``) turns its data into a ``Solution``: an
+ordered graph of ``Step``s, each with a name (``z1``, ``dL/dW1``,
+``output``), a formula, its dependencies and its value.  Renderers
+(``solver.render``) print the graph for a terminal, as Markdown or as JSON;
+the grader compares students' values with it and re-evaluates it with their
+own values (``Solution.evaluate``) for carried-forward credit.
+
+>>> from solver.kinds import conv_size
+>>> conv_size.solve(conv_size.Given(input="12x12", kernel=3)).answers["output"]
+Shape(10×10)
+"""
+
+from solver.steps import Noted, Solution, Step
+
+__all__ = ["Noted", "Solution", "Step"]

@@ -1,0 +1,88 @@
+"""The ``nnsolve`` command line: thin commands over the library.
+
+Each module here registers a few commands on ``app``.  ``main`` is the one
+place that turns errors into ``nnsolve: error: ...`` lines and exit statuses.
+Heavy libraries are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from solver.errors import ExitStatus, InputError, InputErrors
+
+app = typer.Typer(
+    name="nnsolve",
+    help="Work neural-network exercises step by step, write solution sheets, grade answers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _options(
+    traceback: Annotated[bool, typer.Option("--traceback", help="Show the Python traceback of an error.")] = False,
+) -> None:
+    """Work neural-network exercises step by step, write solution sheets, grade answers."""
+
+
+def _register_commands() -> None:
+    from solver.cli import files, shapes
+
+    for module in (shapes, files):
+        module.register(app)
+
+
+def error_line(message: str) -> None:
+    print(f"nnsolve: error: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in args
+    _register_commands()
+    try:
+        result = app(args=args, prog_name="nnsolve", standalone_mode=False)
+        return result if isinstance(result, int) else ExitStatus.OK
+    except InputErrors as errors:
+        if show_traceback:
+            raise
+        for error in errors.errors:
+            error_line(str(error))
+        return ExitStatus.BAD_INPUT
+    except InputError as error:
+        if show_traceback:
+            raise
+        error_line(str(error))
+        return ExitStatus.BAD_INPUT
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.TyperException as error:  # usage errors: unknown option, missing argument, ...
+        if type(error).__name__ == "NoArgsIsHelpError":
+            print(error.format_message())
+            return ExitStatus.OK
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context is not None else "nnsolve"
+        error_line(f"{error.format_message()} (see '{command} --help')")
+        return ExitStatus.BAD_INPUT
+    except typer.Abort:
+        error_line("aborted")
+        return ExitStatus.INTERNAL
+    except BrokenPipeError:
+        return ExitStatus.OK
+    except Exception as error:  # the last resort: never a bare traceback for users
+        if show_traceback:
+            raise
+        error_line(f"internal error: {type(error).__name__}: {error} (run again with --traceback for details)")
+        return ExitStatus.INTERNAL
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""File commands: solve, check, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, console, emit
+from solver.errors import ExitStatus
+
+FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
+
+
+def solve(file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False) -> None:
+    """Work a problem file step by step."""
+    from solver.problem_file import load_problem
+
+    emit(load_problem(file).solve(), chosen_format(fmt, as_json))
+
+
+def check(file: FileArgument, as_json: JsonOption = False) -> int:
+    """Validate a problem file and compare its answers with what its source states.
+
+    Exit status 0 when every stated answer agrees or is a declared erratum,
+    3 when some disagree, 2 when the file is invalid.
+    """
+    from solver.agreement import agrees
+    from solver.problem_file import load_problem
+    from solver.values import format_value, to_json
+
+    problem = load_problem(file)
+    solution = problem.solve()
+    results: list[dict[str, Any]] = []
+    for name, stated in problem.envelope.source_answers.items():
+        try:
+            computed = solution.entry(name)
+        except Exception as error:  # an unknown name is a finding of the check, not a crash
+            results.append(
+                {
+                    "name": name,
+                    "stated": stated,
+                    "computed": None,
+                    "agrees": False,
+                    "erratum": None,
+                    "problem": str(error),
+                }
+            )
+            continue
+        results.append(
+            {
+                "name": name,
+                "stated": stated,
+                "computed": computed,
+                "agrees": agrees(computed, stated),
+                "erratum": problem.envelope.errata.get(name),
+            }
+        )
+    unexplained = [r for r in results if not r["agrees"] and not r["erratum"]]
+    status = ExitStatus.DISCREPANCY if unexplained else ExitStatus.OK
+    if as_json:
+        for r in results:
+            r["computed"] = to_json(r["computed"])
+        print(
+            json.dumps(
+                {"file": str(file), "kind": problem.kind, "valid": True, "results": results, "ok": not unexplained},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return status
+    out = console()
+    out.print(f"[bold]{file}[/]: valid {problem.kind} problem, {len(solution.answers)} computed steps")
+    if not results:
+        out.print("  no source_answers to compare")
+    for r in results:
+        shown = format_value(r["computed"]) if "problem" not in r else r["problem"]
+        if r["agrees"]:
+            out.print(f"  [green]✓[/] {r['name']} = {shown}  (source: {format_value(r['stated'])})")
+        else:
+            mark = "[yellow]≠ erratum[/]" if r["erratum"] else "[red]✗ discrepancy[/]"
+            out.print(f"  {mark} {r['name']}: computed {shown}, source states {format_value(r['stated'])}")
+            if r["erratum"]:
+                out.print(f"      {r['erratum']}", style="italic yellow")
+    agreed = sum(r["agrees"] for r in results)
+    errata = sum(bool(r["erratum"]) and not r["agrees"] for r in results)
+    out.print(f"{agreed} agree, {errata} known errata, {len(unexplained)} unexplained discrepancies")
+    return status
+
+
+def schema(
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind's file schema.")] = None,
+) -> None:
+    """Print the JSON Schema of problem files (for editors)."""
+    from solver.schema import problem_schema
+
+    sys.stdout.write(json.dumps(problem_schema(kind), indent=2) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("solve")(solve)
+    app.command("check")(check)
+    app.command("schema")(schema)

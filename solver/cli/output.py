@@ -1,0 +1,49 @@
+"""Printing solutions in the format a command was asked for."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from solver.steps import Solution
+
+
+class OutputFormat(str, Enum):
+    term = "term"
+    md = "md"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="term (coloured steps), md (Markdown sheet) or json.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
+
+
+def chosen_format(fmt: OutputFormat, as_json: bool) -> OutputFormat:
+    return OutputFormat.json if as_json else fmt
+
+
+def emit(solution: Solution, fmt: OutputFormat) -> None:
+    """Print ``solution``; JSON and Markdown never import Rich."""
+    if fmt is OutputFormat.json:
+        from solver.render.json import render_json
+
+        sys.stdout.write(render_json(solution) + "\n")
+    elif fmt is OutputFormat.md:
+        from solver.render.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(solution))
+    else:
+        from solver.render.terminal import render_terminal
+
+        console().print(render_terminal(solution))
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)

@@ -1,0 +1,66 @@
+"""Quick commands for sizes: conv-size, pool-size, conv-stack."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+
+Input = Annotated[str, typer.Argument(help="Input size: 12, 12x12 or 39x39x3 (height x width x channels).")]
+
+
+def conv_size(
+    input: Input,
+    kernel: Annotated[str, typer.Option("--kernel", "-k", help="Kernel size: 3 or 3x5.")],
+    stride: Annotated[str, typer.Option("--stride", "-s", help="Stride: 1 or HxW.")] = "1",
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Padding: 0, HxW, same or valid.")] = "0",
+    dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
+    filters: Annotated[int | None, typer.Option("--filters", "-n", help="Number of filters (output channels).")] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Output size of a convolution: floor((H + 2P - D(K-1) - 1)/S) + 1 per axis."""
+    from solver.kinds import conv_size as kind
+
+    given = kind.Given(input=input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, filters=filters)
+    emit(kind.solve(given), chosen_format(fmt, as_json))
+
+
+def pool_size(
+    input: Input,
+    window: Annotated[str, typer.Option("--window", "-w", help="Pooling window: 2 or 2x3.")],
+    stride: Annotated[str | None, typer.Option("--stride", "-s", help="Stride (default: the window).")] = None,
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Padding on each side.")] = "0",
+    ceil: Annotated[bool, typer.Option("--ceil", help="Ceil mode, as PyTorch's ceil_mode.")] = False,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Output size of a pooling layer (stride defaults to the window)."""
+    from solver.kinds import pool_size as kind
+
+    given = kind.Given(input=input, window=window, stride=stride, padding=padding, ceil=ceil)
+    emit(kind.solve(given), chosen_format(fmt, as_json))
+
+
+def conv_stack(
+    input: Input,
+    layers: Annotated[
+        list[str],
+        typer.Argument(help="Layers: 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'relu', ..."),
+    ],
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Shapes and parameter counts through a stack of conv, pooling and dense layers."""
+    from solver.kinds import conv_stack as kind
+    from solver.layers import split_layer_words
+
+    emit(kind.solve(kind.Given(input=input, layers=split_layer_words(layers))), chosen_format(fmt, as_json))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("conv-size")(conv_size)
+    app.command("pool-size")(pool_size)
+    app.command("conv-stack")(conv_stack)

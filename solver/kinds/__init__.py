@@ -1,0 +1,37 @@
+"""Problem kinds: one module each, with a ``Given`` dataclass and ``solve``.
+
+A kind module defines
+
+* ``KIND``: its name in problem files (``kind: conv-size``);
+* ``Given``: a dataclass of its data, validated by the file loader (the
+  attribute docstrings become the JSON Schema's descriptions);
+* ``solve(given, title=None) -> Solution``.
+
+Modules are imported only when their kind is used, so that a command pays
+only for what it needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from solver.errors import InputError
+
+#: pydantic settings for every ``Given`` dataclass: unknown fields are errors,
+#: attribute docstrings describe the fields in the JSON Schema.
+GIVEN_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True}
+
+#: kind name -> module under ``solver.kinds``
+KINDS: dict[str, str] = {
+    "conv-size": "conv_size",
+    "pool-size": "pool_size",
+    "conv-stack": "conv_stack",
+}
+
+
+def kind_module(kind: str) -> ModuleType:
+    if kind not in KINDS:
+        known = ", ".join(sorted(KINDS))
+        raise InputError(f"unknown kind {kind!r}; expected one of: {known}", field="kind")
+    return importlib.import_module(f"solver.kinds.{KINDS[kind]}")

@@ -1,0 +1,84 @@
+"""Step names: canonical ids, the course's own names for them, and their LaTeX.
+
+Canonical names are plain ASCII (``z1``, ``y_hat``, ``dL/dW1``, ``out_h``); a
+problem's ``notation`` renames them for display (seed 004 calls the
+pre-activation ``a`` and the first weight matrix ``alpha``), and
+``latex_name`` typesets them (``W_{1}``, ``\\hat{y}``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
+    "sigma", "tau", "phi", "psi", "omega",
+}  # fmt: skip
+
+_NAME = re.compile(r"^([A-Za-z]+?)(\d*)((?:_[A-Za-z0-9]+)*)(\[[^\]]*\])?$")
+_DERIVATIVE = re.compile(r"^d(\w+)/d(.+)$")
+
+
+def rename(name: str, notation: Mapping[str, str]) -> str:
+    """The course's name for a canonical step name.
+
+    ``notation`` may rename a whole name (``y_hat: O``), a name with its layer
+    number (``W1: alpha``), or just the letter (``z: a`` turns ``z1`` into ``a1``).
+    Derivatives rename their parts: ``dL/dW1`` becomes ``dL/dalpha``.
+    """
+    if not notation:
+        return name
+    if name in notation:
+        return notation[name]
+    derivative = _DERIVATIVE.match(name)
+    if derivative:
+        top, bottom = derivative.groups()
+        return f"d{rename(top, notation)}/d{rename(bottom, notation)}"
+    match = _NAME.match(name)
+    if not match:
+        return name
+    base, digits, suffix, index = match.groups()
+    index = index or ""
+    if base + digits + suffix in notation:
+        return notation[base + digits + suffix] + index
+    if base + digits in notation:
+        return notation[base + digits] + suffix + index
+    if base in notation:
+        return notation[base] + digits + suffix + index
+    return name
+
+
+def latex_name(name: str) -> str:
+    """LaTeX for a (possibly renamed) step name: ``W1_new`` -> ``W_{1}^{new}``."""
+    derivative = _DERIVATIVE.match(name)
+    if derivative:
+        top, bottom = derivative.groups()
+        return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+    match = _NAME.match(name)
+    if not match:
+        return rf"\mathrm{{{name}}}"
+    base, digits, suffix, index = match.groups()
+    parts = [p for p in suffix.split("_") if p]
+    superscript = ""
+    if "hat" in parts:
+        parts.remove("hat")
+        base = rf"\hat{{{_latex_base(base)}}}"
+    else:
+        base = _latex_base(base)
+    if "new" in parts:
+        parts.remove("new")
+        superscript = "^{new}"
+    subscripts = ([digits] if digits else []) + parts
+    text = base + (f"_{{{','.join(subscripts)}}}" if subscripts else "") + superscript
+    if index:
+        text += index.replace("[", "_{[").replace("]", "]}") if not subscripts else index
+    return text
+
+
+def _latex_base(base: str) -> str:
+    if base.lower() in GREEK:
+        return "\\" + base
+    if len(base) == 1:
+        return base
+    return rf"\mathrm{{{base}}}"

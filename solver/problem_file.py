@@ -1,0 +1,151 @@
+"""Problem files: load, validate and solve them.
+
+A problem file is YAML with ``kind``, ``title``, ``source``, ``given`` (the
+kind's data), and optionally ``ask``, ``notation`` and ``source_answers``.
+Every error names the file, the line and the field path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from solver.errors import InputError, InputErrors
+from solver.kinds import GIVEN_CONFIG, kind_module
+from solver.steps import Solution
+from solver.yaml_io import Lines, line_of, parse_yaml, read_text
+
+
+@dataclass
+class Envelope:
+    """The fields every problem file has, whatever its kind."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+
+    kind: str
+    """The problem kind: conv-size, pool-size, conv-stack, neuron, mlp, conv, pool, rnn, ..."""
+    given: dict[str, Any]
+    """The data of the problem; its fields depend on the kind."""
+    title: str | None = None
+    """A one-line title for solution sheets."""
+    source: str | None = None
+    """Where the exercise comes from: seed file and section."""
+    ask: list[str] = field(default_factory=list)
+    """The steps that are the answers (default: all)."""
+    notation: dict[str, str] = field(default_factory=dict)
+    """The course's own names for canonical steps, e.g. {z: a, W1: alpha}."""
+    source_answers: dict[str, Any] = field(default_factory=dict)
+    """What the source document states, compared by `nnsolve check`."""
+    errata: dict[str, str] = field(default_factory=dict)
+    """Known mistakes of the source: step name -> explanation."""
+
+
+@dataclass
+class Problem:
+    envelope: Envelope
+    given: Any
+    where: str
+    lines: Lines
+
+    @property
+    def kind(self) -> str:
+        return self.envelope.kind
+
+    def solve(self) -> Solution:
+        """Solve the problem; errors found while solving point at their field's line."""
+        module = kind_module(self.kind)
+        try:
+            solution = module.solve(self.given, title=self.envelope.title)
+        except InputError as error:
+            raise self._locate(error) from None
+        solution.notation.update(self.envelope.notation)
+        solution.source = self.envelope.source
+        return solution
+
+    def _locate(self, error: InputError) -> InputError:
+        path = ("given", *error.field.split(".")) if error.field else ("given",)
+        line = line_of(self.lines, path)
+        return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
+
+
+def load_problem(path: Path) -> Problem:
+    where = str(path)
+    data, lines = parse_yaml(read_text(path, "problem file"), where)
+    return problem_from_data(data, lines, where)
+
+
+def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
+    """Validate already-parsed YAML (also used for problems inline in a homework file)."""
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping with kind, title and given", where=where)
+    envelope = validate(Envelope, data, lines, where, ())
+    try:
+        module = kind_module(envelope.kind)
+    except InputError as error:
+        raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
+    given = validate(module.Given, envelope.given, lines, where, ("given",))
+    return Problem(envelope, given, where, lines)
+
+
+def validate(model: type, data: Any, lines: Lines, where: str, prefix: tuple[Any, ...]) -> Any:
+    """``model`` built from ``data``, or one located error per problem found."""
+    try:
+        return TypeAdapter(model).validate_python(data)
+    except ValidationError as error:
+        raise InputErrors(_located_errors(error, data, lines, where, prefix)) from None
+
+
+def _located_errors(
+    error: ValidationError, data: Any, lines: Lines, where: str, prefix: tuple[Any, ...]
+) -> list[InputError]:
+    found: dict[tuple[Any, ...], list[str]] = {}
+    for item in error.errors(include_url=False):
+        path = _data_path(data, item["loc"])
+        message = item["msg"]
+        if item["type"] == "unexpected_keyword_argument":
+            message = "unknown field"
+        elif item["type"] == "missing_argument" or item["type"] == "missing":
+            message = "missing field"
+        found.setdefault(path, []).append(message)
+    errors = []
+    for path, messages in found.items():
+        full = prefix + path
+        line = line_of(lines, full)
+        where_at = f"{where}:{line}" if line else where
+        if len(messages) > 1:  # a union: say what was given and what each member wanted
+            message = f"got {_value_at(data, path)!r}; expected one of: " + "; ".join(dict.fromkeys(messages))
+        else:
+            message = messages[0]
+        errors.append(InputError(message, where=f"{where_at}: {'.'.join(map(str, full)) or 'file'}"))
+    return errors
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The part of pydantic's location that names places in the data (not union members)."""
+    path: list[Any] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not path_is_union_tag(part):
+            path.append(part)  # a missing or unknown field: still a place in the file
+            break
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def path_is_union_tag(part: str) -> bool:
+    return "[" in part or part in {"int", "str", "float", "bool", "list", "dict", "none", "function-after"}
+
+
+def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data

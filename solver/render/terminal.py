@@ -1,0 +1,57 @@
+"""The terminal view: one block per step, drawn with Rich."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from solver.render import display_name, equation_parts
+from solver.steps import Solution, Step
+from solver.tables import SummaryTable
+from solver.values import format_value
+
+
+def render_terminal(solution: Solution) -> RenderableType:
+    parts: list[RenderableType] = [Text(solution.title, style="bold underline")]
+    if solution.source:
+        parts.append(Text(f"source: {solution.source}", style="dim"))
+    givens = [s for s in solution if s.is_given]
+    if givens:
+        table = Table(title="Given", title_justify="left", show_header=False, box=None, padding=(0, 1))
+        for step in givens:
+            table.add_row(
+                display_name(step.name, solution, "text"), format_value(step.value), Text(step.title, style="dim")
+            )
+        parts.append(Padding(table, (1, 0, 0, 0)))
+    for step in solution:
+        if not step.is_given:
+            parts.append(_step_block(step, solution))
+    parts += [Padding(_rich_table(table), (1, 0, 0, 0)) for table in solution.tables]
+    return Group(*parts)
+
+
+def _rich_table(table: SummaryTable) -> Table:
+    rich_table = Table(title=table.title, title_justify="left", caption="\n".join(table.footer), caption_justify="left")
+    for i, column in enumerate(table.columns):
+        rich_table.add_column(column, justify="right" if i in table.numeric else "left")
+    for row in table.rows:
+        rich_table.add_row(*row)
+    return rich_table
+
+
+def _step_block(step: Step, solution: Solution) -> RenderableType:
+    header = Text.assemble((step.title, "bold"), ("  " + step.name, "dim"))
+    members = equation_parts(step, solution, "text")
+    line = Text("  ")
+    for i, member in enumerate(members):
+        if i:
+            line.append(" = ")
+        style = "bold cyan" if i == 0 else ("bold green" if i == len(members) - 1 else "")
+        line.append(member, style=style)
+    rows: list[RenderableType] = [header, line]
+    rows += [Text("    " + detail) for detail in step.detail]
+    if step.note:
+        rows.append(Text("  " + step.note, style="italic yellow"))
+    return Padding(Group(*rows), (1, 0, 0, 0))

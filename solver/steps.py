@@ -1,0 +1,211 @@
+"""The step graph: a solution is an ordered graph of named steps.
+
+Every problem kind builds a ``Solution`` by adding ``Step``s in dependency
+order.  A step knows its parents (``deps``), how it is shown (``formula``) and
+how it is computed from its parents' values (``compute``).  Rendering walks
+the steps; grading re-runs them with a student's own values put in
+(``Solution.evaluate``), which is how error-carried-forward credit works.
+
+>>> from solver.formula import Template
+>>> s = Solution("demo", "z = 2x")
+>>> s.given("x", "input", 3)
+3
+>>> s.add(Step("z", "double", deps=("x",), compute=lambda x: 2 * x,
+...            formula=Template("2·{x}")))
+6
+>>> s.evaluate({"x": 5})["z"]
+10
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver.errors import InputError
+from solver.formula import Formula
+from solver.values import format_value
+
+
+@dataclass(frozen=True)
+class Noted:
+    """What a compute function returns when the value comes with a reason."""
+
+    value: Any
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A classic wrong rule for a step, for the grader to name a mistake.
+
+    ``compute`` replaces the step's own rule; it takes the values of ``deps``
+    (the step's deps unless given).  Re-evaluating the solution with a variant
+    in place (``Solution.evaluate(variant=...)``) shows what the mistake leads
+    to downstream, so a wrong ReLU derivative is recognised in dL/dW too.
+    """
+
+    name: str
+    feedback: str
+    compute: Callable[..., Any]
+    deps: tuple[str, ...] | None = None
+
+
+@dataclass
+class Step:
+    """One named quantity of a worked solution.
+
+    ``compute`` takes the values of ``deps`` in order and returns the value
+    (or a ``Noted`` value).  A step with no ``compute`` is given data.
+    ``index_origin`` gives, per axis, the number of the first entry when a
+    grader addresses entries (``W1[1,2]``): 1 as the notes count, 0 for an
+    axis whose entry 0 is a folded bias.
+    """
+
+    name: str
+    title: str
+    deps: tuple[str, ...] = ()
+    compute: Callable[..., Any] | None = None
+    formula: Formula | None = None
+    value: Any = None
+    note: str | None = None
+    index_origin: tuple[int, ...] = ()
+    detail: list[str] = field(default_factory=list)
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def is_given(self) -> bool:
+        return self.compute is None
+
+    def __repr__(self) -> str:
+        return f"Step({self.name} = {format_value(self.value)})"
+
+
+def _run(step: Step, values: Mapping[str, Any], variant: Variant | None = None) -> Noted:
+    compute = variant.compute if variant else step.compute
+    deps = variant.deps if variant and variant.deps is not None else step.deps
+    result = compute(*(values[d] for d in deps))  # type: ignore[misc]
+    return result if isinstance(result, Noted) else Noted(result, step.note)
+
+
+_ENTRY = re.compile(r"^(?P<name>.+?)\[(?P<index>\s*-?\d+\s*(?:,\s*-?\d+\s*)*)\]$")
+
+
+class Solution:
+    """An ordered graph of steps with the kind and title of its problem."""
+
+    def __init__(self, kind: str, title: str, notation: Mapping[str, str] | None = None, source: str | None = None):
+        self.kind = kind
+        self.title = title
+        self.source = source
+        self.notation: dict[str, str] = dict(notation or {})
+        self.steps: dict[str, Step] = {}
+        #: Extra JSON fields a kind wants to publish (e.g. conv-stack's layer list).
+        self.extra: dict[str, Any] = {}
+        #: Summary tables shown after the steps (``solver.tables.SummaryTable``).
+        self.tables: list[Any] = []
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps.values())
+
+    def __getitem__(self, name: str) -> Step:
+        return self.steps[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.steps
+
+    def __repr__(self) -> str:
+        return f"Solution({self.kind}: {', '.join(map(repr, self.steps.values()))})"
+
+    def given(self, name: str, title: str, value: Any, *, index_origin: tuple[int, ...] = ()) -> Any:
+        """Record a piece of the problem's data as a step without parents."""
+        return self.add(Step(name, title, value=value, index_origin=index_origin))
+
+    def add(self, step: Step) -> Any:
+        """Append a step after its dependencies, compute its value and return it."""
+        if step.name in self.steps:
+            raise ValueError(f"step {step.name!r} is defined twice")
+        missing = [d for d in step.deps if d not in self.steps]
+        if missing:
+            raise ValueError(f"step {step.name!r} depends on unknown steps {missing}")
+        if not step.is_given:
+            result = _run(step, self.values())
+            step.value, step.note = result.value, result.note
+        self.steps[step.name] = step
+        return step.value
+
+    def values(self) -> dict[str, Any]:
+        return {name: step.value for name, step in self.steps.items()}
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The computed values by name (given data left out)."""
+        return {s.name: s.value for s in self.steps.values() if not s.is_given}
+
+    def evaluate(
+        self, overrides: Mapping[str, Any] | None = None, variant: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        """All values again, with ``overrides`` put in place of those steps' values.
+
+        Downstream steps are recomputed from the overridden values.  With
+        ``variant=(step, name)`` that step follows the named wrong rule instead
+        of its own.  The solution itself is left unchanged.
+        """
+        overrides = overrides or {}
+        unknown = set(overrides) - set(self.steps)
+        if unknown:
+            raise KeyError(f"no such steps: {sorted(unknown)}")
+        wrong_rule = self._variant(*variant) if variant else None
+        values: dict[str, Any] = {}
+        for step in self.steps.values():
+            if step.name in overrides:
+                values[step.name] = overrides[step.name]
+            elif step.is_given:
+                values[step.name] = step.value
+            else:
+                in_place = wrong_rule if variant and step.name == variant[0] else None
+                values[step.name] = _run(step, values, in_place).value
+        return values
+
+    def _variant(self, step_name: str, variant_name: str) -> Variant:
+        for variant in self.steps[step_name].variants:
+            if variant.name == variant_name:
+                return variant
+        raise KeyError(f"step {step_name!r} has no variant {variant_name!r}")
+
+    def ancestors(self, name: str) -> list[str]:
+        """``name`` and every step it depends on, in solution order."""
+        wanted = {name}
+        for step in reversed(list(self.steps.values())):
+            if step.name in wanted:
+                wanted.update(step.deps)
+        return [s for s in self.steps if s in wanted]
+
+    def entry(self, reference: str, values: Mapping[str, Any] | None = None) -> Any:
+        """The value of ``name`` or of one entry ``name[i]`` / ``name[i,j]``."""
+        values = self.values() if values is None else values
+        if reference in self.steps:
+            return values[reference]
+        match = _ENTRY.match(reference)
+        if not match or match["name"] not in self.steps:
+            raise InputError(f"no step or entry named {reference!r} in this {self.kind} solution")
+        name = match["name"]
+        index = tuple(int(i) for i in match["index"].split(","))
+        return pick_entry(values[name], index, self.steps[name].index_origin, reference)
+
+
+def pick_entry(value: Any, index: tuple[int, ...], origin: tuple[int, ...], reference: str) -> Any:
+    """``value[index]`` with the step's index origins (1 unless it says otherwise)."""
+    item = value
+    for axis, i in enumerate(index):
+        first = origin[axis] if axis < len(origin) else 1
+        try:
+            size = len(item)
+        except TypeError:
+            raise InputError(f"{reference}: the value has fewer than {axis + 1} axes") from None
+        if not first <= i < first + size:
+            raise InputError(f"{reference}: index {i} is out of range {first}..{first + size - 1}")
+        item = item[i - first]
+    return item
