@@ -151,13 +151,15 @@ class Solution:
 
         Downstream steps are recomputed from the overridden values.  With
         ``variant=(step, name)`` that step follows the named wrong rule instead
-        of its own.  The solution itself is left unchanged.
+        of its own; ``variant=("*", name)`` applies it at every step that
+        declares it (a habit, e.g. forgetting the +1 on both axes).  The
+        solution itself is left unchanged.
         """
         overrides = overrides or {}
         unknown = set(overrides) - set(self.steps)
         if unknown:
             raise KeyError(f"no such steps: {sorted(unknown)}")
-        wrong_rule = self._variant(*variant) if variant else None
+        wrong_rules = self._variants(*variant) if variant else {}
         values: dict[str, Any] = {}
         for step in self.steps.values():
             if step.name in overrides:
@@ -165,15 +167,16 @@ class Solution:
             elif step.is_given:
                 values[step.name] = step.value
             else:
-                in_place = wrong_rule if variant and step.name == variant[0] else None
-                values[step.name] = _run(step, values, in_place).value
+                values[step.name] = _run(step, values, wrong_rules.get(step.name)).value
         return values
 
-    def _variant(self, step_name: str, variant_name: str) -> Variant:
-        for variant in self.steps[step_name].variants:
-            if variant.name == variant_name:
-                return variant
-        raise KeyError(f"step {step_name!r} has no variant {variant_name!r}")
+    def _variants(self, step_name: str, variant_name: str) -> dict[str, Variant]:
+        """The steps that take the named wrong rule, with that rule."""
+        steps = self.steps.values() if step_name == "*" else [self.steps[step_name]]
+        found = {s.name: v for s in steps for v in s.variants if v.name == variant_name}
+        if not found:
+            raise KeyError(f"no step {step_name!r} with a variant {variant_name!r}")
+        return found
 
     def ancestors(self, name: str) -> list[str]:
         """``name`` and every step it depends on, in solution order."""

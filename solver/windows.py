@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from solver.errors import InputError
 from solver.formula import Template
-from solver.steps import Noted, Solution, Step
+from solver.steps import Noted, Solution, Step, Variant
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,33 @@ def _leftover_note(span: int, stride: int, unit: str) -> str:
     return f"not exact: {left} {unit[:-1] if left == 1 else unit} left over that no window reaches; floor drops them"
 
 
+def _floor_fraction_kept(q: Fraction, *_: int) -> Fraction:
+    return q
+
+
+def _rounded_up(q: Fraction, *_: int) -> int:
+    return -(-q.numerator // q.denominator)
+
+
+#: Classic wrong rules of the size arithmetic, by name (see ``solver.steps.Variant``).
+MISTAKES: dict[str, Variant] = {
+    v.name: v
+    for v in (
+        Variant("no_plus_one", "You left out the +1: the window's first position counts too.", lambda r: r),
+        Variant("no_floor", "The division is not exact: only whole strides fit, so round down.", _floor_fraction_kept),
+        Variant("rounded_up", "You rounded up; a window that does not fit is dropped, so round down.", _rounded_up),
+        Variant("padding_once", "Padding goes on both sides: add 2P, not P.", lambda n, pad: n + pad),
+        Variant("ignored_stride", "You ignored the stride: divide the distance by S.", lambda n, k, s: Fraction(n - k)),
+        Variant(
+            "pool_stride_one",
+            "Pooling moves by the window size unless a stride is given, not by 1.",
+            lambda n, k, s: Fraction(n - k),
+        ),
+        Variant("ignored_dilation", "Dilation spreads the kernel to D(K-1)+1 taps; you used K.", lambda d, k: k),
+    )
+}
+
+
 def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False) -> str:
     """Add the givens and the steps of one axis; return the name of its output step.
 
@@ -99,6 +126,7 @@ def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "
                 deps=(d, k),
                 compute=lambda dil, ker: dil * (ker - 1) + 1,
                 formula=Template(f"{{{d}}}·({{{k}}} − 1) + 1", rf"{{{d}}} \cdot ({{{k}}} - 1) + 1"),
+                variants=(MISTAKES["ignored_dilation"],),
             )
         )
     else:
@@ -114,6 +142,7 @@ def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "
                 deps=(size, p),
                 compute=lambda n, pad: n + 2 * pad,
                 formula=Template(f"{{{size}}} + 2·{{{p}}}", rf"{{{size}}} + 2 \cdot {{{p}}}"),
+                variants=(MISTAKES["padding_once"],),
             )
         )
     else:
@@ -140,6 +169,7 @@ def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "
             formula=Template(
                 f"({{{padded}}} − {{{keff}}}) / {{{s}}}", rf"\frac{{{{{padded}}} - {{{keff}}}}}{{{{{s}}}}}"
             ),
+            variants=(MISTAKES["pool_stride_one" if what == "window" else "ignored_stride"],),
         )
     )
 
@@ -162,6 +192,7 @@ def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "
                 deps=(quotient, padded, keff, s),
                 compute=lambda q, n, ker, st: Noted(q.numerator // q.denominator, _leftover_note(n - ker, st, unit)),
                 formula=Template(f"⌊{{{quotient}}}⌋", rf"\left\lfloor {{{quotient}}} \right\rfloor"),
+                variants=(MISTAKES["no_floor"], MISTAKES["rounded_up"]),
             )
         )
 
@@ -174,11 +205,21 @@ def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "
             deps=(rounded,),
             compute=lambda r: r + 1,
             formula=Template(f"{{{rounded}}} + 1"),
+            variants=() if ceil else (MISTAKES["no_plus_one"], _tensorflow_same(size, s)),
         )
     )
     if ceil:
         _ceil_drop_step(solution, suffix, size, p, s, counted, out)
     return out
+
+
+def _tensorflow_same(size: str, stride: str) -> Variant:
+    return Variant(
+        "tensorflow_same",
+        "You used TensorFlow's 'same' rule ceil(H/S), but this layer's padding is given explicitly.",
+        lambda n, st: -(-n // st),
+        deps=(size, stride),
+    )
 
 
 def _ceil_drop_step(solution: Solution, suffix: str, size: str, pad: str, stride: str, counted: str, out: str) -> None:
