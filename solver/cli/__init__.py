@@ -45,7 +45,9 @@ def error_line(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = sys.argv[1:] if argv is None else argv
+    # --traceback is accepted anywhere on the line, not only before the command.
     show_traceback = "--traceback" in args
+    args = [a for a in args if a != "--traceback"]
     _register_commands()
     try:
         result = app(args=args, prog_name="nnsolve", standalone_mode=False)

@@ -48,7 +48,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         Axis(size, k, s, before, after, d)
         for size, k, s, (before, after), d in zip((height, width), kernel, stride, pads, dilation, strict=False)
     ]
-    shown = "x".join(map(str, input_dims))
+    shown = "×".join(map(str, (height, width, *input_dims[2:])))
     solution = Solution(KIND, title or f"Output size of a {kernel[0]}×{kernel[1]} convolution on {shown}")
     outs = add_window_steps(solution, axes, "kernel")
     channels = None

@@ -48,7 +48,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         )
     height, width = input_dims[0], input_dims[1] if len(input_dims) > 1 else input_dims[0]
     axes = [Axis(size, k, s, p, p) for size, k, s, p in zip((height, width), window, stride, padding, strict=False)]
-    shown = "x".join(map(str, input_dims))
+    shown = "×".join(map(str, (height, width, *input_dims[2:])))
     solution = Solution(KIND, title or f"Output size of {window[0]}×{window[1]} pooling on {shown}")
     outs = add_window_steps(solution, axes, "window", ceil=given.ceil)
     channels = None
