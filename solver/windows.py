@@ -283,8 +283,10 @@ def add_window_steps(solution: Solution, axes: list[Axis], what: str, *, ceil: b
     ]
 
 
-def add_output_step(solution: Solution, outs: list[str], channels: str | None, note: str | None = None) -> None:
-    """``output`` = H×W or H×W×C from the axis steps and a channel count step."""
+def add_output_step(
+    solution: Solution, outs: list[str], channels: str | None, note: str | None = None, *, name: str = "output"
+) -> None:
+    """``output`` (or ``name``) = H×W or H×W×C from the axis steps and a channel count step."""
     from solver.values import Shape
 
     deps = tuple(dict.fromkeys(outs)) + ((channels,) if channels else ())
@@ -297,7 +299,7 @@ def add_output_step(solution: Solution, outs: list[str], channels: str | None, n
 
     solution.add(
         Step(
-            "output",
+            name,
             "output size (height × width" + (" × channels)" if channels else ")"),
             deps=deps,
             compute=shape,
