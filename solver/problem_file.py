@@ -41,6 +41,8 @@ class Envelope:
     """What the source document states, compared by `nnsolve check`."""
     errata: dict[str, str] = field(default_factory=dict)
     """Known mistakes of the source: step name -> explanation."""
+    hints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """For the grader: step -> foreseen wrong answers, each {answer, message, score}."""
 
 
 @dataclass
