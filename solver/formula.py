@@ -28,6 +28,20 @@ class Formula(Protocol):
 _HOLE = re.compile(r"\{([^{}\s]+)\}")
 
 
+_LATEX_FOR = {
+    "·": r" \cdot ", "−": "-", "×": r" \times ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
+    "⌉": r"\rceil ", "∏": r"\prod ", "Σ": r"\sum ", "≥": r" \geq ", "≤": r" \leq ", "σ": r"\sigma ",
+}  # fmt: skip
+_WORD = re.compile(r"(?<![\\{\w])([A-Za-z]{2,})(?=\()")
+
+
+def text_to_latex(text: str) -> str:
+    """LaTeX for a plain-text pattern: operators translated, function names upright."""
+    for symbol, latex in _LATEX_FOR.items():
+        text = text.replace(symbol, latex)
+    return _WORD.sub(r"\\mathrm{\1}", text)
+
+
 @dataclass(frozen=True)
 class Template:
     """A formula written out by hand, e.g. ``Template("{H} + 2·{P}", r"{H} + 2 {P}")``."""
@@ -36,6 +50,8 @@ class Template:
     latex: str | None = None
 
     def show(self, style: Style, symbols: Mapping[str, str]) -> str:
-        pattern = self.latex if style == "latex" and self.latex is not None else self.text
+        pattern = self.text
+        if style == "latex":
+            pattern = self.latex if self.latex is not None else text_to_latex(self.text)
         # Only holes naming a symbol are filled: LaTeX's own braces stay as they are.
         return _HOLE.sub(lambda m: symbols.get(m[1], m[0]), pattern)

@@ -13,10 +13,15 @@ from solver.errors import InputError
 _SEPARATOR = re.compile(r"\s*[xX×*]\s*")
 
 
+def _error(message: str, what: str) -> InputError:
+    """An error about ``what``; when ``what`` is a field name, the file loader can point at its line."""
+    return InputError(message, field=what if what.isidentifier() else None)
+
+
 def parse_dims(value: Any, what: str, *, min_dims: int = 1, max_dims: int = 3) -> tuple[int, ...]:
     """Dimensions from an int, a list of ints, or text such as ``39x39x3``."""
     if isinstance(value, bool):
-        raise InputError(f"{what}: expected a size such as 12, 12x12 or 39x39x3, got {value!r}")
+        raise _error(f"{what}: expected a size such as 12, 12x12 or 39x39x3, got {value!r}", what)
     if isinstance(value, int):
         dims: tuple[Any, ...] = (value,)
     elif isinstance(value, (list, tuple)):
@@ -24,23 +29,23 @@ def parse_dims(value: Any, what: str, *, min_dims: int = 1, max_dims: int = 3) -
     elif isinstance(value, str) and value.strip():
         dims = tuple(_SEPARATOR.split(value.strip()))
     else:
-        raise InputError(f"{what}: expected a size such as 12, 12x12 or 39x39x3, got {value!r}")
+        raise _error(f"{what}: expected a size such as 12, 12x12 or 39x39x3, got {value!r}", what)
     if not min_dims <= len(dims) <= max_dims:
         expected = "one number" if max_dims == 1 else f"{min_dims} to {max_dims} numbers"
-        raise InputError(f"{what}: expected {expected} (like 12x12), got {value!r}")
+        raise _error(f"{what}: expected {expected} (like 12x12), got {value!r}", what)
     return tuple(_whole(d, what, value) for d in dims)
 
 
 def _whole(item: Any, what: str, original: Any) -> int:
     if isinstance(item, bool):
-        raise InputError(f"{what}: {item!r} is not a whole number (in {original!r})")
+        raise _error(f"{what}: {item!r} is not a whole number (in {original!r})", what)
     if isinstance(item, int):
         return item
     if isinstance(item, str) and re.fullmatch(r"[+-]?\d+", item.strip()):
         return int(item)
     if isinstance(item, float) and item.is_integer():
         return int(item)
-    raise InputError(f"{what}: {item!r} is not a whole number (in {original!r})")
+    raise _error(f"{what}: {item!r} is not a whole number (in {original!r})", what)
 
 
 def parse_pair(value: Any, what: str) -> tuple[int, int]:
@@ -49,11 +54,15 @@ def parse_pair(value: Any, what: str) -> tuple[int, int]:
     return (dims[0], dims[0]) if len(dims) == 1 else (dims[0], dims[1])
 
 
-def require_positive(pair: tuple[int, ...], what: str) -> None:
-    if any(v <= 0 for v in pair):
-        raise InputError(f"{what} must be a positive whole number, got {'x'.join(map(str, pair))}")
+def _shown(dims: tuple[int, ...]) -> str:
+    return str(dims[0]) if len(set(dims)) == 1 else "x".join(map(str, dims))
 
 
-def require_non_negative(pair: tuple[int, ...], what: str) -> None:
-    if any(v < 0 for v in pair):
-        raise InputError(f"{what} must be zero or more, got {'x'.join(map(str, pair))}")
+def require_positive(dims: tuple[int, ...], what: str) -> None:
+    if any(v <= 0 for v in dims):
+        raise _error(f"{what} must be a positive whole number, got {_shown(dims)}", what)
+
+
+def require_non_negative(dims: tuple[int, ...], what: str) -> None:
+    if any(v < 0 for v in dims):
+        raise _error(f"{what} must be zero or more, got {_shown(dims)}", what)

@@ -42,34 +42,37 @@ def parse_yaml(text: str, where: str) -> tuple[Any, Lines]:
     """The data of a YAML document and a map from field paths to line numbers."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is None:
+            return None, {}
+        lines: Lines = {}
+        _count_and_map(root, (), lines, where)
+        # Safe constructors only: a tag such as !!python/object is an error, never run.
+        return yaml.SafeLoader("").construct_document(root), lines
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"not valid YAML: {problem}", where=f"{where}{line}") from None
-    if root is None:
-        return None, {}
-    lines: Lines = {}
-    _count_and_map(root, (), lines, where)
-    data = yaml.SafeLoader("").construct_document(root)
-    return data, lines
 
 
 def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str) -> None:
     """Record each field's line, refusing documents that expand past MAX_NODES nodes."""
     budget = MAX_NODES
-    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, path)]
+    # Each field is placed at the line of its key, so that a missing field inside
+    # ``given:`` points at ``given:`` itself.
+    stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(root, path, root.start_mark.line + 1)]
     while stack:
-        node, at = stack.pop()
+        node, at, line = stack.pop()
         budget -= 1
         if budget < 0:
             raise InputError(f"document expands to more than {MAX_NODES} values (aliases?); refused", where=where)
-        lines.setdefault(at, node.start_mark.line + 1)
+        lines.setdefault(at, line)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                stack.append((value, (*at, key.value if isinstance(key, yaml.ScalarNode) else str(key))))
+                name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+                stack.append((value, (*at, name), key.start_mark.line + 1))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*at, i)) for i, item in enumerate(node.value))
+            stack.extend((item, (*at, i), item.start_mark.line + 1) for i, item in enumerate(node.value))
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:

@@ -1,0 +1,127 @@
+"""The step graph: evaluation order, overrides, variants, entries, names."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from solver.errors import InputError
+from solver.formula import Template
+from solver.kinds import conv_size, pool_size
+from solver.names import latex_name, rename
+from solver.render.json import render_json
+from solver.steps import Noted, Solution, Step, Variant
+
+
+def small_graph() -> Solution:
+    s = Solution("demo", "z = w x + b, a = relu(z)")
+    s.given("w", "weight", 2.0)
+    s.given("x", "input", 3.0)
+    s.given("b", "bias", -7.0)
+    s.add(Step("z", "pre-activation", deps=("w", "x", "b"), compute=lambda w, x, b: w * x + b,
+               formula=Template("{w}·{x} + {b}")))  # fmt: skip
+    s.add(Step("a", "activation", deps=("z",),
+               compute=lambda z: Noted(max(z, 0.0), "z < 0: ReLU gives 0" if z < 0 else None),
+               variants=(Variant("identity", "ReLU is not the identity.", lambda z: z),)))  # fmt: skip
+    return s
+
+
+def test_values_are_computed_in_order_with_notes():
+    s = small_graph()
+    assert s["z"].value == -1.0
+    assert s["a"].value == 0.0 and s["a"].note == "z < 0: ReLU gives 0"
+    assert s.answers == {"z": -1.0, "a": 0.0}
+
+
+def test_evaluate_recomputes_downstream_of_overrides_without_changing_the_solution():
+    s = small_graph()
+    values = s.evaluate({"z": 4.2})
+    assert values["a"] == 4.2
+    assert s.evaluate({"x": 5.0})["a"] == 3.0
+    assert s["a"].value == 0.0
+
+
+def test_evaluate_with_a_variant_follows_the_wrong_rule():
+    s = small_graph()
+    assert s.evaluate(variant=("a", "identity"))["a"] == -1.0
+    assert s.evaluate(variant=("*", "identity"))["a"] == -1.0
+    with pytest.raises(KeyError):
+        s.evaluate(variant=("z", "identity"))
+
+
+def test_steps_must_come_after_their_dependencies():
+    s = Solution("demo", "t")
+    with pytest.raises(ValueError, match="unknown steps"):
+        s.add(Step("y", "y", deps=("x",), compute=lambda x: x))
+
+
+def test_entries_are_addressed_from_one_unless_the_step_says_otherwise():
+    s = Solution("demo", "t")
+    s.given("W", "weights", [[10, 11, 12], [20, 21, 22]], index_origin=(1, 0))
+    s.given("v", "vector", [5, 6, 7])
+    assert s.entry("W[1,0]") == 10 and s.entry("W[2,2]") == 22
+    assert s.entry("v[3]") == 7
+    with pytest.raises(InputError, match=r"out of range 1\.\.3"):
+        s.entry("v[4]")
+    with pytest.raises(InputError, match="no step or entry"):
+        s.entry("u[1]")
+
+
+def test_ancestors():
+    assert small_graph().ancestors("a") == ["w", "x", "b", "z", "a"]
+
+
+def test_repr_reads_like_the_notes():
+    assert repr(small_graph()["z"]) == "Step(z = -1)"
+
+
+def test_json_rendering_has_the_documented_keys():
+    data = json.loads(render_json(small_graph()))
+    assert set(data) == {"kind", "title", "answers", "steps"}
+    assert data["steps"][3] == {
+        "name": "z", "title": "pre-activation", "latex": "z = w \\cdot x + b = 2 \\cdot 3 + (-7) = -1",
+        "value": -1.0, "deps": ["w", "x", "b"], "note": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "notation", "expected"),
+    [("z1", {"z": "a", "a": "z"}, "a1"), ("a2", {"z": "a", "a": "z"}, "z2"), ("W1", {"W1": "alpha"}, "alpha"),
+     ("dL/dW1", {"W1": "alpha"}, "dL/dalpha"), ("W1[1,0]", {"W1": "alpha"}, "alpha[1,0]"),
+     ("y_hat", {"y_hat": "O"}, "O"), ("loss", {}, "loss")],
+)  # fmt: skip
+def test_rename(name, notation, expected):
+    assert rename(name, notation) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "latex"),
+    [("z1", "z_{1}"), ("y_hat", r"\hat{y}"), ("W1_new", "W_{1}^{new}"), ("alpha", r"\alpha"),
+     ("dL/dW1", r"\frac{\partial L}{\partial W_{1}}"), ("K_h", "K_{h}")],
+)  # fmt: skip
+def test_latex_name(name, latex):
+    assert latex_name(name) == latex
+
+
+def test_size_mistakes_change_the_answer():
+    """Each named size mistake gives a different answer where it matters."""
+    solution = conv_size.solve(conv_size.Given(input=10, kernel=3, stride=2, padding=2, dilation=2))
+    truth = solution.answers["output"]
+    assert tuple(truth) == (5, 5)  # floor((10 + 4 - 5) / 2) + 1
+    wrong = {
+        name: tuple(solution.evaluate(variant=("*", name))["output"])
+        for name in ("no_plus_one", "no_floor", "rounded_up", "padding_once", "ignored_stride", "ignored_dilation")
+    }
+    assert wrong["no_plus_one"] == (4, 4)
+    assert wrong["no_floor"] == (Fraction(11, 2), Fraction(11, 2))
+    assert wrong["rounded_up"] == (6, 6)
+    assert wrong["padding_once"] == (4, 4)  # floor((12 - 5) / 2) + 1
+    assert wrong["ignored_stride"] == (10, 10)  # (14 - 5) + 1
+    assert wrong["ignored_dilation"] == (6, 6)  # floor((14 - 3) / 2) + 1
+    explicit = conv_size.solve(conv_size.Given(input=12, kernel=3, stride=2))
+    assert tuple(explicit.answers["output"]) == (5, 5)
+    assert tuple(explicit.evaluate(variant=("*", "tensorflow_same"))["output"]) == (6, 6)  # ceil(12 / 2)
+    pooled = pool_size.solve(pool_size.Given(input=8, window=2))
+    assert tuple(pooled.evaluate(variant=("*", "pool_stride_one"))["output"]) == (7, 7)
