@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -24,11 +23,12 @@ def render_terminal(solution: Solution) -> RenderableType:
             table.add_row(
                 display_name(step.name, solution, "text"), format_value(step.value), Text(step.title, style="dim")
             )
-        parts.append(Padding(table, (1, 0, 0, 0)))
+        parts += [Text(), table]
     for step in solution:
         if not step.is_given:
-            parts.append(_step_block(step, solution))
-    parts += [Padding(_rich_table(table), (1, 0, 0, 0)) for table in solution.tables]
+            parts += [Text(), _step_block(step, solution)]
+    for table in solution.tables:
+        parts += [Text(), _rich_table(table)]
     return Group(*parts)
 
 
@@ -54,4 +54,4 @@ def _step_block(step: Step, solution: Solution) -> RenderableType:
     rows += [Text("    " + detail) for detail in step.detail]
     if step.note:
         rows.append(Text("  " + step.note, style="italic yellow"))
-    return Padding(Group(*rows), (1, 0, 0, 0))
+    return Group(*rows)
