@@ -74,6 +74,8 @@ class Step:
     index_origin: tuple[int, ...] = ()
     detail: list[str] = field(default_factory=list)
     variants: tuple[Variant, ...] = ()
+    #: Pictures of the value for renderers that draw (e.g. ``solver.cells.MapView`` grids); text stays in ``detail``.
+    views: tuple[Any, ...] = ()
 
     @property
     def is_given(self) -> bool:

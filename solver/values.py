@@ -16,6 +16,12 @@ Style = Literal["text", "latex"]
 #: Significant digits shown for floats (JSON always carries full precision).
 DISPLAY_DIGITS = 6
 
+#: Arrays with more entries are shown by their corners, so that text never grows with an
+#: image; JSON always carries the whole value.
+SUMMARY_ENTRIES = 400
+#: Entries shown at each end of a summarized axis.
+EDGE_ENTRIES = 3
+
 
 class Shape(tuple):
     """A size written H x W x C; JSON turns it into a list."""
@@ -78,6 +84,8 @@ def format_value(value: Any, style: Style = "text") -> str:
     if _is_numpy(value):
         if getattr(value, "ndim", 0) == 0:
             return format_number(value.item(), style)
+        if value.size > SUMMARY_ENTRIES:
+            return format_corners(value, style)
         return format_array(value.tolist(), style)
     if _is_sympy(value):
         if getattr(value, "is_Matrix", False):
@@ -108,11 +116,59 @@ def format_array(rows: list, style: Style) -> str:
     return "[" + ", ".join(format_value(x, style) for x in rows) + "]"
 
 
+def format_corners(array: Any, style: Style = "text") -> str:
+    """A large NumPy array by its first and last EDGE_ENTRIES along each axis, with its shape."""
+    shape = (r" \times " if style == "latex" else "×").join(str(n) for n in array.shape)
+    if style == "latex" and array.ndim == 2:
+        rows = [_edge_items(row, "latex", r"\cdots") for row in _edges(array)]
+        if array.shape[0] > 2 * EDGE_ENTRIES:
+            dots = [r"\vdots"] * len(rows[0])
+            if array.shape[1] > 2 * EDGE_ENTRIES:
+                dots[EDGE_ENTRIES] = r"\ddots"
+            rows.insert(EDGE_ENTRIES, dots)
+        body = r" \\ ".join(" & ".join(row) for row in rows)
+        return rf"\underset{{{shape}}}{{\begin{{bmatrix}} {body} \end{{bmatrix}}}}"
+    ellipsis = r"\ldots" if style == "latex" else "…"
+    return f"{_nested_corners(array, style, ellipsis)} ({shape})"
+
+
+def _edges(array: Any) -> list[Any]:
+    """The first and last EDGE_ENTRIES items of the first axis (all of them if few)."""
+    if len(array) <= 2 * EDGE_ENTRIES:
+        return list(array)
+    return list(array[:EDGE_ENTRIES]) + list(array[-EDGE_ENTRIES:])
+
+
+def _edge_items(vector: Any, style: Style, ellipsis: str) -> list[str]:
+    items = [format_number(x.item(), style) for x in _edges(vector)]
+    if len(vector) > 2 * EDGE_ENTRIES:
+        items.insert(EDGE_ENTRIES, ellipsis)
+    return items
+
+
+def _nested_corners(array: Any, style: Style, ellipsis: str) -> str:
+    if array.ndim == 1:
+        return "[" + ", ".join(_edge_items(array, style, ellipsis)) + "]"
+    parts = [_nested_corners(sub, style, ellipsis) for sub in _edges(array)]
+    if len(array) > 2 * EDGE_ENTRIES:
+        parts.insert(EDGE_ENTRIES, ellipsis)
+    return "[" + ", ".join(parts) + "]"
+
+
+def _all_finite(array: Any) -> bool:
+    import numpy
+
+    return bool(numpy.isfinite(array).all())
+
+
 def to_json(value: Any) -> Any:
     """A JSON-ready value: shapes and arrays as (nested) lists, numbers as numbers."""
     if isinstance(value, Shape):
         return list(value)
     if _is_numpy(value):
+        # Finite numbers are JSON-ready as ``tolist`` gives them: skip the walk (a map may hold millions).
+        if value.dtype.kind in "biu" or (value.dtype.kind == "f" and _all_finite(value)):
+            return value.tolist()
         return to_json(value.tolist())
     if _is_sympy(value):
         if getattr(value, "is_Matrix", False):

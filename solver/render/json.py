@@ -30,5 +30,40 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
     }
 
 
+#: Arrays with more numbers than this are written on one line: indenting a feature map
+#: would put every number on a line of its own and take the slow pure-Python encoder.
+COMPACT_ENTRIES = 400
+
+
 def render_json(solution: Solution) -> str:
-    return json.dumps(solution_dict(solution), indent=2, ensure_ascii=False)
+    data = solution_dict(solution)
+    large: list[Any] = []
+    text = json.dumps(_set_aside(data, large), indent=2, ensure_ascii=False)
+    for i, array in enumerate(large):
+        text = text.replace(f'"{_PLACEHOLDER}{i}@@"', json.dumps(array, ensure_ascii=False), 1)
+    return text
+
+
+_PLACEHOLDER = "@@nnsolve-array-"
+
+
+def _set_aside(node: Any, large: list[Any]) -> Any:
+    """``node`` with each large array replaced by a placeholder string, kept in ``large``."""
+    if isinstance(node, dict):
+        return {key: _set_aside(value, large) for key, value in node.items()}
+    if isinstance(node, list) and node and not isinstance(node[0], dict):
+        if _entries(node) > COMPACT_ENTRIES:
+            large.append(node)
+            return f"{_PLACEHOLDER}{len(large) - 1}@@"
+        return node
+    if isinstance(node, list):
+        return [_set_aside(item, large) for item in node]
+    return node
+
+
+def _entries(array: list[Any]) -> int:
+    """Number of entries of a regular nested list, from its first item along each axis."""
+    count = 1
+    while isinstance(array, list) and array:
+        count, array = count * len(array), array[0]
+    return count
