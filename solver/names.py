@@ -46,6 +46,12 @@ def rename(name: str, notation: Mapping[str, str]) -> str:
         return notation[base + digits] + suffix + index
     if base in notation:
         return notation[base] + digits + suffix + index
+    # A name built on a renamed one keeps its tail: W_h_new -> w_h_new when W_h is w_h.
+    parts = suffix.split("_")[1:]
+    for cut in range(len(parts) - 1, 0, -1):
+        stem = base + digits + "_" + "_".join(parts[:cut])
+        if stem in notation:
+            return notation[stem] + "_" + "_".join(parts[cut:]) + index
     return name
 
 
@@ -60,6 +66,9 @@ def latex_name(name: str) -> str:
         return rf"\mathrm{{{name}}}"
     base, digits, suffix, index = match.groups()
     parts = [p for p in suffix.split("_") if p]
+    step = re.fullmatch(r"hat(\d+)", parts[0]) if parts else None
+    if step:  # y_hat3: the prediction of step 3
+        parts[0:1] = ["hat", step[1]]
     superscript = ""
     if "hat" in parts:
         parts.remove("hat")

@@ -27,6 +27,10 @@ KINDS: dict[str, str] = {
     "conv-size": "conv_size",
     "pool-size": "pool_size",
     "conv-stack": "conv_stack",
+    "neuron": "neuron",
+    "mlp": "mlp",
+    "loss": "loss",
+    "rnn": "rnn",
 }
 
 
