@@ -37,6 +37,17 @@ def _cross_entropy(y_hat: Array, y: Array) -> tuple[float, Array]:
     return float(-np.sum(y * np.log(safe))), -np.where(y != 0, y / safe, 0.0)
 
 
+def _nll(y_hat: Array, y: Array) -> tuple[float, Array]:
+    """−log P(true class): ``y`` is one-hot (or a class probability vector whose largest entry is the class)."""
+    true = int(np.argmax(y)) if y.size > 1 else 0
+    p = float(y_hat.reshape(-1)[true])
+    if p <= 0:
+        raise InputError(f"nll needs y_hat > 0 for the true class {true + 1}, got {p:g}: log(0) is undefined", field="y")
+    gradient = np.zeros_like(y_hat)
+    gradient.reshape(-1)[true] = -1 / p
+    return -float(np.log(p)), gradient
+
+
 def _huber(delta: float) -> Callable[[Array, Array], tuple[float, Array]]:
     def huber(y_hat: Array, y: Array) -> tuple[float, Array]:
         r = y_hat - y
@@ -75,6 +86,7 @@ def loss(name: str, *, delta: float = 1.0, where: str = "loss") -> Loss:
         "mae": Loss("mae", "(1/n) Σ |ŷ − y|", lambda p, y: (float(np.mean(np.abs(p - y))), np.sign(p - y) / p.size)),
         "bce": Loss("bce", "−Σ [y log ŷ + (1 − y) log(1 − ŷ)]", _bce),
         "cross_entropy": Loss("cross_entropy", "−Σ y_k log ŷ_k", _cross_entropy),
+        "nll": Loss("nll", "−log ŷ_c (c the true class)", _nll),
         "huber": Loss("huber", f"(1/n) Σ huber_δ(ŷ − y), δ = {delta:g}", _huber(delta)),
         "hinge": Loss("hinge", "(1/n) Σ max(0, 1 − y ŷ)", _hinge),
     }

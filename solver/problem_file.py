@@ -68,7 +68,9 @@ class Problem:
         return solution
 
     def _locate(self, error: InputError) -> InputError:
-        path = ("given", *error.field.split(".")) if error.field else ("given",)
+        parts = error.field.split(".") if error.field else []
+        # List positions are ints in the line map ("layers.1.weights" -> ("layers", 1, "weights")).
+        path = ("given", *(int(p) if p.isdigit() else p for p in parts))
         line = line_of(self.lines, path)
         return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
 

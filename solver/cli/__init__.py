@@ -32,9 +32,9 @@ def _options(
 
 
 def _register_commands() -> None:
-    from solver.cli import files, shapes
+    from solver.cli import dense, files, shapes
 
-    for module in (shapes, files):
+    for module in (shapes, files, dense):
         module.register(app)
 
 

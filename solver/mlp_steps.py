@@ -1,0 +1,539 @@
+"""The numeric step graph of kind ``mlp``: forward, loss, delta rule, gradients, update.
+
+Each step's compute function is one of the small rules of ``solver.dense``
+applied to its parents' values, so the grader can put a student's own value
+in anywhere and see the rest follow.  Named mistakes (``Variant``) sit on the
+step where the wrong rule is applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solver.activations import Activation, activation
+from solver.dense import (
+    Layer,
+    affine,
+    ascend,
+    backward_weights,
+    check_chain,
+    derivative_mistakes,
+    descend,
+    hidden_delta,
+    output_delta,
+    shown,
+    train,
+    vector,
+    weight_gradient,
+)
+from solver.dense_forms import activation_form, loss_formulas
+from solver.errors import InputError
+from solver.formula import Template
+from solver.losses import Loss, loss
+from solver.steps import Noted, Solution, Step, Variant
+from solver.tables import SummaryTable
+from solver.values import format_number
+
+#: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
+SCALAR_FORM_LIMIT = 4
+
+
+def parse_layers(layers_given: list[Any]) -> list[Layer]:
+    if not layers_given:
+        raise InputError("expected at least one layer", field="layers")
+    layers = []
+    for i, spec in enumerate(layers_given):
+        where = f"layers.{i}"
+        if spec.weights is None:
+            raise InputError(f"layer {i + 1}: weights are missing (units × inputs)", field=f"{where}.weights")
+        rows = {len(row) for row in spec.weights}
+        if len(rows) != 1 or 0 in rows:
+            raise InputError(
+                f"layer {i + 1}: weight rows have different lengths {sorted(rows)}", field=f"{where}.weights"
+            )
+        weights = np.asarray(spec.weights, dtype=float)
+        folded = isinstance(spec.bias, str) and spec.bias.strip().lower() == "folded"
+        if isinstance(spec.bias, str) and not folded and spec.bias.strip().lower() not in ("none", "no", "0"):
+            raise InputError(
+                f"layer {i + 1}: bias {spec.bias!r}; expected a list of numbers, 'folded' or 'none'",
+                field=f"{where}.bias",
+            )
+        bias = None if spec.bias is None or isinstance(spec.bias, str) else vector(spec.bias)
+        act = activation(spec.activation, where=f"{where}.activation")
+        layers.append(Layer(weights, bias, folded, act))
+    return layers
+
+
+def _examples(given: Any) -> list[tuple[Any, Any]]:
+    if given.x is None:
+        raise InputError("x is missing: the input vector (or a list of them)", field="x")
+    if any(isinstance(v, str) for v in np.ravel(np.asarray(given.x, dtype=object))):
+        raise InputError("x must be numbers unless symbolic: true", field="x")
+    several = isinstance(given.x, list) and given.x and isinstance(given.x[0], list)
+    xs = [vector(x) for x in given.x] if several else [vector(given.x)]
+    if given.y is None:
+        return [(x, None) for x in xs]
+    if several:
+        ys = given.y if isinstance(given.y, list) else [given.y]
+        if len(ys) == 1 and len(xs) > 1:
+            ys = ys * len(xs)  # one target shared by every example (seed 003: "with the output as 1")
+        if len(ys) != len(xs):
+            raise InputError(f"{len(xs)} inputs but {len(ys)} targets; expected one target per example", field="y")
+        return [(x, vector(y)) for x, y in zip(xs, ys, strict=True)]
+    return [(xs[0], vector(given.y))]
+
+
+def _text(value: Any) -> str:
+    text = format_number(float(value))
+    return f"({text})" if text.startswith("-") else text
+
+
+def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
+    """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
+    inputs = np.concatenate([[1.0], a_prev]) if layer.folded else a_prev
+    lines = []
+    for j, row in enumerate(np.asarray(layer.weights, float)):
+        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, inputs, strict=True)]
+        if layer.bias is not None:
+            terms.append(_text(layer.bias[j]))
+        lines.append(f"unit {j + 1}: {' + '.join(terms)} = {format_number(float(z[j]))}")
+    return lines
+
+
+def derivative_note(act: Activation, z: Any) -> str | None:
+    """Why some units pass no gradient (ReLU at z < 0) and the convention at z = 0."""
+    if act.name != "relu":
+        return None
+    z = vector(z)
+    dead = [str(i + 1) for i in range(z.size) if z[i] < 0]
+    zero = [str(i + 1) for i in range(z.size) if z[i] == 0]
+    parts = []
+    if dead:
+        parts.append(f"z < 0 at unit {', '.join(dead)}: ReLU is flat there, so ReLU' = 0 and no gradient flows back")
+    if zero:
+        parts.append(f"z = 0 at unit {', '.join(zero)}: ReLU'(0) is taken as 0, as PyTorch does")
+    return "; ".join(parts) or None
+
+
+def derivative_variants(act: Activation, combine: Any) -> tuple[Variant, ...]:
+    """The activation-derivative mistakes, each fed through ``combine(derivative, *deps)``."""
+    return tuple(
+        Variant(name, feedback, lambda *deps, wrong=wrong: combine(wrong, *deps))
+        for name, feedback, wrong in derivative_mistakes(act)
+    )
+
+
+def loss_variants(name: str, value_of: Any) -> tuple[Variant, ...]:
+    """Named mistakes of the loss value: the ½ and the mean of the squared losses."""
+    found = []
+    if name == "half_squared":
+        found.append(("loss_without_half", "This loss is ½ Σ (ŷ − y)²; you left out the ½.", 2.0))
+    if name in ("mse", "sse"):
+        found.append(("loss_with_half", f"{name} has no ½ in front; you halved the squared error.", 0.5))
+    variants = [
+        Variant(variant, feedback, lambda p, y, factor=factor: factor * value_of(p, y))
+        for variant, feedback, factor in found
+    ]
+    if name == "mse":
+        variants.append(
+            Variant(
+                "sum_instead_of_mean",
+                "MSE is the mean over the outputs; you summed the squared errors instead of averaging them.",
+                lambda p, y: float(np.sum((vector(p) - vector(y)) ** 2)),
+            )
+        )
+    if name == "sse":
+        variants.append(
+            Variant(
+                "mean_instead_of_sum",
+                "This loss sums the squared errors; you averaged them.",
+                lambda p, y: float(np.mean((vector(p) - vector(y)) ** 2)),
+            )
+        )
+    return tuple(variants)
+
+
+def gradient_variants(name: str, gradient_of: Any) -> tuple[Variant, ...]:
+    """Named mistakes of dL/dŷ: the factor 2 of the square, and the residual's sign."""
+    found = []
+    if name in ("mse", "sse"):
+        found.append(("derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", 0.5))
+    if name == "half_squared":
+        found.append(
+            ("derivative_extra_factor_2", "d/dŷ ½(ŷ − y)² is ŷ − y: the ½ cancels the 2, which you kept.", 2.0)
+        )
+    if name in ("mse", "sse", "half_squared", "mae", "huber"):
+        found.append(("residual_reversed", "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.", -1.0))
+    return tuple(
+        Variant(variant, feedback, lambda p, y, factor=factor: shown(factor * vector(gradient_of(p, y))))
+        for variant, feedback, factor in found
+    )
+
+
+def update_step(name: str, parameter: str, gradient: str, index_origin: tuple[int, ...] = ()) -> Step:
+    """θ_new = θ − η ∂L/∂θ, with the sign-flipped rule as a named mistake."""
+    return Step(
+        name,
+        f"gradient-descent update of {parameter}",
+        deps=(parameter, "eta", gradient),
+        compute=descend,
+        formula=Template(f"{{{parameter}}} − {{eta}}·{{{gradient}}}", f"{{{parameter}}} - {{eta}} {{{gradient}}}"),
+        index_origin=index_origin,
+        variants=(
+            Variant(
+                "gradient_ascent",
+                "Gradient descent subtracts η·gradient; you added it, which climbs the loss.",
+                ascend,
+            ),
+        ),
+    )
+
+
+class NetworkBuilder:
+    """Adds the steps of one network to a solution, example by example."""
+
+    def __init__(self, solution: Solution, layers: list[Layer], lossfn: Loss | None, scalar_form: bool):
+        self.solution = solution
+        self.layers = layers
+        self.loss = lossfn
+        self.scalar_form = scalar_form
+
+    def givens(self) -> None:
+        for number, layer in enumerate(self.layers, start=1):
+            shape = f"{layer.weights.shape[0]}×{layer.weights.shape[1]}"
+            what = f"weights of layer {number} ({shape}" + (", column 0 = bias)" if layer.folded else ")")
+            self.solution.given(f"W{number}", what, layer.weights, index_origin=(1, 0) if layer.folded else ())
+            if layer.bias is not None:
+                self.solution.given(f"b{number}", f"biases of layer {number}", shown(layer.bias))
+
+    def example(self, x: Any, y: Any, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        s.given(f"x{suffix}", f"input{title_suffix}", shown(x) if x.size == 1 else x)
+        if y is not None:
+            s.given(f"y{suffix}", f"target{title_suffix}", shown(y))
+        previous = f"x{suffix}"
+        count = len(self.layers)
+        for number, layer in enumerate(self.layers, start=1):
+            previous = self._forward(number, layer, previous, suffix, title_suffix, last=number == count)
+        if y is None or self.loss is None:
+            return
+        self._loss(suffix, title_suffix)
+        self._backward(suffix, title_suffix)
+
+    def _forward(self, number: int, layer: Layer, previous: str, suffix: str, title_suffix: str, last: bool) -> str:
+        s = self.solution
+        z, a = f"z{number}{suffix}", ("y_hat" if last else f"a{number}") + suffix
+        weights, bias = f"W{number}", f"b{number}"
+        deps: tuple[str, ...] = (weights, previous) + ((bias,) if layer.bias is not None else ())
+        if layer.folded:
+            formula = Template(
+                f"{{{weights}}}·[1; {{{previous}}}]",
+                rf"{{{weights}}} \begin{{bmatrix}} 1 \\ {{{previous}}} \end{{bmatrix}}",
+            )
+        elif layer.bias is not None:
+            formula = Template(
+                f"{{{weights}}}·{{{previous}}} + {{{bias}}}", f"{{{weights}}} {{{previous}}} + {{{bias}}}"
+            )
+        else:
+            formula = Template(f"{{{weights}}}·{{{previous}}}", f"{{{weights}}} {{{previous}}}")
+        folded = layer.folded
+
+        def compute(w: Any, a_prev: Any, b: Any = None) -> Any:
+            return shown(affine(w, a_prev, b, folded))
+
+        variants = []
+        if layer.bias is not None or folded:
+            variants.append(
+                Variant(
+                    "bias_forgotten",
+                    "The pre-activation is W·a + b; you left out the bias"
+                    + (" (column 0 of the weights, times the constant input 1)." if folded else "."),
+                    lambda w, a_prev, *_: shown(backward_weights(w, folded) @ vector(a_prev)),
+                )
+            )
+        if layer.weights.shape[0] == layer.weights.shape[1]:
+            variants.append(
+                Variant(
+                    "weights_transposed",
+                    "Row j of W holds the weights into unit j; you multiplied by Wᵀ, mixing up rows and columns.",
+                    lambda w, a_prev, b=None: shown(
+                        np.asarray(w, float).T @ (np.concatenate([[1.0], vector(a_prev)]) if folded else vector(a_prev))
+                        + (0 if b is None else vector(b))
+                    ),
+                )
+            )
+        value = s.add(
+            Step(
+                z,
+                f"pre-activation of layer {number}{title_suffix}",
+                deps=deps,
+                compute=compute,
+                formula=formula,
+                variants=tuple(variants),
+            )
+        )
+        if self.scalar_form:
+            s[z].detail = _unit_by_unit(layer, vector(s[previous].value), vector(value))
+        act = layer.activation
+        s.add(
+            Step(
+                a,
+                ("output" if last else f"activation of layer {number}") + title_suffix,
+                deps=(z,),
+                compute=lambda v, act=act: shown(act(vector(v))),
+                formula=Template(activation_form(act.name, z), activation_form(act.name, z, "latex")),
+            )
+        )
+        return a
+
+    def _loss(self, suffix: str, title_suffix: str) -> None:
+        assert self.loss is not None
+        lossfn, s = self.loss, self.solution
+        y_hat, y = f"y_hat{suffix}", f"y{suffix}"
+        value_form, gradient_form = loss_formulas(lossfn.name, y_hat, y)
+        s.add(
+            Step(
+                f"loss{suffix}",
+                f"{lossfn.name} loss{title_suffix}",
+                deps=(y_hat, y),
+                compute=lossfn.value,
+                formula=value_form,
+                variants=loss_variants(lossfn.name, lossfn.value),
+            )
+        )
+        s.add(
+            Step(
+                f"dL/dy_hat{suffix}",
+                f"derivative of the loss with respect to the output{title_suffix}",
+                deps=(y_hat, y),
+                compute=lambda p, t: shown(lossfn.gradient(vector(p), vector(t))),
+                formula=gradient_form,
+                variants=gradient_variants(lossfn.name, lossfn.gradient),
+            )
+        )
+
+    def _backward(self, suffix: str, title_suffix: str) -> None:
+        s, layers = self.solution, self.layers
+        count = len(layers)
+        top = layers[-1].activation
+        delta, z = f"delta{count}{suffix}", f"z{count}{suffix}"
+        grad = f"dL/dy_hat{suffix}"
+        if top.name == "softmax":
+            text, latex = f"J_softmax({{{z}}})ᵀ·{{{grad}}}", rf"J_{{\mathrm{{softmax}}}}({{{z}}})^\top {{{grad}}}"
+        elif top.name == "linear":
+            text, latex = f"{{{grad}}}", f"{{{grad}}}"
+        else:
+            text = f"{{{grad}}} ⊙ {activation_form(top.name, z, 'text', True)}"
+            latex = rf"{{{grad}}} \odot {activation_form(top.name, z, 'latex', True)}"
+        s.add(
+            Step(
+                delta,
+                f"error term of the output layer, dL/dz{count}{title_suffix}",
+                deps=(z, grad),
+                compute=lambda zv, g, act=top: Noted(shown(output_delta(act, zv, g)), derivative_note(act, zv)),
+                formula=Template(text, latex),
+                variants=derivative_variants(top, lambda wrong, zv, g: shown(vector(g) * wrong(vector(zv)))),
+            )
+        )
+        for number in range(count - 1, 0, -1):
+            self._hidden_delta(number, suffix, title_suffix)
+        for number, layer in enumerate(layers, start=1):
+            self._parameter_gradients(number, layer, suffix, title_suffix)
+
+    def _hidden_delta(self, number: int, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        layer, above = self.layers[number - 1], self.layers[number]
+        act, folded = layer.activation, above.folded
+        weights, delta_above, z = f"W{number + 1}", f"delta{number + 1}{suffix}", f"z{number}{suffix}"
+        back = f"{{{weights}}}[:, 1:]ᵀ" if folded else f"{{{weights}}}ᵀ"
+        back_latex = rf"{{{weights}}}_{{:,1:}}^\top" if folded else rf"{{{weights}}}^\top"
+        derivative = activation_form(act.name, z, "text", True)
+        derivative_latex = activation_form(act.name, z, "latex", True)
+
+        def rule(w: Any, d: Any, zv: Any) -> Noted:
+            return Noted(shown(hidden_delta(w, d, act.derivative(vector(zv)), folded)), derivative_note(act, zv))
+
+        variants = list(
+            derivative_variants(act, lambda wrong, w, d, zv: shown(hidden_delta(w, d, wrong(vector(zv)), folded)))
+        )
+        back_shape = backward_weights(above.weights, folded).shape
+        if back_shape[0] == back_shape[1]:
+            variants.append(
+                Variant(
+                    "weights_not_transposed",
+                    "The error goes back through Wᵀ (seed 001: (W^{l+1})ᵀ δ^{l+1}); you multiplied by W itself.",
+                    lambda w, d, zv: shown((backward_weights(w, folded) @ vector(d)) * act.derivative(vector(zv))),
+                )
+            )
+        s.add(
+            Step(
+                f"delta{number}{suffix}",
+                f"error term of layer {number}, dL/dz{number}{title_suffix}",
+                deps=(weights, delta_above, z),
+                compute=rule,
+                formula=Template(
+                    f"({back}·{{{delta_above}}}) ⊙ {derivative}",
+                    rf"\left({back_latex} {{{delta_above}}}\right) \odot {derivative_latex}",
+                ),
+                variants=tuple(variants),
+            )
+        )
+
+    def _parameter_gradients(self, number: int, layer: Layer, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        delta = f"delta{number}{suffix}"
+        below = f"a{number - 1}{suffix}" if number > 1 else f"x{suffix}"
+        folded = layer.folded
+        text = f"{{{delta}}}·[1; {{{below}}}]ᵀ" if folded else f"{{{delta}}}·{{{below}}}ᵀ"
+        latex = (
+            rf"{{{delta}}} \begin{{bmatrix}} 1 \\ {{{below}}} \end{{bmatrix}}^\top"
+            if folded
+            else rf"{{{delta}}} {{{below}}}^\top"
+        )
+        s.add(
+            Step(
+                f"dL/dW{number}{suffix}",
+                f"gradient of the weights of layer {number}{title_suffix}",
+                deps=(delta, below),
+                compute=lambda d, a: weight_gradient(d, a, folded),
+                formula=Template(text, latex),
+                index_origin=(1, 0) if folded else (),
+            )
+        )
+        if layer.bias is not None:
+            s.add(
+                Step(
+                    f"dL/db{number}{suffix}",
+                    f"gradient of the biases of layer {number}{title_suffix}",
+                    deps=(delta,),
+                    compute=lambda d: d,
+                    formula=Template(f"{{{delta}}}"),
+                )
+            )
+
+
+def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: bool, origin: tuple[int, ...]) -> None:
+    """The loss or a gradient over all examples: their sum, or their mean."""
+    count = len(parts)
+
+    def total(*values: Any) -> Any:
+        summed = sum(np.asarray(v, dtype=float) for v in values)
+        return shown(summed / count if mean else summed)
+
+    wrong = (
+        Variant(
+            "sum_instead_of_mean",
+            "Over several examples this problem averages; you summed.",
+            lambda *v: shown(sum(np.asarray(x, float) for x in v)),
+        )
+        if mean
+        else Variant(
+            "mean_instead_of_sum",
+            "Over several examples this problem sums; you averaged.",
+            lambda *v: shown(sum(np.asarray(x, float) for x in v) / count),
+        )
+    )
+    holes = " + ".join(f"{{{p}}}" for p in parts)
+    text = f"({holes}) / {count}" if mean else holes
+    latex = rf"\frac{{1}}{{{count}}} ({holes})" if mean else holes
+    solution.add(
+        Step(
+            name,
+            title,
+            deps=tuple(parts),
+            compute=total,
+            formula=Template(text, latex),
+            index_origin=origin,
+            variants=(wrong,),
+        )
+    )
+
+
+def solve_numeric(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.mlp import KIND
+
+    layers = parse_layers(given.layers)
+    examples = _examples(given)
+    check_chain(layers, examples[0][0].size)
+    for i, (x, _) in enumerate(examples):
+        if x.size != examples[0][0].size:
+            raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
+    lossfn = loss(given.loss, delta=given.huber_delta, where="loss") if examples[0][1] is not None else None
+    for i, (_, y) in enumerate(examples):
+        if y is not None and y.size != layers[-1].units:
+            raise InputError(
+                f"the target has {y.size} entries but the last layer has {layers[-1].units} units",
+                field="y" + (f".{i}" if len(examples) > 1 else ""),
+            )
+    widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
+    solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
+    small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
+    scalar_form = given.form == "scalar" or (given.form == "auto" and small)
+    builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
+    builder.givens()
+    if given.learning_rate is not None:
+        solution.given("eta", "learning rate η", given.learning_rate)
+    several = len(examples) > 1
+    for i, (x, y) in enumerate(examples, start=1):
+        builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
+    if lossfn is None:
+        return solution
+    mean = given.reduction == "mean"
+    if several:
+        names = [f"_e{i}" for i in range(1, len(examples) + 1)]
+        how = "mean" if mean else "sum"
+        _combine(
+            solution, "loss", f"loss over the {len(examples)} examples ({how})", [f"loss{n}" for n in names], mean, ()
+        )
+        for number, layer in enumerate(layers, start=1):
+            origin = (1, 0) if layer.folded else ()
+            _combine(
+                solution,
+                f"dL/dW{number}",
+                f"gradient of W{number} over the examples ({how})",
+                [f"dL/dW{number}{n}" for n in names],
+                mean,
+                origin,
+            )
+            if layer.bias is not None:
+                _combine(
+                    solution,
+                    f"dL/db{number}",
+                    f"gradient of b{number} over the examples ({how})",
+                    [f"dL/db{number}{n}" for n in names],
+                    mean,
+                    (),
+                )
+    if given.learning_rate is None:
+        return solution
+    for number, layer in enumerate(layers, start=1):
+        origin = (1, 0) if layer.folded else ()
+        solution.add(update_step(f"W{number}_new", f"W{number}", f"dL/dW{number}", origin))
+        if layer.bias is not None:
+            solution.add(update_step(f"b{number}_new", f"b{number}", f"dL/db{number}"))
+    if given.steps > 1:
+        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    return solution
+
+
+def _training(
+    solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
+) -> None:
+    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat")."""
+    if steps > 10_000:
+        raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
+    history = solution.add(
+        Step(
+            "loss_history",
+            f"loss before each of {steps} descent steps and after the last",
+            deps=("eta",),
+            compute=lambda eta: train(layers, examples, lossfn, eta, steps, mean),
+        )
+    )
+    table = SummaryTable("Training", ["iteration", "loss"], numeric={0, 1})
+    shown_rows = range(len(history)) if len(history) <= 21 else [*range(10), *range(len(history) - 10, len(history))]
+    table.rows = [[str(i), format_number(history[i])] for i in shown_rows]
+    table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
+    solution.tables.append(table)
