@@ -29,7 +29,7 @@ import numpy as np
 
 from solver.errors import InputError
 
-__all__ = ["FILE_SUFFIXES", "load_matrix", "parse_matrix", "read_matrix_file"]
+__all__ = ["FILE_SUFFIXES", "load_matrix", "matrix_from_data", "parse_matrix", "read_matrix_file"]
 
 #: File types ``load_matrix`` reads; any other existing path is an error, not text.
 FILE_SUFFIXES = (".txt", ".csv", ".npy")
@@ -57,6 +57,16 @@ def load_matrix(arg: str, what: str = "matrix") -> np.ndarray:
     if candidate.lower().endswith(FILE_SUFFIXES) and not candidate.startswith("["):
         return read_matrix_file(Path(candidate), what)
     return parse_matrix(arg, what)
+
+
+def matrix_from_data(data: Any, what: str = "matrix") -> np.ndarray:
+    """A matrix from a problem file's field: text or a path (``load_matrix``), a number, or nested lists."""
+    if isinstance(data, str):
+        return load_matrix(data, what)
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        data = [data]
+    _check_nesting(data, what, (), _depth(data))
+    return _checked_numeric(np.array(data, dtype=float), what)
 
 
 def read_matrix_file(path: Path, what: str = "matrix") -> np.ndarray:

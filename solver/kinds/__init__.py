@@ -27,6 +27,8 @@ KINDS: dict[str, str] = {
     "conv-size": "conv_size",
     "pool-size": "pool_size",
     "conv-stack": "conv_stack",
+    "conv": "conv",
+    "pool": "pool",
     "neuron": "neuron",
     "mlp": "mlp",
     "loss": "loss",
