@@ -125,16 +125,15 @@ def _sequence(given: Any) -> tuple[list[np.ndarray], list[str] | None]:
     return inputs, words
 
 
-def _check_shape(
-    matrix: np.ndarray, field: str, expected: tuple[int | None, int | None], axes: tuple[str, str]
-) -> None:
-    """``expected`` per axis (None: any); ``axes`` says what each axis must fit, for the message."""
-    wrong = [axes[i] for i in (0, 1) if expected[i] is not None and matrix.shape[i] != expected[i]]
+def _check_shape(matrix: np.ndarray, field: str, expected: tuple[int | None, int | None], fits: tuple[str, str],
+                 layout: str) -> None:  # fmt: skip
+    """``expected`` size per axis (None: any), ``fits`` what each axis must fit, for the message."""
+    wrong = [fits[i] for i in (0, 1) if expected[i] is not None and matrix.shape[i] != expected[i]]
     if wrong:
         want = "×".join("?" if e is None else str(e) for e in expected)
         raise InputError(
             f"{field} is {matrix.shape[0]}×{matrix.shape[1]}, which does not fit {' nor '.join(wrong)}; "
-            f"expected {want} ({axes[0]} × {axes[1]})",
+            f"expected {want} ({layout})",
             field=field,
         )
 
@@ -147,17 +146,15 @@ def read_network(given: Any) -> Network:
     if W_h.shape[0] != W_h.shape[1]:
         raise InputError(f"W_h is {W_h.shape[0]}×{W_h.shape[1]}; expected a square hidden × hidden matrix", field="W_h")
     hidden, n_in = W_h.shape[0], inputs[0].size
-    input_axis, hidden_axis = f"the input size {n_in}", f"the hidden size {hidden} (from W_h)"
+    input_fit, hidden_fit = f"the input size {n_in}", f"the hidden size {hidden} (from W_h)"
     W_x = _matrix(given.W_x, "W_x")
-    if row:
-        _check_shape(W_x, "W_x", (n_in, hidden), (input_axis, hidden_axis))
-    else:
-        _check_shape(W_x, "W_x", (hidden, n_in), (hidden_axis, input_axis))
     W_y = _matrix(given.W_y, "W_y", vector_is_column=row)
     if row:
-        _check_shape(W_y, "W_y", (hidden, None), (hidden_axis, "the outputs"))
+        _check_shape(W_x, "W_x", (n_in, hidden), (input_fit, hidden_fit), "inputs × hidden, row convention")
+        _check_shape(W_y, "W_y", (hidden, None), (hidden_fit, ""), "hidden × outputs, row convention")
     else:
-        _check_shape(W_y, "W_y", (None, hidden), ("the outputs", hidden_axis))
+        _check_shape(W_x, "W_x", (hidden, n_in), (hidden_fit, input_fit), "hidden × inputs, column convention")
+        _check_shape(W_y, "W_y", (None, hidden), ("", hidden_fit), "outputs × hidden, column convention")
     n_out = W_y.shape[1] if row else W_y.shape[0]
     activation = _choice(given.activation, "activation", HIDDEN_ACTIVATIONS)
     output = _choice(given.output, "output", OUTPUT_ACTIVATIONS)

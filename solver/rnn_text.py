@@ -24,6 +24,7 @@ _LATEX = (
     ("softmax", r"\operatorname{softmax}"),
     ("diag", r"\operatorname{diag}"),
     ("ln ", r"\ln "),
+    ("ln(", r"\ln("),
     ("Σ", r"\sum "),
 )
 
