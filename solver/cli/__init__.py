@@ -37,6 +37,10 @@ def _register_commands() -> None:
     for module in (shapes, files, dense):
         module.register(app)
 
+    from grader import cli as grading
+
+    grading.register(app)
+
 
 def error_line(message: str) -> None:
     print(f"nnsolve: error: {message}", file=sys.stderr)

@@ -15,15 +15,26 @@ from solver.errors import ExitStatus
 FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 
 
+def _is_homework(file: Path) -> bool:
+    """A homework file (a top-level ``problems:`` list) goes to the grader's commands."""
+    from grader.homework import is_homework_file
+
+    return is_homework_file(file)
+
+
 def solve(file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False) -> None:
-    """Work a problem file step by step."""
+    """Work a problem file step by step (or every problem of a homework file)."""
     from solver.problem_file import load_problem
 
+    if _is_homework(file):
+        from grader.cli import solve_homework
+
+        return solve_homework(file, chosen_format(fmt, as_json).value)
     emit(load_problem(file).solve(), chosen_format(fmt, as_json))
 
 
 def check(file: FileArgument, as_json: JsonOption = False) -> int:
-    """Validate a problem file and compare its answers with what its source states.
+    """Validate a problem file and compare its answers with what its source states (a homework: self-test).
 
     Exit status 0 when every stated answer agrees or is a declared erratum,
     3 when some disagree, 2 when the file is invalid.
@@ -32,6 +43,10 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     from solver.problem_file import load_problem
     from solver.values import format_value, to_json
 
+    if _is_homework(file):
+        from grader.cli import check_homework
+
+        return check_homework(file, as_json)
     problem = load_problem(file)
     solution = problem.solve()
     results: list[dict[str, Any]] = []

@@ -1,0 +1,90 @@
+"""Answers files: a student's id and name, and raw values by problem id and step name.
+
+```yaml
+student: s001
+name: Ada Lovelace
+answers:
+  q1: {moves_h: 4, output: 5x4}
+  q2:
+    "z[1]": 0.25          # entries may be given one by one
+    W1: "1 0; 0 1"
+    L: "1/2*(sigmoid(w*x + b) - y)^2"
+```
+
+Answers files are untrusted: they are read by ``solver.yaml_io`` (safe YAML,
+at most 1 MiB, bounded alias expansion) and nothing in them is ever run.  A
+file that cannot be read still yields a ``Submission``, with its ``problem``
+set, so that a batch always finishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solver.errors import InputError
+from solver.yaml_io import parse_yaml, read_text
+
+#: Longest student id or name kept (the rest is cut).
+MAX_NAME = 80
+
+
+@dataclass
+class Submission:
+    """One student's answers as read; ``problem`` says why the file could not be used."""
+
+    student: str
+    name: str
+    source: str
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def read_submission(path: Path) -> Submission:
+    """The submission in ``path``; never raises for a bad file (its ``problem`` says why)."""
+    fallback = path.stem[:MAX_NAME]
+    try:
+        data, _ = parse_yaml(read_text(path, "answers file"), str(path))
+    except InputError as error:
+        return Submission(fallback, "", str(path), problem=error.message)
+    return submission_from_data(data, str(path), fallback)
+
+
+def submission_from_data(data: Any, source: str, fallback: str) -> Submission:
+    if not isinstance(data, dict):
+        kind = "an empty file" if data is None else f"a {type(data).__name__}"
+        return Submission(fallback, "", source, problem=f"found {kind}; expected a mapping with student and answers")
+    unknown = sorted(str(k) for k in data if k not in ("student", "name", "answers"))
+    student = _text(data.get("student")) or fallback
+    name = _text(data.get("name"))
+    if unknown:
+        return Submission(student, name, source, problem=f"unknown fields {unknown}; expected student, name, answers")
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        return Submission(student, name, source, problem="answers: expected a mapping of problem id -> steps")
+    by_problem: dict[str, dict[str, Any]] = {}
+    for problem_id, steps in answers.items():
+        if not isinstance(steps, dict):
+            return Submission(
+                student, name, source, problem=f"answers.{problem_id}: expected a mapping of step -> value"
+            )
+        by_problem[str(problem_id)] = {str(step): value for step, value in steps.items()}
+    return Submission(student, name, source, by_problem)
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return "".join(c for c in str(value) if c.isprintable())[:MAX_NAME]
+
+
+def submission_paths(arguments: list[Path]) -> list[Path]:
+    """Answers files named directly, and the .yaml/.yml files of named directories (sorted)."""
+    paths: list[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            paths += sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            paths.append(argument)
+    return paths

@@ -1,0 +1,354 @@
+"""Grading one submission: reference first, then every way to earn more.
+
+For each asked step the student's value is read for the step's kind of value
+and compared with the reference.  When it is not right, the grader looks for
+more credit and keeps the best it finds:
+
+* **carried forward**: the step recomputed from the student's own earlier
+  answers (``Solution.evaluate(overrides)``) matches: full points less the
+  penalty.  An earlier answer that is all zeros (where the truth is not)
+  carries nothing forward, so that a blank guess does not make later steps free;
+* **author hints**: a foreseen wrong answer gives its message and its score;
+* **named mistakes**: a declared wrong rule (on the reference data or on the
+  student's own earlier answers) matches: its name, its feedback and
+  ``mistake_credit``; a transposed matrix is named the same way;
+* **partial**: the right fraction of a matrix's entries, wrong ones listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from grader.answers import Submission
+from grader.judge import Verdict, judge
+from grader.mistakes import mistake_value
+from grader.parse import AnswerError, parse_answer, value_kind
+from grader.prepare import PreparedHomework, PreparedStep
+from grader.report import Item, Status, StudentReport
+from solver.values import Shape, _is_numpy, format_value, to_json
+
+#: Wrong entries listed in feedback before "and N more".
+LISTED_ENTRIES = 4
+_PRIORITY: dict[Status, int] = {"carried_forward": 4, "mistake": 3, "partial": 2, "wrong": 1}
+
+
+@dataclass(frozen=True)
+class Credit:
+    fraction: float
+    status: Status
+    mistake: str | None
+    feedback: str
+
+
+def grade_submission(prepared: PreparedHomework, submission: Submission) -> StudentReport:
+    report = StudentReport(submission.student, submission.name, submission.source)
+    if submission.problem:
+        report.items = [
+            _item(step, None, 0.0, "invalid", None, f"answers file unusable: {submission.problem}")
+            for step in prepared.all_steps()
+        ]
+        return report
+    known = ", ".join(prepared.steps)
+    for problem_id, raws in submission.answers.items():
+        if problem_id not in prepared.steps:
+            report.items.append(_stray(problem_id, "", raws, f"unknown problem id {problem_id!r}; expected {known}"))
+    for problem_id, steps in prepared.steps.items():
+        raws = submission.answers.get(problem_id, {})
+        report.items += _stray_steps(problem_id, steps, raws)
+        mine = _own_values(steps, raws)
+        report.items += [_grade_step(step, raws, mine) for step in steps]
+    return report
+
+
+def grade_all(prepared: PreparedHomework, submissions: Iterable[Submission]) -> list[StudentReport]:
+    return [grade_submission(prepared, s) for s in submissions]
+
+
+# -- reading the answers -------------------------------------------------------------------------
+
+
+def _entry_keys(step: PreparedStep, raws: dict[str, Any]) -> list[str]:
+    prefix = step.name + "["
+    return [k for k in raws if k.startswith(prefix)] if step.whole and step.kind == "array" else []
+
+
+def _stray_steps(problem_id: str, steps: list[PreparedStep], raws: dict[str, Any]) -> list[Item]:
+    asked = {s.reference for s in steps}
+    covered = asked | {k for s in steps for k in _entry_keys(s, raws)}
+    listed = ", ".join(sorted(asked))
+    return [
+        _stray(problem_id, key, raws[key], f"step {key!r} is not asked in {problem_id}; expected {listed}")
+        for key in raws
+        if key not in covered
+    ]
+
+
+def _stray(problem_id: str, step: str, raw: Any, reason: str) -> Item:
+    return Item(problem_id, step, _raw_json(raw), None, 0.0, 0.0, "invalid", None, reason)
+
+
+def _read(step: PreparedStep, raws: dict[str, Any]) -> Any:
+    """The student's parsed value for ``step`` (assembled from entries if given one by one)."""
+    if step.reference in raws:
+        return _parse(raws[step.reference], step)
+    keys = _entry_keys(step, raws)
+    if not keys:
+        return None
+    import numpy as np
+
+    assembled = np.full(np.shape(step.expected), np.nan)
+    origin = step.problem.solution[step.name].index_origin
+    for key in keys:
+        index = _index(key, assembled.shape, origin)
+        assembled[index] = float(_parse_number_entry(raws[key], key))
+    return assembled
+
+
+def _parse(raw: Any, step: PreparedStep) -> Any:
+    return parse_answer(raw, step.kind, step.symbols)
+
+
+def _parse_number_entry(raw: Any, key: str) -> float:
+    try:
+        return float(parse_answer(raw, "number"))
+    except AnswerError as error:
+        raise AnswerError(f"{key}: {error}") from None
+
+
+def _index(key: str, shape: tuple[int, ...], origin: tuple[int, ...]) -> tuple[int, ...]:
+    inside = key[key.index("[") + 1 : -1] if key.endswith("]") else ""
+    try:
+        numbers = tuple(int(part) for part in inside.split(","))
+    except ValueError:
+        raise AnswerError(f"{key}: expected whole-number indices such as z1[2] or W1[1,2]") from None
+    if len(numbers) != len(shape):
+        raise AnswerError(f"{key}: expected {len(shape)} indices")
+    index = []
+    for axis, (i, size) in enumerate(zip(numbers, shape, strict=True)):
+        first = origin[axis] if axis < len(origin) else 1
+        if not first <= i < first + size:
+            raise AnswerError(f"{key}: index {i} is out of range {first}..{first + size - 1}")
+        index.append(i - first)
+    return tuple(index)
+
+
+def _own_values(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any]:
+    """The student's whole-step answers that can stand in for steps when recomputing."""
+    mine = {}
+    for step in steps:
+        if not step.whole:
+            continue
+        try:
+            value = _read(step, raws)
+        except AnswerError:
+            continue
+        if value is not None and _fits(value, step.expected):
+            mine[step.name] = _as_step_value(value, step.expected)
+    return mine
+
+
+def _fits(value: Any, expected: Any) -> bool:
+    if _is_numpy(expected) and getattr(expected, "ndim", 0) > 0:
+        from grader.rules import matching_shape
+
+        return hasattr(value, "shape") and matching_shape(value, expected.shape) is not None
+    return True
+
+
+def _as_step_value(value: Any, expected: Any) -> Any:
+    """The student's value in the type the step computes with (a Fraction for a Fraction step, ...)."""
+    if isinstance(expected, Shape):
+        return Shape(value)
+    if isinstance(expected, Fraction) and isinstance(value, (int, float)):
+        return Fraction(value).limit_denominator(1000)
+    if isinstance(expected, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if _is_numpy(expected):
+        import numpy as np
+
+        if getattr(expected, "ndim", 0) > 0:
+            return np.asarray(value, dtype=expected.dtype if expected.dtype.kind == "f" else float).reshape(
+                expected.shape
+            )
+        return np.float64(value)
+    return value
+
+
+# -- grading one step ------------------------------------------------------------------------------
+
+
+def _grade_step(step: PreparedStep, raws: dict[str, Any], mine: dict[str, Any]) -> Item:
+    try:
+        given = _read(step, raws)
+    except AnswerError as error:
+        return _item(step, raws.get(step.reference), 0.0, "invalid", None, f"cannot read the answer: {error}")
+    shown = raws.get(step.reference, {k: raws[k] for k in _entry_keys(step, raws)} or None)
+    if given is None:
+        return _item(step, None, 0.0, "missing", None, "no answer")
+    verdict = step.matches(given, step.expected, step.slack)
+    if verdict.full:
+        return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
+    options = [_reference_credit(step, given, verdict)]
+    options += _carried_forward(step, given, mine)
+    options += _hint_credit(step, given)
+    options += _mistake_credit(step, given, mine)
+    best = max(options, key=lambda c: (c.fraction, _PRIORITY.get(c.status, 0)))
+    return _item(step, shown, best.fraction, best.status, best.mistake, best.feedback)
+
+
+def _correct_feedback(step: PreparedStep, verdict: Verdict) -> str:
+    if verdict.used_slack:
+        digits = step.asked.grading.round_intermediates
+        return (
+            f"accepted: within what rounding the intermediate values to {digits} significant figures explains "
+            f"(exact {format_value(step.expected)})"
+        )
+    return verdict.how if verdict.how and verdict.how != "equal by simplification" else ""
+
+
+def _reference_credit(step: PreparedStep, given: Any, verdict: Verdict) -> Credit:
+    if verdict.shape_problem:
+        return Credit(0.0, "wrong", None, f"wrong shape: {verdict.shape_problem}")
+    if 0 < verdict.fraction < 1:
+        return Credit(verdict.fraction, "partial", None, _wrong_entries(step, given, verdict, step.expected))
+    return Credit(0.0, "wrong", None, f"expected {format_value(step.expected)}")
+
+
+def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: Any) -> str:
+    import numpy as np
+
+    origin = step.problem.solution[step.name].index_origin if step.whole else ()
+    given = np.asarray(given, dtype=float).reshape(np.shape(expected))
+    expected = np.asarray(expected, dtype=float)
+    parts = []
+    for index in verdict.wrong[:LISTED_ENTRIES]:
+        shown = ",".join(str(i + (origin[a] if a < len(origin) else 1)) for a, i in enumerate(index))
+        value = "blank" if np.isnan(given[index]) else format_value(float(given[index]))
+        parts.append(f"{step.reference}[{shown}] = {value} (expected {format_value(float(expected[index]))})")
+    more = len(verdict.wrong) - LISTED_ENTRIES
+    tail = f" and {more} more" if more > 0 else ""
+    right = verdict.fraction * np.size(expected)
+    return f"{round(right)} of {np.size(expected)} entries right; wrong: " + "; ".join(parts) + tail
+
+
+def _is_trivial(value: Any) -> bool:
+    import numpy as np
+
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return array.size > 0 and not np.any(array)
+
+
+def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
+    """The student's differing earlier answers and the step's value recomputed from them."""
+    solution = step.problem.solution
+    upstream = set(solution.ancestors(step.name)) - {step.name}
+    overrides = {}
+    for name, value in mine.items():
+        if name not in upstream:
+            continue
+        reference = solution[name].value
+        if not judge_own(step, name, value, reference):
+            if _is_trivial(value) and not _is_trivial(reference):
+                return None  # a blank guess upstream carries nothing forward
+            overrides[name] = value
+    if not overrides:
+        return None
+    try:
+        value = step.pick(solution.evaluate(overrides))
+    except Exception:  # the student's values may not fit the rule (a negative size): nothing to carry
+        return None
+    if _is_trivial(value) and not _is_trivial(step.expected):
+        return None
+    return overrides, value
+
+
+def judge_own(step: PreparedStep, name: str, value: Any, reference: Any) -> bool:
+    """Whether the student's earlier answer agrees with the reference (under that step's own rule)."""
+    return judge(value, reference, value_kind(reference), step.tolerance).full
+
+
+def _carried_forward(step: PreparedStep, given: Any, mine: dict[str, Any]) -> list[Credit]:
+    if not step.asked.grading.carry_forward:
+        return []
+    recomputed = _recomputed(step, mine)
+    if recomputed is None:
+        return []
+    overrides, value = recomputed
+    verdict = step.matches(given, value, step.slack)
+    keep = 1.0 - (step.asked.grading.carry_forward_penalty or 0.0)
+    yours = ", ".join(f"{name} = {format_value(v)}" for name, v in overrides.items())
+    if verdict.full:
+        return [Credit(keep, "carried_forward", None, f"correct for your {yours}")]
+    if 0 < verdict.fraction < 1:
+        detail = _wrong_entries(step, given, verdict, value)
+        return [Credit(keep * verdict.fraction, "partial", None, f"for your {yours}: {detail}")]
+    return []
+
+
+def _hint_credit(step: PreparedStep, given: Any) -> list[Credit]:
+    return [
+        Credit(hint.score, "mistake" if hint.score < 1 else "correct", "author_hint", hint.message)
+        for hint, value in step.hints
+        if step.matches(given, value).full
+    ]
+
+
+def _mistake_credit(step: PreparedStep, given: Any, mine: dict[str, Any]) -> list[Credit]:
+    credit = step.asked.grading.mistake_credit or 0.0
+    found = [(m, v) for m, v in step.mistakes]
+    recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
+    if recomputed is not None:
+        overrides = recomputed[0]
+        for mistake in step.candidates:
+            value = mistake_value(step.problem.solution, mistake, step.pick, overrides)
+            if value is not None:
+                found.append((mistake, value))
+    matches = [
+        Credit(credit, "mistake", mistake.name, mistake.feedback)
+        for mistake, value in found
+        if step.matches(given, value).full
+    ]
+    if _is_transposed(step, given):
+        feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
+        matches.append(Credit(credit, "mistake", "transposed", feedback))
+    return matches[:1] if matches else []
+
+
+def _is_transposed(step: PreparedStep, given: Any) -> bool:
+    if step.kind != "array" or getattr(given, "ndim", 0) != 2 or given.shape == (1, 1):
+        return False
+    return step.matches(given.T, step.expected).full and not step.matches(given, step.expected).full
+
+
+def _item(step: PreparedStep, raw: Any, fraction: float, status: Status, mistake: str | None, feedback: str) -> Item:
+    points = step.asked.points
+    return Item(
+        step.problem.id,
+        step.reference,
+        _raw_json(raw),
+        to_json(step.expected),
+        round(points * fraction, 4),
+        points,
+        status,
+        mistake,
+        feedback,
+    )
+
+
+def _raw_json(raw: Any) -> Any:
+    """What the student wrote, as JSON can carry it."""
+    if raw is None or isinstance(raw, (str, bool, int)):
+        return raw
+    if isinstance(raw, float):
+        return raw if raw == raw and abs(raw) != float("inf") else str(raw)
+    if isinstance(raw, (list, tuple)):
+        return [_raw_json(r) for r in raw]
+    if isinstance(raw, dict):
+        return {str(k): _raw_json(v) for k, v in raw.items()}
+    return str(raw)

@@ -1,0 +1,288 @@
+"""Homework files: problems (by file or inline), asked steps with points, grading settings.
+
+```yaml
+title: Homework 1
+grading: {rtol: 0.001, carry_forward_penalty: 0.2, mistake_credit: 0.25}
+problems:
+  - id: q1
+    file: conv_size_004_4_2b.yaml        # relative to the homework file
+    ask: {moves_h: 1, output: 2}
+  - id: q2
+    problem: {kind: pool-size, given: {input: 12x12x16, window: 2}}
+    grading: {carry_forward: false}
+    ask:
+      output: {points: 2, hints: [{answer: 11x11x16, message: "...", score: 0.25}]}
+  - id: q3                               # a derivation: the answer is an expression
+    derive:
+      symbols: [w, b, x, y]
+      steps: {L: "1/2*(sigmoid(w*x + b) - y)^2"}
+    ask: {L: 3}
+```
+
+Settings apply at homework, problem and step level, the nearest winning.
+A problem file may carry ``hints`` too (step -> list of hints), as the
+homework's ask entries may.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from solver.errors import InputError
+from solver.problem_file import load_problem, problem_from_data, validate
+from solver.steps import Solution
+from solver.yaml_io import Lines, parse_yaml, read_text
+
+CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
+
+
+@dataclass
+class Grading:
+    """Grading settings; unset fields inherit from the enclosing level."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    rtol: float | None = None
+    """Relative tolerance for numbers (default 0.001)."""
+    atol: float | None = None
+    """Absolute tolerance for numbers (default 1e-9)."""
+    sigfigs: int | None = None
+    """Grade to this many significant figures (±0.51 of the last digit) instead of rtol/atol."""
+    decimals: int | None = None
+    """Grade to this many decimal places instead of rtol/atol."""
+    carry_forward: bool | None = None
+    """Credit a step that is right for the student's own earlier answers (default on)."""
+    carry_forward_penalty: float | None = None
+    """Fraction of the points withheld for carried-forward credit (default 0)."""
+    mistake_credit: float | None = None
+    """Fraction of the points given for a recognised classic mistake (default 0)."""
+    round_intermediates: int | None = None
+    """Significant figures a student may round intermediate values to (default 4; 0 for none)."""
+
+    def under(self, outer: Grading) -> Grading:
+        """These settings, with unset fields taken from ``outer``."""
+        return Grading(**{f.name: _first(getattr(self, f.name), getattr(outer, f.name)) for f in fields(self)})
+
+
+def _first(inner: Any, outer: Any) -> Any:
+    return outer if inner is None else inner
+
+
+DEFAULTS = Grading(
+    rtol=1e-3,
+    atol=1e-9,
+    carry_forward=True,
+    carry_forward_penalty=0.0,
+    mistake_credit=0.0,
+    round_intermediates=4,
+)
+
+
+@dataclass
+class Hint:
+    """A specific wrong answer the author foresees, with its message and credit (WeBWorK's AnswerHints)."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    answer: Any
+    """The wrong answer, written as a student would write it."""
+    message: str
+    """What to tell a student who gives it."""
+    score: float = 0.0
+    """Fraction of the points it earns."""
+
+
+@dataclass
+class Ask:
+    """One asked step of a problem."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    points: float = 1.0
+    """Points for the step."""
+    hints: list[Hint] = field(default_factory=list)
+    """Author hints for foreseen wrong answers."""
+    rtol: float | None = None
+    atol: float | None = None
+    sigfigs: int | None = None
+    decimals: int | None = None
+    carry_forward: bool | None = None
+    carry_forward_penalty: float | None = None
+    mistake_credit: float | None = None
+    round_intermediates: int | None = None
+
+    def grading(self) -> Grading:
+        return Grading(**{f.name: getattr(self, f.name) for f in fields(Grading)})
+
+
+@dataclass
+class Derivation:
+    """A derivation: each step's answer is an expression in the declared symbols."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    symbols: list[str]
+    """The symbols the answers may use, e.g. [w, b, x, y]."""
+    steps: dict[str, str]
+    """Step name -> the reference expression."""
+    title: str | None = None
+    """What is asked, e.g. 'Derive L in terms of w, b, x and y'."""
+
+
+@dataclass
+class HomeworkProblem:
+    """One problem of a homework: a problem file, an inline problem or a derivation."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    id: str
+    """The problem's id in answers files, e.g. q1."""
+    ask: dict[str, float | Ask]
+    """Asked steps (or entries such as 'W1[1,2]') -> points, or their settings."""
+    file: str | None = None
+    """A problem file, relative to the homework file."""
+    problem: dict[str, Any] | None = None
+    """An inline problem (kind, title, given, ...)."""
+    derive: Derivation | None = None
+    """A derivation whose answers are expressions."""
+    title: str | None = None
+    """A title for this problem in reports (default: the problem's)."""
+    grading: Grading = field(default_factory=Grading)
+    """Settings for this problem's steps."""
+
+
+@dataclass
+class HomeworkFile:
+    """The whole homework file."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    title: str
+    """The homework's title."""
+    problems: list[HomeworkProblem]
+    """The problems, in order."""
+    grading: Grading = field(default_factory=Grading)
+    """Settings for every problem."""
+
+
+@dataclass
+class AskedStep:
+    """An asked step with everything resolved: points, settings, hints."""
+
+    reference: str
+    points: float
+    grading: Grading
+    hints: list[Hint]
+
+
+@dataclass
+class LoadedProblem:
+    id: str
+    title: str
+    solution: Solution
+    asked: list[AskedStep]
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass
+class Homework:
+    title: str
+    path: Path
+    problems: list[LoadedProblem]
+
+    def problem(self, problem_id: str) -> LoadedProblem | None:
+        return next((p for p in self.problems if p.id == problem_id), None)
+
+
+def is_homework_data(data: Any) -> bool:
+    """A homework file has a top-level ``problems:`` list (a problem file has ``kind:``)."""
+    return isinstance(data, dict) and "problems" in data and "kind" not in data
+
+
+def is_homework_file(path: Path) -> bool:
+    try:
+        data, _ = parse_yaml(read_text(path, "file"), str(path))
+    except InputError:
+        return False
+    return is_homework_data(data)
+
+
+def load_homework(path: Path) -> Homework:
+    where = str(path)
+    data, lines = parse_yaml(read_text(path, "homework file"), where)
+    if not is_homework_data(data):
+        raise InputError("expected a homework file with title and problems", where=where)
+    model: HomeworkFile = validate(HomeworkFile, data, lines, where, ())
+    seen: set[str] = set()
+    loaded = []
+    for index, item in enumerate(model.problems):
+        if item.id in seen:
+            raise InputError(f"problem id {item.id!r} is used twice; expected unique ids", where=where)
+        seen.add(item.id)
+        loaded.append(_load_one(item, index, model.grading.under(DEFAULTS), path, lines))
+    return Homework(model.title, path, loaded)
+
+
+def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lines: Lines) -> LoadedProblem:
+    where = f"{path}: problems.{index} ({item.id})"
+    sources = [s for s in (item.file, item.problem, item.derive) if s is not None]
+    if len(sources) != 1:
+        raise InputError("expected exactly one of file, problem or derive", where=where)
+    file_hints: dict[str, list[Hint]] = {}
+    symbols: tuple[str, ...] = ()
+    if item.derive is not None:
+        solution = derivation_solution(item.derive, item.id, where)
+        symbols = tuple(item.derive.symbols)
+        title = item.title or item.derive.title or solution.title
+    else:
+        if item.file is not None:
+            problem = load_problem(path.parent / item.file)
+        else:
+            problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem")
+        solution = problem.solve()
+        title = item.title or solution.title
+        file_hints = {
+            step: [validate(Hint, h, {}, f"{problem.where}: hints.{step}", ()) for h in hints]
+            for step, hints in problem.envelope.hints.items()
+        }
+    grading = item.grading.under(outer)
+    asked = []
+    for reference, spec in item.ask.items():
+        spec = spec if isinstance(spec, Ask) else Ask(points=float(spec))
+        try:
+            solution.entry(reference)
+        except InputError as error:
+            known = ", ".join(s.name for s in solution if not s.is_given)
+            raise InputError(f"{error.message}; expected one of: {known}", where=f"{where}: ask") from None
+        hints = [*file_hints.get(reference, []), *spec.hints]
+        asked.append(AskedStep(reference, spec.points, spec.grading().under(grading), hints))
+    return LoadedProblem(item.id, title, solution, asked, symbols)
+
+
+def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solution:
+    """A solution whose steps are the author's expressions, read by the same safe parser as answers."""
+    from grader.expressions import ParseError, parse_expression
+    from solver.formula import Template
+    from solver.steps import Step
+
+    solution = Solution("derive", derive.title or f"Derivation {problem_id}")
+    for name, text in derive.steps.items():
+        try:
+            expression = parse_expression(text, derive.symbols)
+        except ParseError as error:
+            raise InputError(f"derive.steps.{name}: {error.one_line}", where=where) from None
+        solution.add(
+            Step(
+                name,
+                f"{name} in terms of {', '.join(derive.symbols)}",
+                compute=lambda e=expression: e,
+                formula=Template(text),
+            )
+        )
+    return solution
+
+
+def with_grading(asked: AskedStep, **changes: Any) -> AskedStep:
+    return replace(asked, grading=replace(asked.grading, **changes))

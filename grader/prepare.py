@@ -1,0 +1,124 @@
+"""Everything about a homework that does not depend on the student, computed once.
+
+For each asked step: the reference value, how it is compared (kind of value,
+tolerance, rounding slack), the named mistakes that give a value different
+from the truth on this data, and the author hints read as values.  Grading a
+class then costs only the comparisons and, for students whose earlier answers
+differ from the reference, one re-evaluation per carried-forward check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.homework import AskedStep, Hint, Homework, LoadedProblem
+from grader.judge import judge
+from grader.mistakes import Mistake, candidate_mistakes, mistake_value
+from grader.parse import AnswerError, parse_answer, value_kind
+from grader.rounding import rounding_slack
+from grader.rules import Tolerance
+from solver.errors import InputError
+
+_BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
+
+
+@dataclass
+class PreparedStep:
+    problem: LoadedProblem
+    asked: AskedStep
+    name: str
+    expected: Any
+    kind: str
+    tolerance: Tolerance
+    symbols: tuple[str, ...]
+    slack: Any = 0.0
+    candidates: list[Mistake] = field(default_factory=list)
+    #: Mistakes whose value differs from the truth on the problem's own data, with that value.
+    mistakes: list[tuple[Mistake, Any]] = field(default_factory=list)
+    #: Mistakes that give the true value here (indistinguishable on this data).
+    indistinguishable: list[Mistake] = field(default_factory=list)
+    hints: list[tuple[Hint, Any]] = field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        return self.asked.reference
+
+    @property
+    def whole(self) -> bool:
+        return self.reference == self.name
+
+    def pick(self, values: Mapping[str, Any]) -> Any:
+        return self.problem.solution.entry(self.reference, values)
+
+    def matches(self, given: Any, expected: Any, slack: Any = 0.0) -> Any:
+        return judge(given, expected, self.kind, self.tolerance, slack)
+
+
+@dataclass
+class PreparedHomework:
+    homework: Homework
+    steps: dict[str, list[PreparedStep]]
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.asked.points for steps in self.steps.values() for s in steps)
+
+    def all_steps(self) -> list[PreparedStep]:
+        return [s for steps in self.steps.values() for s in steps]
+
+
+def base_name(reference: str) -> str:
+    match = _BASE.match(reference)
+    return match[1] if match else reference
+
+
+def expression_symbols(problem: LoadedProblem, expected: Any) -> tuple[str, ...]:
+    if problem.symbols:
+        return problem.symbols
+    return tuple(sorted(s.name for s in getattr(expected, "free_symbols", ())))
+
+
+def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
+    solution = problem.solution
+    expected = solution.entry(asked.reference)
+    kind = value_kind(expected)
+    grading = asked.grading
+    tolerance = Tolerance(
+        rtol=grading.rtol or 0.0, atol=grading.atol or 0.0, sigfigs=grading.sigfigs, decimals=grading.decimals
+    )
+    step = PreparedStep(
+        problem,
+        asked,
+        base_name(asked.reference),
+        expected,
+        kind,
+        tolerance,
+        expression_symbols(problem, expected) if kind == "expression" else (),
+    )
+    step.slack = rounding_slack(solution, step.name, step.pick, grading.round_intermediates)
+    step.candidates = candidate_mistakes(solution, step.name)
+    for mistake in step.candidates:
+        value = mistake_value(solution, mistake, step.pick)
+        if value is None:
+            continue
+        if step.matches(value, expected).full:
+            step.indistinguishable.append(mistake)
+        else:
+            step.mistakes.append((mistake, value))
+    shown = {m.name for m, _ in step.mistakes}
+    step.indistinguishable = list({m.name: m for m in step.indistinguishable if m.name not in shown}.values())
+    for hint in asked.hints:
+        try:
+            step.hints.append((hint, parse_answer(hint.answer, kind, step.symbols)))
+        except AnswerError as error:
+            raise InputError(
+                f"hint answer {hint.answer!r} for {asked.reference}: {error}", where=f"problem {problem.id}"
+            ) from None
+    return step
+
+
+def prepare(homework: Homework) -> PreparedHomework:
+    return PreparedHomework(homework, {p.id: [prepare_step(p, asked) for asked in p.asked] for p in homework.problems})

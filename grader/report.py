@@ -1,0 +1,70 @@
+"""What grading produces: one item per asked step, one report per student.
+
+``to_json`` gives exactly the published form::
+
+    [{"student", "score", "max_score",
+      "items": [{"problem", "step", "given", "expected", "score", "max_score",
+                 "status", "mistake", "feedback"}]}]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["correct", "carried_forward", "partial", "mistake", "wrong", "missing", "invalid"]
+STATUSES: tuple[Status, ...] = ("correct", "carried_forward", "partial", "mistake", "wrong", "missing", "invalid")
+
+
+@dataclass
+class Item:
+    problem: str
+    step: str
+    given: Any
+    expected: Any
+    score: float
+    max_score: float
+    status: Status
+    mistake: str | None = None
+    feedback: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "problem": self.problem,
+            "step": self.step,
+            "given": self.given,
+            "expected": self.expected,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "mistake": self.mistake,
+            "feedback": self.feedback,
+        }
+
+
+@dataclass
+class StudentReport:
+    student: str
+    name: str
+    source: str
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(i.score for i in self.items), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(i.max_score for i in self.items), 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "student": self.student,
+            "score": self.score,
+            "max_score": self.max_score,
+            "items": [i.to_json() for i in self.items],
+        }
+
+
+def reports_to_json(reports: list[StudentReport]) -> list[dict[str, Any]]:
+    return [r.to_json() for r in reports]

@@ -1,0 +1,91 @@
+"""How far rounding the intermediate values can move an answer.
+
+The notes round intermediate values as they go (seed 004 rounds ŷ to 2.89209
+and gets the loss 0.005822284 where the exact value is 0.0058231), and
+students do the same.  An answer is not wrong for that: its tolerance is
+widened by the **rounding slack** of its step, computed once per homework:
+
+* every computed ancestor of the step whose value is a float (or float array)
+  is moved, alone, by half a unit of its ``digits``-th significant figure
+  (digits = 4 by default: the notes' habit), up and down;
+* the step is re-evaluated from there (``Solution.evaluate``) and the largest
+  change of each entry is kept;
+* the slack is the sum of those changes over the ancestors: a first-order,
+  worst-case bound on what rounding every intermediate to ``digits``
+  significant figures can do.
+
+Integers, fractions and shapes carry no slack: their steps are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from solver.steps import Solution
+from solver.values import _is_numpy
+
+#: Arrays up to this many entries are perturbed entry by entry; larger ones all at once.
+ENTRYWISE_LIMIT = 16
+
+
+def half_unit(value: float, digits: int) -> float:
+    """Half a unit of the ``digits``-th significant figure of ``value`` (0 for 0)."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+
+
+def _is_float_value(value: Any) -> bool:
+    if _is_numpy(value):
+        return value.dtype.kind == "f"
+    return isinstance(value, float)
+
+
+def _nudges(value: Any, digits: int) -> list[Any]:
+    """Copies of ``value`` with one entry (or, for big arrays, all) moved up or down by half a unit."""
+    import numpy as np
+
+    if isinstance(value, float):
+        h = half_unit(value, digits)
+        return [value + h, value - h] if h else []
+    steps = np.vectorize(lambda v: half_unit(float(v), digits))(value) if value.size else value
+    if value.size > ENTRYWISE_LIMIT:
+        return [value + steps, value - steps]
+    nudged = []
+    for index in np.ndindex(value.shape):
+        if steps[index]:
+            for sign in (1, -1):
+                copy = value.copy()
+                copy[index] += sign * steps[index]
+                nudged.append(copy)
+    return nudged
+
+
+def rounding_slack(solution: Solution, step: str, pick: Any, digits: int | None) -> Any:
+    """The slack of ``step`` (a number, or an array like its value); ``pick`` gets the graded entry.
+
+    ``pick(values)`` returns the graded value from a dict of all values (the
+    whole step or one entry of it).
+    """
+    import numpy as np
+
+    reference = pick(solution.values())
+    if not digits or not _is_float_value(reference):
+        return 0.0
+    base = np.asarray(reference, dtype=float)
+    total = np.zeros_like(base)
+    for name in solution.ancestors(step):
+        node = solution[name]
+        if node.is_given or name == step or not _is_float_value(node.value):
+            continue
+        largest = np.zeros_like(base)
+        for nudged in _nudges(node.value, digits):
+            try:
+                moved = np.asarray(pick(solution.evaluate({name: nudged})), dtype=float)
+            except Exception:  # a nudge a kind cannot take (e.g. a domain edge): no slack from it
+                continue
+            if moved.shape == base.shape:
+                largest = np.maximum(largest, np.nan_to_num(np.abs(moved - base)))
+        total += largest
+    return float(total) if total.ndim == 0 else total

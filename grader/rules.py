@@ -1,0 +1,127 @@
+"""Comparison rules: small pure functions, each named by the rule it applies.
+
+Every numeric rule takes a ``slack``: the extra distance that rounding the
+intermediate values explains (see ``grader.rounding``), so that a student who
+rounds as the notes do is not marked wrong for it.
+
+>>> is_close_ra(0.0058223, 0.0058231, rtol=1e-4, atol=0)
+False
+>>> is_close_ra(0.0058223, 0.0058231, rtol=1e-4, atol=0, slack=8e-5)
+True
+>>> is_close_sigfigs(3.14, 3.14159, digits=3)
+True
+>>> is_close_decimals(2.5, 2.46, decimals=1)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+def is_close_ra(given: float, expected: float, rtol: float, atol: float, slack: float = 0.0) -> bool:
+    """Relative and absolute tolerance: |given - expected| ≤ atol + rtol·|expected| (+ slack)."""
+    return abs(given - expected) <= atol + rtol * abs(expected) + slack
+
+
+def last_digit_unit_sigfigs(expected: float, digits: int) -> float:
+    """One unit of the ``digits``-th significant figure of ``expected`` (of 10^-digits for zero)."""
+    if expected == 0:
+        return 10.0**-digits
+    return 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
+
+
+def is_close_sigfigs(given: float, expected: float, digits: int, slack: float = 0.0) -> bool:
+    """Right to ``digits`` significant figures: within ±0.51 units of the last asked digit (as PrairieLearn)."""
+    return abs(given - expected) <= 0.51 * last_digit_unit_sigfigs(expected, digits) + slack
+
+
+def is_close_decimals(given: float, expected: float, decimals: int, slack: float = 0.0) -> bool:
+    """Right to ``decimals`` places after the point: within ±0.51 units of the last asked place."""
+    return abs(given - expected) <= 0.51 * 10.0**-decimals + slack
+
+
+def is_exact(given: Any, expected: Any) -> bool:
+    """Integers and shapes: exactly equal (4.0 is 4)."""
+    if isinstance(expected, tuple):
+        return isinstance(given, tuple) and tuple(given) == tuple(expected)
+    try:
+        return float(given) == float(expected)
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The numeric rule of one asked step: significant figures, decimals, or rtol/atol."""
+
+    rtol: float = 1e-3
+    atol: float = 1e-9
+    sigfigs: int | None = None
+    decimals: int | None = None
+
+    def allows(self, given: float, expected: float, slack: float = 0.0) -> bool:
+        if self.sigfigs is not None:
+            return is_close_sigfigs(given, expected, self.sigfigs, slack)
+        if self.decimals is not None:
+            return is_close_decimals(given, expected, self.decimals, slack)
+        return is_close_ra(given, expected, self.rtol, self.atol, slack)
+
+    def describe(self) -> str:
+        if self.sigfigs is not None:
+            return f"{self.sigfigs} significant figures"
+        if self.decimals is not None:
+            return f"{self.decimals} decimal places"
+        return f"rtol {self.rtol:g}, atol {self.atol:g}"
+
+
+@dataclass(frozen=True)
+class ArrayVerdict:
+    """How a vector or matrix answer compares, entry by entry."""
+
+    right: int
+    total: int
+    wrong: tuple[tuple[int, ...], ...] = ()
+    shape_problem: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+def matching_shape(given: Any, expected_shape: tuple[int, ...]) -> Any:
+    """``given`` reshaped to ``expected_shape`` when only the vector orientation differs, else None."""
+    if given.shape == expected_shape:
+        return given
+    vector_like = sum(d != 1 for d in given.shape) <= 1 and sum(d != 1 for d in expected_shape) <= 1
+    if vector_like and given.size == math.prod(expected_shape):
+        return given.reshape(expected_shape)
+    return None
+
+
+def compare_entries(given: Any, expected: Any, tolerance: Tolerance, slack: Any = 0.0) -> ArrayVerdict:
+    """Entry-by-entry comparison of float arrays; ``slack`` is a number or an array like ``expected``."""
+    import numpy as np
+
+    expected = np.asarray(expected, dtype=float)
+    given = np.asarray(given, dtype=float)
+    shaped = matching_shape(given, expected.shape)
+    if shaped is None:
+        shown = "×".join(map(str, given.shape)) or "a number"
+        return ArrayVerdict(
+            0, expected.size, shape_problem=f"shape {shown}, expected {'×'.join(map(str, expected.shape))}"
+        )
+    slack = np.broadcast_to(np.asarray(slack, dtype=float), expected.shape)
+    if tolerance.sigfigs is not None:
+        unit = np.vectorize(lambda e: last_digit_unit_sigfigs(e, tolerance.sigfigs))(expected)
+        allowed = 0.51 * unit
+    elif tolerance.decimals is not None:
+        allowed = np.full(expected.shape, 0.51 * 10.0**-tolerance.decimals)
+    else:
+        allowed = tolerance.atol + tolerance.rtol * np.abs(expected)
+    with np.errstate(invalid="ignore"):
+        ok = np.abs(shaped - expected) <= allowed + slack
+    wrong = tuple(tuple(int(i) for i in index) for index in np.argwhere(~ok))
+    return ArrayVerdict(int(ok.sum()), int(expected.size), wrong)

@@ -1,0 +1,76 @@
+"""The terminal view of grading: one Rich table per student and a class line."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from grader.report import StudentReport
+from solver.values import format_value
+
+STATUS_STYLE = {
+    "correct": "green",
+    "carried_forward": "cyan",
+    "partial": "yellow",
+    "mistake": "magenta",
+    "wrong": "red",
+    "missing": "dim",
+    "invalid": "bold red",
+}
+#: Longest text shown in a table cell (the JSON keeps everything).
+CELL = 48
+
+
+def _cell(value: Any) -> str:
+    text = "—" if value is None else value if isinstance(value, str) else format_value(value)
+    text = " ".join(text.split())
+    return text if len(text) <= CELL else text[: CELL - 1] + "…"
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def student_table(report: StudentReport) -> Table:
+    who = f"{report.student} ({report.name})" if report.name else report.student
+    percent = 100 * report.score / report.max_score if report.max_score else 0.0
+    table = Table(
+        title=f"{who}: {_number(report.score)} / {_number(report.max_score)} ({percent:.0f}%)", title_justify="left"
+    )
+    for column in ("question", "step", "given", "expected", "points", "status", "feedback"):
+        table.add_column(column, overflow="fold", justify="right" if column == "points" else "left")
+    for item in report.items:
+        status = item.status + (f": {item.mistake}" if item.mistake else "")
+        table.add_row(
+            item.problem,
+            item.step,
+            _cell(item.given),
+            _cell(item.expected),
+            f"{_number(item.score)}/{_number(item.max_score)}",
+            Text(status, style=STATUS_STYLE.get(item.status, "")),
+            item.feedback,
+        )
+    return table
+
+
+def class_line(reports: list[StudentReport]) -> str:
+    if not reports:
+        return "Class: no submissions"
+    scores = [r.score for r in reports]
+    top = max(r.max_score for r in reports)
+    return (
+        f"Class: {len(reports)} students, mean {statistics.fmean(scores):.2f} / {_number(top)}, "
+        f"median {statistics.median(scores):g}, lowest {min(scores):g}, highest {max(scores):g}"
+    )
+
+
+def render_reports(reports: list[StudentReport]) -> RenderableType:
+    parts: list[RenderableType] = []
+    for report in reports:
+        parts += [student_table(report), Text()]
+    parts.append(Text(class_line(reports), style="bold"))
+    return Group(*parts)
