@@ -32,9 +32,9 @@ def _options(
 
 
 def _register_commands() -> None:
-    from solver.cli import dense, files, shapes
+    from solver.cli import dense, files, maps, shapes
 
-    for module in (shapes, files, dense):
+    for module in (shapes, files, dense, maps):
         module.register(app)
 
     from grader import cli as grading

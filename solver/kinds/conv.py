@@ -22,7 +22,7 @@ from solver.kinds import GIVEN_CONFIG
 from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout
 from solver.matrices import matrix_from_data
 from solver.sizes import parse_pair, require_positive
-from solver.sliding import Pads, correlate, flip_kernel, pad_planes
+from solver.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.steps import Solution, Step, Variant
 from solver.values import Shape
 from solver.windows import Axis, add_output_step, add_window_steps, padding_per_axis
@@ -146,12 +146,12 @@ def solve(given: Given, title: str | None = None) -> Solution:
     shown = "×".join(map(str, image.shape))
     what = "true convolution" if given.flip else "convolution (cross-correlation)"
     count = len(kernels)
-    solution = Solution(
-        KIND,
-        title
-        or f"{what.capitalize()} of a {shown} image with {count} {kernel_size[0]}×{kernel_size[1]} kernel"
-        + ("s" if count > 1 else ""),
+    kernels_text = (
+        f"{count} {kernel_size[0]}×{kernel_size[1]} kernels"
+        if count > 1
+        else f"a {kernel_size[0]}×{kernel_size[1]} kernel"
     )
+    solution = Solution(KIND, title or f"{what.capitalize()} of a {shown} image with {kernels_text}")
     solution.given("image", "the image", image)
     for n, (kernel, bias) in enumerate(zip(kernels, biases, strict=True), 1):
         solution.given(
@@ -196,20 +196,25 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if given.pool is not None:
         map_size = tuple(int(x) for x in maps[0].shape[-2:])
         layout = pool_layout(map_size, given.pool.window, given.pool.stride, 0, False, field_prefix="pool.")
-        solution.add(
-            Step(
-                "pooled_size",
-                "size after pooling: ⌊(H − K)/S⌋ + 1 per axis",
-                deps=("output_size",),
-                compute=lambda size: Shape((*layout.out_size, *size[2:])),
-                formula=Template(
-                    f"⌊({{output_size}} − {layout.window[0]})/{layout.stride[0]}⌋ + 1",
-                ),
-            )
-        )
+        _add_pooled_size(solution, layout)
         for n, name in enumerate(last, 1):
             add_pooling(solution, name, _numbered("pooled", n, count), layout, given.pool.mode)
     return solution
+
+
+def _add_pooled_size(solution: Solution, layout: PoolLayout) -> None:
+    """The size after pooling, written with the numbers as the notes do: ⌊(H − K)/S⌋ + 1."""
+    per_axis = [f"⌊({n} − {k})/{s}⌋ + 1" for n, k, s in zip(layout.in_size, layout.window, layout.stride, strict=True)]
+    text = f"{per_axis[0]} per axis" if per_axis[0] == per_axis[1] else " × ".join(per_axis)
+    solution.add(
+        Step(
+            "pooled_size",
+            "size after pooling: each window gives one cell",
+            deps=("output_size",),
+            compute=lambda size: Shape((*layout.out_size, *size[2:])),
+            formula=Template(text),
+        )
+    )
 
 
 def _add_feature_map(

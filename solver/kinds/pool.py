@@ -129,7 +129,7 @@ def add_pooling(
             deps=(source,),
             compute=pooled_of,
             formula=Template(
-                f"{word}pool{{{source}}}", rf"\operatorname{{{word}pool}}_{{{k_h} \times {k_w}}}({{{source}}})"
+                f"{word}pool({{{source}}})", rf"\operatorname{{{word}pool}}_{{{k_h} \times {k_w}}}({{{source}}})"
             ),
             note=_pool_note(layout, mode, count_include_pad),
             variants=tuple(variants),
@@ -160,7 +160,7 @@ def _pool_note(layout: PoolLayout, mode: PoolMode, count_include_pad: bool) -> s
         return divisor_note(layout, count_include_pad)
     if layout.padding != (0, 0) or any(layout.overhang):
         fill = "−∞" if mode == "max" else "+∞"
-        return f"padding cells hold {fill}, so a window never picks one"
+        return f"cells outside the map (padding, or past it in ceil mode) hold {fill}, so a window never picks one"
     return None
 
 

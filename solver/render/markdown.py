@@ -27,6 +27,10 @@ def render_markdown(solution: Solution, heading_level: int = 1) -> str:
         lines += [f"    {line}" for line in step.detail]
         if step.detail:
             lines.append("")
+        if step.views:
+            from solver.render.maps import markdown_views
+
+            lines += markdown_views(step.views)
         if step.note:
             lines += [f"> {step.note}", ""]
     for table in solution.tables:

@@ -52,6 +52,10 @@ def _step_block(step: Step, solution: Solution) -> RenderableType:
         line.append(member, style=style)
     rows: list[RenderableType] = [header, line]
     rows += [Text("    " + detail) for detail in step.detail]
+    if step.views:
+        from solver.render.maps import terminal_views
+
+        rows.append(terminal_views(step.views))
     if step.note:
         rows.append(Text("  " + step.note, style="italic yellow"))
     return Group(*rows)

@@ -1,0 +1,83 @@
+"""Quick commands for feature maps: conv and pool."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+
+MATRIX_HELP = "rows by ';', entries by spaces or commas ('1 0 1; 0 1 0'), JSON, or a .txt/.csv/.npy file"
+
+
+def conv(
+    image: Annotated[str, typer.Argument(help=f"The image (H x W, or C x H x W as JSON): {MATRIX_HELP}.")],
+    kernels: Annotated[list[str], typer.Argument(help="One or more kernels, written like the image.")],
+    stride: Annotated[str, typer.Option("--stride", "-s", help="Stride: 1 or HxW.")] = "1",
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding: 0, HxW, same or valid.")] = "0",
+    dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
+    bias: Annotated[list[float] | None, typer.Option("--bias", "-b", help="Bias of each kernel (repeat).")] = None,
+    flip: Annotated[bool, typer.Option("--flip", help="True convolution: rotate the kernel by 180° first.")] = False,
+    relu: Annotated[bool, typer.Option("--relu", help="Apply ReLU to each feature map.")] = False,
+    pool: Annotated[
+        str | None, typer.Option("--pool", help="Pool each map afterwards: MODE:WINDOW[:STRIDE], e.g. max:2.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Feature maps of an image, cell by cell (cross-correlation, as CNN libraries compute)."""
+    from solver.kinds import conv as kind
+
+    given = kind.Given(
+        image=image,
+        kernel=kernels[0] if len(kernels) == 1 else None,
+        kernels=kernels if len(kernels) > 1 else None,
+        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        flip=flip,
+        activation="relu" if relu else None,
+        pool=kind.parse_pool_spec(pool) if pool else None,
+    )
+    emit(kind.solve(given), chosen_format(fmt, as_json))
+
+
+def pool(
+    map: Annotated[str, typer.Argument(help=f"The map (H x W, or C x H x W as JSON): {MATRIX_HELP}.")],
+    window: Annotated[str, typer.Option("--window", "-w", help="Pooling window: 2 or 2x3.")],
+    stride: Annotated[str | None, typer.Option("--stride", "-s", help="Stride (default: the window).")] = None,
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Padding on each side.")] = "0",
+    mode: Annotated[str, typer.Option("--mode", "-m", help="max, avg or min.")] = "max",
+    ceil: Annotated[bool, typer.Option("--ceil", help="Ceil mode, as PyTorch's ceil_mode.")] = False,
+    count_include_pad: Annotated[
+        bool,
+        typer.Option(
+            "--count-include-pad/--no-count-include-pad", help="Average pooling: padding zeros count in the divisor."
+        ),
+    ] = True,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Max, average or min pooling of a map, window by window (stride defaults to the window)."""
+    from solver.errors import InputError
+    from solver.kinds import pool as kind
+
+    if mode not in ("max", "avg", "min"):
+        raise InputError(f"--mode {mode!r}: expected max, avg or min")
+    given = kind.Given(
+        map=map,
+        window=window,
+        stride=stride,
+        padding=padding,
+        mode=mode,  # type: ignore[arg-type]
+        ceil=ceil,
+        count_include_pad=count_include_pad,
+    )
+    emit(kind.solve(given), chosen_format(fmt, as_json))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("conv")(conv)
+    app.command("pool")(pool)
