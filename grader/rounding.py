@@ -6,8 +6,9 @@ students do the same.  An answer is not wrong for that: its tolerance is
 widened by the **rounding slack** of its step, computed once per homework:
 
 * every computed ancestor of the step whose value is a float (or float array)
-  is moved, alone, by half a unit of its ``digits``-th significant figure
-  (digits = 4 by default: the notes' habit), up and down;
+  is moved, alone, up and down by what rounding it to ``digits`` significant
+  figures (4 by default: the notes' habit; or 5 or 6, as the notes also do)
+  changes it; an entry that is exact at that precision (2, 0.5) is not moved;
 * the step is re-evaluated from there (``Solution.evaluate``) and the largest
   change of each entry is kept;
 * the slack is the sum of those changes over the ancestors: a first-order,
@@ -29,11 +30,20 @@ from solver.values import _is_numpy
 ENTRYWISE_LIMIT = 16
 
 
-def half_unit(value: float, digits: int) -> float:
-    """Half a unit of the ``digits``-th significant figure of ``value`` (0 for 0)."""
+def rounded(value: float, digits: int) -> float:
+    """``value`` rounded to ``digits`` significant figures."""
     if value == 0 or not math.isfinite(value):
-        return 0.0
-    return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - digits + 1)
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def rounding_error(value: float, digits: int) -> float:
+    """How far rounding ``value`` to ``digits``, ``digits + 1`` or ``digits + 2`` significant figures moves it.
+
+    Zero for a value that has that few figures already (an exact 2 or 0.5):
+    no one rounds those, so they widen nothing.
+    """
+    return max(abs(rounded(value, d) - value) for d in range(digits, digits + 3))
 
 
 def _is_float_value(value: Any) -> bool:
@@ -43,13 +53,13 @@ def _is_float_value(value: Any) -> bool:
 
 
 def _nudges(value: Any, digits: int) -> list[Any]:
-    """Copies of ``value`` with one entry (or, for big arrays, all) moved up or down by half a unit."""
+    """Copies of ``value`` with one entry (or, for big arrays, all) moved up or down by its rounding error."""
     import numpy as np
 
     if isinstance(value, float):
-        h = half_unit(value, digits)
+        h = rounding_error(value, digits)
         return [value + h, value - h] if h else []
-    steps = np.vectorize(lambda v: half_unit(float(v), digits))(value) if value.size else value
+    steps = np.vectorize(lambda v: rounding_error(float(v), digits))(value) if value.size else value
     if value.size > ENTRYWISE_LIMIT:
         return [value + steps, value - steps]
     nudged = []
