@@ -15,6 +15,7 @@ import numpy as np
 
 from solver.bptt import Convention
 from solver.errors import InputError
+from solver.losses import loss as loss_function
 
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "softmax")
@@ -26,6 +27,8 @@ class Network:
     activation: str
     output: str
     every_step: bool
+    #: The loss of one output (``solver.losses`` name); averaged over the outputs.
+    loss: str
     W_x: np.ndarray
     W_h: np.ndarray
     W_y: np.ndarray
@@ -47,6 +50,12 @@ class Network:
     @property
     def output_size(self) -> int:
         return self.W_y.shape[1] if self.convention == "row" else self.W_y.shape[0]
+
+    def outputs(self) -> list[tuple[int, str, str]]:
+        """(step, prediction name, target name) for each output of the network."""
+        if self.every_step:
+            return [(t, f"y_hat{t}", f"y{t}") for t in range(1, self.steps + 1)]
+        return [(self.steps, "y_hat", "y")]
 
     @property
     def scalar(self) -> bool:
@@ -172,6 +181,7 @@ def read_network(given: Any) -> Network:
         activation=activation,
         output=output,
         every_step=every_step,
+        loss=loss_function(given.loss).name,
         W_x=W_x,
         W_h=W_h,
         W_y=W_y,
