@@ -42,7 +42,8 @@ def _is_numpy(value: Any) -> bool:
 
 
 def _is_sympy(value: Any) -> bool:
-    return type(value).__module__.startswith("sympy")
+    # The MRO, not just the type: a project's own SymPy functions (ReLU, σ) are SymPy values too.
+    return any(k.__module__.startswith("sympy") for k in type(value).__mro__[:-1])
 
 
 def format_number(x: float | int | Fraction, style: Style = "text") -> str:
@@ -93,11 +94,9 @@ def format_value(value: Any, style: Style = "text") -> str:
         if value.is_Number:
             number = value.p if value.is_Integer else float(value)
             return format_number(number, style)
-        if style == "latex":
-            import sympy
+        from solver.symbolic import show_expression  # SymPy is loaded already: the value is one
 
-            return sympy.latex(value)
-        return str(value).replace("**", "^")
+        return show_expression(value, style)
     if isinstance(value, (int, float, Fraction)):
         return format_number(value, style)
     if isinstance(value, (list, tuple)):

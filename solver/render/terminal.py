@@ -21,7 +21,8 @@ def render_terminal(solution: Solution) -> RenderableType:
         table = Table(title="Given", title_justify="left", show_header=False, box=None, padding=(0, 1))
         for step in givens:
             table.add_row(
-                display_name(step.name, solution, "text"), format_value(step.value), Text(step.title, style="dim")
+                # Text, not markup: a symbolic value such as [x_1, x_2] would read as a style tag.
+                display_name(step.name, solution, "text"), Text(format_value(step.value)), Text(step.title, style="dim")
             )
         parts += [Text(), table]
     for step in solution:

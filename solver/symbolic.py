@@ -1,0 +1,242 @@
+"""SymPy formulas for steps, and the functions a symbolic derivation needs.
+
+``SympyFormula(expr)`` implements the ``Formula`` protocol of
+``solver.formula``: its free symbols are named after steps, and ``show``
+prints the expression with each symbol replaced by what the renderer asks
+(the step's display name, or its value).
+
+>>> import sympy
+>>> a, y = sympy.symbols("a y")
+>>> SympyFormula((a - y) ** 2).show("text", {"a": "0.7", "y": "1"})
+'(0.7 - 1)^2'
+
+``ReLU``, ``ReLUPrime`` and ``sigma`` are SymPy functions that print as the
+notes write them and differentiate by the rules of ``solver.activations``
+(ReLU'(0) = 0, σ' = σ(1 − σ)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from solver.errors import InputError
+from solver.formula import Template
+from solver.names import latex_name
+from solver.values import Style
+
+#: What makes a replacement compound, needing parentheses inside a product or a power
+#: ("/" is left out: step names such as dL/da contain it).
+_TEXT_OPERATORS = (" ", "+", "-", "−", "·", "*")
+_LATEX_OPERATORS = ("+", " - ", r"\cdot")
+
+
+def is_compound(text: str, style: Style) -> bool:
+    """Does printed text need parentheses where a single symbol stood?"""
+    if (text.startswith("(") and text.endswith(")")) or (text.startswith("[") and text.endswith("]")):
+        return False
+    if text.startswith(r"\begin") or text.startswith(r"\left("):
+        return False
+    operators = _LATEX_OPERATORS if style == "latex" else _TEXT_OPERATORS
+    return any(op in text.lstrip("-−") for op in operators)
+
+
+def _positive_first(expr: Any, printer: Any) -> list[Any]:
+    """The terms of a sum with the positive ones first: ``ŷ − y``, not ``−y + ŷ``."""
+    terms = list(printer._as_ordered_terms(expr, order=None))
+    return sorted(terms, key=lambda term: term.could_extract_minus_sign())
+
+
+class _TextPrinter(StrPrinter):
+    """SymPy's plain printer with chosen text for some symbols, grouped where precedence needs it."""
+
+    def __init__(self, names: Mapping[str, str]):
+        super().__init__()
+        self.names = names
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        return self.names.get(expr.name, expr.name)
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        text = super().parenthesize(item, level, strict)
+        if isinstance(item, sympy.Symbol) and item.name in self.names and is_compound(text, "text"):
+            return f"({text})"
+        return text
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        return super()._print_Add(sympy.Add(*_positive_first(expr, self), evaluate=False), order="none")
+
+
+class _LatexPrinter(LatexPrinter):
+    def __init__(self, names: Mapping[str, str]):
+        super().__init__({"mul_symbol": "dot"})
+        self.names = names
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        return self.names[expr.name] if expr.name in self.names else latex_name(expr.name)
+
+    def parenthesize(self, item: Any, level: int, is_neg: bool = False, strict: bool = False) -> str:
+        text = super().parenthesize(item, level, is_neg, strict)
+        if isinstance(item, sympy.Symbol) and item.name in self.names and is_compound(text, "latex"):
+            return rf"\left({text}\right)"
+        return text
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        return super()._print_Add(sympy.Add(*_positive_first(expr, self), evaluate=False), order="none")
+
+
+def _text(expr: Any, names: Mapping[str, str]) -> str:
+    return _TextPrinter(names).doprint(expr).replace("**", "^").replace("*", "·")
+
+
+def _latex(expr: Any, names: Mapping[str, str]) -> str:
+    return _LatexPrinter(names).doprint(expr)
+
+
+@dataclass(frozen=True)
+class SympyFormula:
+    """A step's formula as a SymPy expression in symbols named after steps."""
+
+    expr: Any
+
+    def show(self, style: Style, symbols: Mapping[str, str]) -> str:
+        return _latex(self.expr, symbols) if style == "latex" else _text(self.expr, symbols)
+
+
+def show_expression(expr: Any, style: Style = "text") -> str:
+    """An expression for people, with step-like symbol names typeset (``y_hat`` -> ŷ in LaTeX)."""
+    return SympyFormula(expr).show(style, {})
+
+
+# --- Functions that print and differentiate as the notes do -------------------------------
+
+
+class ReLUPrime(sympy.Function):
+    """ReLU'(z): 1 for z > 0, 0 otherwise (0 at z = 0, as PyTorch)."""
+
+    @classmethod
+    def eval(cls, z: Any) -> Any:
+        if z.is_number:
+            return sympy.Integer(1) if z > 0 else sympy.Integer(0)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sympy.Integer(0)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"ReLU'({printer.doprint(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathrm{{ReLU}}'\left({printer.doprint(self.args[0])}\right)"
+
+
+class ReLU(sympy.Function):
+    """max(0, z), whose derivative is ``ReLUPrime``."""
+
+    @classmethod
+    def eval(cls, z: Any) -> Any:
+        if z.is_number:
+            return sympy.Max(0, z)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return ReLUPrime(self.args[0])
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"ReLU({printer.doprint(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathrm{{ReLU}}\left({printer.doprint(self.args[0])}\right)"
+
+
+class sigma(sympy.Function):
+    """The logistic sigmoid σ(z) = 1/(1 + e^(−z)), with σ' = σ(1 − σ)."""
+
+    @classmethod
+    def eval(cls, z: Any) -> Any:
+        if z.is_number:
+            return 1 / (1 + sympy.exp(-z))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return sigma(self.args[0]) * (1 - sigma(self.args[0]))
+
+    def _eval_rewrite_as_exp(self, z: Any, **kwargs: Any) -> Any:
+        return 1 / (1 + sympy.exp(-z))
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"σ({printer.doprint(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\sigma\left({printer.doprint(self.args[0])}\right)"
+
+
+SYMBOLIC_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+SYMBOLIC_LOSSES = ("mse", "sse", "half_squared", "mae", "bce", "hinge")
+
+
+def apply_activation(name: str, z: Any) -> Any:
+    """f(z) as SymPy."""
+    table = {"linear": lambda v: v, "relu": ReLU, "sigmoid": sigma, "tanh": sympy.tanh}
+    if name not in table:
+        raise InputError(
+            f"activation {name!r} is not available symbolically; expected one of: {', '.join(SYMBOLIC_ACTIVATIONS)}",
+            field="activation",
+        )
+    return table[name](z)
+
+
+def activation_derivative(name: str, z: Any, a: Any) -> Any:
+    """f'(z) written as the notes write it: through the output ``a`` where they do (σ: a(1 − a))."""
+    if name == "sigmoid":
+        return a * (1 - a)
+    if name == "tanh":
+        return 1 - a**2
+    if name == "relu":
+        return ReLUPrime(z)
+    apply_activation(name, z)  # refuses the unknown ones
+    return sympy.Integer(1)
+
+
+def loss_expression(name: str, y_hat: Any, y: Any, count: int = 1) -> Any:
+    """L(ŷ, y) as SymPy for one output (``count`` outputs share the mean)."""
+    table = {
+        "mse": lambda p, t: (p - t) ** 2 / count,
+        "sse": lambda p, t: (p - t) ** 2,
+        "half_squared": lambda p, t: (p - t) ** 2 / 2,
+        "mae": lambda p, t: sympy.Abs(p - t) / count,
+        "bce": lambda p, t: -t * sympy.log(p) - (1 - t) * sympy.log(1 - p),
+        "hinge": lambda p, t: sympy.Max(0, 1 - t * p) / count,
+    }
+    if name not in table:
+        raise InputError(
+            f"loss {name!r} is not available symbolically; expected one of: {', '.join(SYMBOLIC_LOSSES)}",
+            field="loss",
+        )
+    return table[name](y_hat, y)
+
+
+def simplest(expr: Any) -> Any:
+    """A short form of a derivative: ``(−y/ŷ + (1 − y)/(1 − ŷ))·ŷ(1 − ŷ)`` -> ``ŷ − y``."""
+    if isinstance(expr, sympy.MatrixBase):
+        return expr.applyfunc(simplest)
+    candidates = [sympy.factor_terms(expr), sympy.factor(sympy.cancel(expr)), sympy.factor_terms(sympy.simplify(expr))]
+    return min(candidates, key=sympy.count_ops)
+
+
+@dataclass(frozen=True)
+class GroupedTemplate(Template):
+    """A ``Template`` whose compound replacements are put in parentheses (``(ŷ − y)·a1ᵀ``)."""
+
+    def show(self, style: Style, symbols: Mapping[str, str]) -> str:
+        def group(text: str) -> str:
+            if not is_compound(text, style):
+                return text
+            return rf"\left({text}\right)" if style == "latex" else f"({text})"
+
+        return super().show(style, {name: group(text) for name, text in symbols.items()})
