@@ -47,7 +47,7 @@ def read_submission(path: Path) -> Submission:
     try:
         data, _ = parse_yaml(read_text(path, "answers file"), str(path))
     except InputError as error:
-        return Submission(fallback, "", str(path), problem=error.message)
+        return Submission(fallback, "", str(path), problem=str(error))
     return submission_from_data(data, str(path), fallback)
 
 

@@ -91,6 +91,24 @@ def simplifies_to_zero(difference: Any, seconds: float = SIMPLIFY_SECONDS) -> bo
         return None
 
 
+def constant_ratio(given: Any, expected: Any) -> float | None:
+    """The number c when ``given`` is c times ``expected`` at every random point (c ≠ 1), else None.
+
+    It names the classic slips of a derivation: a lost ½ (c = 2), a factor 2
+    too few (c = ½), a flipped sign (c = −1).
+    """
+    names = sorted({s.name for s in given.free_symbols | expected.free_symbols})
+    ratios = []
+    for point in _points(names, seed=1):
+        a, b = _value_at(given, point), _value_at(expected, point)
+        if a is None or b is None or abs(b.real) < 1e-12:
+            continue
+        ratios.append(a.real / b.real)
+    if len(ratios) < 3 or not all(math.isclose(r, ratios[0], rel_tol=1e-9) for r in ratios):
+        return None
+    return None if math.isclose(ratios[0], 1.0, rel_tol=1e-9) else ratios[0]
+
+
 def equivalent(given: Any, expected: Any) -> Equivalence:
     """Whether ``given`` and ``expected`` agree as functions of their symbols (matched by name)."""
     import sympy

@@ -196,6 +196,12 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], mine: dict[str, Any]) 
     options += _hint_credit(step, given)
     options += _mistake_credit(step, given, mine)
     best = max(options, key=lambda c: (c.fraction, _PRIORITY.get(c.status, 0)))
+    named = [c for c in options if c.mistake]
+    if named and best.status in ("partial", "wrong"):
+        # A recognised mistake explains the answer better than a count of entries; the score stays the best.
+        mistake = max(named, key=lambda c: c.fraction)
+        extra = " The entries that are right still earn their share." if best.fraction > mistake.fraction else ""
+        best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.mistake, mistake.feedback + extra)
     return _item(step, shown, best.fraction, best.status, best.mistake, best.feedback)
 
 
@@ -314,10 +320,35 @@ def _mistake_credit(step: PreparedStep, given: Any, mine: dict[str, Any]) -> lis
         for mistake, value in found
         if step.matches(given, value).full
     ]
+    if step.kind == "expression" and hasattr(given, "free_symbols"):
+        matches += _constant_factor(given, step.expected, credit)
     if _is_transposed(step, given):
         feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
         matches.append(Credit(credit, "mistake", "transposed", feedback))
     return matches[:1] if matches else []
+
+
+#: Names and feedback of an expression off by a constant factor (ratio given / expected).
+FACTORS = {
+    2.0: ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?)."),
+    0.5: (
+        "factor_half",
+        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
+    ),
+    -1.0: ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y."),
+}
+
+
+def _constant_factor(given: Any, expected: Any, credit: float) -> list[Credit]:
+    from grader.equivalence import constant_ratio
+
+    ratio = constant_ratio(given, expected)
+    if ratio is None:
+        return []
+    for factor, (name, feedback) in FACTORS.items():
+        if abs(ratio - factor) < 1e-9:
+            return [Credit(credit, "mistake", name, feedback)]
+    return [Credit(credit, "mistake", "constant_factor", f"Your expression is {ratio:.4g} times the answer.")]
 
 
 def _is_transposed(step: PreparedStep, given: Any) -> bool:
@@ -338,6 +369,7 @@ def _item(step: PreparedStep, raw: Any, fraction: float, status: Status, mistake
         status,
         mistake,
         feedback,
+        format_value(step.expected),
     )
 
 

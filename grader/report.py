@@ -27,6 +27,8 @@ class Item:
     status: Status
     mistake: str | None = None
     feedback: str = ""
+    #: The expected value as people read it (5×4, not [5, 4]); not part of the JSON.
+    expected_text: str = field(default="", repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

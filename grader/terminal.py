@@ -49,7 +49,7 @@ def student_table(report: StudentReport) -> Table:
             item.problem,
             item.step,
             _cell(item.given),
-            _cell(item.expected),
+            _cell(item.expected_text or item.expected),
             f"{_number(item.score)}/{_number(item.max_score)}",
             Text(status, style=STATUS_STYLE.get(item.status, "")),
             item.feedback,
@@ -63,7 +63,8 @@ def class_line(reports: list[StudentReport]) -> str:
     scores = [r.score for r in reports]
     top = max(r.max_score for r in reports)
     return (
-        f"Class: {len(reports)} students, mean {statistics.fmean(scores):.2f} / {_number(top)}, "
+        f"Class: {len(reports)} {'student' if len(reports) == 1 else 'students'}, "
+        f"mean {statistics.fmean(scores):.2f} / {_number(top)}, "
         f"median {statistics.median(scores):g}, lowest {min(scores):g}, highest {max(scores):g}"
     )
 
