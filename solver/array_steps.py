@@ -5,7 +5,9 @@ a student's values) writes ``0.54`` for a one-entry vector and ``[[1, 2]]``
 for a matrix.  ``ArraySteps`` wraps each compute function so that its inputs
 are reshaped to the shapes the steps had when first computed, and its result
 is shown as a number when it has one entry (every value of a one-unit
-network, as seed 000 writes the scalar weight w).
+network, as seed 000 writes the scalar weight w).  Vectors are 1-D inside;
+those that ``is_row`` names are shown as 1×n rows (the row convention's
+``x_t W_x``, or a gradient chained left to right), the others as columns.
 """
 
 from __future__ import annotations
@@ -20,23 +22,25 @@ from solver.steps import Noted, Solution, Step, Variant
 
 
 class ArraySteps:
-    def __init__(self, solution: Solution, scalar: bool):
+    def __init__(self, solution: Solution, is_row: Callable[[str], bool] = lambda name: False):
         self.solution = solution
-        #: Every value is one number (one input, one hidden unit, one output).
-        self.scalar = scalar
+        self.is_row = is_row
+        #: The shape each step's value has inside the computations.
         self.shapes: dict[str, tuple[int, ...]] = {}
 
     def __contains__(self, name: str) -> bool:
         return name in self.solution
 
-    def present(self, value: np.ndarray) -> Any:
-        """A plain number for a one-entry vector (ŷ of one output), or for anything in a scalar network."""
+    def present(self, name: str, value: np.ndarray) -> Any:
+        """A plain number for one entry (ŷ of one output, anything in a scalar network); a row if ``is_row``."""
         value = value + 0.0  # −0.0 (e.g. 0 times a negative) prints as 0
-        return float(value.reshape(-1)[0]) if self.scalar or (value.size == 1 and value.ndim <= 1) else value
+        if value.size == 1:
+            return float(value.reshape(-1)[0])
+        return value.reshape(1, -1) if value.ndim == 1 and self.is_row(name) else value
 
     def given(self, name: str, title: str, value: np.ndarray) -> None:
         self.shapes[name] = value.shape
-        self.solution.given(name, title, self.present(value))
+        self.solution.given(name, title, self.present(name, value))
 
     def numeric(self, name: str, deps: Sequence[str], fn: Callable[..., Any]) -> Callable[..., Any]:
         """``fn`` on arrays of the deps' shapes, its result presented (a ``Noted`` keeps its note)."""
@@ -47,7 +51,8 @@ class ArraySteps:
             noted = result if isinstance(result, Noted) else Noted(result, None)
             array = np.asarray(noted.value, dtype=float)
             self.shapes.setdefault(name, array.shape)
-            return Noted(self.present(array), noted.note) if noted.note else self.present(array)
+            shown = self.present(name, array)
+            return Noted(shown, noted.note) if noted.note else shown
 
         return compute
 

@@ -16,6 +16,7 @@ from solver.array_steps import ArraySteps
 from solver.losses import loss as loss_function
 from solver.rnn_network import Network
 from solver.rnn_text import (
+    back_through_text,
     formula,
     hole,
     loss_gradient_text,
@@ -67,7 +68,7 @@ def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
             f"gradient at the output pre-activation z_y{of_step}",
             (grad, y_hat),
             lambda g, p: g @ bptt.output_jacobian(net.output, p),
-            formula(output_slope_text(net.output, grad, y_hat, net.scalar)),
+            formula(output_slope_text(net.output, grad, y_hat, net.convention, net.scalar)),
         )
         from_output[t] = local
     return from_output
@@ -132,13 +133,16 @@ def _jacobians(steps: ArraySteps, net: Network) -> None:
 def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, str]) -> None:
     """dL/dh_t: many-to-one along the product dh_T/dh_t; many-to-many step by step."""
     c, T = net.convention, net.steps
-    through_W_y = through_text("W_y", c, net.scalar)
+
+    def from_prediction(t: int) -> str:
+        return back_through_text(from_output[t], "W_y", c, net.scalar, vector=net.output_size > 1)
+
     steps.add(
         f"dL/dh{T}",
         f"loss gradient at h{T}",
         (from_output[T], "W_y"),
         lambda g, W_y: g @ bptt.through(W_y, c),
-        formula(f"{hole(from_output[T])}·{through_W_y}"),
+        formula(from_prediction(T)),
     )
     for t in range(T - 1, 0, -1):
         if net.every_step:
@@ -147,7 +151,7 @@ def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, st
                 f"loss gradient at h{t}: from y_hat{t} and from h{t + 1}",
                 (from_output[t], "W_y", f"dL/dh{t + 1}", f"dh{t + 1}/dh{t}"),
                 lambda g, W_y, later, J: g @ bptt.through(W_y, c) + later @ J,
-                formula(f"{hole(from_output[t])}·{through_W_y} + {hole(f'dL/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
+                formula(f"{from_prediction(t)} + {hole(f'dL/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
             )
         else:
             steps.add(
@@ -160,9 +164,10 @@ def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, st
 
 
 def _local_text(net: Network, t: int) -> str:
-    """dL/dz_t = dL/dh_t ⊙ f'(z_t), f' written from h_t."""
+    """dL/dz_t = dL/dh_t ⊙ f'(z_t), f' written from h_t (dL/dh_t is a row: a column convention turns it)."""
     product = "·" if net.scalar else " ⊙ "
-    return f"{hole(f'dL/dh{t}')}{product}{slope_text(net.activation, f'h{t}', net.scalar)}"
+    turn = "ᵀ" if net.convention == "column" and not net.scalar else ""
+    return f"{hole(f'dL/dh{t}')}{turn}{product}{slope_text(net.activation, f'h{t}', net.scalar)}"
 
 
 def _paths(steps: ArraySteps, net: Network, weights: str) -> None:

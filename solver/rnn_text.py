@@ -14,6 +14,7 @@ from solver.formula import Template
 _HOLE = re.compile(r"(\{[^{}\s]+\})")
 _LATEX = (
     ("·", r" \cdot "),
+    (" ⊙ ", r" \odot "),
     ("⊙", r" \odot "),
     ("ᵀ", r"^{\top}"),
     ("²", "^{2}"),
@@ -103,11 +104,22 @@ def loss_gradient_text(loss: str, y_hat: str, y: str, outputs: int) -> str:
     return f"∂{loss}/∂ŷ at ({hole(y_hat)}, {hole(y)})"
 
 
-def output_slope_text(output: str, upstream: str, y_hat: str, scalar: bool) -> str:
-    """dL/dz_y = dL/dy_hat · dy_hat/dz_y, from y_hat."""
+def output_slope_text(output: str, upstream: str, y_hat: str, convention: Convention, scalar: bool) -> str:
+    """dL/dz_y = dL/dy_hat · dy_hat/dz_y, from y_hat (rows in the row convention, columns in the column one)."""
     if output == "sigmoid":
         product = "·" if scalar else " ⊙ "
         return f"{hole(upstream)}{product}{hole(y_hat)}{product}(1 − {hole(y_hat)})"
     if output == "softmax":
-        return f"{hole(upstream)}·(diag({hole(y_hat)}) − {hole(y_hat)}{hole(y_hat)}ᵀ)"
+        if convention == "row":
+            return f"{hole(upstream)}·(diag({hole(y_hat)}) − {hole(y_hat)}ᵀ{hole(y_hat)})"
+        return f"(diag({hole(y_hat)}) − {hole(y_hat)}{hole(y_hat)}ᵀ)·{hole(upstream)}"
     return hole(upstream)
+
+
+def back_through_text(gradient: str, weights: str, convention: Convention, scalar: bool, vector: bool) -> str:
+    """A gradient carried back through W to a hidden state, as a row: g·Wᵀ (row) or gᵀ·W (column)."""
+    if scalar:
+        return f"{hole(gradient)}·{hole(weights)}"
+    if convention == "row":
+        return f"{hole(gradient)}·{hole(weights)}ᵀ"
+    return f"{hole(gradient)}{'ᵀ' if vector else ''}·{hole(weights)}"

@@ -305,7 +305,20 @@ def test_002_output_gradient_is_o3_times_prediction_error():
     solution = load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()
     error = solution["y_hat"].value - solution["y"].value
     np.testing.assert_allclose(solution["dL/dz_y"].value, error, atol=1e-12)
-    np.testing.assert_allclose(solution["dL/dW_y"].value.reshape(-1), solution["h3"].value * error, atol=1e-12)
+    np.testing.assert_allclose(solution["dL/dW_y"].value.reshape(-1), solution["h3"].value.reshape(-1) * error)
+
+
+def test_shown_shapes_multiply_as_the_formulas_write_them():
+    """Row convention: vectors are 1×n rows, so x1·W_x and h3ᵀ·dL/dz_y are matrix products as shown."""
+    v = {s.name: np.asarray(s.value) for s in load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()}
+    assert v["x1"].shape == (1, 5) and v["h1"].shape == (1, 3) and v["W_x"].shape == (5, 3)
+    np.testing.assert_allclose(np.tanh(v["x1"] @ v["W_x"] + v["h0"] @ v["W_h"] + v["b_h"]), v["h1"])
+    np.testing.assert_allclose(v["h2"].T @ (v["dL/dh3"] * (1 - v["h3"] ** 2)), v["dL/dW_h_path3"])
+    # Column convention: states are columns, the gradients dL/dh_t rows chained left to right.
+    v = {s.name: np.asarray(s.value) for s in load_problem(PROBLEMS / "rnn_003_share_market_bptt.yaml").solve()}
+    np.testing.assert_allclose(np.tanh(v["W_x"] @ v["x1"] + v["W_h"] @ v["h0"] + v["b_h"]), v["h1"])
+    np.testing.assert_allclose(v["dL/dz_y2"] * v["W_y"] + v["dL/dh3"] @ v["dh3/dh2"], v["dL/dh2"])
+    np.testing.assert_allclose(np.outer(v["dL/dh3"].T * (1 - v["h3"] ** 2)[:, None], v["h2"]), v["dL/dW_h_path3"])
 
 
 def test_003_mse_is_averaged_over_the_steps():

@@ -80,7 +80,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
     solution = Solution(
         KIND, title or f"RNN over {T} time steps ({mode}, {net.convention} convention): forward pass and BPTT"
     )
-    steps = ArraySteps(solution, net.scalar)
+    # The row convention's vectors are rows (x_t W_x); the column convention's are columns, except the
+    # gradients dL/dh_t, which the notes chain left to right through the Jacobians.
+    row = net.convention == "row"
+    steps = ArraySteps(solution, is_row=lambda name: row or name.startswith("dL/dh"))
     _givens(steps, net)
     _forward(steps, net)
     add_backward(steps, net)
