@@ -61,7 +61,10 @@ def _symbolic_agrees(computed: Any, stated: Any) -> bool:
     import sympy
 
     try:
-        expected = sympy.sympify(str(stated), locals={s.name: s for s in computed.free_symbols})
+        names: dict[str, Any] = {s.name: s for s in computed.free_symbols}
+        # The expression's own functions (e.g. ReLU) by name, so that "ReLU(w*x + b)" means the same one.
+        names.update({type(f).__name__: type(f) for f in computed.atoms(sympy.Function)})
+        expected = sympy.sympify(str(stated), locals=names)
         return sympy.simplify(computed - expected) == 0
     except (sympy.SympifyError, TypeError, SyntaxError):
         return False

@@ -91,15 +91,17 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     out.print(f"[bold]{file}[/]: valid {problem.kind} problem, {len(solution.answers)} computed steps")
     if not results:
         out.print("  no source_answers to compare")
+    from rich.markup import escape  # values such as [a1_1, a1_2] are not style tags
+
     for r in results:
-        shown = format_value(r["computed"]) if "problem" not in r else r["problem"]
+        shown = escape(format_value(r["computed"]) if "problem" not in r else r["problem"])
         if r["agrees"]:
-            out.print(f"  [green]✓[/] {r['name']} = {shown}  (source: {format_value(r['stated'])})")
+            out.print(f"  [green]✓[/] {r['name']} = {shown}  (source: {escape(format_value(r['stated']))})")
         else:
             mark = "[yellow]≠ erratum[/]" if r["erratum"] else "[red]✗ discrepancy[/]"
-            out.print(f"  {mark} {r['name']}: computed {shown}, source states {format_value(r['stated'])}")
+            out.print(f"  {mark} {r['name']}: computed {shown}, source states {escape(format_value(r['stated']))}")
             if r["erratum"]:
-                out.print(f"      {r['erratum']}", style="italic yellow")
+                out.print(f"      {escape(r['erratum'])}", style="italic yellow")
     agreed = sum(r["agrees"] for r in results)
     errata = sum(bool(r["erratum"]) and not r["agrees"] for r in results)
     out.print(f"{agreed} agree, {errata} known errata, {len(unexplained)} unexplained discrepancies")
