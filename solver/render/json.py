@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from solver.render import equation
@@ -38,13 +39,20 @@ COMPACT_ENTRIES = 400
 def render_json(solution: Solution) -> str:
     data = solution_dict(solution)
     large: list[Any] = []
-    text = json.dumps(_set_aside(data, large), indent=2, ensure_ascii=False)
-    for i, array in enumerate(large):
-        text = text.replace(f'"{_PLACEHOLDER}{i}@@"', json.dumps(array, ensure_ascii=False), 1)
-    return text
+    pieces = _SLOT.split(json.dumps(_set_aside(data, large), indent=2, ensure_ascii=False))
+    written: list[tuple[Any, str]] = []
+    for array in large:
+        # A step's value appears under "answers" and under "steps": encode it once.
+        same = next((done for seen, done in written if len(seen) == len(array) and seen == array), None)
+        # ensure_ascii keeps the C encoder's fastest path (the arrays hold numbers only).
+        written.append((array, same if same is not None else json.dumps(array)))
+    # split() alternates text and slot numbers: put each array in its slot.
+    pieces[1::2] = [written[int(slot)][1] for slot in pieces[1::2]]
+    return "".join(pieces)
 
 
 _PLACEHOLDER = "@@nnsolve-array-"
+_SLOT = re.compile(r'"@@nnsolve-array-(\d+)@@"')
 
 
 def _set_aside(node: Any, large: list[Any]) -> Any:
