@@ -459,3 +459,31 @@ def test_more_bad_input(cli, tmp_path, given_text, message):
     result = cli("solve", path)
     assert result.code == 2 and result.err.count("\n") == 1
     assert result.err.startswith(f"nnsolve: error: {path}:") and message in result.err
+
+
+def test_quick_command_works_the_figure_3_network(cli):
+    import json
+
+    result = cli("rnn", "--x", "1; 0.5; -0.5", "--wx", "0.8", "--wh", "0.5", "--wy", "1.2", "--y", "1", "--json")
+    assert result.code == 0, result.err
+    answers = json.loads(result.out)["answers"]
+    expected = load_problem(PROBLEMS / "rnn_000_three_paths.yaml").solve()
+    for name in ("h3", "loss", "dL/dW_h_path2", "dL/dW_h", "dL/dW_x"):
+        assert answers[name] == pytest.approx(expected[name].value, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--words", "Alice cake", "--vocabulary", "Alice,likes"], "--words: word 'cake' (step 2) is not in the"),
+        (["--x", "1 0 0; 0 1 0"], "--wx: W_x is 2×2, which does not fit the input size 3"),
+        (["--x", "1 0; 0 1", "--wh", "1 0 0; 0 1 0; 0 0 1"], "--wx: W_x is 2×2, which does not fit the hidden size 3"),
+        (["--x", "1 0", "--convention", "diagonal"], "--convention 'diagonal': expected row or column"),
+    ],
+)
+def test_quick_command_errors(cli, args, message):
+    base = {"--wx": "1 0; 0 1", "--wh": "0.5 0; 0 0.5", "--wy": "1 1", "--y": "1"}
+    options = dict(zip(args[::2], args[1::2], strict=True))
+    result = cli("rnn", *[w for pair in {**base, **options}.items() for w in pair])
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert result.err.startswith("nnsolve: error: ") and message in result.err

@@ -32,9 +32,9 @@ def _options(
 
 
 def _register_commands() -> None:
-    from solver.cli import dense, files, maps, shapes
+    from solver.cli import dense, files, maps, rnn, shapes
 
-    for module in (shapes, files, dense, maps):
+    for module in (shapes, files, dense, maps, rnn):
         module.register(app)
 
     from grader import cli as grading

@@ -1,0 +1,97 @@
+"""Quick command ``nnsolve rnn``: a vanilla RNN's forward pass and BPTT from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.errors import InputError
+
+Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spaces ('0.5 -0.3; 0.1 0.4'), or a file.")]
+
+#: Given field -> the option that sets it, for error messages.
+OPTIONS = {
+    "x": "--x",
+    "words": "--words",
+    "vocabulary": "--vocabulary",
+    "W_x": "--wx",
+    "W_h": "--wh",
+    "W_y": "--wy",
+    "b_h": "--bh",
+    "b_y": "--by",
+    "h0": "--h0",
+    "y": "--y",
+    "activation": "--act",
+    "output": "--out",
+    "loss": "--loss",
+}
+
+
+def _read(text: str | None, option: str, *, matrix: bool = False) -> Any:
+    """Text as nested lists; ``matrix`` makes one row a 1×n matrix rather than a vector."""
+    if text is None:
+        return None
+    import numpy as np
+
+    from solver.matrices import load_matrix
+
+    array = load_matrix(text, option)
+    return (np.atleast_2d(array) if matrix else array).tolist()
+
+
+def rnn(
+    wx: Annotated[str, typer.Option("--wx", help="W_x: inputs × hidden (row convention) or hidden × inputs.")],
+    wh: Annotated[str, typer.Option("--wh", help="W_h: hidden × hidden.")],
+    wy: Annotated[
+        str, typer.Option("--wy", help="W_y: hidden × outputs (row) or outputs × hidden; one row: 1 output.")
+    ],
+    y: Annotated[str, typer.Option("--y", help="Target(s); with --every-step one row per time step.")],
+    x: Annotated[str | None, typer.Option("--x", help="Inputs, one row per time step: '1; 0.5; -0.5'.")] = None,
+    words: Annotated[str | None, typer.Option("--words", help="Inputs as words: 'Alice likes brownies'.")] = None,
+    vocabulary: Annotated[str | None, typer.Option("--vocabulary", help="Words of the one-hot code, in order.")] = None,
+    bh: Annotated[str | None, typer.Option("--bh", help="Hidden bias.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Output bias.")] = None,
+    h0: Annotated[str | None, typer.Option("--h0", help="Initial hidden state (default zero).")] = None,
+    convention: Annotated[str, typer.Option("--convention", help="row (x_t W_x) or column (W_x x_t).")] = "row",
+    act: Annotated[str, typer.Option("--act", help="Hidden activation: tanh, relu or sigmoid.")] = "tanh",
+    out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid or softmax.")] = "linear",
+    every_step: Annotated[bool, typer.Option("--every-step", help="An output at every step (many-to-many).")] = False,
+    loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """A vanilla RNN: hidden states step by step, the loss, and BPTT path by path with the Jacobian products."""
+    from solver.kinds import rnn as kind
+
+    if convention not in ("row", "column"):
+        raise InputError(f"--convention {convention!r}: expected row or column")
+    given = kind.Given(
+        W_x=_read(wx, "--wx", matrix=True),
+        W_h=_read(wh, "--wh", matrix=True),
+        W_y=_read(wy, "--wy"),
+        y=_read(y, "--y"),
+        x=_read(x, "--x", matrix=True),
+        words=words,
+        vocabulary=vocabulary.replace(",", " ").split() if vocabulary else None,
+        convention=convention,  # type: ignore[arg-type]
+        activation=act,
+        output=out,
+        outputs="every_step" if every_step else "last",
+        loss=loss,
+        b_h=_read(bh, "--bh"),
+        b_y=_read(by, "--by"),
+        h0=_read(h0, "--h0"),
+        learning_rate=lr,
+    )
+    try:
+        solution = kind.solve(given)
+    except InputError as error:
+        raise error.located(OPTIONS.get((error.field or "").split(".")[0], "nnsolve rnn")) from None
+    emit(solution, chosen_format(fmt, as_json))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rnn")(rnn)
