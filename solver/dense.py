@@ -121,7 +121,7 @@ def derivative_mistakes(activation: Activation) -> list[DerivativeMistake]:
             ),
             (
                 "sigmoid_derivative_of_activation",
-                "σ'(z) is a(1 − a) with a = σ(z); you applied σ' to a, i.e. σ(a)(1 − σ(a)).",
+                "σ'(z) is a(1 − a) with a = σ(z); you applied σ' to a itself: σ(a)(1 − σ(a)).",
                 lambda z: sigmoid(sigmoid(z)) * (1 - sigmoid(sigmoid(z))),
             ),
         ]

@@ -42,7 +42,8 @@ def _nll(y_hat: Array, y: Array) -> tuple[float, Array]:
     true = int(np.argmax(y)) if y.size > 1 else 0
     p = float(y_hat.reshape(-1)[true])
     if p <= 0:
-        raise InputError(f"nll needs y_hat > 0 for the true class {true + 1}, got {p:g}: log(0) is undefined", field="y")
+        message = f"nll needs y_hat > 0 for the true class {true + 1}, got {p:g}: log(0) is undefined"
+        raise InputError(message, field="y")
     gradient = np.zeros_like(y_hat)
     gradient.reshape(-1)[true] = -1 / p
     return -float(np.log(p)), gradient

@@ -27,6 +27,7 @@ from solver.dense import (
     train,
     vector,
     weight_gradient,
+    with_one,
 )
 from solver.dense_forms import activation_form, loss_formulas
 from solver.errors import InputError
@@ -92,13 +93,23 @@ def _text(value: Any) -> str:
 
 def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
     """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
-    inputs = np.concatenate([[1.0], a_prev]) if layer.folded else a_prev
     lines = []
     for j, row in enumerate(np.asarray(layer.weights, float)):
-        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, inputs, strict=True)]
+        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, a_prev, strict=True)]
         if layer.bias is not None:
             terms.append(_text(layer.bias[j]))
         lines.append(f"unit {j + 1}: {' + '.join(terms)} = {format_number(float(z[j]))}")
+    return lines
+
+
+def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, act: Activation, z: np.ndarray) -> list[str]:
+    """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
+    lines = []
+    slopes = act.derivative(z)
+    for j in range(back.shape[1]):
+        terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
+        value = float(back[:, j] @ delta_above) * slopes[j]
+        lines.append(f"unit {j + 1}: ({terms})·{format_number(float(slopes[j]))} = {format_number(value)}")
     return lines
 
 
@@ -226,22 +237,19 @@ class NetworkBuilder:
         s = self.solution
         z, a = f"z{number}{suffix}", ("y_hat" if last else f"a{number}") + suffix
         weights, bias = f"W{number}", f"b{number}"
+        folded = layer.folded
+        if folded:
+            previous = self._augmented(number, suffix, title_suffix)
         deps: tuple[str, ...] = (weights, previous) + ((bias,) if layer.bias is not None else ())
-        if layer.folded:
-            formula = Template(
-                f"{{{weights}}}·[1; {{{previous}}}]",
-                rf"{{{weights}}} \begin{{bmatrix}} 1 \\ {{{previous}}} \end{{bmatrix}}",
-            )
-        elif layer.bias is not None:
+        if layer.bias is not None:
             formula = Template(
                 f"{{{weights}}}·{{{previous}}} + {{{bias}}}", f"{{{weights}}} {{{previous}}} + {{{bias}}}"
             )
         else:
             formula = Template(f"{{{weights}}}·{{{previous}}}", f"{{{weights}}} {{{previous}}}")
-        folded = layer.folded
 
         def compute(w: Any, a_prev: Any, b: Any = None) -> Any:
-            return shown(affine(w, a_prev, b, folded))
+            return shown(affine(w, a_prev, b))
 
         variants = []
         if layer.bias is not None or folded:
@@ -250,7 +258,9 @@ class NetworkBuilder:
                     "bias_forgotten",
                     "The pre-activation is W·a + b; you left out the bias"
                     + (" (column 0 of the weights, times the constant input 1)." if folded else "."),
-                    lambda w, a_prev, *_: shown(backward_weights(w, folded) @ vector(a_prev)),
+                    lambda w, a_prev, *_: shown(
+                        backward_weights(w, folded) @ (vector(a_prev)[1:] if folded else vector(a_prev))
+                    ),
                 )
             )
         if layer.weights.shape[0] == layer.weights.shape[1]:
@@ -258,10 +268,7 @@ class NetworkBuilder:
                 Variant(
                     "weights_transposed",
                     "Row j of W holds the weights into unit j; you multiplied by Wᵀ, mixing up rows and columns.",
-                    lambda w, a_prev, b=None: shown(
-                        np.asarray(w, float).T @ (np.concatenate([[1.0], vector(a_prev)]) if folded else vector(a_prev))
-                        + (0 if b is None else vector(b))
-                    ),
+                    lambda w, a_prev, b=None: shown(affine(np.asarray(w, float).T, a_prev, b)),
                 )
             )
         value = s.add(
@@ -277,7 +284,7 @@ class NetworkBuilder:
         if self.scalar_form:
             s[z].detail = _unit_by_unit(layer, vector(s[previous].value), vector(value))
         act = layer.activation
-        s.add(
+        out = s.add(
             Step(
                 a,
                 ("output" if last else f"activation of layer {number}") + title_suffix,
@@ -286,7 +293,30 @@ class NetworkBuilder:
                 formula=Template(activation_form(act.name, z), activation_form(act.name, z, "latex")),
             )
         )
+        if self.scalar_form and act.name not in ("linear", "softmax"):
+            pattern = activation_form(act.name, "z")
+            s[a].detail = [
+                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(aj))}"
+                for j, (zj, aj) in enumerate(zip(vector(value), vector(out), strict=True))
+            ]
         return a
+
+    def _augmented(self, number: int, suffix: str, title_suffix: str) -> str:
+        """The layer's input with the constant 1 in front (the notes' x̂ and ẑ), for a folded bias."""
+        base = "x" if number == 1 else f"a{number - 1}"
+        name = f"{base}_hat{suffix}"
+        self.solution.add(
+            Step(
+                name,
+                f"input of layer {number} with a constant 1 for the folded bias{title_suffix}",
+                deps=(base + suffix,),
+                compute=with_one,
+                formula=Template(
+                    f"[1; {{{base + suffix}}}]", rf"\begin{{bmatrix}} 1 \\ {{{base + suffix}}} \end{{bmatrix}}"
+                ),
+            )
+        )
+        return name
 
     def _loss(self, suffix: str, title_suffix: str) -> None:
         assert self.loss is not None
@@ -380,24 +410,24 @@ class NetworkBuilder:
                 variants=tuple(variants),
             )
         )
+        if self.scalar_form:
+            s[f"delta{number}{suffix}"].detail = _delta_by_unit(
+                backward_weights(above.weights, folded), vector(s[delta_above].value), act, vector(s[z].value)
+            )
 
     def _parameter_gradients(self, number: int, layer: Layer, suffix: str, title_suffix: str) -> None:
         s = self.solution
         delta = f"delta{number}{suffix}"
-        below = f"a{number - 1}{suffix}" if number > 1 else f"x{suffix}"
+        base = f"a{number - 1}" if number > 1 else "x"
         folded = layer.folded
-        text = f"{{{delta}}}·[1; {{{below}}}]ᵀ" if folded else f"{{{delta}}}·{{{below}}}ᵀ"
-        latex = (
-            rf"{{{delta}}} \begin{{bmatrix}} 1 \\ {{{below}}} \end{{bmatrix}}^\top"
-            if folded
-            else rf"{{{delta}}} {{{below}}}^\top"
-        )
+        below = f"{base}_hat{suffix}" if folded else f"{base}{suffix}"
+        text, latex = f"{{{delta}}}·{{{below}}}ᵀ", rf"{{{delta}}} {{{below}}}^\top"
         s.add(
             Step(
                 f"dL/dW{number}{suffix}",
                 f"gradient of the weights of layer {number}{title_suffix}",
                 deps=(delta, below),
-                compute=lambda d, a: weight_gradient(d, a, folded),
+                compute=lambda d, a: weight_gradient(d, a, folded=False),
                 formula=Template(text, latex),
                 index_origin=(1, 0) if folded else (),
             )
