@@ -78,6 +78,10 @@ def pool(
     emit(kind.solve(given), chosen_format(fmt, as_json))
 
 
+#: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.
+MATRIX_ARGUMENTS = {"ignore_unknown_options": True}
+
+
 def register(app: typer.Typer) -> None:
-    app.command("conv")(conv)
-    app.command("pool")(pool)
+    app.command("conv", context_settings=MATRIX_ARGUMENTS)(conv)
+    app.command("pool", context_settings=MATRIX_ARGUMENTS)(pool)

@@ -176,11 +176,15 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if any(p for pair in pads for p in pair):
         source = "padded_image"
         (top, bottom), (left, right) = pads
-        around = f"{top}" if len({top, bottom, left, right}) == 1 else f"{top}/{bottom} rows and {left}/{right} columns"
+        around = (
+            f"a border of {top} zero{'s' if top > 1 else ''} on every side"
+            if len({top, bottom, left, right}) == 1
+            else f"zeros: {top} row(s) above, {bottom} below, {left} column(s) left, {right} right"
+        )
         solution.add(
             Step(
                 source,
-                f"zero padding: {around} of zeros around the image",
+                f"zero padding: {around}",
                 deps=("image",),
                 compute=lambda img: pad_planes(np.asarray(img), pads),
                 formula=Template("pad({image})"),

@@ -15,7 +15,7 @@ import numpy as np
 from solver.cells import MapView, number
 
 #: Rows and columns drawn at most; a larger map shows its top-left corner.
-MAX_DRAWN = 10
+MAX_DRAWN = 8
 #: Channels drawn at most.
 MAX_CHANNELS = 3
 
@@ -70,6 +70,7 @@ def _shade(x: float, low: float, high: float) -> str:
 def terminal_views(views: tuple[Any, ...]) -> Any:
     """The views of one step, side by side, as a Rich renderable."""
     from rich import box
+    from rich.columns import Columns
     from rich.console import Group
     from rich.padding import Padding
     from rich.table import Table
@@ -95,11 +96,8 @@ def terminal_views(views: tuple[Any, ...]) -> Any:
             if marks and view.legend:
                 parts.append(Text(view.legend, style="dim"))
             drawn.append(Group(*parts))
-    layout = Table.grid(padding=(0, 3))
-    for _ in drawn:
-        layout.add_column()
-    layout.add_row(*drawn)
-    return Padding(layout, (1, 0, 0, 4))
+    # Side by side while they fit, one under the other when they do not.
+    return Padding(Columns(drawn, padding=(1, 3)), (1, 0, 0, 4))
 
 
 def markdown_views(views: tuple[Any, ...]) -> list[str]:
