@@ -202,8 +202,12 @@ class Solution:
 
 
 def pick_entry(value: Any, index: tuple[int, ...], origin: tuple[int, ...], reference: str) -> Any:
-    """``value[index]`` with the step's index origins (1 unless it says otherwise)."""
-    item = value
+    """``value[index]`` with the step's index origins (1 unless it says otherwise).
+
+    A 1×n row or n×1 column takes one index as a vector does (``h1[2]``).
+    """
+    shape = getattr(value, "shape", ())
+    item = value.reshape(-1) if len(index) == 1 and len(shape) == 2 and 1 in shape else value
     for axis, i in enumerate(index):
         first = origin[axis] if axis < len(origin) else 1
         try:

@@ -487,3 +487,9 @@ def test_quick_command_errors(cli, args, message):
     result = cli("rnn", *[w for pair in {**base, **options}.items() for w in pair])
     assert result.code == 2 and result.err.count("\n") == 1
     assert result.err.startswith("nnsolve: error: ") and message in result.err
+
+
+def test_entries_of_row_vectors_take_one_index():
+    solution = load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()
+    assert solution.entry("h1[2]") == solution.entry("h1[1,2]") == solution["h1"].value[0, 1]
+    assert solution.entry("W_x[3,1]") == -0.4
