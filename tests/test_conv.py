@@ -289,3 +289,27 @@ def test_bad_problem_file_points_at_the_field(cli, tmp_path):
     assert result.code == 2
     assert "bad.yaml:3: given.image" in result.err
     assert "row 2 has 1 entry but row 1 has 2" in result.err
+
+
+def test_matrices_may_start_with_a_minus_sign(cli):
+    result = cli("conv", "-1 2; 3 -4", "-1", "--json")
+    assert json.loads(result.out)["answers"]["feature_map"] == [[1, -2], [-3, 4]]
+
+
+def test_pool_may_be_written_as_text_in_a_file():
+    solution = conv.solve(conv.Given(image="1 2 3; 4 5 6; 7 8 9", kernel="1", pool="avg:3"))
+    assert solution["pooled"].value.tolist() == [[5]]
+
+
+def test_large_json_arrays_are_compact_and_whole(cli):
+    image = np.arange(900, dtype=float).reshape(30, 30)
+    result = cli("conv", json.dumps(image.tolist()), "1 1", "--json")
+    data = json.loads(result.out)
+    expected = image[:, :-1] + image[:, 1:]
+    assert data["answers"]["feature_map"] == expected.tolist()
+    assert data["steps"][-1]["value"] == expected.tolist()
+    # One line per array, not one line per number.
+    assert len(result.out.splitlines()) < 400
+    # The LaTeX of a large map shows its corners only.
+    assert r"\cdots" in data["steps"][-1]["latex"]
+    assert len(data["steps"][-1]["latex"]) < 2000

@@ -66,15 +66,17 @@ class Given:
     """True convolution: rotate the kernel by 180° first (default: cross-correlation, as CNN libraries)."""
     activation: Literal["relu"] | None = None
     """Activation of each feature map: relu."""
-    pool: PoolSpec | None = None
-    """Pooling of each (activated) feature map, e.g. {window: 2, mode: max}."""
+    pool: PoolSpec | str | None = None
+    """Pooling of each (activated) feature map: {window: 2, mode: max} or 'max:2' (MODE:WINDOW[:STRIDE])."""
 
 
 def parse_pool_spec(text: str) -> PoolSpec:
     """``max:2`` or ``avg:3:1`` (mode, window, optional stride), as the command line writes it."""
     parts = text.strip().split(":")
     if len(parts) not in (2, 3) or parts[0] not in ("max", "avg", "min"):
-        raise InputError(f"--pool {text!r}: expected MODE:WINDOW[:STRIDE] with MODE max, avg or min, e.g. max:2")
+        raise InputError(
+            f"pool {text!r}: expected MODE:WINDOW[:STRIDE] with MODE max, avg or min, e.g. max:2", field="pool"
+        )
     return PoolSpec(window=parts[1], mode=parts[0], stride=parts[2] if len(parts) == 3 else None)  # type: ignore[arg-type]
 
 
@@ -197,12 +199,13 @@ def solve(given: Given, title: str | None = None) -> Solution:
     last = [_numbered("feature_map", n, count) for n in range(1, count + 1)]
     if given.activation == "relu":
         last = [_add_relu(solution, name, _numbered("activated", n, count)) for n, name in enumerate(last, 1)]
-    if given.pool is not None:
+    pooling = parse_pool_spec(given.pool) if isinstance(given.pool, str) else given.pool
+    if pooling is not None:
         map_size = tuple(int(x) for x in maps[0].shape[-2:])
-        layout = pool_layout(map_size, given.pool.window, given.pool.stride, 0, False, field_prefix="pool.")
+        layout = pool_layout(map_size, pooling.window, pooling.stride, 0, False, field_prefix="pool.")
         _add_pooled_size(solution, layout)
         for n, name in enumerate(last, 1):
-            add_pooling(solution, name, _numbered("pooled", n, count), layout, given.pool.mode)
+            add_pooling(solution, name, _numbered("pooled", n, count), layout, pooling.mode)
     return solution
 
 
