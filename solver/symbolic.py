@@ -180,13 +180,13 @@ SYMBOLIC_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 SYMBOLIC_LOSSES = ("mse", "sse", "half_squared", "mae", "bce", "hinge")
 
 
-def apply_activation(name: str, z: Any) -> Any:
-    """f(z) as SymPy."""
+def apply_activation(name: str, z: Any, field: str = "activation") -> Any:
+    """f(z) as SymPy; ``field`` names the problem field an unknown name came from."""
     table = {"linear": lambda v: v, "relu": ReLU, "sigmoid": sigma, "tanh": sympy.tanh}
     if name not in table:
         raise InputError(
             f"activation {name!r} is not available symbolically; expected one of: {', '.join(SYMBOLIC_ACTIVATIONS)}",
-            field="activation",
+            field=field,
         )
     return table[name](z)
 

@@ -182,7 +182,7 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
     folded_flags, activations = [], []
     for number, layer in enumerate(given.layers, start=1):
         act = activation(layer.activation, where=f"layers.{number - 1}.activation").name
-        apply_activation(act, sympy.Symbol("z"))  # refuses activations without a symbolic form
+        apply_activation(act, sympy.Symbol("z"), f"layers.{number - 1}.activation")  # refuses the others
         activations.append(act)
         folded = isinstance(layer.bias, str) and layer.bias.strip().lower() == "folded"
         no_bias = isinstance(layer.bias, str) and not folded

@@ -1,0 +1,162 @@
+"""Symbolic mode: printing, seed 002 (a) and (b), the simplification dL/db2 = ŷ − y of seeds 000/003, and the
+chain of steps checked against SymPy differentiating the whole composed loss.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import sympy
+from conftest import PROBLEMS
+
+from solver.kinds.mlp import Given as NetworkGiven
+from solver.kinds.mlp import LayerGiven
+from solver.kinds.mlp import solve as solve_network
+from solver.kinds.neuron import Given, solve
+from solver.problem_file import load_problem
+from solver.symbolic import ReLU, ReLUPrime, SympyFormula, sigma
+
+
+def symbol(expr, name: str) -> sympy.Symbol:
+    """The symbol called ``name`` among an expression's (or a list's) free symbols."""
+    items = expr if isinstance(expr, list) else [expr]
+    found = {s.name: s for item in items for s in sympy.sympify(item).free_symbols}
+    return found[name]
+
+
+def test_formula_prints_with_names_and_with_values():
+    a, y = sympy.symbols("a y")
+    formula = SympyFormula((a - y) ** 2)
+    assert formula.show("text", {"a": "a", "y": "y"}) == "(a - y)^2"
+    assert formula.show("text", {"a": "ReLU(b + w·x)", "y": "1"}) == "(ReLU(b + w·x) - 1)^2"
+    assert formula.show("latex", {"a": r"\hat{y}", "y": "y"}) == r"\left(\hat{y} - y\right)^{2}"
+    chain = SympyFormula(sympy.Symbol("dL/da") * sympy.Symbol("da/dz") * sympy.Symbol("x"))
+    shown = chain.show("text", {"dL/da": "2·(a - y)", "da/dz": "ReLU'(z)", "x": "x"})
+    assert "(2·(a - y))" in shown and "ReLU'(z)" in shown  # a compound factor keeps its parentheses
+    assert SympyFormula(ReLU(sympy.Symbol("z"))).show("latex", {"z": "z"}) == r"\mathrm{ReLU}\left(z\right)"
+
+
+def test_functions_follow_the_numeric_conventions():
+    assert ReLUPrime(0) == 0 and ReLUPrime(2) == 1 and ReLU(-3) == 0
+    z = sympy.Symbol("z")
+    assert sympy.diff(sigma(z), z) == sigma(z) * (1 - sigma(z))
+    assert float(sigma(0.87)) == pytest.approx(1 / (1 + np.exp(-0.87)))
+
+
+def test_seed_002_loss_and_gradients_in_symbols():
+    solution = load_problem(PROBLEMS / "neuron_002_relu_mse_symbolic.yaml").solve()
+    loss = solution["loss"].value
+    w, x, b, y = (symbol(loss, n) for n in "wxby")
+    assert sympy.simplify(loss - (ReLU(w * x + b) - y) ** 2) == 0  # (a)
+    # (b): the chain of steps, put back in terms of w, b, x, equals SymPy's derivative of (a).
+    a, z = sympy.symbols("a z", real=True)
+    for parameter, step in ((w, "dL/dw"), (b, "dL/db")):
+        chain = solution[step].value.subs(a, ReLU(z)).subs(z, w * x + b)
+        assert sympy.simplify(chain - sympy.diff(loss, parameter)) == 0
+    assert solution["dL/dw"].value == 2 * x * (a - y) * ReLUPrime(z)
+
+
+@pytest.mark.parametrize(("act", "slope"), [("sigmoid", "a*(1 - a)"), ("tanh", "1 - a**2"), ("linear", "1")])
+def test_activation_derivatives_as_the_notes_write_them(act, slope):
+    solution = solve(Given(activation=act, loss="half_squared", symbolic=True))
+    a = sympy.Symbol("a", real=True)
+    assert sympy.simplify(solution["da/dz"].value - sympy.sympify(slope, locals={"a": a})) == 0
+
+
+def test_two_layer_bce_network_simplifies_to_y_hat_minus_y():
+    solution = load_problem(PROBLEMS / "two_layer_sigmoid_bce_symbolic.yaml").solve()
+    y_hat, y = symbol(solution["delta2"].value, "y_hat"), symbol(solution["delta2"].value, "y")
+    assert solution["delta2"].value == y_hat - y
+    assert solution["dL/db2"].value == y_hat - y
+
+
+def composed_loss(solution) -> tuple[sympy.Expr, dict]:
+    """The BCE loss of the 2-2-1 network in the weights, biases and inputs only."""
+    z1 = solution["z1"].value
+    a1 = {symbol(solution["z2"].value, f"a1_{i + 1}"): sigma(z1[i]) for i in range(2)}
+    y_hat = sigma(solution["z2"].value.subs(a1))
+    y = solution["y"].value
+    return -y * sympy.log(y_hat) - (1 - y) * sympy.log(1 - y_hat), a1
+
+
+def test_every_gradient_equals_sympy_differentiating_the_whole_loss():
+    solution = load_problem(PROBLEMS / "two_layer_sigmoid_bce_symbolic.yaml").solve()
+    loss, a1 = composed_loss(solution)
+    y_hat_symbol = symbol(solution["delta2"].value, "y_hat")
+    forward = {**a1, y_hat_symbol: sigma(solution["z2"].value.subs(a1))}
+    rng = random.Random(3)
+    point = {s: rng.uniform(-1, 1) for s in loss.free_symbols}
+    point[symbol(loss, "y")] = 1
+    for layer in (1, 2):
+        weights = solution[f"W{layer}"].value
+        gradient = sympy.Matrix(solution[f"dL/dW{layer}"].value)
+        for (i, j), w in np.ndenumerate(np.array(weights.tolist(), dtype=object)):
+            chain = gradient[i, j].subs(forward).subs(point)
+            direct = sympy.diff(loss, w).subs(point)
+            assert float(chain) == pytest.approx(float(direct), abs=1e-12), f"dL/dW{layer}[{i + 1},{j + 1}]"
+
+
+def test_symbolic_and_numeric_modes_agree():
+    symbolic = load_problem(PROBLEMS / "two_layer_sigmoid_bce_symbolic.yaml").solve()
+    weights1, weights2 = [[0.2, -0.3], [0.1, 0.5]], [[-0.3, 0.2]]
+    numeric = solve_network(
+        NetworkGiven(
+            layers=[
+                LayerGiven(weights=weights1, bias=[0.1, -0.2], activation="sigmoid"),
+                LayerGiven(weights=weights2, bias=[0.05], activation="sigmoid"),
+            ],
+            x=[1.0, 0.5],
+            y=1.0,
+            loss="bce",
+        )
+    )
+    loss, a1 = composed_loss(symbolic)
+    numbers = {}
+    for name, matrix in (("W1", weights1), ("W2", weights2)):
+        for i, row in enumerate(matrix):
+            for j, value in enumerate(row):
+                numbers[symbol(loss, f"{name}_{i + 1}{j + 1}")] = value
+    numbers.update({symbol(loss, "b1_1"): 0.1, symbol(loss, "b1_2"): -0.2, symbol(loss, "b2"): 0.05})
+    numbers.update({symbol(loss, "x_1"): 1.0, symbol(loss, "x_2"): 0.5, symbol(loss, "y"): 1})
+    y_hat_symbol = symbol(symbolic["delta2"].value, "y_hat")
+    forward = {**a1, y_hat_symbol: sigma(symbolic["z2"].value.subs(a1))}
+    gradient = sympy.Matrix(symbolic["dL/dW1"].value).subs(forward).subs(numbers)
+    assert np.allclose(np.array(gradient.tolist(), dtype=float), numeric["dL/dW1"].value, atol=1e-12)
+
+
+def test_neuron_command_in_symbols(cli):
+    result = cli("neuron", "--w", "0", "--x", "0", "--act", "relu", "--y", "0", "--symbolic")
+    assert result.code == 0
+    assert "loss = (a - y)^2 = (ReLU(b + w·x) - y)^2" in result.out
+    assert "dL/dw = dL/da·da/dz·dz/dw = (2·(a - y))·ReLU'(z)·x = 2·x·(a - y)·ReLU'(z)" in result.out
+
+
+def test_markdown_of_the_symbolic_network(cli):
+    out = cli("solve", PROBLEMS / "two_layer_sigmoid_bce_symbolic.yaml", "--format", "md").out
+    assert r"= \hat{y} - y" in out
+    assert r"\sigma\left(z_{2}\right)" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("    - {units: 2, activation: softmax}\n", "activation 'softmax' is not available symbolically"),
+        ("    - {activation: tanh}\n", "layer 1: give units (a positive number) in symbolic mode"),
+    ],
+)
+def test_symbolic_errors_point_at_the_line(cli, tmp_path, text, message):
+    path = tmp_path / "symbolic.yaml"
+    path.write_text(f"kind: mlp\ngiven:\n  symbolic: true\n  layers:\n{text}", encoding="utf-8")
+    result = cli("solve", path)
+    assert result.code == 2
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"nnsolve: error: {path}:5: given.layers.0") and message in line
+
+
+def test_symbolic_loss_must_have_a_symbolic_form(cli, tmp_path):
+    path = tmp_path / "symbolic.yaml"
+    path.write_text("kind: neuron\ngiven:\n  symbolic: true\n  loss: huber\n", encoding="utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and f"{path}:4: given.loss: loss 'huber' is not available symbolically" in result.err
