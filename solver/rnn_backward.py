@@ -247,6 +247,4 @@ def norm_table(solution: Solution, T: int) -> SummaryTable:
     for t in range(T - 1, 0, -1):
         norm = bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value))
         table.rows.append([str(T - t), f"dh{T}/dh{t}", f"{norm:.4g}", bptt.regime(norm) or "—"])
-    if T == 1:
-        table.footer = ["One time step: no Jacobian products."]
     return table

@@ -92,7 +92,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
     solution.extra["jacobian_norms"] = {
         f"dh{T}/dh{t}": bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value)) for t in range(T - 1, 0, -1)
     }
-    solution.tables.append(norm_table(solution, T))
+    if T > 1:
+        solution.tables.append(norm_table(solution, T))
     return solution
 
 
