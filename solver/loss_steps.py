@@ -60,6 +60,4 @@ def _add_losses(solution: Solution, losses: list[Any], table: SummaryTable) -> N
                 variants=gradient_variants(lossfn.name, lossfn.gradient),
             )
         )
-        # A "|" inside a cell would end it in Markdown (|ŷ − y|).
-        cells = [lossfn.name, lossfn.text, format_value(value), format_value(gradient)]
-        table.rows.append([cell.replace("|", "\\|") for cell in cells])
+        table.rows.append([lossfn.name, lossfn.text, format_value(value), format_value(gradient)])

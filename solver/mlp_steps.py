@@ -537,6 +537,8 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
                     (),
                 )
     if given.learning_rate is None:
+        if given.steps > 1:
+            raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
         return solution
     for number, layer in enumerate(layers, start=1):
         origin = (1, 0) if layer.folded else ()

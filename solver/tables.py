@@ -18,6 +18,7 @@ class SummaryTable:
 def markdown_table(table: SummaryTable) -> list[str]:
     align = ["---:" if i in table.numeric else "---" for i in range(len(table.columns))]
     lines = [f"**{table.title}**", "", "| " + " | ".join(table.columns) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in table.rows]
+    # A "|" inside a cell (|ŷ − y|) would end the cell.
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
     lines += ["", *table.footer]
     return lines
