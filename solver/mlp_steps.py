@@ -311,6 +311,7 @@ class NetworkBuilder:
                 f"input of layer {number} with a constant 1 for the folded bias{title_suffix}",
                 deps=(base + suffix,),
                 compute=with_one,
+                index_origin=(0,),  # entry 0 is the constant 1, the notes' x_0
                 formula=Template(
                     f"[1; {{{base + suffix}}}]", rf"\begin{{bmatrix}} 1 \\ {{{base + suffix}}} \end{{bmatrix}}"
                 ),

@@ -35,8 +35,8 @@ def _solve(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> 
 
 
 def neuron(
-    w: Annotated[str, typer.Option("--w", help="Weight(s): 0.2,0.3,0.9")],
-    x: Annotated[str, typer.Option("--x", help="Input(s): 0.5,0.6,0.1")],
+    w: Annotated[str | None, typer.Option("--w", help="Weight(s): 0.2,0.3,0.9 (not with --symbolic).")] = None,
+    x: Annotated[str | None, typer.Option("--x", help="Input(s): 0.5,0.6,0.1 (not with --symbolic).")] = None,
     b: Annotated[float, typer.Option("--b", help="Bias.")] = 0.0,
     act: Annotated[str, typer.Option("--act", help="linear, relu, leaky_relu, sigmoid or tanh.")] = "linear",
     y: Annotated[float | None, typer.Option("--y", help="Target: adds the loss and the gradients.")] = None,
@@ -50,8 +50,8 @@ def neuron(
     from solver.kinds import neuron as kind
 
     given = kind.Given(
-        w=parse_numbers(w, "--w"),
-        x=parse_numbers(x, "--x"),
+        w=None if w is None else parse_numbers(w, "--w"),
+        x=None if x is None else parse_numbers(x, "--x"),
         b=b,
         activation=act,
         y=y,
