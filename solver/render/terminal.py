@@ -38,7 +38,7 @@ def _rich_table(table: SummaryTable) -> Table:
     for i, column in enumerate(table.columns):
         rich_table.add_column(column, justify="right" if i in table.numeric else "left")
     for row in table.rows:
-        rich_table.add_row(*row)
+        rich_table.add_row(*(Text(cell) for cell in row))  # cells are text, never markup ([y log ŷ ...])
     return rich_table
 
 
