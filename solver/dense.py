@@ -3,19 +3,18 @@
 A layer computes ``z = W a + b`` with ``W`` of shape (units, inputs).  With a
 *folded* bias (seed 004) column 0 of ``W`` multiplies a constant input 1, so
 ``z = W [1; a]`` and the error term is sent back through ``W[:, 1:]`` only.
-These small pure functions are what the ``neuron`` and ``mlp`` steps call;
-the named mistakes of the chain rule live here too, next to the right rules.
+These small pure functions are what the ``neuron`` and ``mlp`` steps call
+(the wrong rules students apply instead are in ``solver.dense_mistakes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from solver.activations import Activation, sigmoid
+from solver.activations import Activation
 from solver.errors import InputError
 
 Array = np.ndarray
@@ -96,57 +95,6 @@ def descend(parameter: Any, gradient: Any, rate: float) -> Any:
     if np.ndim(parameter) >= 2:
         return np.asarray(parameter, dtype=float) - rate * np.asarray(gradient, dtype=float)
     return shown(vector(parameter) - rate * vector(gradient))
-
-
-def ascend(parameter: Any, gradient: Any, rate: float) -> Any:
-    """The sign-flipped update θ + η ∂L/∂θ (a named mistake)."""
-    return descend(parameter, gradient, -rate)
-
-
-# --- Named mistakes of the activation derivative -----------------------------------------
-
-#: (name, feedback, f'(z) as the mistaken student computes it)
-DerivativeMistake = tuple[str, str, Callable[[Array], Array]]
-
-
-def derivative_mistakes(activation: Activation) -> list[DerivativeMistake]:
-    """The wrong derivatives students write for ``activation``, each as a function of z."""
-    name = activation.name
-    if name == "sigmoid":
-        return [
-            (
-                "sigmoid_derivative_on_z",
-                "σ'(z) is σ(z)(1 − σ(z)) = a(1 − a); you used z(1 − z), putting z where the activation belongs.",
-                lambda z: z * (1 - z),
-            ),
-            (
-                "sigmoid_derivative_of_activation",
-                "σ'(z) is a(1 − a) with a = σ(z); you applied σ' to a itself: σ(a)(1 − σ(a)).",
-                lambda z: sigmoid(sigmoid(z)) * (1 - sigmoid(sigmoid(z))),
-            ),
-        ]
-    if name == "tanh":
-        return [
-            (
-                "tanh_derivative_unsquared",
-                "tanh'(z) is 1 − tanh²(z); you wrote 1 − tanh(z) without the square.",
-                lambda z: 1 - np.tanh(z),
-            ),
-            (
-                "tanh_derivative_plus",
-                "tanh'(z) is 1 − tanh²(z); you added tanh²(z) instead of subtracting it.",
-                lambda z: 1 + np.tanh(z) ** 2,
-            ),
-        ]
-    if name in ("relu", "leaky_relu"):
-        return [
-            (
-                "relu_gradient_not_zeroed",
-                "ReLU passes no gradient where z < 0 (its slope is 0 there); you let it through as if it were 1.",
-                lambda z: np.ones_like(np.asarray(z, dtype=float)),
-            )
-        ]
-    return []
 
 
 def check_chain(layers: list[Layer], inputs: int) -> None:

@@ -8,6 +8,8 @@ target, so the neuron (prediction ``a``) and the network (``y_hat``) share them;
 
 from __future__ import annotations
 
+from typing import Any
+
 from solver.formula import Template
 
 #: loss -> (value text, value LaTeX, derivative text, derivative LaTeX); {p} prediction, {y} target.
@@ -91,3 +93,20 @@ def activation_form(name: str, z: str, style: str = "text", derivative: bool = F
     forms = ACTIVATION_FORMS[name]
     pattern = forms[(2 if derivative else 0) + (1 if style == "latex" else 0)]
     return pattern.replace("{z}", "{" + z + "}")
+
+
+def derivative_note(act: Any, z: Any) -> str | None:
+    """Why some units pass no gradient (ReLU at z < 0) and the convention at z = 0."""
+    if act.name != "relu":
+        return None
+    from solver.dense import vector
+
+    z = vector(z)
+    dead = [str(i + 1) for i in range(z.size) if z[i] < 0]
+    zero = [str(i + 1) for i in range(z.size) if z[i] == 0]
+    parts = []
+    if dead:
+        parts.append(f"z < 0 at unit {', '.join(dead)}: ReLU is flat there, so ReLU' = 0 and no gradient flows back")
+    if zero:
+        parts.append(f"z = 0 at unit {', '.join(zero)}: ReLU'(0) is taken as 0, as PyTorch does")
+    return "; ".join(parts) or None

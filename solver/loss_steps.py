@@ -6,9 +6,9 @@ from typing import Any
 
 from solver.dense import shown, vector
 from solver.dense_forms import loss_formulas
+from solver.dense_mistakes import gradient_variants, loss_variants
 from solver.errors import InputError
 from solver.losses import loss
-from solver.mlp_steps import gradient_variants, loss_variants
 from solver.steps import Solution, Step
 from solver.tables import SummaryTable
 from solver.values import format_value

@@ -16,11 +16,8 @@ from solver.activations import Activation, activation
 from solver.dense import (
     Layer,
     affine,
-    ascend,
     backward_weights,
     check_chain,
-    derivative_mistakes,
-    descend,
     hidden_delta,
     output_delta,
     shown,
@@ -29,7 +26,8 @@ from solver.dense import (
     weight_gradient,
     with_one,
 )
-from solver.dense_forms import activation_form, loss_formulas
+from solver.dense_forms import activation_form, derivative_note, loss_formulas
+from solver.dense_mistakes import derivative_variants, gradient_variants, loss_variants, update_step
 from solver.errors import InputError
 from solver.formula import Template
 from solver.losses import Loss, loss
@@ -62,6 +60,8 @@ def parse_layers(layers_given: list[Any]) -> list[Layer]:
                 field=f"{where}.bias",
             )
         bias = None if spec.bias is None or isinstance(spec.bias, str) else vector(spec.bias)
+        if bias is not None and bias.size == 1:
+            bias = np.full(weights.shape[0], bias[0])  # one number: the same bias for every unit
         act = activation(spec.activation, where=f"{where}.activation")
         layers.append(Layer(weights, bias, folded, act))
     return layers
@@ -111,95 +111,6 @@ def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, act: Activation, z
         value = float(back[:, j] @ delta_above) * slopes[j]
         lines.append(f"unit {j + 1}: ({terms})·{format_number(float(slopes[j]))} = {format_number(value)}")
     return lines
-
-
-def derivative_note(act: Activation, z: Any) -> str | None:
-    """Why some units pass no gradient (ReLU at z < 0) and the convention at z = 0."""
-    if act.name != "relu":
-        return None
-    z = vector(z)
-    dead = [str(i + 1) for i in range(z.size) if z[i] < 0]
-    zero = [str(i + 1) for i in range(z.size) if z[i] == 0]
-    parts = []
-    if dead:
-        parts.append(f"z < 0 at unit {', '.join(dead)}: ReLU is flat there, so ReLU' = 0 and no gradient flows back")
-    if zero:
-        parts.append(f"z = 0 at unit {', '.join(zero)}: ReLU'(0) is taken as 0, as PyTorch does")
-    return "; ".join(parts) or None
-
-
-def derivative_variants(act: Activation, combine: Any) -> tuple[Variant, ...]:
-    """The activation-derivative mistakes, each fed through ``combine(derivative, *deps)``."""
-    return tuple(
-        Variant(name, feedback, lambda *deps, wrong=wrong: combine(wrong, *deps))
-        for name, feedback, wrong in derivative_mistakes(act)
-    )
-
-
-def loss_variants(name: str, value_of: Any) -> tuple[Variant, ...]:
-    """Named mistakes of the loss value: the ½ and the mean of the squared losses."""
-    found = []
-    if name == "half_squared":
-        found.append(("loss_without_half", "This loss is ½ Σ (ŷ − y)²; you left out the ½.", 2.0))
-    if name in ("mse", "sse"):
-        found.append(("loss_with_half", f"{name} has no ½ in front; you halved the squared error.", 0.5))
-    variants = [
-        Variant(variant, feedback, lambda p, y, factor=factor: factor * value_of(p, y))
-        for variant, feedback, factor in found
-    ]
-    if name == "mse":
-        variants.append(
-            Variant(
-                "sum_instead_of_mean",
-                "MSE is the mean over the outputs; you summed the squared errors instead of averaging them.",
-                lambda p, y: float(np.sum((vector(p) - vector(y)) ** 2)),
-            )
-        )
-    if name == "sse":
-        variants.append(
-            Variant(
-                "mean_instead_of_sum",
-                "This loss sums the squared errors; you averaged them.",
-                lambda p, y: float(np.mean((vector(p) - vector(y)) ** 2)),
-            )
-        )
-    return tuple(variants)
-
-
-def gradient_variants(name: str, gradient_of: Any) -> tuple[Variant, ...]:
-    """Named mistakes of dL/dŷ: the factor 2 of the square, and the residual's sign."""
-    found = []
-    if name in ("mse", "sse"):
-        found.append(("derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", 0.5))
-    if name == "half_squared":
-        found.append(
-            ("derivative_extra_factor_2", "d/dŷ ½(ŷ − y)² is ŷ − y: the ½ cancels the 2, which you kept.", 2.0)
-        )
-    if name in ("mse", "sse", "half_squared", "mae", "huber"):
-        found.append(("residual_reversed", "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.", -1.0))
-    return tuple(
-        Variant(variant, feedback, lambda p, y, factor=factor: shown(factor * vector(gradient_of(p, y))))
-        for variant, feedback, factor in found
-    )
-
-
-def update_step(name: str, parameter: str, gradient: str, index_origin: tuple[int, ...] = ()) -> Step:
-    """θ_new = θ − η ∂L/∂θ, with the sign-flipped rule as a named mistake."""
-    return Step(
-        name,
-        f"gradient-descent update of {parameter}",
-        deps=(parameter, "eta", gradient),
-        compute=descend,
-        formula=Template(f"{{{parameter}}} − {{eta}}·{{{gradient}}}", f"{{{parameter}}} - {{eta}} {{{gradient}}}"),
-        index_origin=index_origin,
-        variants=(
-            Variant(
-                "gradient_ascent",
-                "Gradient descent subtracts η·gradient; you added it, which climbs the loss.",
-                ascend,
-            ),
-        ),
-    )
 
 
 class NetworkBuilder:

@@ -8,11 +8,11 @@ import numpy as np
 
 from solver.activations import activation
 from solver.dense import shown, vector
-from solver.dense_forms import activation_form, loss_formulas
+from solver.dense_forms import activation_form, derivative_note, loss_formulas
+from solver.dense_mistakes import derivative_variants, gradient_variants, loss_variants, update_step
 from solver.errors import InputError
 from solver.formula import Template
 from solver.losses import loss
-from solver.mlp_steps import derivative_note, derivative_variants, gradient_variants, loss_variants, update_step
 from solver.steps import Noted, Solution, Step, Variant
 
 

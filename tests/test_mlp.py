@@ -298,6 +298,7 @@ MISTAKES = [
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "z1", "bias_forgotten"),
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "z1", "weights_transposed"),
     ([("relu", 2, 2), ("linear", 2, 2)], "mse", "delta1", "weights_not_transposed"),
+    ([("leaky_relu", 2, 2), ("linear", 1, 2)], "mse", "delta1", "leaky_relu_slope_not_scaled"),
 ]
 
 
@@ -409,6 +410,11 @@ def test_target_of_the_wrong_length(cli, tmp_path):
 def test_softmax_only_last(cli, tmp_path):
     line = one_error_line(cli("solve", network_file(tmp_path, act="softmax")))
     assert "layer 1: softmax is only supported on the last layer" in line
+
+
+def test_one_bias_number_is_shared_by_every_unit():
+    shared = solve(Given(layers=[LayerGiven(weights=[[1.0], [2.0]], bias=0.5)], x=[1.0], y=[0.0, 0.0]))
+    assert shared["z1"].value.tolist() == [1.5, 2.5]
 
 
 def test_sigmoid_and_softmax_are_stable_at_large_z():

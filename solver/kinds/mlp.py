@@ -28,7 +28,7 @@ class LayerGiven:
     weights: list[list[float]] | None = None
     """Weights, one row per unit (units × inputs); with a folded bias, column 0 is the bias."""
     bias: list[float] | float | str | None = None
-    """One number per unit, 'folded' (column 0 of the weights multiplies a constant 1), or 'none'."""
+    """A list (one per unit), one number for every unit, 'folded' (column 0 multiplies a constant 1), or 'none'."""
     activation: str = "linear"
     """linear, relu, leaky_relu, sigmoid, tanh, or softmax (last layer only)."""
     units: int | None = None
