@@ -17,6 +17,7 @@ notes write them and differentiate by the rules of ``solver.activations``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,12 @@ class _LatexPrinter(LatexPrinter):
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
         return self.names[expr.name] if expr.name in self.names else latex_name(expr.name)
+
+    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
+        # A symbol standing for a compound value is a compound factor.
+        if isinstance(expr, sympy.Symbol) and expr.name in self.names:
+            return is_compound(self.names[expr.name], "latex")
+        return super()._needs_mul_brackets(expr, first, last)
 
     def parenthesize(self, item: Any, level: int, is_neg: bool = False, strict: bool = False) -> str:
         text = super().parenthesize(item, level, is_neg, strict)
@@ -229,9 +236,24 @@ def simplest(expr: Any) -> Any:
     return min(candidates, key=sympy.count_ops)
 
 
+#: Text-template notation -> LaTeX, for templates written once in text.
+_TEXT_TO_LATEX = (("[:, 1:]", "_{:,1:}"), ("·", r" \cdot "), ("ᵀ", r"^\top"), ("⊙", r"\odot"), ("−", "-"))
+_SINGLE_HOLE = re.compile(r"\{[^{}\s]+\}")
+
+
+def latex_of(text: str) -> str:
+    """A text template in LaTeX: ``{W2}ᵀ·{delta2}`` -> ``{W2}^\\top \\cdot {delta2}``."""
+    for plain, latex in _TEXT_TO_LATEX:
+        text = text.replace(plain, latex)
+    return re.sub(r"\[1; (\{[^{}]+\})\]", r"\\begin{bmatrix} 1 \\\\ \1 \\end{bmatrix}", text)
+
+
 @dataclass(frozen=True)
 class GroupedTemplate(Template):
-    """A ``Template`` whose compound replacements are put in parentheses (``(ŷ − y)·a1ᵀ``)."""
+    """A ``Template`` whose compound replacements are put in parentheses (``(ŷ − y)·a1ᵀ``).
+
+    Its LaTeX, unless given, is derived from the text (``·`` -> ``\\cdot``, ``ᵀ`` -> ``^\\top``).
+    """
 
     def show(self, style: Style, symbols: Mapping[str, str]) -> str:
         def group(text: str) -> str:
@@ -239,4 +261,7 @@ class GroupedTemplate(Template):
                 return text
             return rf"\left({text}\right)" if style == "latex" else f"({text})"
 
-        return super().show(style, {name: group(text) for name, text in symbols.items()})
+        if not _SINGLE_HOLE.fullmatch(self.text):  # a lone hole needs no parentheses
+            symbols = {name: group(text) for name, text in symbols.items()}
+        latex = self.latex if self.latex is not None else latex_of(self.text)
+        return Template(self.text, latex).show(style, symbols)

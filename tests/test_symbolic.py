@@ -35,6 +35,8 @@ def test_formula_prints_with_names_and_with_values():
     chain = SympyFormula(sympy.Symbol("dL/da") * sympy.Symbol("da/dz") * sympy.Symbol("x"))
     shown = chain.show("text", {"dL/da": "2·(a - y)", "da/dz": "ReLU'(z)", "x": "x"})
     assert "(2·(a - y))" in shown and "ReLU'(z)" in shown  # a compound factor keeps its parentheses
+    latex = chain.show("latex", {"dL/da": r"2 \cdot \left(a - y\right)", "da/dz": "1", "x": "x"})
+    assert r"\left(2 \cdot \left(a - y\right)\right)" in latex
     assert SympyFormula(ReLU(sympy.Symbol("z"))).show("latex", {"z": "z"}) == r"\mathrm{ReLU}\left(z\right)"
 
 
