@@ -143,7 +143,9 @@ def update_step(name: str, parameter: str, gradient: str, index_origin: tuple[in
         f"gradient-descent update of {parameter}",
         deps=(parameter, "eta", gradient),
         compute=descend,
-        formula=Template(f"{{{parameter}}} − {{eta}}·{{{gradient}}}", f"{{{parameter}}} - {{eta}} {{{gradient}}}"),
+        formula=Template(
+            f"{{{parameter}}} − {{eta}}·{{{gradient}}}", rf"{{{parameter}}} - {{eta}} \cdot {{{gradient}}}"
+        ),
         index_origin=index_origin,
         variants=(
             Variant(

@@ -114,7 +114,7 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             "dL/da",
             "derivative of the loss with respect to a",
             deps=("a", "y"),
-            compute=_constant(simplest(sympy.diff(local_loss, a_symbol))),
+            compute=_constant(sympy.factor_terms(sympy.diff(local_loss, a_symbol))),
         )
     )
     note = None
@@ -252,7 +252,9 @@ def _symbolic_backward(
         (loss_expression(loss_name, p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0)
     )
     solution.add(Step("loss", f"{loss_name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
-    gradient = Matrix([sympy.diff(local_loss, p) for p in y_hat])  # as the notes write it, before simplifying
+    gradient = Matrix(
+        [sympy.factor_terms(sympy.diff(local_loss, p)) for p in y_hat]
+    )  # as the notes write it, before simplifying
     solution.add(
         Step(
             "dL/dy_hat",
