@@ -4,7 +4,7 @@ The grader recognises a student's wrong value by re-running the solution with
 one of these in place (``Solution.evaluate(variant=(step, name))``), so a
 mistake in σ' is also recognised in every gradient and update downstream.
 
-* activation derivative (``da/dz``, ``delta*``): ``sigmoid_derivative_on_z``,
+* activation derivative (``da/dz``; ``da1/dz1``, ``dy_hat/dz2``, ... of a network): ``sigmoid_derivative_on_z``,
   ``sigmoid_derivative_of_activation``, ``tanh_derivative_unsquared``,
   ``tanh_derivative_plus``, ``relu_gradient_not_zeroed``, ``leaky_relu_slope_not_scaled``;
 * loss value (``loss``): ``loss_without_half``, ``loss_with_half``, ``sum_instead_of_mean``,

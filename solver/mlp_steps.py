@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.activations import Activation, activation
+from solver.activations import activation
 from solver.dense import (
     Layer,
     affine,
@@ -102,10 +102,9 @@ def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
     return lines
 
 
-def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, act: Activation, z: np.ndarray) -> list[str]:
+def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray) -> list[str]:
     """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
     lines = []
-    slopes = act.derivative(z)
     for j in range(back.shape[1]):
         terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
         value = float(back[:, j] @ delta_above) * slopes[j]
@@ -262,69 +261,95 @@ class NetworkBuilder:
         top = layers[-1].activation
         delta, z = f"delta{count}{suffix}", f"z{count}{suffix}"
         grad = f"dL/dy_hat{suffix}"
-        if top.name == "softmax":
+        title = f"error term of the output layer, dL/dz{count}{title_suffix}"
+        if top.name == "softmax":  # the Jacobian is not a diagonal: no elementwise slope step
             text, latex = f"J_softmax({{{z}}})ᵀ·{{{grad}}}", rf"J_{{\mathrm{{softmax}}}}({{{z}}})^\top {{{grad}}}"
-        elif top.name == "linear":
-            text, latex = f"{{{grad}}}", f"{{{grad}}}"
-        else:
-            text = f"{{{grad}}} ⊙ {activation_form(top.name, z, 'text', True)}"
-            latex = rf"{{{grad}}} \odot {activation_form(top.name, z, 'latex', True)}"
-        s.add(
-            Step(
-                delta,
-                f"error term of the output layer, dL/dz{count}{title_suffix}",
-                deps=(z, grad),
-                compute=lambda zv, g, act=top: Noted(shown(output_delta(act, zv, g)), derivative_note(act, zv)),
-                formula=Template(text, latex),
-                variants=derivative_variants(top, lambda wrong, zv, g: shown(vector(g) * wrong(vector(zv)))),
+            s.add(
+                Step(
+                    delta,
+                    title,
+                    deps=(z, grad),
+                    compute=lambda zv, g: shown(output_delta(top, zv, g)),
+                    formula=Template(text, latex),
+                )
             )
-        )
+        elif top.name == "linear":
+            s.add(Step(delta, title, deps=(grad,), compute=lambda g: g, formula=Template(f"{{{grad}}}")))
+        else:
+            slope = self._slope(count, suffix, title_suffix, output=True)
+            s.add(
+                Step(
+                    delta,
+                    title,
+                    deps=(grad, slope),
+                    compute=lambda g, d: shown(vector(g) * vector(d)),
+                    formula=Template(f"{{{grad}}} ⊙ {{{slope}}}", rf"{{{grad}}} \odot {{{slope}}}"),
+                )
+            )
         for number in range(count - 1, 0, -1):
             self._hidden_delta(number, suffix, title_suffix)
         for number, layer in enumerate(layers, start=1):
             self._parameter_gradients(number, layer, suffix, title_suffix)
 
+    def _slope(self, number: int, suffix: str, title_suffix: str, output: bool = False) -> str:
+        """The step f'(z^l), elementwise: where the activation-derivative mistakes are made."""
+        s, act = self.solution, self.layers[number - 1].activation
+        z = f"z{number}{suffix}"
+        name = (f"dy_hat/dz{number}" if output else f"da{number}/dz{number}") + suffix
+        slopes = s.add(
+            Step(
+                name,
+                f"derivative of the activation of layer {number}, {act.name}'(z{number}){title_suffix}",
+                deps=(z,),
+                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), derivative_note(act, zv)),
+                formula=Template(
+                    activation_form(act.name, z, "text", True), activation_form(act.name, z, "latex", True)
+                ),
+                variants=derivative_variants(act, lambda wrong, zv: shown(wrong(vector(zv)))),
+            )
+        )
+        if self.scalar_form and act.name != "linear":
+            pattern = activation_form(act.name, "z", "text", True)
+            s[name].detail = [
+                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(dj))}"
+                for j, (zj, dj) in enumerate(zip(vector(s[z].value), vector(slopes), strict=True))
+            ]
+        return name
+
     def _hidden_delta(self, number: int, suffix: str, title_suffix: str) -> None:
         s = self.solution
-        layer, above = self.layers[number - 1], self.layers[number]
-        act, folded = layer.activation, above.folded
-        weights, delta_above, z = f"W{number + 1}", f"delta{number + 1}{suffix}", f"z{number}{suffix}"
+        above = self.layers[number]
+        folded = above.folded
+        weights, delta_above = f"W{number + 1}", f"delta{number + 1}{suffix}"
+        slope = self._slope(number, suffix, title_suffix)
         back = f"{{{weights}}}[:, 1:]ᵀ" if folded else f"{{{weights}}}ᵀ"
         back_latex = rf"{{{weights}}}_{{:,1:}}^\top" if folded else rf"{{{weights}}}^\top"
-        derivative = activation_form(act.name, z, "text", True)
-        derivative_latex = activation_form(act.name, z, "latex", True)
-
-        def rule(w: Any, d: Any, zv: Any) -> Noted:
-            return Noted(shown(hidden_delta(w, d, act.derivative(vector(zv)), folded)), derivative_note(act, zv))
-
-        variants = list(
-            derivative_variants(act, lambda wrong, w, d, zv: shown(hidden_delta(w, d, wrong(vector(zv)), folded)))
-        )
+        variants = []
         back_shape = backward_weights(above.weights, folded).shape
         if back_shape[0] == back_shape[1]:
             variants.append(
                 Variant(
                     "weights_not_transposed",
                     "The error goes back through Wᵀ (seed 001: (W^{l+1})ᵀ δ^{l+1}); you multiplied by W itself.",
-                    lambda w, d, zv: shown((backward_weights(w, folded) @ vector(d)) * act.derivative(vector(zv))),
+                    lambda w, d, f: shown((backward_weights(w, folded) @ vector(d)) * vector(f)),
                 )
             )
         s.add(
             Step(
                 f"delta{number}{suffix}",
                 f"error term of layer {number}, dL/dz{number}{title_suffix}",
-                deps=(weights, delta_above, z),
-                compute=rule,
+                deps=(weights, delta_above, slope),
+                compute=lambda w, d, f: shown(hidden_delta(w, d, vector(f), folded)),
                 formula=Template(
-                    f"({back}·{{{delta_above}}}) ⊙ {derivative}",
-                    rf"\left({back_latex} {{{delta_above}}}\right) \odot {derivative_latex}",
+                    f"({back}·{{{delta_above}}}) ⊙ {{{slope}}}",
+                    rf"\left({back_latex} {{{delta_above}}}\right) \odot {{{slope}}}",
                 ),
                 variants=tuple(variants),
             )
         )
         if self.scalar_form:
             s[f"delta{number}{suffix}"].detail = _delta_by_unit(
-                backward_weights(above.weights, folded), vector(s[delta_above].value), act, vector(s[z].value)
+                backward_weights(above.weights, folded), vector(s[delta_above].value), vector(s[slope].value)
             )
 
     def _parameter_gradients(self, number: int, layer: Layer, suffix: str, title_suffix: str) -> None:

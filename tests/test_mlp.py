@@ -282,11 +282,11 @@ def test_notation_renders_the_notes_names(cli):
 
 MISTAKES = [
     # (layers, x, y, loss, step, variant)
-    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "delta1", "sigmoid_derivative_on_z"),
-    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "delta2", "sigmoid_derivative_of_activation"),
-    ([("tanh", 2, 2), ("linear", 1, 2)], "mse", "delta1", "tanh_derivative_unsquared"),
-    ([("tanh", 2, 2), ("linear", 1, 2)], "mse", "delta1", "tanh_derivative_plus"),
-    ([("relu", 2, 2), ("linear", 1, 2)], "mse", "delta1", "relu_gradient_not_zeroed"),
+    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "da1/dz1", "sigmoid_derivative_on_z"),
+    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "dy_hat/dz2", "sigmoid_derivative_of_activation"),
+    ([("tanh", 2, 2), ("linear", 1, 2)], "mse", "da1/dz1", "tanh_derivative_unsquared"),
+    ([("tanh", 2, 2), ("linear", 1, 2)], "mse", "da1/dz1", "tanh_derivative_plus"),
+    ([("relu", 2, 2), ("linear", 1, 2)], "mse", "da1/dz1", "relu_gradient_not_zeroed"),
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "W1_new", "gradient_ascent"),
     ([("relu", 2, 2), ("linear", 1, 2)], "half_squared", "loss", "loss_without_half"),
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "loss", "loss_with_half"),
@@ -298,7 +298,7 @@ MISTAKES = [
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "z1", "bias_forgotten"),
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "z1", "weights_transposed"),
     ([("relu", 2, 2), ("linear", 2, 2)], "mse", "delta1", "weights_not_transposed"),
-    ([("leaky_relu", 2, 2), ("linear", 1, 2)], "mse", "delta1", "leaky_relu_slope_not_scaled"),
+    ([("leaky_relu", 2, 2), ("linear", 1, 2)], "mse", "da1/dz1", "leaky_relu_slope_not_scaled"),
 ]
 
 
