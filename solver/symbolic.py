@@ -37,11 +37,24 @@ _TEXT_OPERATORS = (" ", "+", "-", "−", "·", "*")
 _LATEX_OPERATORS = ("+", " - ", r"\cdot")
 
 
+def _enclosed(text: str, opening: str, closing: str) -> bool:
+    """Is all of ``text`` inside one pair of brackets?  ``(a)·(b)`` is not."""
+    if not (text.startswith(opening) and text.endswith(closing)):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += (char == opening) - (char == closing)
+        if depth == 0:
+            return position == len(text) - 1
+    return False
+
+
 def is_compound(text: str, style: Style) -> bool:
     """Does printed text need parentheses where a single symbol stood?"""
-    if (text.startswith("(") and text.endswith(")")) or (text.startswith("[") and text.endswith("]")):
+    if _enclosed(text, "(", ")") or _enclosed(text, "[", "]"):
         return False
-    if text.startswith(r"\begin") or text.startswith(r"\left("):
+    single_group = text.startswith(r"\left(") and text.endswith(r"\right)") and text.count(r"\left(") == 1
+    if (text.startswith(r"\begin") and text.endswith(r"\end{bmatrix}")) or single_group:
         return False
     operators = _LATEX_OPERATORS if style == "latex" else _TEXT_OPERATORS
     return any(op in text.lstrip("-−") for op in operators)

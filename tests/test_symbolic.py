@@ -40,6 +40,13 @@ def test_formula_prints_with_names_and_with_values():
     assert SympyFormula(ReLU(sympy.Symbol("z"))).show("latex", {"z": "z"}) == r"\mathrm{ReLU}\left(z\right)"
 
 
+def test_products_of_groups_are_grouped_again():
+    from solver.symbolic import GroupedTemplate
+
+    shown = GroupedTemplate("{b} − {eta}·{g}").show("text", {"b": "b", "eta": "0.1", "g": "(1 - a^2)·(a - y)"})
+    assert shown == "b − 0.1·((1 - a^2)·(a - y))"
+
+
 def test_functions_follow_the_numeric_conventions():
     assert ReLUPrime(0) == 0 and ReLUPrime(2) == 1 and ReLU(-3) == 0
     z = sympy.Symbol("z")
