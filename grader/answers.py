@@ -28,6 +28,9 @@ from solver.yaml_io import parse_yaml, read_text
 
 #: Longest student id or name kept (the rest is cut).
 MAX_NAME = 80
+#: Largest answers file read.  A real one is a few KB (a 100×100 matrix is about 50 KB); the
+#: general 1 MiB bound of ``solver.yaml_io`` would let a hostile file cost seconds to parse.
+MAX_ANSWER_BYTES = 128 * 1024
 
 
 @dataclass
@@ -45,6 +48,11 @@ def read_submission(path: Path) -> Submission:
     """The submission in ``path``; never raises for a bad file (its ``problem`` says why)."""
     fallback = path.stem[:MAX_NAME]
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_ANSWER_BYTES:
+            raise InputError(
+                f"answers file is {size} bytes; expected at most {MAX_ANSWER_BYTES} (128 KiB)", where=str(path)
+            )
         data, _ = parse_yaml(read_text(path, "answers file"), str(path))
     except InputError as error:
         return Submission(fallback, "", str(path), problem=str(error))

@@ -19,6 +19,10 @@ MAX_NODES = 200_000
 
 Lines = dict[tuple[Any, ...], int]
 
+#: libyaml's safe loader when PyYAML has it: the same safe subset, several times faster on
+#: large untrusted files (a student's 200 KB answers file composes in a fraction of a second).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_text(path: Path, what: str = "file") -> str:
     try:
@@ -41,7 +45,7 @@ def read_text(path: Path, what: str = "file") -> str:
 def parse_yaml(text: str, where: str) -> tuple[Any, Lines]:
     """The data of a YAML document and a map from field paths to line numbers."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SAFE_LOADER)
         if root is None:
             return None, {}
         lines: Lines = {}
