@@ -26,7 +26,7 @@ homework's ask entries may.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -282,7 +282,3 @@ def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solu
             )
         )
     return solution
-
-
-def with_grading(asked: AskedStep, **changes: Any) -> AskedStep:
-    return replace(asked, grading=replace(asked.grading, **changes))

@@ -24,10 +24,6 @@ class Mistake:
     name: str
     feedback: str
 
-    @property
-    def label(self) -> str:
-        return self.name
-
 
 def candidate_mistakes(solution: Solution, step: str) -> list[Mistake]:
     """Every declared wrong rule that can change ``step``: at one ancestor, or everywhere."""
