@@ -15,6 +15,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 POINTS = 8
@@ -91,6 +92,7 @@ def simplifies_to_zero(difference: Any, seconds: float = SIMPLIFY_SECONDS) -> bo
         return None
 
 
+@lru_cache(maxsize=4096)
 def constant_ratio(given: Any, expected: Any) -> float | None:
     """The number c when ``given`` is c times ``expected`` at every random point (c ≠ 1), else None.
 

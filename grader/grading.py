@@ -28,7 +28,7 @@ from grader.mistakes import mistake_value
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
-from solver.values import Shape, _is_numpy, format_value, to_json
+from solver.values import Shape, _is_numpy, format_value
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -210,7 +210,7 @@ def _correct_feedback(step: PreparedStep, verdict: Verdict) -> str:
         digits = step.asked.grading.round_intermediates
         return (
             f"accepted: within what rounding the intermediate values to {digits} significant figures explains "
-            f"(exact {format_value(step.expected)})"
+            f"(exact {step.expected_text})"
         )
     return verdict.how if verdict.how and verdict.how != "equal by simplification" else ""
 
@@ -220,7 +220,7 @@ def _reference_credit(step: PreparedStep, given: Any, verdict: Verdict) -> Credi
         return Credit(0.0, "wrong", None, f"wrong shape: {verdict.shape_problem}")
     if 0 < verdict.fraction < 1:
         return Credit(verdict.fraction, "partial", None, _wrong_entries(step, given, verdict, step.expected))
-    return Credit(0.0, "wrong", None, f"expected {format_value(step.expected)}")
+    return Credit(0.0, "wrong", None, f"expected {step.expected_text}")
 
 
 def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: Any) -> str:
@@ -363,13 +363,13 @@ def _item(step: PreparedStep, raw: Any, fraction: float, status: Status, mistake
         step.problem.id,
         step.reference,
         _raw_json(raw),
-        to_json(step.expected),
+        step.expected_json,
         round(points * fraction, 4),
         points,
         status,
         mistake,
         feedback,
-        format_value(step.expected),
+        step.expected_text,
     )
 
 

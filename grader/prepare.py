@@ -21,6 +21,7 @@ from grader.parse import AnswerError, parse_answer, value_kind
 from grader.rounding import rounding_slack
 from grader.rules import Tolerance
 from solver.errors import InputError
+from solver.values import format_value, to_json
 
 _BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
 
@@ -41,6 +42,9 @@ class PreparedStep:
     #: Mistakes that give the true value here (indistinguishable on this data).
     indistinguishable: list[Mistake] = field(default_factory=list)
     hints: list[tuple[Hint, Any]] = field(default_factory=list)
+    #: The expected value in JSON and as people read it, formatted once (printing SymPy is slow).
+    expected_json: Any = None
+    expected_text: str = ""
 
     @property
     def reference(self) -> str:
@@ -98,6 +102,7 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
         tolerance,
         expression_symbols(problem, expected) if kind == "expression" else (),
     )
+    step.expected_json, step.expected_text = to_json(expected), format_value(expected)
     step.slack = rounding_slack(solution, step.name, step.pick, grading.round_intermediates)
     step.candidates = candidate_mistakes(solution, step.name)
     for mistake in step.candidates:
