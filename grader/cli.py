@@ -50,7 +50,8 @@ def grade(
 
     from grader.terminal import render_reports
 
-    Console(highlight=False).print(render_reports(reports))
+    console = Console(highlight=False)
+    console.print(render_reports(reports, console.width))
     if csv_path is not None:
         print(f"gradebook written to {csv_path}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -35,16 +36,24 @@ def _number(x: float) -> str:
     return f"{x:g}"
 
 
-def student_table(report: StudentReport) -> Table:
+def student_table(report: StudentReport, width: int = 100) -> Table:
+    """One student's items; the feedback column takes what the console width leaves."""
     who = f"{report.student} ({report.name})" if report.name else report.student
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     table = Table(
-        title=f"{who}: {_number(report.score)} / {_number(report.max_score)} ({percent:.0f}%)", title_justify="left"
+        title=f"{who}: {_number(report.score)} / {_number(report.max_score)} ({percent:.0f}%)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    for column in ("question", "step", "given", "expected", "points", "status", "feedback"):
-        table.add_column(column, overflow="fold", justify="right" if column == "points" else "left")
+    step_width = max([len("step"), *(len(i.step) for i in report.items)])
+    widths = {"question": 9, "step": step_width + 1, "given": 12, "expected": 12, "points": 7, "status": 17}
+    for column, size in widths.items():
+        table.add_column(column, width=size, overflow="fold", justify="right" if column == "points" else "left")
+    # seven columns: two spaces of padding between neighbours
+    table.add_column("feedback", width=max(20, width - sum(widths.values()) - 2 * len(widths)))
     for item in report.items:
-        status = item.status + (f": {item.mistake}" if item.mistake else "")
+        status = item.status + (f":\n{item.mistake}" if item.mistake else "")
         table.add_row(
             item.problem,
             item.step,
@@ -69,9 +78,9 @@ def class_line(reports: list[StudentReport]) -> str:
     )
 
 
-def render_reports(reports: list[StudentReport]) -> RenderableType:
+def render_reports(reports: list[StudentReport], width: int = 100) -> RenderableType:
     parts: list[RenderableType] = []
     for report in reports:
-        parts += [student_table(report), Text()]
+        parts += [student_table(report, width), Text()]
     parts.append(Text(class_line(reports), style="bold"))
     return Group(*parts)
