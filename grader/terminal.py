@@ -33,7 +33,7 @@ def _cell(value: Any) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:g}"
+    return f"{round(x, 2):g}"
 
 
 def student_table(report: StudentReport, width: int = 100) -> Table:
@@ -74,7 +74,7 @@ def class_line(reports: list[StudentReport]) -> str:
     return (
         f"Class: {len(reports)} {'student' if len(reports) == 1 else 'students'}, "
         f"mean {statistics.fmean(scores):.2f} / {_number(top)}, "
-        f"median {statistics.median(scores):g}, lowest {min(scores):g}, highest {max(scores):g}"
+        f"median {_number(statistics.median(scores))}, lowest {_number(min(scores))}, highest {_number(max(scores))}"
     )
 
 
