@@ -213,7 +213,7 @@ def test_solve_homework_as_markdown(cli):
     result = cli("solve", HOMEWORK, "--format", "md")
     assert result.code == 0, result.err
     assert result.out.startswith("# Homework 1")
-    assert "## q8: The same network in vector form, x = [0, 1] (10 points)" in result.out
+    assert "## q8: 2-3-1 tanh network, question 2 (vector form), x = [0, 1] (10 points)" in result.out
     assert "| `dL/dW1[1,1]` | 2 | $0.00034829$ |" in result.out
     assert json.loads(cli("solve", HOMEWORK, "--json").out)["problems"][0]["asked"]["output"] == [5, 4]
 
