@@ -249,3 +249,21 @@ def test_bad_homework_files_are_input_errors(cli, tmp_path):
     )
     result = cli("check", tmp_path / "hw.yaml")
     assert result.code == 2 and "no step or entry named 'nope'" in result.err and "expected one of:" in result.err
+
+
+def test_a_kinds_symbolic_step_is_graded_by_its_own_symbols(tmp_path):
+    """Seed 002's ReLU neuron derived in symbols: the loss is a SymPy expression of w, b, x, y."""
+    source = PROBLEMS / "neuron_002_relu_mse_symbolic.yaml"
+    (tmp_path / "hw.yaml").write_text(
+        f"title: t\nproblems:\n  - {{id: a, file: {source}, ask: {{loss: 2}}}}\n", encoding="utf-8"
+    )
+    prepared = prepare(load_homework(tmp_path / "hw.yaml"))
+    for answer, status in [
+        ("(relu(w*x + b) - y)^2", "correct"),
+        ("(max(0, b + x*w) - y)^2", "correct"),
+        ("(w*x + b - y)^2", "wrong"),  # the ReLU dropped: differs where w·x + b < 0
+        ("(relu(w*x + b) - q)^2", "invalid"),
+    ]:
+        (tmp_path / "s.yaml").write_text(f"student: s\nanswers: {{a: {{loss: '{answer}'}}}}\n", encoding="utf-8")
+        (item,) = grade_submission(prepared, read_submission(tmp_path / "s.yaml")).items
+        assert item.status == status, (answer, item.feedback)
