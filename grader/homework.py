@@ -95,23 +95,13 @@ class Hint:
 
 
 @dataclass
-class Ask:
-    """One asked step of a problem."""
-
-    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+class Ask(Grading):
+    """One asked step of a problem: its points, its hints, and settings for it alone."""
 
     points: float = 1.0
     """Points for the step."""
     hints: list[Hint] = field(default_factory=list)
     """Author hints for foreseen wrong answers."""
-    rtol: float | None = None
-    atol: float | None = None
-    sigfigs: int | None = None
-    decimals: int | None = None
-    carry_forward: bool | None = None
-    carry_forward_penalty: float | None = None
-    mistake_credit: float | None = None
-    round_intermediates: int | None = None
 
     def grading(self) -> Grading:
         return Grading(**{f.name: getattr(self, f.name) for f in fields(Grading)})
