@@ -32,11 +32,15 @@ def _options(
 
 
 def _register_commands() -> None:
+    """Add every command to ``app``, once per process (tests call ``main`` many times)."""
+    if app.registered_commands:
+        return
     from solver.cli import dense, files, maps, rnn, shapes
 
     for module in (shapes, files, dense, maps, rnn):
         module.register(app)
 
+    # The command line is the one place that joins the solver and the grader.
     from grader import cli as grading
 
     grading.register(app)
