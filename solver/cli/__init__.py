@@ -7,6 +7,7 @@ Heavy libraries are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Annotated
 
@@ -31,19 +32,35 @@ def _options(
     """Work neural-network exercises step by step, write solution sheets, grade answers."""
 
 
-def _register_commands() -> None:
-    """Add every command to ``app``, once per process (tests call ``main`` many times)."""
-    if app.registered_commands:
-        return
-    from solver.cli import dense, files, maps, rnn, shapes
+#: command -> the module that defines it.  ``main`` builds only the command it
+#: runs: building a Typer command costs a few milliseconds, and start-up matters.
+#: The command line is the one place that joins the solver and the grader.
+COMMAND_MODULES: dict[str, str] = {
+    "conv-size": "solver.cli.shapes",
+    "pool-size": "solver.cli.shapes",
+    "conv-stack": "solver.cli.shapes",
+    "solve": "solver.cli.files",
+    "check": "solver.cli.files",
+    "schema": "solver.cli.files",
+    "neuron": "solver.cli.dense",
+    "loss": "solver.cli.dense",
+    "conv": "solver.cli.maps",
+    "pool": "solver.cli.maps",
+    "rnn": "solver.cli.rnn",
+    "grade": "grader.cli",
+    "answer-template": "grader.cli",
+}
+_registered: set[str] = set()
 
-    for module in (shapes, files, dense, maps, rnn):
-        module.register(app)
 
-    # The command line is the one place that joins the solver and the grader.
-    from grader import cli as grading
-
-    grading.register(app)
+def register_commands(args: list[str]) -> None:
+    """Add the command named in ``args`` to ``app`` (all of them for help or a typo), once each."""
+    command = next((a for a in args if not a.startswith("-")), None)
+    wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for module in dict.fromkeys(wanted):
+        if module not in _registered:
+            importlib.import_module(module).register(app)
+            _registered.add(module)
 
 
 def error_line(message: str) -> None:
@@ -56,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     # --traceback is accepted anywhere on the line, not only before the command.
     show_traceback = "--traceback" in args
     args = [a for a in args if a != "--traceback"]
-    _register_commands()
+    register_commands(args)
     try:
         result = app(args=args, prog_name="nnsolve", standalone_mode=False)
         return result if isinstance(result, int) else ExitStatus.OK

@@ -1,0 +1,30 @@
+"""The command line as a whole: every command is reachable and listed."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from solver.cli import COMMAND_MODULES
+
+
+def test_command_table_matches_what_the_modules_define():
+    defined = {}
+    for module in set(COMMAND_MODULES.values()):
+        scratch = typer.Typer()
+        importlib.import_module(module).register(scratch)
+        defined.update({command.name: module for command in scratch.registered_commands})
+    assert defined == COMMAND_MODULES
+
+
+def test_help_lists_every_command(cli):
+    result = cli("--help")
+    assert result.code == 0
+    for command in COMMAND_MODULES:
+        assert command in result.out
+
+
+def test_unknown_command_is_a_usage_error(cli):
+    result = cli("solv", "x.yaml")
+    assert result.code == 2 and result.err.startswith("nnsolve: error: No such command 'solv'")
