@@ -107,15 +107,17 @@ def _located_errors(
 ) -> list[InputError]:
     found: dict[tuple[Any, ...], list[str]] = {}
     for item in error.errors(include_url=False):
-        path = _data_path(data, item["loc"])
+        path = _data_path(data, item["loc"], names_a_field=item["type"] in FIELD_ERRORS)
         message = item["msg"]
         if item["type"] == "unexpected_keyword_argument":
             message = "unknown field"
         elif item["type"] == "missing_argument" or item["type"] == "missing":
             message = "missing field"
         found.setdefault(path, []).append(message)
+    # A union member that got further into the value says more than one that refused it at once.
+    deepest = {p: m for p, m in found.items() if not any(len(q) > len(p) and q[: len(p)] == p for q in found)}
     errors = []
-    for path, messages in found.items():
+    for path, messages in deepest.items():
         full = prefix + path
         line = line_of(lines, full)
         where_at = f"{where}:{line}" if line else where
@@ -127,26 +129,27 @@ def _located_errors(
     return errors
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The part of pydantic's location that names places in the data (not union members)."""
+#: Error types whose location ends with a field that is not (or should not be) in the data.
+FIELD_ERRORS = {"unexpected_keyword_argument", "missing_argument", "missing", "extra_forbidden"}
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], *, names_a_field: bool) -> tuple[Any, ...]:
+    """The part of pydantic's location that names places in the data.
+
+    Other parts name union members (``int``, ``list[int]``, a dataclass) and are
+    left out; the last part of a missing or unknown field's location is kept.
+    """
     path: list[Any] = []
     node = data
-    for part in loc:
+    for position, part in enumerate(loc):
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not path_is_union_tag(part):
-            path.append(part)  # a missing or unknown field: still a place in the file
-            break
-        else:
-            continue
-        path.append(part)
+            path.append(part)
+        elif names_a_field and position == len(loc) - 1:
+            path.append(part)
     return tuple(path)
-
-
-def path_is_union_tag(part: str) -> bool:
-    return "[" in part or part in {"int", "str", "float", "bool", "list", "dict", "none", "function-after"}
 
 
 def _value_at(data: Any, path: tuple[Any, ...]) -> Any:

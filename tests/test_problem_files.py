@@ -22,7 +22,11 @@ def write(tmp_path, text: str):
         ("kind: conv-size\ngiven:\n  input: 12\n  kernel: 3\n  strid: 2\n", ":5: given.strid: unknown field"),
         ("kind: conv-size\ngiven:\n  input: 12\n", ":2: given.kernel: missing field"),
         ("kind: conv-size\ngiven:\n  input: 12\n  kernel: 3\n  stride: 0\n", ":5: given.stride: stride must be"),
-        ("kind: conv-size\ngiven:\n  input: 12\n  kernel: [3, 1.5]\n", ":4: given.kernel: got [3, 1.5]; expected"),
+        (
+            "kind: conv-size\ngiven:\n  input: 12\n  kernel: [3, 1.5]\n",
+            ":4: given.kernel.1: Input should be a valid integer",
+        ),
+        ("kind: conv-size\ngiven:\n  input: 12\n  kernel: 2.5\n", ":4: given.kernel: got 2.5; expected one of:"),
         ("kind: conv-sized\ngiven: {}\n", ":1: kind: unknown kind 'conv-sized'; expected one of:"),
         ("kind: conv-size\ntitel: x\ngiven: {input: 3, kernel: 1}\n", ":2: titel: unknown field"),
         ("kind: conv-size\ngiven: [1, 2\n", "not valid YAML"),
