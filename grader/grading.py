@@ -28,6 +28,8 @@ from grader.mistakes import mistake_value
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
+from solver.errors import InputError
+from solver.steps import entry_position
 from solver.values import Shape, _is_numpy, format_value
 
 #: Wrong entries listed in feedback before "and N more".
@@ -124,15 +126,10 @@ def _index(key: str, shape: tuple[int, ...], origin: tuple[int, ...]) -> tuple[i
         numbers = tuple(int(part) for part in inside.split(","))
     except ValueError:
         raise AnswerError(f"{key}: expected whole-number indices such as z1[2] or W1[1,2]") from None
-    if len(numbers) != len(shape):
-        raise AnswerError(f"{key}: expected {len(shape)} indices")
-    index = []
-    for axis, (i, size) in enumerate(zip(numbers, shape, strict=True)):
-        first = origin[axis] if axis < len(origin) else 1
-        if not first <= i < first + size:
-            raise AnswerError(f"{key}: index {i} is out of range {first}..{first + size - 1}")
-        index.append(i - first)
-    return tuple(index)
+    try:
+        return entry_position(numbers, shape, origin, key)
+    except InputError as error:
+        raise AnswerError(error.message) from None
 
 
 def _own_values(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any]:

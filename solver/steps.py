@@ -202,19 +202,42 @@ class Solution:
 
 
 def pick_entry(value: Any, index: tuple[int, ...], origin: tuple[int, ...], reference: str) -> Any:
-    """``value[index]`` with the step's index origins (1 unless it says otherwise).
+    """``value[index]`` with the step's index origins (1 unless it says otherwise)."""
+    item = value
+    for position in entry_position(index, _shape_of(value), origin, reference):
+        item = item[position]
+    return item
 
-    A 1×n row or n×1 column takes one index as a vector does (``h1[2]``).
+
+def entry_position(
+    index: tuple[int, ...], shape: tuple[int, ...], origin: tuple[int, ...], reference: str
+) -> tuple[int, ...]:
+    """Zero-based position of the entry numbered ``index`` in a value of ``shape``.
+
+    Axes are numbered from ``origin`` (1 unless it says otherwise).  A 1×n row
+    or n×1 column takes one index as a vector does (``h1[2]``).
     """
-    shape = getattr(value, "shape", ())
-    item = value.reshape(-1) if len(index) == 1 and len(shape) == 2 and 1 in shape else value
-    for axis, i in enumerate(index):
+    if len(index) == 1 and len(shape) == 2 and 1 in shape:
+        long_axis = 1 if shape[0] == 1 else 0
+        first = origin[long_axis] if long_axis < len(origin) else 1
+        (position,) = entry_position(index, (shape[long_axis],), (first,), reference)
+        return (0, position) if long_axis == 1 else (position, 0)
+    if len(index) != len(shape):
+        raise InputError(f"{reference}: expected {len(shape)} indices for a value of shape {shape}, got {len(index)}")
+    positions = []
+    for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
         first = origin[axis] if axis < len(origin) else 1
-        try:
-            size = len(item)
-        except TypeError:
-            raise InputError(f"{reference}: the value has fewer than {axis + 1} axes") from None
         if not first <= i < first + size:
             raise InputError(f"{reference}: index {i} is out of range {first}..{first + size - 1}")
-        item = item[i - first]
-    return item
+        positions.append(i - first)
+    return tuple(positions)
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    if hasattr(value, "shape"):
+        return tuple(value.shape)
+    shape: list[int] = []
+    while isinstance(value, (list, tuple)):
+        shape.append(len(value))
+        value = value[0] if value else None
+    return tuple(shape)

@@ -125,3 +125,13 @@ def test_size_mistakes_change_the_answer():
     assert tuple(explicit.evaluate(variant=("*", "tensorflow_same"))["output"]) == (6, 6)  # ceil(12 / 2)
     pooled = pool_size.solve(pool_size.Given(input=8, window=2))
     assert tuple(pooled.evaluate(variant=("*", "pool_stride_one"))["output"]) == (7, 7)
+
+
+def test_a_row_or_column_takes_one_index_like_a_vector():
+    from solver.steps import entry_position
+
+    assert entry_position((2,), (1, 3), (), "h1[2]") == (0, 1)
+    assert entry_position((3,), (3, 1), (), "h1[3]") == (2, 0)
+    assert entry_position((1, 0), (3, 3), (1, 0), "W1[1,0]") == (0, 0)
+    with pytest.raises(InputError, match="expected 2 indices"):
+        entry_position((2,), (3, 3), (), "W1[2]")
