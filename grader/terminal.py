@@ -78,9 +78,21 @@ def class_line(reports: list[StudentReport]) -> str:
     )
 
 
+def unusable_line(report: StudentReport) -> Text | None:
+    """One line instead of a table when the whole answers file could not be used."""
+    reasons = {item.feedback for item in report.items}
+    if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
+        return None
+    return Text.assemble(
+        (f"{report.student}: 0 / {_number(report.max_score)}", "bold"),
+        (" — every item invalid: ", "bold red"),
+        reasons.pop() or "",
+    )
+
+
 def render_reports(reports: list[StudentReport], width: int = 100) -> RenderableType:
     parts: list[RenderableType] = []
     for report in reports:
-        parts += [student_table(report, width), Text()]
+        parts += [unusable_line(report) or student_table(report, width), Text()]
     parts.append(Text(class_line(reports), style="bold"))
     return Group(*parts)

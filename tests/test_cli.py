@@ -28,3 +28,14 @@ def test_help_lists_every_command(cli):
 def test_unknown_command_is_a_usage_error(cli):
     result = cli("solv", "x.yaml")
     assert result.code == 2 and result.err.startswith("nnsolve: error: No such command 'solv'")
+
+
+def test_an_unusable_answers_file_is_one_line_and_the_batch_goes_on(cli, tmp_path):
+    from conftest import PROBLEMS
+
+    result = cli(
+        "grade", PROBLEMS / "homework1.yaml", tmp_path / "missing.yaml", PROBLEMS / "submissions/ada_correct.yaml"
+    )
+    assert result.code == 0
+    assert "missing: 0 / 54 — every item invalid: answers file unusable:" in result.out
+    assert "s01 (Ada Lovelace): 54 / 54 (100%)" in result.out
