@@ -42,6 +42,15 @@ def text_to_latex(text: str) -> str:
     return _WORD.sub(r"\\mathrm{\1}", text)
 
 
+def _fill(hole: re.Match[str], symbols: Mapping[str, str]) -> str:
+    text = symbols.get(hole[1], hole[0])
+    before, after = hole.string[hole.start() - 1 : hole.start()], hole.string[hole.end() : hole.end() + 1]
+    # A negative number comes in parenthesised; inside f(...) one pair is enough.
+    if before == "(" and after == ")" and text.startswith("(") and text.endswith(")"):
+        return text[1:-1]
+    return text
+
+
 @dataclass(frozen=True)
 class Template:
     """A formula written out by hand, e.g. ``Template("{H} + 2·{P}", r"{H} + 2 {P}")``."""
@@ -54,4 +63,4 @@ class Template:
         if style == "latex":
             pattern = self.latex if self.latex is not None else text_to_latex(self.text)
         # Only holes naming a symbol are filled: LaTeX's own braces stay as they are.
-        return _HOLE.sub(lambda m: symbols.get(m[1], m[0]), pattern)
+        return _HOLE.sub(lambda m: _fill(m, symbols), pattern)
