@@ -100,22 +100,15 @@ def loss_variants(name: str, value_of: Any) -> tuple[Variant, ...]:
         Variant(variant, feedback, lambda p, y, factor=factor: factor * value_of(p, y))
         for variant, feedback, factor in found
     ]
-    if name == "mse":
-        variants.append(
-            Variant(
-                "sum_instead_of_mean",
-                "MSE is the mean over the outputs; you summed the squared errors instead of averaging them.",
-                lambda p, y: float(np.sum((vector(p) - vector(y)) ** 2)),
-            )
-        )
-    if name == "sse":
-        variants.append(
-            Variant(
-                "mean_instead_of_sum",
-                "This loss sums the squared errors; you averaged them.",
-                lambda p, y: float(np.mean((vector(p) - vector(y)) ** 2)),
-            )
-        )
+    # A mean where the loss sums, or the reverse.
+    reduction_slips = {
+        "mse": ("sum_instead_of_mean", "MSE is the mean over the outputs; you summed the squared errors instead "
+                "of averaging them.", np.sum),
+        "sse": ("mean_instead_of_sum", "This loss sums the squared errors; you averaged them.", np.mean),
+    }  # fmt: skip
+    if name in reduction_slips:
+        variant, feedback, reduce = reduction_slips[name]
+        variants.append(Variant(variant, feedback, lambda p, y: float(reduce((vector(p) - vector(y)) ** 2))))
     return tuple(variants)
 
 

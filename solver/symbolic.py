@@ -136,8 +136,24 @@ def show_expression(expr: Any, style: Style = "text") -> str:
 # --- Functions that print and differentiate as the notes do -------------------------------
 
 
-class ReLUPrime(sympy.Function):
+class _NamedFunction(sympy.Function):
+    """A one-argument function printed by its course name (``TEXT(z)``, ``LATEX(z)``)."""
+
+    TEXT = ""
+    LATEX = ""
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.TEXT}({printer.doprint(self.args[0])})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.LATEX}\left({printer.doprint(self.args[0])}\right)"
+
+
+class ReLUPrime(_NamedFunction):
     """ReLU'(z): 1 for z > 0, 0 otherwise (0 at z = 0, as PyTorch)."""
+
+    TEXT = "ReLU'"
+    LATEX = r"\mathrm{ReLU}'"
 
     @classmethod
     def eval(cls, z: Any) -> Any:
@@ -148,15 +164,12 @@ class ReLUPrime(sympy.Function):
     def fdiff(self, argindex: int = 1) -> Any:
         return sympy.Integer(0)
 
-    def _sympystr(self, printer: Any) -> str:
-        return f"ReLU'({printer.doprint(self.args[0])})"
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\mathrm{{ReLU}}'\left({printer.doprint(self.args[0])}\right)"
-
-
-class ReLU(sympy.Function):
+class ReLU(_NamedFunction):
     """max(0, z), whose derivative is ``ReLUPrime``."""
+
+    TEXT = "ReLU"
+    LATEX = r"\mathrm{ReLU}"
 
     @classmethod
     def eval(cls, z: Any) -> Any:
@@ -167,15 +180,12 @@ class ReLU(sympy.Function):
     def fdiff(self, argindex: int = 1) -> Any:
         return ReLUPrime(self.args[0])
 
-    def _sympystr(self, printer: Any) -> str:
-        return f"ReLU({printer.doprint(self.args[0])})"
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\mathrm{{ReLU}}\left({printer.doprint(self.args[0])}\right)"
-
-
-class sigma(sympy.Function):
+class sigma(_NamedFunction):
     """The logistic sigmoid σ(z) = 1/(1 + e^(−z)), with σ' = σ(1 − σ)."""
+
+    TEXT = "σ"
+    LATEX = r"\sigma"
 
     @classmethod
     def eval(cls, z: Any) -> Any:
@@ -188,12 +198,6 @@ class sigma(sympy.Function):
 
     def _eval_rewrite_as_exp(self, z: Any, **kwargs: Any) -> Any:
         return 1 / (1 + sympy.exp(-z))
-
-    def _sympystr(self, printer: Any) -> str:
-        return f"σ({printer.doprint(self.args[0])})"
-
-    def _latex(self, printer: Any) -> str:
-        return rf"\sigma\left({printer.doprint(self.args[0])}\right)"
 
 
 SYMBOLIC_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
