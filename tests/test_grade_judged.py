@@ -7,6 +7,8 @@ plain loops or NumPy, not by the grader.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import yaml
@@ -16,6 +18,7 @@ from grader.answers import Submission
 from grader.grading import grade_submission
 from grader.homework import load_homework
 from grader.prepare import prepare
+from solver.values import to_json
 
 GRADING = {"carry_forward_penalty": 0.2, "mistake_credit": 0.25}
 
@@ -191,3 +194,31 @@ def test_a_size_without_the_floor_is_carried_forward(tmp_path):
 def test_a_trailing_channel_of_one_is_the_same_shape(homework1, written):
     assert outcome(grade(homework1, {"q5": {"output_size": written}})["q5", "output_size"]) == ("correct", None, 1.0)
     assert grade(homework1, {"q5": {"output_size": "3x3x2"}})["q5", "output_size"].status != "correct"
+
+
+# --- What `check HOMEWORK` tells an author ----------------------------------------------------------------
+
+
+def test_check_reports_what_the_grader_names(cli):
+    # A student who writes what each reported mistake gives is graded with the name the report announces.
+    data = json.loads(cli("check", PROBLEMS / "homework1.yaml", "--json").out)
+    steps = {(s["problem"], s["step"]): s for s in data["steps"]}
+    prepared = prepare(load_homework(PROBLEMS / "homework1.yaml"))
+    for step in prepared.all_steps():
+        reported = steps[step.problem.id, step.reference]
+        for mistake, value in step.mistakes:
+            label = f"{mistake.name} (everywhere)" if mistake.at == "*" else mistake.name
+            if label in reported["not_named"]:
+                continue
+            named = reported["named_as"].get(label, label)
+            item = grade(prepared, {step.problem.id: {step.reference: _as_answer(value)}})
+            assert item[step.problem.id, step.reference].mistake in (named.split(" ")[0], "transposed"), label
+    assert steps["q4", "pooled"]["mistakes"] == {"max_instead_of_average": "[[6]]"}
+    assert steps["q4", "feature_map"]["indistinguishable"] == ["flipped_kernel"]
+
+
+def _as_answer(value):
+    """``value`` as a student writes it in an answers file."""
+    if isinstance(value, tuple) or (hasattr(value, "free_symbols") and not hasattr(value, "shape")):
+        return str(value)  # a size such as 17/2×17/2, an expression
+    return to_json(value)
