@@ -6,13 +6,17 @@ more credit and keeps the best it finds:
 
 * **carried forward**: the step recomputed from the student's own earlier
   answers (``Solution.evaluate(overrides)``) matches: full points less the
-  penalty.  An earlier answer that is all zeros (where the truth is not)
-  carries nothing forward, so that a blank guess does not make later steps free;
+  penalty;
 * **author hints**: a foreseen wrong answer gives its message and its score;
 * **named mistakes**: a declared wrong rule (on the reference data or on the
   student's own earlier answers) matches: its name, its feedback and
   ``mistake_credit``; a transposed matrix is named the same way;
 * **partial**: the right fraction of a matrix's entries, wrong ones listed.
+
+An answer that carries no information (``grader.rules.carries_no_information``:
+all zeros, one number everywhere, a constant for a function) earns none of the
+extra credit: no share of the entries, no named mistake, and as an earlier
+answer it carries nothing forward.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from typing import Any
 
 from grader.answers import Submission
 from grader.judge import Verdict, judge
-from grader.mistakes import mistake_value
+from grader.mistakes import mistake_value, rank
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
+from grader.rules import carries_no_information, shape_like
 from solver.errors import InputError
 from solver.steps import entry_position
 from solver.values import Shape, _is_numpy, format_value
@@ -158,7 +163,7 @@ def _fits(value: Any, expected: Any) -> bool:
 def _as_step_value(value: Any, expected: Any) -> Any:
     """The student's value in the type the step computes with (a Fraction for a Fraction step, ...)."""
     if isinstance(expected, Shape):
-        return Shape(value)
+        return Shape(shape_like(tuple(value), expected))
     if isinstance(expected, Fraction) and isinstance(value, (int, float)):
         return Fraction(value).limit_denominator(1000)
     if isinstance(expected, int) and isinstance(value, float) and value.is_integer():
@@ -215,6 +220,8 @@ def _correct_feedback(step: PreparedStep, verdict: Verdict) -> str:
 def _reference_credit(step: PreparedStep, given: Any, verdict: Verdict) -> Credit:
     if verdict.shape_problem:
         return Credit(0.0, "wrong", None, f"wrong shape: {verdict.shape_problem}")
+    if carries_no_information(given, step.expected):
+        return Credit(0.0, "wrong", None, f"expected {step.expected_text}; {NO_INFORMATION}")
     if 0 < verdict.fraction < 1:
         return Credit(verdict.fraction, "partial", None, _wrong_entries(step, given, verdict, step.expected))
     return Credit(0.0, "wrong", None, f"expected {step.expected_text}")
@@ -237,14 +244,8 @@ def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: A
     return f"{round(right)} of {np.size(expected)} entries right; wrong: " + "; ".join(parts) + tail
 
 
-def _is_trivial(value: Any) -> bool:
-    import numpy as np
-
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return array.size > 0 and not np.any(array)
+#: Why an answer that ignores the data earns no partial or mistake credit.
+NO_INFORMATION = "an answer that is zero, or the same everywhere, earns no partial or mistake credit"
 
 
 def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
@@ -257,7 +258,7 @@ def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any
             continue
         reference = solution[name].value
         if not judge_own(step, name, value, reference):
-            if _is_trivial(value) and not _is_trivial(reference):
+            if carries_no_information(value, reference):
                 return None  # a blank guess upstream carries nothing forward
             overrides[name] = value
     if not overrides:
@@ -266,7 +267,7 @@ def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any
         value = step.pick(solution.evaluate(overrides))
     except Exception:  # the student's values may not fit the rule (a negative size): nothing to carry
         return None
-    if _is_trivial(value) and not _is_trivial(step.expected):
+    if carries_no_information(value, step.expected):
         return None
     return overrides, value
 
@@ -288,7 +289,7 @@ def _carried_forward(step: PreparedStep, given: Any, mine: dict[str, Any]) -> li
     yours = ", ".join(f"{name} = {format_value(v)}" for name, v in overrides.items())
     if verdict.full:
         return [Credit(keep, "carried_forward", None, f"correct for your {yours}")]
-    if 0 < verdict.fraction < 1:
+    if 0 < verdict.fraction < 1 and not carries_no_information(given, value):
         detail = _wrong_entries(step, given, verdict, value)
         return [Credit(keep * verdict.fraction, "partial", None, f"for your {yours}: {detail}")]
     return []
@@ -303,6 +304,8 @@ def _hint_credit(step: PreparedStep, given: Any) -> list[Credit]:
 
 
 def _mistake_credit(step: PreparedStep, given: Any, mine: dict[str, Any]) -> list[Credit]:
+    if carries_no_information(given, step.expected):
+        return []  # a guess that happens to equal what a slip gives is still a guess
     credit = step.asked.grading.mistake_credit or 0.0
     found = [(m, v) for m, v in step.mistakes]
     recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
@@ -314,7 +317,7 @@ def _mistake_credit(step: PreparedStep, given: Any, mine: dict[str, Any]) -> lis
                 found.append((mistake, value))
     matches = [
         Credit(credit, "mistake", mistake.name, mistake.feedback)
-        for mistake, value in found
+        for mistake, value in rank(found, step.departures)
         if step.matches(given, value).full
     ]
     if step.kind == "expression" and hasattr(given, "free_symbols"):

@@ -5,6 +5,11 @@ a candidate (a wrong ReLU derivative shows in dL/dW1 too), and so is every
 variant name applied everywhere it is declared (``variant=("*", name)``: a
 habit, such as leaving out the +1 on both axes).  Re-running the solution
 with the wrong rule in place gives the value that mistake leads to.
+
+When several mistakes lead to the student's answer, the grader names the one
+that departs from the truth last (``rank``): the student is taken to be right
+for as long as the answer allows.  Correct gradients followed by ``W + η·grad``
+are gradient ascent at the update, not a residual reversed at the loss.
 """
 
 from __future__ import annotations
@@ -36,6 +41,39 @@ def candidate_mistakes(solution: Solution, step: str) -> list[Mistake]:
     # A habit counts separately only when it is declared at more than one step.
     repeated = {m.name for m in found if sum(n.name == m.name for n in found) > 1}
     return found + [m for name, m in habits.items() if name in repeated]
+
+
+def departure(solution: Solution, mistake: Mistake) -> int:
+    """Position, in solution order, of the first step whose value ``mistake`` changes on the problem's data.
+
+    A mistake that changes nothing (or cannot be computed) departs nowhere: past the last step.
+    """
+    try:
+        wrong = solution.evaluate(variant=(mistake.at, mistake.name))
+    except Exception:  # a wrong rule may fail on some data: it shows nowhere
+        return len(solution.steps)
+    for position, step in enumerate(solution):
+        if _differs(wrong[step.name], step.value):
+            return position
+    return len(solution.steps)
+
+
+def rank(found: list[tuple[Mistake, Any]], departures: Mapping[Mistake, int]) -> list[tuple[Mistake, Any]]:
+    """The candidate mistakes in the order the grader names them: the latest departure first.
+
+    Mistakes that depart at the same step keep the order they are declared in.
+    """
+    return sorted(found, key=lambda pair: -departures.get(pair[0], 0))
+
+
+def _differs(value: Any, reference: Any) -> bool:
+    import numpy as np
+
+    try:
+        given, truth = np.asarray(value, dtype=float), np.asarray(reference, dtype=float)
+    except (TypeError, ValueError):
+        return bool(value != reference)  # a SymPy expression, a shape: as the values themselves compare
+    return given.shape != truth.shape or not np.allclose(given, truth, rtol=1e-12, atol=0.0, equal_nan=True)
 
 
 def mistake_value(

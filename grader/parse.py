@@ -4,6 +4,7 @@ What a student may write depends on what is expected:
 
 * a number: ``4``, ``-0.25``, ``3/4``, ``1.2e-3``, ``8.992*10^-7`` (as the notes print it);
 * a shape: ``10x10``, ``10 × 10``, ``[10, 10]``, ``7x7x40`` (a bare ``1960`` for a length);
+  ``7.5 x 10.5`` too: a size with the floor left out is a slip to judge, not unreadable;
 * a vector or matrix: a YAML list (nested for a matrix), ``"1 0; 0 1"`` or JSON text;
 * a symbolic expression: text read by ``grader.expressions`` (never evaluated as code).
 
@@ -77,10 +78,10 @@ def _finite(x: float) -> float:
 
 
 def parse_shape(raw: Any) -> Shape:
-    """A size such as ``10x10``, ``[10, 10]`` or ``7x7x40``; whole positive numbers only."""
+    """A size such as ``10x10``, ``[10, 10]`` or ``7x7x40``; numbers of zero or more."""
     if isinstance(raw, bool):
         raise AnswerError(f"expected a size such as 5x4, got {_shown(raw)}")
-    if isinstance(raw, int):
+    if isinstance(raw, (int, float)):
         parts: list[Any] = [raw]
     elif isinstance(raw, (list, tuple)):
         parts = list(raw)
@@ -91,16 +92,20 @@ def parse_shape(raw: Any) -> Shape:
         raise AnswerError(f"expected a size such as 5x4 or [5, 4], got {_shown(raw)}")
     if not 1 <= len(parts) <= 4:
         raise AnswerError(f"expected a size of 1 to 4 numbers such as 5x4, got {_shown(raw)}")
-    dims = []
-    for part in parts:
-        if isinstance(part, str) and re.fullmatch(r"\d+", part.strip()):
-            part = int(part)
-        if isinstance(part, float) and part.is_integer():
-            part = int(part)
-        if isinstance(part, bool) or not isinstance(part, int) or part < 0:
-            raise AnswerError(f"{_shown(part)} is not a whole number in the size {_shown(raw)}")
-        dims.append(part)
+    dims = [_size_number(part, raw) for part in parts]
     return Shape(dims)
+
+
+def _size_number(part: Any, raw: Any) -> int | float:
+    """One dimension of a size: a number of zero or more (whole, or not when the floor was left out)."""
+    if isinstance(part, str):
+        try:
+            part = parse_number(part)
+        except AnswerError:
+            raise AnswerError(f"{_shown(part)} is not a number in the size {_shown(raw)}") from None
+    if isinstance(part, bool) or not isinstance(part, (int, float)) or not math.isfinite(part) or part < 0:
+        raise AnswerError(f"{_shown(part)} is not a size (a number of zero or more) in {_shown(raw)}")
+    return int(part) if float(part).is_integer() else part
 
 
 def parse_array(raw: Any) -> Any:

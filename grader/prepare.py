@@ -16,7 +16,7 @@ from typing import Any
 
 from grader.homework import AskedStep, Hint, Homework, LoadedProblem
 from grader.judge import judge
-from grader.mistakes import Mistake, candidate_mistakes, mistake_value
+from grader.mistakes import Mistake, candidate_mistakes, departure, mistake_value, rank
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.rounding import rounding_slack
 from grader.rules import Tolerance
@@ -37,7 +37,9 @@ class PreparedStep:
     symbols: tuple[str, ...]
     slack: Any = 0.0
     candidates: list[Mistake] = field(default_factory=list)
-    #: Mistakes whose value differs from the truth on the problem's own data, with that value.
+    #: Where each candidate first changes a value (its position in solution order): how mistakes are ranked.
+    departures: dict[Mistake, int] = field(default_factory=dict)
+    #: Mistakes whose value differs from the truth on the problem's own data, with that value, in ranked order.
     mistakes: list[tuple[Mistake, Any]] = field(default_factory=list)
     #: Mistakes that give the true value here (indistinguishable on this data).
     indistinguishable: list[Mistake] = field(default_factory=list)
@@ -105,6 +107,7 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
     step.expected_json, step.expected_text = to_json(expected), format_value(expected)
     step.slack = rounding_slack(solution, step.name, step.pick, grading.round_intermediates)
     step.candidates = candidate_mistakes(solution, step.name)
+    step.departures = {mistake: departure(solution, mistake) for mistake in step.candidates}
     for mistake in step.candidates:
         value = mistake_value(solution, mistake, step.pick)
         if value is None:
@@ -113,6 +116,7 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
             step.indistinguishable.append(mistake)
         else:
             step.mistakes.append((mistake, value))
+    step.mistakes = rank(step.mistakes, step.departures)
     shown = {m.name for m, _ in step.mistakes}
     step.indistinguishable = list({m.name: m for m in step.indistinguishable if m.name not in shown}.values())
     for hint in asked.hints:

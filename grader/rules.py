@@ -44,13 +44,46 @@ def is_close_decimals(given: float, expected: float, decimals: int, slack: float
 
 
 def is_exact(given: Any, expected: Any) -> bool:
-    """Integers and shapes: exactly equal (4.0 is 4)."""
+    """Integers and shapes: exactly equal (4.0 is 4; 3×3×1 is 3×3)."""
     if isinstance(expected, tuple):
-        return isinstance(given, tuple) and tuple(given) == tuple(expected)
+        return isinstance(given, tuple) and tuple(shape_like(given, expected)) == tuple(expected)
     try:
         return float(given) == float(expected)
     except (TypeError, ValueError):
         return False
+
+
+def carries_no_information(given: Any, expected: Any) -> bool:
+    """Whether ``given`` is what a guess that ignores the data would write, where the truth is not that.
+
+    Zero where the truth is not zero, one number in every entry where the true
+    entries differ, a constant where the truth is a function of symbols: such an
+    answer earns no share of the entries, no mistake and carries nothing forward
+    (a page of zeros would otherwise earn every entry that happens to be zero).
+
+    >>> carries_no_information([0, 0, 0], [0, 2, 0])
+    True
+    >>> carries_no_information([1, 1], [0.5, 0.2])
+    True
+    >>> carries_no_information([0, 2, 1], [0, 2, 0])
+    False
+    """
+    import numpy as np
+
+    if getattr(expected, "free_symbols", None):  # a function of symbols: a constant answer ignores them all
+        return not getattr(given, "free_symbols", True)
+    try:
+        answer, truth = np.asarray(given, dtype=float), np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if answer.size == 0 or truth.size == 0:
+        return False
+    if not np.any(answer) and np.any(truth):
+        return True
+    # A size such as 3×3 is not "the same number everywhere": its entries are separate answers.
+    if isinstance(expected, tuple) or answer.size == 1:
+        return False
+    return bool(np.all(answer == answer.flat[0])) and not bool(np.all(truth == truth.flat[0]))
 
 
 @dataclass(frozen=True)
@@ -75,6 +108,21 @@ class Tolerance:
         if self.decimals is not None:
             return f"{self.decimals} decimal places"
         return f"rtol {self.rtol:g}, atol {self.atol:g}"
+
+
+def shape_like(given: tuple[Any, ...], expected: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``given`` with the axes of ``expected`` when the two differ only by a trailing channel of 1.
+
+    H×W×1 and H×W are the same map: a single channel is no extra axis.
+
+    >>> shape_like((3, 3, 1), (3, 3)), shape_like((3, 3), (3, 3, 1)), shape_like((3, 3, 2), (3, 3))
+    ((3, 3), (3, 3, 1), (3, 3, 2))
+    """
+    if len(given) == 3 and len(expected) == 2 and given[2] == 1:
+        return given[:2]
+    if len(given) == 2 and len(expected) == 3 and expected[2] == 1:
+        return (*given, 1)
+    return given
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,11 @@
 * the reference answers, written as a student would write them, grade 100%;
 * every named mistake of each asked step either gives a value different from
   the truth on this data, or is reported as indistinguishable here (the ReLU
-  mistake when z > 0 anyway): a student who makes it cannot be told apart.
+  mistake when z > 0 anyway): a student who makes it cannot be told apart;
+* a mistake that gives the same value as one ranked before it is reported as
+  named as that one (q1: one padding instead of two gives what TensorFlow's
+  'same' rule gives), and one whose value carries no information (all zeros)
+  as never named: so an author sees exactly what the grader will say.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from grader.answers import Submission
 from grader.grading import grade_submission
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import StudentReport
+from grader.rules import carries_no_information
 from solver.values import format_value, to_json
 
 
@@ -37,8 +42,13 @@ class StepCheck:
     problem: str
     step: str
     expected: Any
+    #: The mistakes the grader names here, in the order it ranks them, with the value each gives.
     mistakes: dict[str, str] = field(default_factory=dict)
     indistinguishable: list[str] = field(default_factory=list)
+    #: Mistakes whose value is that of a mistake ranked before them: the grader names that one.
+    named_as: dict[str, str] = field(default_factory=dict)
+    #: Mistakes whose value carries no information (all zeros, ...): never named.
+    not_named: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +73,8 @@ class SelfTest:
                     "expected": to_json(s.expected),
                     "mistakes": s.mistakes,
                     "indistinguishable": s.indistinguishable,
+                    "named_as": s.named_as,
+                    "not_named": s.not_named,
                 }
                 for s in self.steps
             ],
@@ -71,17 +83,29 @@ class SelfTest:
 
 def self_test(prepared: PreparedHomework) -> SelfTest:
     report = grade_submission(prepared, reference_submission(prepared))
-    steps = []
-    for step in prepared.all_steps():
-        mistakes: dict[str, str] = {}
-        for mistake, value in step.mistakes:
-            mistakes.setdefault(mistake.name, format_value(value))
-        steps.append(
-            StepCheck(
-                step.problem.id, step.reference, step.expected, mistakes, [m.name for m in step.indistinguishable]
-            )
-        )
-    return SelfTest(report, steps)
+    return SelfTest(report, [step_check(step) for step in prepared.all_steps()])
+
+
+def step_check(step: PreparedStep) -> StepCheck:
+    """What the grader will say for each mistake of ``step`` on this data (``step.mistakes`` is ranked)."""
+    check = StepCheck(step.problem.id, step.reference, step.expected)
+    check.indistinguishable = [m.name for m in step.indistinguishable]
+    named: list[tuple[str, Any]] = []
+    for mistake, value in step.mistakes:
+        # A habit applied at every step that declares it is told apart from the same slip at one step.
+        label = f"{mistake.name} (everywhere)" if mistake.at == "*" else mistake.name
+        if label in check.mistakes or label in check.named_as or label in check.not_named:
+            continue
+        if carries_no_information(value, step.expected):
+            check.not_named.append(label)
+            continue
+        first = next((name for name, earlier in named if step.matches(value, earlier).full), None)
+        if first is None:
+            named.append((label, value))
+            check.mistakes[label] = format_value(value)
+        else:
+            check.named_as[label] = first
+    return check
 
 
 def self_test_lines(result: SelfTest) -> list[str]:
@@ -95,4 +119,8 @@ def self_test_lines(result: SelfTest) -> list[str]:
         lines.append(f"  {step.problem} {step.step} = {format_value(step.expected)}; mistakes: {named}")
         if step.indistinguishable:
             lines.append(f"      indistinguishable on this data: {', '.join(step.indistinguishable)}")
+        for name, first in step.named_as.items():
+            lines.append(f"      {name} gives the same value as {first}: named {first}")
+        if step.not_named:
+            lines.append(f"      never named here (zero or constant, no information): {', '.join(step.not_named)}")
     return lines

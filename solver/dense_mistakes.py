@@ -4,18 +4,20 @@ The grader recognises a student's wrong value by re-running the solution with
 one of these in place (``Solution.evaluate(variant=(step, name))``), so a
 mistake in σ' is also recognised in every gradient and update downstream.
 
-* activation derivative (``da/dz``; ``da1/dz1``, ``dy_hat/dz2``, ... of a network): ``sigmoid_derivative_on_z``,
+* activation derivative (``da/dz``; ``da1/dz1``, ``dy_hat/dz2``, ... of a network, so that the
+  delta rule carries it into every gradient below): ``activation_derivative_dropped``,
+  ``activation_instead_of_derivative``, ``sigmoid_derivative_on_z``,
   ``sigmoid_derivative_of_activation``, ``tanh_derivative_unsquared``,
   ``tanh_derivative_plus``, ``relu_gradient_not_zeroed``, ``leaky_relu_slope_not_scaled``;
 * loss value (``loss``): ``loss_without_half``, ``loss_with_half``, ``sum_instead_of_mean``,
   ``mean_instead_of_sum``;
 * loss derivative (``dL/dy_hat``, ``dL/da``): ``derivative_missing_factor_2``,
-  ``derivative_extra_factor_2``, ``residual_reversed``;
+  ``derivative_extra_factor_2``, ``derivative_missing_mean``, ``residual_reversed``;
 * updates (``*_new``): ``gradient_ascent``.
 
 The affine steps' own mistakes (``bias_forgotten``, ``weights_transposed``,
-``weights_not_transposed``, ``activation_derivative_dropped``) sit with the steps in
-``solver.mlp_steps`` and ``solver.neuron_steps``, where the shapes they need are known.
+``weights_not_transposed``) sit with the steps in ``solver.mlp_steps`` and
+``solver.neuron_steps``, where the shapes they need are known.
 """
 
 from __future__ import annotations
@@ -41,6 +43,35 @@ def ascend(parameter: Any, gradient: Any, rate: float) -> Any:
 
 def derivative_mistakes(activation: Activation) -> list[DerivativeMistake]:
     """The wrong derivatives students write for ``activation``, each as a function of z."""
+    return _chain_rule_mistakes(activation) + _own_derivative_mistakes(activation)
+
+
+def _chain_rule_mistakes(activation: Activation) -> list[DerivativeMistake]:
+    """The slips of the chain rule itself, the same for every activation with a slope of its own."""
+    if activation.name == "linear":
+        return []  # f' = 1 and f(z) = z: leaving f' out is right, and z is no derivative anyone writes
+    found: list[DerivativeMistake] = []
+    if activation.name not in ("relu", "leaky_relu"):  # there slope 1 is the named "not zeroed/scaled" slip
+        found.append(
+            (
+                "activation_derivative_dropped",
+                "The chain runs through a = f(z): multiply by f'(z) too; you took it as 1.",
+                lambda z: np.ones_like(np.asarray(z, dtype=float)),
+            )
+        )
+    found.append(
+        (
+            "activation_instead_of_derivative",
+            f"The chain multiplies by the derivative {activation.derivative_text}; you used the activation "
+            f"{activation.text} itself.",
+            activation,
+        )
+    )
+    return found
+
+
+def _own_derivative_mistakes(activation: Activation) -> list[DerivativeMistake]:
+    """The wrong formulas of one activation's derivative."""
     name = activation.name
     if name == "sigmoid":
         return [
@@ -113,18 +144,29 @@ def loss_variants(name: str, value_of: Any) -> tuple[Variant, ...]:
 
 
 def gradient_variants(name: str, gradient_of: Any) -> tuple[Variant, ...]:
-    """Named mistakes of dL/dŷ: the factor 2 of the square, and the residual's sign."""
-    found = []
+    """Named mistakes of dL/dŷ: the factor 2 of the square, MSE's 1/n, and the residual's sign."""
+    # (name, feedback, the factor the mistaken derivative carries, from the prediction ŷ)
+    found: list[tuple[str, str, Callable[[Array], float]]] = []
     if name in ("mse", "sse"):
-        found.append(("derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", 0.5))
-    if name == "half_squared":
+        found.append(("derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", lambda p: 0.5))
+    if name == "mse":
+        # n is the number of outputs: for a single output the slip cannot show.
         found.append(
-            ("derivative_extra_factor_2", "d/dŷ ½(ŷ − y)² is ŷ − y: the ½ cancels the 2, which you kept.", 2.0)
+            (
+                "derivative_missing_mean",
+                "MSE averages over the n outputs, so its derivative keeps the 1/n; you dropped it.",
+                lambda p: float(vector(p).size),
+            )
         )
+    if name == "half_squared":
+        kept_two = "d/dŷ ½(ŷ − y)² is ŷ − y: the ½ cancels the 2, which you kept."
+        found.append(("derivative_extra_factor_2", kept_two, lambda p: 2.0))
     if name in ("mse", "sse", "half_squared", "mae", "huber"):
-        found.append(("residual_reversed", "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.", -1.0))
+        found.append(
+            ("residual_reversed", "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.", lambda p: -1.0)
+        )
     return tuple(
-        Variant(variant, feedback, lambda p, y, factor=factor: shown(factor * vector(gradient_of(p, y))))
+        Variant(variant, feedback, lambda p, y, factor=factor: shown(factor(p) * vector(gradient_of(p, y))))
         for variant, feedback, factor in found
     )
 

@@ -117,13 +117,6 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
                 deps=("dL/da", "da/dz", local),
                 compute=lambda g, d, dz: shown(g * d * vector(dz)),
                 formula=Template("{dL/da}·{da/dz}·{" + local + "}", r"{dL/da} \cdot {da/dz} \cdot {" + local + "}"),
-                variants=(
-                    Variant(
-                        "activation_derivative_dropped",
-                        "The chain runs through a = f(z): multiply by da/dz = f'(z) too; you took it as 1.",
-                        lambda g, d, dz: shown(g * vector(dz)),
-                    ),
-                ),
             )
         )
     if given.learning_rate is not None:

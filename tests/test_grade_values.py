@@ -31,13 +31,14 @@ def test_bad_numbers_are_refused(raw):
 @pytest.mark.parametrize(
     ("raw", "dims"),
     [("10x10", (10, 10)), ("10 × 10", (10, 10)), ([10, 10], (10, 10)), ("7x7x40", (7, 7, 40)), (1960, (1960,)),
-     ("(5, 4)", (5, 4)), ("5X4", (5, 4)), ("5*4", (5, 4))],
+     ("(5, 4)", (5, 4)), ("5X4", (5, 4)), ("5*4", (5, 4)), ("7.5 x 10.5", (7.5, 10.5)), ("15/2x4", (7.5, 4)),
+     (8.5, (8.5,))],
 )  # fmt: skip
 def test_shapes(raw, dims):
     assert parse_shape(raw) == Shape(dims)
 
 
-@pytest.mark.parametrize("raw", ["5 by 4", "5.5x4", [5, "a"], "", True, "1x2x3x4x5", [-1, 2]])
+@pytest.mark.parametrize("raw", ["5 by 4", "5.5.5x4", [5, "a"], "", True, "1x2x3x4x5", [-1, 2], "-2x3", [float("inf")]])
 def test_bad_shapes_are_refused(raw):
     with pytest.raises(AnswerError):
         parse_shape(raw)
@@ -80,6 +81,11 @@ def test_integers_and_shapes_are_exact():
     assert not judge(5.001, 5, "integer", strict).full
     assert judge(Shape((5, 4)), Shape((5, 4)), "shape", strict).full
     assert not judge(Shape((4, 5)), Shape((5, 4)), "shape", strict).full
+    # A trailing channel of 1 is the same map; any other extra axis is not.
+    assert judge(Shape((3, 3, 1)), Shape((3, 3)), "shape", strict).full
+    assert judge(Shape((3, 3)), Shape((3, 3, 1)), "shape", strict).full
+    assert not judge(Shape((3, 3, 2)), Shape((3, 3)), "shape", strict).full
+    assert not judge(Shape((3, 1)), Shape((3,)), "shape", strict).full
 
 
 def test_matrices_entry_by_entry():

@@ -108,3 +108,11 @@ def test_named_mistakes_of_the_squared_losses():
     assert solution.evaluate(variant=("L_half_squared", "loss_without_half"))["L_half_squared"] == pytest.approx(1.25)
     missing = solution.evaluate(variant=("dL_mse/dy_hat", "derivative_missing_factor_2"))["dL_mse/dy_hat"]
     assert list(missing) == pytest.approx([0.25, -0.5])
+
+
+def test_mse_derivative_without_the_mean_is_named():
+    # d/dŷ_i of (1/n) Σ (ŷ − y)² is 2(ŷ_i − y_i)/n; forgetting the 1/n leaves 2(ŷ_i − y_i).
+    y, y_hat = [1.0, 0.0, 2.0], [0.5, 0.5, 3.0]
+    solution = solve(Given(y=y, y_hat=y_hat, losses=["mse"]))
+    wrong = solution.evaluate(variant=("dL_mse/dy_hat", "derivative_missing_mean"))["dL_mse/dy_hat"]
+    assert list(wrong) == pytest.approx([2 * (p - t) for p, t in zip(y_hat, y, strict=True)])

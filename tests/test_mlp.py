@@ -299,6 +299,11 @@ MISTAKES = [
     ([("relu", 2, 2), ("linear", 1, 2)], "mse", "z1", "weights_transposed"),
     ([("relu", 2, 2), ("linear", 2, 2)], "mse", "delta1", "weights_not_transposed"),
     ([("leaky_relu", 2, 2), ("linear", 1, 2)], "mse", "da1/dz1", "leaky_relu_slope_not_scaled"),
+    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "da1/dz1", "activation_derivative_dropped"),
+    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "dy_hat/dz2", "activation_derivative_dropped"),
+    ([("tanh", 2, 2), ("tanh", 1, 2)], "mse", "da1/dz1", "activation_instead_of_derivative"),
+    ([("sigmoid", 2, 2), ("sigmoid", 1, 2)], "mse", "dy_hat/dz2", "activation_instead_of_derivative"),
+    ([("relu", 2, 2), ("linear", 2, 2)], "mse", "dL/dy_hat", "derivative_missing_mean"),
 ]
 
 
@@ -324,6 +329,33 @@ def test_each_named_mistake_changes_the_answer(shape, loss, step, variant):
         assert not np.allclose(np.asarray(wrong["W1_new"], float), np.asarray(right["W1_new"], float))
     found = next(v for v in solution[step].variants if v.name == variant)
     assert found.feedback.endswith(".") and ". " not in found.feedback  # one sentence
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@pytest.mark.parametrize(
+    ("step", "variant", "hidden_slope", "output_slope"),
+    [
+        ("da1/dz1", "activation_derivative_dropped", lambda z: 1.0, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+        ("dy_hat/dz2", "activation_derivative_dropped", lambda z: sigmoid(z) * (1 - sigmoid(z)), lambda z: 1.0),
+        ("da1/dz1", "activation_instead_of_derivative", sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+    ],
+)
+def test_a_left_out_derivative_carries_through_the_delta_rule(step, variant, hidden_slope, output_slope):
+    # Backpropagation written unit by unit with plain loops, with the student's slope in place of σ'.
+    layers = mistake_network([("sigmoid", 2, 2), ("sigmoid", 1, 2)])
+    x, y = [1.0, 2.0], 1.5
+    (w1, b1), (w2, b2) = [(np.array(layer["weights"]), layer["bias"]) for layer in layers]
+    z1 = [sum(w1[j][i] * x[i] for i in range(2)) + b1[j] for j in range(2)]
+    a1 = [sigmoid(z) for z in z1]
+    z2 = sum(w2[0][j] * a1[j] for j in range(2)) + b2[0]
+    delta2 = 2 * (sigmoid(z2) - y) * output_slope(z2)
+    delta1 = [w2[0][j] * delta2 * hidden_slope(z1[j]) for j in range(2)]
+    by_hand = [[delta1[j] * x[i] for i in range(2)] for j in range(2)]
+    wrong = solve_network(layers, x, [y], "mse").evaluate(variant=(step, variant))
+    assert np.allclose(wrong["dL/dW1"], by_hand)
 
 
 def test_mistakes_are_only_offered_where_they_apply():

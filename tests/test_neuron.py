@@ -138,7 +138,9 @@ NEURON_MISTAKES = [
     ("sigmoid", "mse", "dL/da", "residual_reversed"),
     ("sigmoid", "mse", "z", "bias_forgotten"),
     ("sigmoid", "mse", "w_new", "gradient_ascent"),
-    ("sigmoid", "mse", "dL/dw", "activation_derivative_dropped"),
+    ("sigmoid", "mse", "da/dz", "activation_derivative_dropped"),
+    ("tanh", "mse", "da/dz", "activation_instead_of_derivative"),
+    ("leaky_relu", "mse", "da/dz", "activation_instead_of_derivative"),
 ]
 
 

@@ -99,7 +99,7 @@ def test_pooling_matches_brute_force(case):
 def test_the_named_mistakes():
     solution = pool.solve(pool.Given(map="1 2 3; 4 5 6; 7 8 9", window=2, padding=1, mode="avg"))
     variants = {v.name: v.feedback for v in solution["pooled"].variants}
-    assert set(variants) == {"pool_stride_one", "avg_divisor_without_padding"}
+    assert set(variants) == {"pool_stride_one", "avg_divisor_without_padding", "max_instead_of_average"}
     assert all(text.endswith(".") for text in variants.values())
     # Corner window of the padded map: 1 real cell, 3 padding zeros; PyTorch divides by 4 by default.
     assert solution.entry("pooled[1,1]") == pytest.approx(0.25)
@@ -108,7 +108,21 @@ def test_the_named_mistakes():
     excluded = pool.solve(
         pool.Given(map="1 2 3; 4 5 6; 7 8 9", window=2, padding=1, mode="avg", count_include_pad=False)
     )
-    assert {v.name for v in excluded["pooled"].variants} == {"pool_stride_one", "avg_divisor_with_padding"}
+    assert {v.name for v in excluded["pooled"].variants} == {
+        "pool_stride_one",
+        "avg_divisor_with_padding",
+        "max_instead_of_average",
+    }
+
+
+@pytest.mark.parametrize(("mode", "slip", "done"), [("max", "average_instead_of_max", "avg"),
+                                                    ("avg", "max_instead_of_average", "max")])  # fmt: skip
+def test_the_other_pooling_mode_is_a_named_mistake(mode, slip, done):
+    plane = np.array([[1.0, -2, 3, 0], [4, 5, -6, 2], [7, 0, 9, 1], [-1, 3, 2, 8]])
+    solution = pool.solve(pool.Given(map=plane.tolist(), window=2, mode=mode))
+    wrong = solution.evaluate(variant=("pooled", slip))["pooled"]
+    assert np.allclose(wrong, brute_pool(plane, (2, 2), (2, 2), (0, 0), done))
+    assert not np.allclose(wrong, solution["pooled"].value)
 
 
 def test_seed_003_max_pooling():

@@ -95,8 +95,10 @@ def add_pooling(
     planes = as_planes(np.asarray(solution[source].value, dtype=float))
     flat = planes.ndim == 3 and planes.shape[0] == 1 and np.ndim(solution[source].value) < 3
 
-    def pooled_of(value: Any, where: PoolLayout = layout, include: bool = count_include_pad) -> np.ndarray:
-        result = pool(as_planes(np.asarray(value, dtype=float)), where, mode, include)
+    def pooled_of(
+        value: Any, where: PoolLayout = layout, include: bool = count_include_pad, how: PoolMode = mode
+    ) -> np.ndarray:
+        result = pool(as_planes(np.asarray(value, dtype=float)), where, how, include)
         return result[0] if flat else result
 
     variants = []
@@ -119,6 +121,11 @@ def add_pooling(
                 lambda value: pooled_of(value, layout, not count_include_pad),
             )
         )
+    variants += [
+        Variant(name, feedback, lambda value, other=other: pooled_of(value, how=other))
+        for asked, other, name, feedback in MODE_SLIPS
+        if asked == mode
+    ]
     k_h, k_w = layout.window
     stride = "" if layout.stride == layout.window else f", stride {layout.stride[0]}×{layout.stride[1]}"
     word = {"avg": "mean"}.get(mode, mode)
@@ -153,6 +160,13 @@ def add_pooling(
         MapView(name, np.asarray(pooled)),
     )
     return pooled
+
+
+#: The pooling a student does instead of the one asked: (asked, done instead, name, feedback).
+MODE_SLIPS: tuple[tuple[PoolMode, PoolMode, str, str], ...] = (
+    ("max", "avg", "average_instead_of_max", "Max pooling keeps each window's largest cell; you averaged."),
+    ("avg", "max", "max_instead_of_average", "Average pooling keeps each window's mean; you took its largest cell."),
+)
 
 
 def _pool_note(layout: PoolLayout, mode: PoolMode, count_include_pad: bool) -> str | None:
