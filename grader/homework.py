@@ -253,7 +253,7 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
 
 def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solution:
     """A solution whose steps are the author's expressions, read by the same safe parser as answers."""
-    from grader.expressions import ParseError, parse_expression
+    from solver.expressions import ParseError, parse_expression
     from solver.formula import Template
     from solver.steps import Step
 

@@ -5,7 +5,7 @@ What a student may write depends on what is expected:
 * a number: ``4``, ``-0.25``, ``3/4``, ``1.2e-3``, ``8.992*10^-7`` (as the notes print it);
 * a shape: ``10x10``, ``10 × 10``, ``[10, 10]``, ``7x7x40`` (a bare ``1960`` for a length);
 * a vector or matrix: a YAML list (nested for a matrix), ``"1 0; 0 1"`` or JSON text;
-* a symbolic expression: text read by ``grader.expressions`` (never evaluated as code).
+* a symbolic expression: text read by ``solver.expressions`` (never evaluated as code).
 
 Every failure is an ``AnswerError`` with a reason fit to show the student.
 NaN and infinities are refused: no step of an exercise has them as an answer.
@@ -179,14 +179,14 @@ def parse_answer(raw: Any, kind: str, symbols: tuple[str, ...] = ()) -> Any:
     if kind == "array":
         return parse_array(raw)
     if kind == "expression":
-        from grader.expressions import ParseError, parse_expression
+        from solver.expressions import ParseError, parse_expression
 
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)
         try:
             return parse_expression(raw, symbols)
         except ParseError as error:
-            raise AnswerError(error.one_line + "\n" + str(error).split("\n", 1)[1]) from None
+            raise AnswerError(error.one_line) from None
     if isinstance(raw, (str, int, float)):
         return raw
     raise AnswerError(f"cannot read {_shown(raw)} for this step")
