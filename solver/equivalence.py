@@ -116,7 +116,7 @@ def constant_ratio(given: Any, expected: Any) -> float | None:
     return None if math.isclose(ratios[0], 1.0, rel_tol=1e-9) else ratios[0]
 
 
-def equivalent(given: Any, expected: Any, seconds: float = WORK_SECONDS) -> Equivalence:
+def equivalent(given: Any, expected: Any) -> Equivalence:
     """Whether ``given`` and ``expected`` agree as functions of their symbols (matched by name)."""
     import sympy
 
@@ -128,7 +128,7 @@ def equivalent(given: Any, expected: Any, seconds: float = WORK_SECONDS) -> Equi
     numeric: bool | None = None
     proved: bool | None = None
     try:
-        with work_limit(seconds):
+        with work_limit(WORK_SECONDS):
             numeric = same_at_random_points(given, expected, names)
             if numeric is False:
                 return Equivalence(False, f"differs at random points of {', '.join(names) or 'its value'}")
@@ -141,5 +141,5 @@ def equivalent(given: Any, expected: Any, seconds: float = WORK_SECONDS) -> Equi
         ran_out = " (simplification ran out of time)" if proved is None else ""
         return Equivalence(True, f"equal at {POINTS} random points{ran_out}")
     if proved is None:
-        return Equivalence(False, f"could not be decided within the work limit of {seconds:g} s", decided=False)
+        return Equivalence(False, f"could not be decided within the work limit of {WORK_SECONDS:g} s", decided=False)
     return Equivalence(False, "not shown equal: too few points where both are defined, and simplification failed")
