@@ -268,7 +268,7 @@ def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solu
                 name,
                 f"{name} in terms of {', '.join(derive.symbols)}",
                 compute=lambda e=expression: e,
-                formula=Template(text),
+                formula=Template(" ".join(text.split())),  # parsed, so only names, numbers and operators
             )
         )
     return solution

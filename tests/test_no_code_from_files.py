@@ -213,3 +213,44 @@ def test_a_derivation_step_that_is_code_is_refused(cli, tmp_path, monkeypatch):
     result = cli("check", "hw.yaml")
     assert not (tmp_path / "CANARY").exists()
     assert result.code == 2 and "names start with a letter" in result.err
+
+
+# -- markup: file text is shown as text ------------------------------------------------------------------
+
+MARKUP = "[/][bold]x"
+
+
+def test_notation_must_be_a_name_never_markup(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (PROBLEMS / "neuron_002_relu_mse_symbolic.yaml").read_text(encoding="utf-8")
+    for shown in (MARKUP, "}\\input{/etc/passwd}"):
+        (tmp_path / "p.yaml").write_text(text + f"notation: {{z: {json.dumps(shown)}}}\n", encoding="utf-8")
+        result = cli("solve", "p.yaml", "--format", "md")
+        line = len(text.splitlines()) + 1
+        assert result.code == 2 and result.out == ""
+        assert result.err.startswith(f"nnsolve: error: p.yaml:{line}: notation.z: {shown!r} is not a name")
+
+
+def test_a_greek_or_primed_name_is_a_name(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (PROBLEMS / "neuron_002_relu_mse_symbolic.yaml").read_text(encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(text + "notation: {z: ζ, a: a'}\n", encoding="utf-8")
+    result = cli("solve", "p.yaml")
+    assert result.code == 0 and "ζ = w·x + b" in result.out
+
+
+def test_homework_titles_and_hint_messages_are_shown_as_text(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hw.yaml").write_text(
+        f"title: {json.dumps(MARKUP)}\nproblems:\n  - id: d\n    title: {json.dumps(MARKUP)}\n"
+        "    derive:\n      symbols: [x]\n      steps: {f: x^2}\n"
+        f"    ask:\n      f: {{points: 1, hints: [{{answer: 2*x, message: {json.dumps(MARKUP)}, score: 0}}]}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "s.yaml").write_text("student: x\nanswers: {d: {f: 2*x}}\n", encoding="utf-8")
+    solved = cli("solve", "hw.yaml")
+    assert solved.code == 0, solved.err
+    assert solved.out.count(MARKUP) == 2
+    graded = cli("grade", "hw.yaml", "s.yaml")
+    assert graded.code == 0, graded.err
+    assert MARKUP in graded.out
