@@ -191,6 +191,8 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], mine: dict[str, Any]) 
     if given is None:
         return _item(step, None, 0.0, "missing", None, "no answer")
     verdict = step.matches(given, step.expected, step.slack)
+    if verdict.undecided:
+        return _item(step, shown, 0.0, "invalid", None, f"cannot grade the answer: {verdict.how}")
     if verdict.full:
         return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
     options = [_reference_credit(step, given, verdict)]
@@ -340,7 +342,7 @@ FACTORS = {
 
 
 def _constant_factor(given: Any, expected: Any, credit: float) -> list[Credit]:
-    from grader.equivalence import constant_ratio
+    from solver.equivalence import constant_ratio
 
     ratio = constant_ratio(given, expected)
     if ratio is None:

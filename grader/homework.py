@@ -253,7 +253,7 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
 
 def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solution:
     """A solution whose steps are the author's expressions, read by the same safe parser as answers."""
-    from grader.expressions import ParseError, parse_expression
+    from solver.expressions import ParseError, parse_expression
     from solver.formula import Template
     from solver.steps import Step
 
@@ -268,7 +268,7 @@ def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solu
                 name,
                 f"{name} in terms of {', '.join(derive.symbols)}",
                 compute=lambda e=expression: e,
-                formula=Template(text),
+                formula=Template(" ".join(text.split())),  # parsed, so only names, numbers and operators
             )
         )
     return solution

@@ -23,6 +23,8 @@ class Verdict:
     shape_problem: str | None = None
     used_slack: bool = False
     how: str = ""
+    #: The comparison could not be made within its bounds (``how`` says which): the answer is invalid.
+    undecided: bool = False
 
     @property
     def full(self) -> bool:
@@ -77,12 +79,12 @@ def _judge_expression(given: Any, expected: Any) -> Verdict:
     if not hasattr(given, "free_symbols"):
         return WRONG
     result = _equivalent(given, expected)
-    return Verdict(1.0 if result.equivalent else 0.0, how=result.how)
+    return Verdict(1.0 if result.equivalent else 0.0, how=result.how, undecided=not result.decided)
 
 
 @lru_cache(maxsize=4096)
 def _equivalent(given: Any, expected: Any) -> Any:
     # SymPy expressions are immutable and hashable: a class's repeated answers are decided once.
-    from grader.equivalence import equivalent
+    from solver.equivalence import equivalent
 
     return equivalent(given, expected)

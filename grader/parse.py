@@ -6,7 +6,7 @@ What a student may write depends on what is expected:
 * a shape: ``10x10``, ``10 × 10``, ``[10, 10]``, ``7x7x40`` (a bare ``1960`` for a length);
   ``7.5 x 10.5`` too: a size with the floor left out is a slip to judge, not unreadable;
 * a vector or matrix: a YAML list (nested for a matrix), ``"1 0; 0 1"`` or JSON text;
-* a symbolic expression: text read by ``grader.expressions`` (never evaluated as code).
+* a symbolic expression: text read by ``solver.expressions`` (never evaluated as code).
 
 Every failure is an ``AnswerError`` with a reason fit to show the student.
 NaN and infinities are refused: no step of an exercise has them as an answer.
@@ -184,14 +184,14 @@ def parse_answer(raw: Any, kind: str, symbols: tuple[str, ...] = ()) -> Any:
     if kind == "array":
         return parse_array(raw)
     if kind == "expression":
-        from grader.expressions import ParseError, parse_expression
+        from solver.expressions import ParseError, parse_expression
 
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)
         try:
             return parse_expression(raw, symbols)
         except ParseError as error:
-            raise AnswerError(error.one_line + "\n" + str(error).split("\n", 1)[1]) from None
+            raise AnswerError(error.one_line) from None
     if isinstance(raw, (str, int, float)):
         return raw
     raise AnswerError(f"cannot read {_shown(raw)} for this step")

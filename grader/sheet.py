@@ -56,15 +56,17 @@ def homework_json(homework: Homework) -> str:
 def print_homework_terminal(homework: Homework) -> None:
     from rich.console import Console
     from rich.rule import Rule
+    from rich.text import Text
 
     from solver.render.terminal import render_terminal
 
     console = Console(highlight=False)
-    console.print(f"[bold]{homework.title}[/]")
+    # Titles, ids and step names come from the file: shown as text, never read as markup.
+    console.print(Text(homework.title, style="bold"))
     for problem in homework.problems:
         asked = ", ".join(f"{a.reference} ({a.points:g} pt)" for a in problem.asked)
-        console.print(Rule(f"{problem.id}: {problem.title}"))
-        console.print(f"asked: {asked}")
+        console.print(Rule(Text(f"{problem.id}: {problem.title}")))
+        console.print(Text(f"asked: {asked}"))
         console.print(render_terminal(problem.solution))
 
 

@@ -54,14 +54,14 @@ def student_table(report: StudentReport, width: int = 100) -> Table:
     table.add_column("feedback", width=max(20, width - sum(widths.values()) - 2 * len(widths)))
     for item in report.items:
         status = item.status + (f":\n{item.mistake}" if item.mistake else "")
-        table.add_row(
-            item.problem,
-            item.step,
+        table.add_row(  # ids, step names and feedback (author hints) come from files: text, never markup
+            Text(item.problem),
+            Text(item.step),
             _cell(item.given),
             _cell(item.expected_text or item.expected),
             f"{_number(item.score)}/{_number(item.max_score)}",
             Text(status, style=STATUS_STYLE.get(item.status, "")),
-            item.feedback,
+            Text(item.feedback),
         )
     return table
 

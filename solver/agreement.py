@@ -58,13 +58,19 @@ def _text_agrees(computed: Any, stated: str) -> bool:
 
 
 def _symbolic_agrees(computed: Any, stated: Any) -> bool:
-    import sympy
+    """Whether the stated expression (text read by the project's own parser) equals ``computed``.
 
-    try:
-        names: dict[str, Any] = {s.name: s for s in computed.free_symbols}
-        # The expression's own functions (e.g. ReLU) by name, so that "ReLU(w*x + b)" means the same one.
-        names.update({type(f).__name__: type(f) for f in computed.atoms(sympy.Function)})
-        expected = sympy.sympify(str(stated), locals=names)
-        return sympy.simplify(computed - expected) == 0
-    except (sympy.SympifyError, TypeError, SyntaxError):
+    Its symbols are the computed expression's; text that is not an allowed
+    expression in them is an error of the problem file.
+    """
+    from solver.equivalence import equivalent
+    from solver.errors import InputError
+    from solver.expressions import ParseError, parse_expression
+
+    if isinstance(stated, bool) or not isinstance(stated, (str, int, float)):
         return False
+    try:
+        expected = parse_expression(str(stated), sorted(s.name for s in computed.free_symbols))
+    except ParseError as error:
+        raise InputError(f"cannot read the stated expression: {error}") from None
+    return equivalent(computed, expected).equivalent

@@ -7,6 +7,7 @@ Every error names the file, the line and the field path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -86,12 +87,26 @@ def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
     envelope = validate(Envelope, data, lines, where, ())
+    _check_notation(envelope.notation, lines, where)
     try:
         module = kind_module(envelope.kind)
     except InputError as error:
         raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
     given = validate(module.Given, envelope.given, lines, where, ("given",))
     return Problem(envelope, given, where, lines)
+
+
+#: A course's name for a step: shown in text, Markdown and LaTeX, so a name and never markup.
+_DISPLAY_NAME = re.compile(r"[^\W\d_][\w']*")
+
+
+def _check_notation(notation: dict[str, str], lines: Lines, where: str) -> None:
+    for name, shown in notation.items():
+        if not _DISPLAY_NAME.fullmatch(shown):
+            raise InputError(
+                f"{shown!r} is not a name; expected letters, digits, _ and ' (such as alpha or y_hat)",
+                where=f"{where}:{line_of(lines, ('notation', name))}: notation.{name}",
+            )
 
 
 def validate(model: type, data: Any, lines: Lines, where: str, prefix: tuple[Any, ...]) -> Any:

@@ -118,7 +118,7 @@ def test_feedback_says_what_was_carried_forward_and_which_entries_are_wrong(prep
 def test_hostile_values_say_why(prepared):
     graded = items(prepared, "gus_invalid.yaml")
     assert "names start with a letter" in graded["q10", "L"].feedback
-    assert "^" in graded["q10", "L"].feedback
+    assert "(at character 1)" in graded["q10", "L"].feedback and "\n" not in graded["q10", "L"].feedback
     assert "too large" in graded["q10", "dL/db"].feedback
     assert "not a finite number" in graded["q7", "loss"].feedback
     assert "unknown problem id 'q99'" in graded["q99", ""].feedback

@@ -40,8 +40,10 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     3 when some disagree, 2 when the file is invalid.
     """
     from solver.agreement import agrees
+    from solver.errors import InputError
     from solver.problem_file import load_problem
     from solver.values import format_value, to_json
+    from solver.yaml_io import line_of
 
     if _is_homework(file):
         from grader.cli import check_homework
@@ -65,12 +67,18 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
                 }
             )
             continue
+        try:
+            agreed = agrees(computed, stated)
+        except InputError as error:
+            raise error.located(
+                f"{problem.where}:{line_of(problem.lines, ('source_answers', name))}: source_answers.{name}"
+            ) from None
         results.append(
             {
                 "name": name,
                 "stated": stated,
                 "computed": computed,
-                "agrees": agrees(computed, stated),
+                "agrees": agreed,
                 "erratum": problem.envelope.errata.get(name),
             }
         )

@@ -22,7 +22,7 @@ def render_terminal(solution: Solution) -> RenderableType:
         for step in givens:
             table.add_row(
                 # Text, not markup: a symbolic value such as [x_1, x_2] would read as a style tag.
-                display_name(step.name, solution, "text"),
+                Text(display_name(step.name, solution, "text")),
                 Text(format_value(step.value)),
                 Text(step.title, style="dim"),
             )
