@@ -160,6 +160,20 @@ def _all_finite(array: Any) -> bool:
     return bool(numpy.isfinite(array).all())
 
 
+def is_finite(value: Any) -> bool:
+    """Whether every number in ``value`` (a number, an array, nested lists) is finite.
+
+    Symbolic values and text count as finite: only numbers can overflow.
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if _is_numpy(value):
+        return getattr(value, "dtype", None) is None or value.dtype.kind not in "fc" or _all_finite(value)
+    if isinstance(value, (list, tuple)):
+        return all(is_finite(item) for item in value)
+    return True
+
+
 def to_json(value: Any) -> Any:
     """A JSON-ready value: shapes and arrays as (nested) lists, numbers as numbers."""
     if isinstance(value, Shape):

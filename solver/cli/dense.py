@@ -30,8 +30,8 @@ def _solve(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> 
     try:
         return solve(given)
     except InputError as error:
-        field = (error.field or "").split(".")[0]
-        raise error.located(options.get(field, "nnsolve")) from None
+        option = options.get((error.field or "").split(".")[0])
+        raise (error.located(option) if option else error) from None
 
 
 def neuron(

@@ -19,8 +19,7 @@ from solver.cells import MapView, conv_cell_lines
 from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout
-from solver.matrices import matrix_from_data
+from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout, read_map
 from solver.sizes import parse_pair, require_positive
 from solver.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.steps import Solution, Step, Variant
@@ -91,7 +90,7 @@ def _kernels(given: Given, channels: int, image_is_planes: bool) -> list[np.ndar
         field = "kernel" if given.kernel is not None else f"kernels.{n - 1}"
         what = "kernel" if len(raw) == 1 else f"kernel {n}"
         try:
-            kernel = matrix_from_data(data, what)
+            kernel = read_map(data, what)
         except InputError as error:
             error.field = error.field or field
             raise
@@ -127,7 +126,7 @@ def _numbered(name: str, n: int, count: int) -> str:
 
 def solve(given: Given, title: str | None = None) -> Solution:
     try:
-        image = matrix_from_data(given.image, "image")
+        image = read_map(given.image, "image")
     except InputError as error:
         error.field = error.field or "image"
         raise

@@ -52,6 +52,11 @@ class Given:
 MODE_WORDS = {"max": "maximum", "min": "minimum", "avg": "average"}
 
 
+def read_map(data: MatrixData, what: str) -> np.ndarray:
+    """A map (H x W or C x H x W) from a field; a single row of numbers is a 1 x N map, as the notes draw it."""
+    return np.atleast_2d(matrix_from_data(data, what))
+
+
 def as_planes(array: np.ndarray) -> np.ndarray:
     """(C, H, W) from a vector (one row), a matrix or channels."""
     return array.reshape((1,) * (3 - array.ndim) + array.shape)
@@ -165,7 +170,7 @@ def _pool_note(layout: PoolLayout, mode: PoolMode, count_include_pad: bool) -> s
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
-    array = matrix_from_data(given.map, "map")
+    array = read_map(given.map, "map")
     planes = as_planes(array)
     layout = pool_layout(planes.shape[-2:], given.window, given.stride, given.padding, given.ceil)
     shown = "×".join(map(str, array.shape))

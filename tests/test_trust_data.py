@@ -1,0 +1,90 @@
+"""Data that makes no sense is refused with one line in nnsolve's words, exit status 2."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+#: Any warning a library prints would reach the user: in these tests it is an error.
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def refused(result, *reasons: str) -> None:
+    """One line, exit 2, nnsolve's prefix, no traceback, and every reason in it."""
+    assert result.code == 2, result
+    assert result.out == ""
+    lines = result.err.splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("nnsolve: error: ")
+    assert lines[0].count("nnsolve:") == 1
+    for reason in reasons:
+        assert reason in lines[0]
+
+
+def write(tmp_path, text: str, name: str = "problem.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+# --- non-finite data and overflow -------------------------------------------------------------
+
+
+def test_conv_overflow_names_the_step(cli):
+    huge = "1e308 1e308; 1e308 1e308"
+    refused(cli("conv", huge, huge), "step feature_map", "not a finite number")
+
+
+def test_neuron_overflow_names_the_step(cli):
+    refused(cli("neuron", "--w", "1e308,1e308", "--x", "1e308,1e308"), "step z", "not a finite number")
+
+
+@pytest.mark.parametrize("value", ["1e999", "inf", "nan"])
+def test_non_finite_option_is_refused(cli, value):
+    refused(cli("neuron", "--w", value, "--x", "1"), "--w", "not a finite number")
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan", "1e999"])
+def test_non_finite_file_data_is_refused_at_its_line(cli, tmp_path, value):
+    path = write(tmp_path, f"kind: neuron\ngiven:\n  w: 0.5\n  x: 2\n  b: {value}\n")
+    refused(cli("solve", path), f"{path}:5: given.b", "finite number")
+
+
+def test_intermediate_overflow_that_ends_finite_is_fine(cli):
+    # sigmoid(-1000) computed as 1/(1 + e^1000) is 0, correctly: only a non-finite result is an error.
+    result = cli("neuron", "--w", "-1000", "--x", "1", "--act", "sigmoid", "--json")
+    assert result.code == 0, result.err
+    assert result.err == ""
+
+
+def test_student_values_that_overflow_carry_nothing_forward():
+    from solver.kinds import neuron
+
+    solution = neuron.solve(neuron.Given(w=2.0, x=3.0, y=1.0))
+    from solver.errors import InputError
+
+    with pytest.raises(InputError, match="step z"):
+        solution.evaluate({"w": 1e308, "x": 1e308})
+
+
+# --- one-row maps -------------------------------------------------------------------------------
+
+
+def test_one_row_image_can_be_padded(cli):
+    result = cli("conv", "1 2 -1 1 -3", "1 0 -1", "-p", "0x1", "--json")
+    assert result.code == 0, result.err
+    import json
+
+    answers = json.loads(result.out)
+    feature_map = next(s["value"] for s in answers["steps"] if s["name"] == "feature_map")
+    # Plain loop: zero-pad the row by one on each side and slide [1, 0, -1] along it.
+    row = [0, 1, 2, -1, 1, -3, 0]
+    expected = [row[i] * 1 + row[i + 1] * 0 + row[i + 2] * -1 for i in range(5)]
+    assert feature_map == [expected]
+
+
+def test_one_row_map_is_titled_as_a_map(cli):
+    result = cli("pool", "1 2 3 4", "-w", "1x2")
+    assert result.code == 0, result.err
+    assert "of a 1×4 map" in result.out.splitlines()[0]
