@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from solver.activations import check_softmax_width
 from solver.bptt import Convention
 from solver.errors import InputError
+from solver.losses import check_target, check_training
 from solver.losses import loss as loss_function
 
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
@@ -176,12 +178,17 @@ def read_network(given: Any) -> Network:
         targets = [_vector(y, f"y.{t}", n_out, "the output size") for t, y in enumerate(given.y)]
     else:
         targets = [_vector(given.y, "y", n_out, "the output size")]
+    loss = loss_function(given.loss).name
+    for t, target in enumerate(targets):
+        check_target(loss, target, f"y.{t}" if every_step else "y")
+    check_softmax_width(output, n_out, "output")
+    check_training(given.y, given.learning_rate, None)
     return Network(
         convention=convention,
         activation=activation,
         output=output,
         every_step=every_step,
-        loss=loss_function(given.loss).name,
+        loss=loss,
         W_x=W_x,
         W_h=W_h,
         W_y=W_y,

@@ -88,3 +88,48 @@ def test_one_row_map_is_titled_as_a_map(cli):
     result = cli("pool", "1 2 3 4", "-w", "1x2")
     assert result.code == 0, result.err
     assert "of a 1×4 map" in result.out.splitlines()[0]
+
+
+# --- parameters out of range --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "reasons"),
+    [
+        (["loss", "--y", "1", "--y-hat", "0.5", "--losses", "huber", "--delta", "-1"], ["--delta", "δ > 0"]),
+        (["loss", "--y", "1", "--y-hat", "0.5", "--losses", "huber", "--delta", "0"], ["--delta", "δ > 0"]),
+        (["loss", "--y", "2", "--y-hat", "0.5", "--losses", "bce"], ["--y", "between 0 and 1"]),
+        (["loss", "--y", "0.5,0.9", "--y-hat", "0.5,0.5", "--losses", "cross_entropy"], ["--y", "sums to 1.4"]),
+        (["loss", "--y", "0,0,0", "--y-hat", "0.2,0.7,0.1", "--losses", "nll"], ["--y", "distribution"]),
+        (["loss", "--y", "-1,2", "--y-hat", "0.5,0.5", "--losses", "cross_entropy"], ["--y", "between 0 and 1"]),
+        (["neuron", "--w", "1", "--x", "1", "--lr", "0.1"], ["--lr", "no target y"]),
+        (["neuron", "--w", "1", "--x", "1", "--loss", "mae"], ["--loss", "no target y"]),
+        (["neuron", "--w", "1", "--x", "1", "--y", "1", "--lr", "-0.1"], ["--lr", "η > 0"]),
+        (["neuron", "--w", "1", "--x", "1", "--y", "3", "--loss", "bce", "--act", "sigmoid"], ["--y", "bce"]),
+        (
+            ["rnn", "--x", "1; 0", "--wx", "1", "--wh", "0.5", "--wy", "1", "--y", "1", "--out", "softmax"],
+            ["--out", "single output is always 1"],
+        ),
+        (["rnn", "--x", "1; 0", "--wx", "1", "--wh", "0.5", "--wy", "1", "--y", "1", "--lr", "0"], ["--lr", "η > 0"]),
+    ],
+)
+def test_parameter_out_of_range_is_refused(cli, args, reasons):
+    refused(cli(*args), *reasons)
+
+
+def test_a_one_hot_target_still_works(cli):
+    result = cli("loss", "--y", "0,1,0", "--y-hat", "0.2,0.7,0.1", "--json")
+    assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ("layers: [{weights: [[1, 2]], activation: softmax}]\n  x: [1, 1]\n  y: 1", "given.layers.0.activation"),
+        ("layers: [{weights: [[1, 2]]}]\n  x: [1, 1]\n  learning_rate: 0.1", "given.learning_rate"),
+        ("layers: [{weights: [[1, 2]]}]\n  x: [1, 1]\n  y: 1\n  learning_rate: 0.1\n  steps: 0", "given.steps"),
+    ],
+)
+def test_mlp_parameters_are_checked_at_their_line(cli, tmp_path, given, reason):
+    path = write(tmp_path, f"kind: mlp\ngiven:\n  {given}\n")
+    refused(cli("solve", path), str(path), reason)
