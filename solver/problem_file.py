@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from solver.errors import InputError, InputErrors
 from solver.kinds import GIVEN_CONFIG, kind_module
 from solver.steps import Solution
+from solver.values import counted
 from solver.yaml_io import Lines, line_of, parse_yaml, read_text
 
 
@@ -66,6 +67,8 @@ class Problem:
             raise self._locate(error) from None
         solution.notation.update(self.envelope.notation)
         solution.source = self.envelope.source
+        for index, reference in enumerate(self.envelope.ask):
+            check_asked(solution, reference, f"{self.where}:{line_of(self.lines, ('ask', index))}: ask.{index}")
         return solution
 
     def _locate(self, error: InputError) -> InputError:
@@ -74,6 +77,15 @@ class Problem:
         path = ("given", *(int(p) if p.isdigit() else p for p in parts))
         line = line_of(self.lines, path)
         return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
+
+
+def check_asked(solution: Solution, reference: str, where: str) -> None:
+    """An asked step or entry (``W1[1,2]``) must exist; the error lists the steps that do."""
+    try:
+        solution.entry(reference)
+    except InputError as error:
+        known = ", ".join(s.name for s in solution if not s.is_given)
+        raise InputError(f"{error.message}; expected one of: {known}", where=where) from None
 
 
 def load_problem(path: Path) -> Problem:
@@ -152,8 +164,14 @@ def in_our_words(item: Mapping[str, Any]) -> str:
     """One pydantic error in nnsolve's words ("expected a mapping", never "a valid dictionary")."""
     if item["type"] in OUR_WORDS:
         return OUR_WORDS[item["type"]]
+    context = item.get("ctx") or {}
     if item["type"] == "literal_error":
-        return f"expected {item['ctx']['expected']}"
+        return f"expected {context['expected']}"
+    for bound, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+        if bound in context:
+            return f"expected a number {sign} {context[bound]:g}"
+    if item["type"] == "too_short":
+        return f"expected at least {counted(context['min_length'], 'entry', 'entries')}"
     message = str(item["msg"])
     # Value errors raised by nnsolve's own validators carry nnsolve's words after pydantic's prefix.
     for prefix, replacement in (("Value error, ", ""), ("Input should be ", "expected ")):

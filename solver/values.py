@@ -37,6 +37,15 @@ class Shape(tuple):
         return f"Shape({self!s})"
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 kernel``, ``3 kernels``, ``2 entries`` (give the plural when it is not the singular + s).
+
+    >>> counted(1, "problem"), counted(2, "entry", "entries")
+    ('1 problem', '2 entries')
+    """
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def _is_numpy(value: Any) -> bool:
     return type(value).__module__.startswith("numpy")
 

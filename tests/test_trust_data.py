@@ -133,3 +133,47 @@ def test_a_one_hot_target_still_works(cli):
 def test_mlp_parameters_are_checked_at_their_line(cli, tmp_path, given, reason):
     path = write(tmp_path, f"kind: mlp\ngiven:\n  {given}\n")
     refused(cli("solve", path), str(path), reason)
+
+
+# --- homework and problem files -----------------------------------------------------------------
+
+INLINE = "problem: {kind: pool-size, given: {input: 12x12x16, window: 2}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "reasons"),
+    [
+        (f"title: t\nproblems:\n  - id: q1\n    {INLINE}\n    ask: {{output: -1}}\n", [":5: problems.0.ask.output"]),
+        (
+            f"title: t\ngrading: {{rtol: -1}}\nproblems:\n  - id: q1\n    {INLINE}\n    ask: {{output: 1}}\n",
+            [":2: grading.rtol", "got -1; expected a number ≥ 0"],
+        ),
+        (
+            f"title: t\nproblems:\n  - id: q1\n    {INLINE}\n"
+            "    grading: {mistake_credit: 2}\n    ask: {output: 1}\n",
+            [":5: problems.0.grading.mistake_credit", "≤ 1"],
+        ),
+        ("title: t\nproblems: []\n", [":2: problems", "at least 1 entry"]),
+        (f"title: t\nproblems:\n  - id: q1\n    {INLINE}\n    ask: {{}}\n", [":5: problems.0.ask", "at least 1"]),
+        (
+            f"title: t\nproblems:\n  - id: q1\n    {INLINE}\n    ask: {{output: 1, bogus: 2}}\n",
+            [":5: problems.0.ask.bogus", "'bogus'", "expected one of: padded, moves, floor, out, output"],
+        ),
+    ],
+)
+def test_homework_mistakes_name_file_line_and_field(cli, tmp_path, text, reasons):
+    path = write(tmp_path, text, "homework.yaml")
+    refused(cli("check", path), str(path), *reasons)
+
+
+def test_problem_file_asking_for_an_unknown_step_is_refused(cli, tmp_path):
+    path = write(tmp_path, "kind: pool-size\ngiven: {input: 12x12x16, window: 2}\nask: [output, bogus]\n")
+    for command in ("check", "solve"):
+        refused(cli(command, path), f"{path}:3: ask.1", "'bogus'", "expected one of:")
+
+
+def test_library_wording_is_translated(cli, tmp_path):
+    path = write(tmp_path, "kind: conv-stack\ngiven: [1, 2]\n")
+    result = cli("solve", path)
+    refused(result, f"{path}:2: given", "expected a mapping")
+    assert "Input should be" not in result.err and "dictionary" not in result.err
