@@ -30,6 +30,7 @@ from solver.dense_forms import activation_form, derivative_note, loss_formulas
 from solver.dense_mistakes import derivative_variants, gradient_variants, loss_variants, update_step
 from solver.errors import InputError
 from solver.formula import Template
+from solver.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
 from solver.losses import Loss, check_target, check_training, loss
 from solver.steps import Noted, Solution, Step, Variant
 from solver.tables import SummaryTable
@@ -424,9 +425,15 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     check_training(given.y, given.learning_rate, given.loss)
     if given.steps < 1:
         raise InputError(f"steps = {given.steps}: expected at least 1 gradient-descent step", field="steps")
+    require_at_most(given.steps, MAX_TRAINING_STEPS, "gradient-descent steps", "steps")
+    require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
     layers = parse_layers(given.layers)
+    for number, layer in enumerate(layers):
+        require_at_most(layer.units, MAX_UNITS, f"units of layer {number + 1}", f"layers.{number}.weights")
     check_softmax_width(layers[-1].activation.name, layers[-1].units, f"layers.{len(layers) - 1}.activation")
     examples = _examples(given)
+    require_at_most(len(examples), MAX_EXAMPLES, "training examples", "x")
+    require_at_most(examples[0][0].size, MAX_UNITS, "inputs", "x")
     check_chain(layers, examples[0][0].size)
     for i, (x, _) in enumerate(examples):
         if x.size != examples[0][0].size:

@@ -16,6 +16,7 @@ import numpy as np
 from solver.activations import check_softmax_width
 from solver.bptt import Convention
 from solver.errors import InputError
+from solver.limits import MAX_HIDDEN, MAX_RNN_WORK, MAX_TIME_STEPS, require_at_most
 from solver.losses import check_target, check_training
 from solver.losses import loss as loss_function
 
@@ -153,7 +154,11 @@ def read_network(given: Any) -> Network:
     convention: Convention = given.convention
     row = convention == "row"
     inputs, words = _sequence(given)
+    require_at_most(len(inputs), MAX_TIME_STEPS, "time steps", "words" if given.x is None else "x")
     W_h = _matrix(given.W_h, "W_h")
+    require_at_most(W_h.shape[0], MAX_HIDDEN, "hidden units", "W_h")
+    work = len(inputs) * W_h.shape[0] ** 3
+    require_at_most(work, MAX_RNN_WORK, "the work of BPTT (time steps × hidden units³)", "W_h")
     if W_h.shape[0] != W_h.shape[1]:
         raise InputError(f"W_h is {W_h.shape[0]}×{W_h.shape[1]}; expected a square hidden × hidden matrix", field="W_h")
     hidden, n_in = W_h.shape[0], inputs[0].size

@@ -165,7 +165,7 @@ class Solution:
         if missing:
             raise ValueError(f"step {step.name!r} depends on unknown steps {missing}")
         if not step.is_given:
-            result = _run(step, self.values())
+            result = _run(step, {d: self.steps[d].value for d in step.deps})
             step.value, step.note = result.value, result.note
         self.steps[step.name] = step
         return step.value

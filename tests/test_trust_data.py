@@ -177,3 +177,95 @@ def test_library_wording_is_translated(cli, tmp_path):
     result = cli("solve", path)
     refused(result, f"{path}:2: given", "expected a mapping")
     assert "Input should be" not in result.err and "dictionary" not in result.err
+
+
+# --- bounded problems ---------------------------------------------------------------------------
+
+
+def yaml_problem(tmp_path, data: dict) -> str:
+    import yaml
+
+    path = tmp_path / "problem.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_conv_stack_of_too_many_layers_is_refused_before_any_work(cli, tmp_path):
+    from solver.limits import MAX_LAYERS
+
+    layers = ["conv k=3 n=3 p=1"] * (MAX_LAYERS + 1)
+    path = yaml_problem(tmp_path, {"kind": "conv-stack", "given": {"input": "8x8x3", "layers": layers}})
+    refused(
+        cli("solve", path), f"{path}:3: given.layers", f"{MAX_LAYERS + 1:,} is over nnsolve's limit of {MAX_LAYERS:,}"
+    )
+
+
+def test_vgg16_sized_stack_still_runs(cli, tmp_path):
+    blocks = [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]
+    layers = [layer for convs, n in blocks for layer in [f"conv k=3 n={n} p=1"] * convs + ["maxpool k=2"]]
+    layers += ["flatten", "dense n=4096", "dense n=4096", "dense n=1000"]
+    path = yaml_problem(tmp_path, {"kind": "conv-stack", "given": {"input": "224x224x3", "layers": layers}})
+    result = cli("solve", path, "--json")
+    assert result.code == 0, result.err
+    import json
+
+    total = next(s["value"] for s in json.loads(result.out)["steps"] if s["name"] == "total_params")
+    assert total == 138_357_544  # VGG-16's published parameter count
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["conv-size", "200000", "-k", "3"], "over nnsolve's limit of 100,000"),
+        (["conv", "1 2; 3 4", "1", "-p", "20000"], "cells of the padded image"),
+    ],
+)
+def test_sizes_and_work_are_bounded(cli, args, reason):
+    refused(cli(*args), reason)
+
+
+def test_convolution_work_is_bounded(cli, tmp_path):
+    import numpy as np
+
+    from solver.limits import MAX_WINDOW_WORK
+
+    side = 5000  # 4996² positions × 25 kernel cells ≈ 6.2e8 multiply-adds
+    assert (side - 4) ** 2 * 25 > MAX_WINDOW_WORK
+    image = tmp_path / "image.npy"
+    np.save(image, np.zeros((side, side), dtype=np.float32))
+    kernel = "; ".join(["1 1 1 1 1"] * 5)
+    refused(cli("conv", image, kernel), "multiply-adds of the convolution", f"{(side - 4) ** 2 * 25:,}")
+
+
+def test_pooling_work_is_bounded(cli, tmp_path):
+    import numpy as np
+
+    image = tmp_path / "map.npy"
+    np.save(image, np.zeros((2048, 2048), dtype=np.float32))
+    refused(cli("pool", image, "-w", "1024", "-s", "1"), "comparisons of the pooling", f"{1025**2 * 1024**2:,}")
+
+
+def test_rnn_length_and_work_are_bounded(cli):
+    from solver.errors import InputError
+    from solver.kinds import rnn
+    from solver.limits import MAX_TIME_STEPS
+
+    with pytest.raises(InputError, match=f"time steps: {MAX_TIME_STEPS + 1:,} is over"):
+        rnn.solve(rnn.Given(W_x=1.0, W_h=0.5, W_y=1.0, y=1.0, x=[0.5] * (MAX_TIME_STEPS + 1)))
+    hidden = [[0.0] * 100 for _ in range(100)]
+    with pytest.raises(InputError, match="the work of BPTT"):
+        rnn.solve(rnn.Given(W_x=[[0.1] * 100], W_h=hidden, W_y=[0.1] * 100, y=1.0, x=[0.5] * 200))
+    solution = rnn.solve(rnn.Given(W_x=1.0, W_h=0.5, W_y=1.0, y=1.0, x=[0.5] * 200))
+    assert "h200" in solution
+
+
+def test_mlp_training_steps_are_bounded():
+    from solver.errors import InputError
+    from solver.kinds import mlp
+    from solver.limits import MAX_TRAINING_STEPS
+
+    layers = [mlp.LayerGiven(weights=[[0.5, 0.5]])]
+    given = mlp.Given(layers=layers, x=[1, 2], y=1.0, learning_rate=0.1, steps=MAX_TRAINING_STEPS + 1)
+    with pytest.raises(InputError, match="gradient-descent steps") as caught:
+        mlp.solve(given)
+    assert caught.value.field == "steps"

@@ -11,6 +11,7 @@ Optional bias per kernel, zero padding, stride, dilation, ReLU and pooling.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout, read_map
+from solver.limits import MAX_WINDOW_WORK, require_at_most
 from solver.sizes import parse_pair, require_positive
 from solver.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.steps import Solution, Step, Variant
@@ -124,6 +126,16 @@ def _numbered(name: str, n: int, count: int) -> str:
     return name if count == 1 else f"{name}{n}"
 
 
+def _check_work(axes: list[Axis], channels: int, count: int) -> None:
+    """Bound the padded image and the multiply-adds before either is spent (a window that does not fit is
+    reported by the window steps)."""
+    padded_cells = channels * prod(axis.padded for axis in axes)
+    require_at_most(padded_cells, MAX_WINDOW_WORK, "cells of the padded image", "padding")
+    positions = prod(max(axis.padded - axis.effective_kernel, 0) // axis.stride + 1 for axis in axes)
+    work = positions * count * channels * prod(axis.kernel for axis in axes)
+    require_at_most(work, MAX_WINDOW_WORK, "multiply-adds of the convolution (output cells × kernel cells)", "image")
+
+
 def solve(given: Given, title: str | None = None) -> Solution:
     try:
         image = read_map(given.image, "image")
@@ -143,6 +155,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         Axis(n, k, s, before, after, d)
         for n, k, s, (before, after), d in zip(planes.shape[-2:], kernel_size, stride, pads, dilation, strict=True)
     ]
+    _check_work(axes, planes.shape[0], len(kernels))
 
     shown = "×".join(map(str, image.shape))
     what = "true convolution" if given.flip else "convolution (cross-correlation)"

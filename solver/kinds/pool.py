@@ -9,6 +9,7 @@ how the ``conv`` kind pools its feature maps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from solver.cells import MapView, divisor_note, pool_cell_lines
 from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
+from solver.limits import MAX_WINDOW_WORK, require_at_most
 from solver.matrices import matrix_from_data
 from solver.sizes import parse_pair, require_non_negative, require_positive
 from solver.sliding import PoolLayout, PoolMode, chosen_cells, pool
@@ -85,7 +87,10 @@ def pool_layout(
                 f"({n} + padding {2 * p} = {n + 2 * p}); expected a window that fits",
                 field=f"{field_prefix}window",
             )
-    return PoolLayout.of(in_size, win, step, pad, ceil)
+    layout = PoolLayout.of(in_size, win, step, pad, ceil)
+    work = prod(layout.out_size) * prod(win)
+    require_at_most(work, MAX_WINDOW_WORK, "comparisons of the pooling (output cells × window cells)", "window")
+    return layout
 
 
 def add_pooling(
