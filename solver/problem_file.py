@@ -98,6 +98,12 @@ def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
     """Validate already-parsed YAML (also used for problems inline in a homework file)."""
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
+    if "answers" in data and "kind" not in data:
+        raise InputError(
+            "this is a student's answers file, not a problem file; "
+            "grade it with 'nnsolve grade HOMEWORK ANSWERS', or solve the homework or problem it answers",
+            where=where,
+        )
     envelope = validate(Envelope, data, lines, where, ())
     try:
         module = kind_module(envelope.kind)

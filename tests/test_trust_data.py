@@ -269,3 +269,23 @@ def test_mlp_training_steps_are_bounded():
     with pytest.raises(InputError, match="gradient-descent steps") as caught:
         mlp.solve(given)
     assert caught.value.field == "steps"
+
+
+# --- wording ------------------------------------------------------------------------------------
+
+
+def test_answers_file_given_to_solve_says_what_it_is(cli, tmp_path):
+    path = write(tmp_path, "student: s1\nanswers:\n  q1: {output: 3}\n", "answers.yaml")
+    refused(cli("solve", path), "answers file, not a problem file", "nnsolve grade")
+
+
+def test_counts_agree_with_their_nouns(cli):
+    refused(cli("conv", "1 2; 3 4", "1", "-b", "1", "-b", "2", "-b", "3"), "3 values for 1 kernel;")
+
+
+def test_matrix_answer_error_has_one_prefix():
+    from grader.parse import AnswerError, parse_array
+
+    with pytest.raises(AnswerError) as caught:
+        parse_array("1 2; 3 x")
+    assert str(caught.value).startswith("matrix text: row 2, column 2")

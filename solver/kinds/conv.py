@@ -25,7 +25,7 @@ from solver.limits import MAX_WINDOW_WORK, require_at_most
 from solver.sizes import parse_pair, require_positive
 from solver.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.steps import Solution, Step, Variant
-from solver.values import Shape
+from solver.values import Shape, counted
 from solver.windows import Axis, add_output_step, add_window_steps, padding_per_axis
 
 KIND = "conv"
@@ -99,7 +99,7 @@ def _kernels(given: Given, channels: int, image_is_planes: bool) -> list[np.ndar
         planes = as_planes(kernel)
         if planes.shape[0] != channels:
             raise InputError(
-                f"{what} has {planes.shape[0]} channel{'s' if planes.shape[0] != 1 else ''} but the image has "
+                f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
                 f"{channels}; expected a {channels} x KH x KW kernel",
                 field=field,
             )
@@ -118,7 +118,10 @@ def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
         return [None] * count
     values = [bias] if isinstance(bias, (int, float)) else list(bias)
     if len(values) != count:
-        raise InputError(f"bias has {len(values)} values for {count} kernels; expected one per kernel", field="bias")
+        raise InputError(
+            f"bias has {counted(len(values), 'value')} for {counted(count, 'kernel')}; expected one per kernel",
+            field="bias",
+        )
     return [float(b) for b in values]
 
 
