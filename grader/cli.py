@@ -70,6 +70,7 @@ def check_homework(homework: Path, as_json: bool) -> int:
     from grader.prepare import prepare
     from grader.selftest import self_test, self_test_lines
     from solver.errors import ExitStatus
+    from solver.values import counted
 
     loaded = load_homework(homework)
     result = self_test(prepare(loaded))
@@ -77,7 +78,8 @@ def check_homework(homework: Path, as_json: bool) -> int:
         sys.stdout.write(json.dumps({"file": str(homework), **result.to_json()}, indent=2, ensure_ascii=False) + "\n")
     else:
         steps = sum(len(p.asked) for p in loaded.problems)
-        print(f"{homework}: valid homework, {len(loaded.problems)} problems, {steps} asked steps")
+        problems = counted(len(loaded.problems), "problem")
+        print(f"{homework}: valid homework, {problems}, {counted(steps, 'asked step')}")
         print("\n".join(self_test_lines(result)))
     return ExitStatus.OK if result.ok else ExitStatus.DISCREPANCY
 

@@ -28,14 +28,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from solver.errors import InputError
-from solver.problem_file import load_problem, problem_from_data, validate
+from solver.problem_file import check_asked, load_problem, problem_from_data, validate
 from solver.steps import Solution
-from solver.yaml_io import Lines, parse_yaml, read_text
+from solver.yaml_io import Lines, line_of, parse_yaml, read_text
 
-CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True}
+CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
+
+#: Numbers with a range: tolerances and points are never negative, fractions lie in [0, 1].
+NonNegative = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
 
 
 @dataclass
@@ -44,21 +51,21 @@ class Grading:
 
     __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
 
-    rtol: float | None = None
+    rtol: NonNegative | None = None
     """Relative tolerance for numbers (default 0.001)."""
-    atol: float | None = None
+    atol: NonNegative | None = None
     """Absolute tolerance for numbers (default 1e-9)."""
-    sigfigs: int | None = None
+    sigfigs: Annotated[int, Field(ge=1)] | None = None
     """Grade to this many significant figures (±0.51 of the last digit) instead of rtol/atol."""
-    decimals: int | None = None
+    decimals: Count | None = None
     """Grade to this many decimal places instead of rtol/atol."""
     carry_forward: bool | None = None
     """Credit a step that is right for the student's own earlier answers (default on)."""
-    carry_forward_penalty: float | None = None
+    carry_forward_penalty: Fraction | None = None
     """Fraction of the points withheld for carried-forward credit (default 0)."""
-    mistake_credit: float | None = None
+    mistake_credit: Fraction | None = None
     """Fraction of the points given for a recognised classic mistake (default 0)."""
-    round_intermediates: int | None = None
+    round_intermediates: Count | None = None
     """Significant figures a student may round intermediate values to (default 4; 0 for none)."""
 
     def under(self, outer: Grading) -> Grading:
@@ -90,7 +97,7 @@ class Hint:
     """The wrong answer, written as a student would write it."""
     message: str
     """What to tell a student who gives it."""
-    score: float = 0.0
+    score: Fraction = 0.0
     """Fraction of the points it earns."""
 
 
@@ -98,7 +105,7 @@ class Hint:
 class Ask(Grading):
     """One asked step of a problem: its points, its hints, and settings for it alone."""
 
-    points: float = 1.0
+    points: NonNegative = 1.0
     """Points for the step."""
     hints: list[Hint] = field(default_factory=list)
     """Author hints for foreseen wrong answers."""
@@ -129,7 +136,7 @@ class HomeworkProblem:
 
     id: str
     """The problem's id in answers files, e.g. q1."""
-    ask: dict[str, float | Ask]
+    ask: Annotated[dict[str, NonNegative | Ask], Field(min_length=1)]
     """Asked steps (or entries such as 'W1[1,2]') -> points, or their settings."""
     file: str | None = None
     """A problem file, relative to the homework file."""
@@ -151,7 +158,7 @@ class HomeworkFile:
 
     title: str
     """The homework's title."""
-    problems: list[HomeworkProblem]
+    problems: Annotated[list[HomeworkProblem], Field(min_length=1)]
     """The problems, in order."""
     grading: Grading = field(default_factory=Grading)
     """Settings for every problem."""
@@ -241,11 +248,8 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
     asked = []
     for reference, spec in item.ask.items():
         spec = spec if isinstance(spec, Ask) else Ask(points=float(spec))
-        try:
-            solution.entry(reference)
-        except InputError as error:
-            known = ", ".join(s.name for s in solution if not s.is_given)
-            raise InputError(f"{error.message}; expected one of: {known}", where=f"{where}: ask") from None
+        line = line_of(lines, ("problems", index, "ask", reference))
+        check_asked(solution, reference, f"{path}:{line}: problems.{index}.ask.{reference}")
         hints = [*file_hints.get(reference, []), *spec.hints]
         asked.append(AskedStep(reference, spec.points, spec.grading().under(grading), hints))
     return LoadedProblem(item.id, title, solution, asked, symbols)

@@ -119,7 +119,7 @@ def parse_array(raw: Any) -> Any:
         if len(raw) > 20 * MAX_ENTRIES:
             raise AnswerError("matrix text is too long")
         try:
-            return parse_matrix(raw, "answer")
+            return parse_matrix(raw, "matrix text")
         except InputError as error:
             raise AnswerError(error.message) from None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):

@@ -29,6 +29,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+def check_softmax_width(name: str, outputs: int, field: str) -> None:
+    """Softmax over one output is always 1: its loss could never change, so it is refused."""
+    if name == "softmax" and outputs < 2:
+        raise InputError(
+            "softmax over a single output is always 1, so the loss would never change; "
+            "expected 2 or more outputs (or sigmoid for one)",
+            field=field,
+        )
+
+
 def softmax_jacobian(z: np.ndarray) -> np.ndarray:
     s = softmax(z)
     return np.diag(s) - np.outer(s, s)

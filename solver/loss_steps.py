@@ -8,7 +8,7 @@ from solver.dense import shown, vector
 from solver.dense_forms import loss_formulas
 from solver.dense_mistakes import gradient_variants, loss_variants
 from solver.errors import InputError
-from solver.losses import loss
+from solver.losses import check_target, loss
 from solver.steps import Solution, Step
 from solver.tables import SummaryTable
 from solver.values import format_value
@@ -23,6 +23,8 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
     if not given.losses:
         raise InputError("expected at least one loss", field="losses")
     losses = [loss(name, delta=given.huber_delta, where=f"losses.{i}") for i, name in enumerate(given.losses)]
+    for lossfn in losses:
+        check_target(lossfn.name, y)
     solution = Solution(KIND, title or "Losses and their derivatives")
     solution.given("y", "target", shown(y))
     solution.given("y_hat", "prediction", shown(y_hat))

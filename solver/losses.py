@@ -80,6 +80,10 @@ class Loss:
 
 def loss(name: str, *, delta: float = 1.0, where: str = "loss") -> Loss:
     key = name.strip().lower().replace("-", "_")
+    if key == "huber" and not delta > 0:
+        raise InputError(
+            f"huber_delta {delta:g}: expected δ > 0 (the width of the quadratic part)", field="huber_delta"
+        )
     table = {
         "mse": Loss("mse", "(1/n) Σ (ŷ − y)²", lambda p, y: (float(np.mean((p - y) ** 2)), 2 * (p - y) / p.size)),
         "sse": Loss("sse", "Σ (ŷ − y)²", lambda p, y: (float(np.sum((p - y) ** 2)), 2 * (p - y))),
@@ -94,3 +98,35 @@ def loss(name: str, *, delta: float = 1.0, where: str = "loss") -> Loss:
     if key not in table:
         raise InputError(f"unknown loss {name!r}; expected one of: {', '.join(table)}", field=where)
     return table[key]
+
+
+#: Losses whose target is a probability, and those whose target is a distribution over classes.
+PROBABILITY_TARGETS = ("bce",)
+DISTRIBUTION_TARGETS = ("cross_entropy", "nll")
+
+
+def check_target(name: str, y: Array, field: str = "y") -> None:
+    """Refuse a target the loss cannot mean: bce's lie in [0, 1]; cross_entropy's and nll's sum to 1."""
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if name in PROBABILITY_TARGETS + DISTRIBUTION_TARGETS and np.any((y < 0) | (y > 1)):
+        bad = float(y[(y < 0) | (y > 1)][0])
+        raise InputError(f"{name} needs targets between 0 and 1 (probabilities), got y = {bad:g}", field=field)
+    if name in DISTRIBUTION_TARGETS and not np.isclose(y.sum(), 1.0, rtol=0, atol=1e-6):
+        raise InputError(
+            f"{name} needs a target that is a distribution over the classes, but y sums to {y.sum():g}; "
+            "expected a one-hot vector such as 0,1,0 (or probabilities summing to 1)",
+            field=field,
+        )
+
+
+def check_training(y: object, learning_rate: float | None, loss_name: str | None) -> None:
+    """A learning rate is positive; a learning rate or a loss without a target is refused, not dropped."""
+    if learning_rate is not None and not learning_rate > 0:
+        raise InputError(f"learning rate {learning_rate:g}: expected η > 0", field="learning_rate")
+    if y is None:
+        for field, value in (("learning_rate", learning_rate), ("loss", loss_name)):
+            if value is not None:
+                raise InputError(
+                    f"{field} is given but there is no target y to take a loss against; expected y as well",
+                    field=field,
+                )

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from solver.errors import InputError
+from solver.values import counted
 
 __all__ = ["FILE_SUFFIXES", "load_matrix", "matrix_from_data", "parse_matrix", "read_matrix_file"]
 
@@ -123,8 +124,7 @@ def _check_ragged(rows: list[list[Any]], what: str) -> None:
 
 def _count(count: int, level: int = -1, depth: int = 2) -> str:
     """'3 entries' or, for the rows of a channel (``level`` 0 of 3 axes), '3 rows'."""
-    unit = ("row", "rows") if depth == 3 and level == 0 else ("entry", "entries")
-    return f"{count} {unit[count != 1]}"
+    return counted(count, "row") if depth == 3 and level == 0 else counted(count, "entry", "entries")
 
 
 def _from_json(text: str, what: str) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.activations import activation
+from solver.activations import activation, check_softmax_width
 from solver.dense import (
     Layer,
     affine,
@@ -30,7 +30,8 @@ from solver.dense_forms import activation_form, derivative_note, loss_formulas
 from solver.dense_mistakes import derivative_variants, gradient_variants, loss_variants, update_step
 from solver.errors import InputError
 from solver.formula import Template
-from solver.losses import Loss, loss
+from solver.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
+from solver.losses import Loss, check_target, check_training, loss
 from solver.steps import Noted, Solution, Step, Variant
 from solver.tables import SummaryTable
 from solver.values import format_number
@@ -421,19 +422,31 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
 def solve_numeric(given: Any, title: str | None = None) -> Solution:
     from solver.kinds.mlp import KIND
 
+    check_training(given.y, given.learning_rate, given.loss)
+    if given.steps < 1:
+        raise InputError(f"steps = {given.steps}: expected at least 1 gradient-descent step", field="steps")
+    require_at_most(given.steps, MAX_TRAINING_STEPS, "gradient-descent steps", "steps")
+    require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
     layers = parse_layers(given.layers)
+    for number, layer in enumerate(layers):
+        require_at_most(layer.units, MAX_UNITS, f"units of layer {number + 1}", f"layers.{number}.weights")
+    check_softmax_width(layers[-1].activation.name, layers[-1].units, f"layers.{len(layers) - 1}.activation")
     examples = _examples(given)
+    require_at_most(len(examples), MAX_EXAMPLES, "training examples", "x")
+    require_at_most(examples[0][0].size, MAX_UNITS, "inputs", "x")
     check_chain(layers, examples[0][0].size)
     for i, (x, _) in enumerate(examples):
         if x.size != examples[0][0].size:
             raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
-    lossfn = loss(given.loss, delta=given.huber_delta, where="loss") if examples[0][1] is not None else None
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if examples[0][1] is not None else None
     for i, (_, y) in enumerate(examples):
         if y is not None and y.size != layers[-1].units:
             raise InputError(
                 f"the target has {y.size} entries but the last layer has {layers[-1].units} units",
                 field="y" + (f".{i}" if len(examples) > 1 else ""),
             )
+        if y is not None and lossfn is not None:
+            check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
     widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
     solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)

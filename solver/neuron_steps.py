@@ -12,7 +12,7 @@ from solver.dense_forms import activation_form, derivative_note, loss_formulas
 from solver.dense_mistakes import derivative_variants, gradient_variants, loss_variants, update_step
 from solver.errors import InputError
 from solver.formula import Template
-from solver.losses import loss
+from solver.losses import check_target, check_training, loss
 from solver.steps import Noted, Solution, Step, Variant
 
 
@@ -27,6 +27,7 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
         raise InputError(
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
         )
+    check_training(given.y, given.learning_rate, given.loss)
     w, x = vector(given.w), vector(given.x)
     if w.size != x.size:
         raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
@@ -70,7 +71,8 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     )
     if given.y is None:
         return solution
-    lossfn = loss(given.loss, delta=given.huber_delta, where="loss")
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
+    check_target(lossfn.name, given.y)
     solution.given("y", "target", given.y)
     value_form, gradient_form = loss_formulas(lossfn.name, "a", "y")
     solution.add(

@@ -8,6 +8,7 @@ Every error names the file, the line and the field path.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from solver.errors import InputError, InputErrors
 from solver.kinds import GIVEN_CONFIG, kind_module
 from solver.steps import Solution
+from solver.values import counted
 from solver.yaml_io import Lines, line_of, parse_yaml, read_text
 
 
@@ -66,6 +68,8 @@ class Problem:
             raise self._locate(error) from None
         solution.notation.update(self.envelope.notation)
         solution.source = self.envelope.source
+        for index, reference in enumerate(self.envelope.ask):
+            check_asked(solution, reference, f"{self.where}:{line_of(self.lines, ('ask', index))}: ask.{index}")
         return solution
 
     def _locate(self, error: InputError) -> InputError:
@@ -74,6 +78,15 @@ class Problem:
         path = ("given", *(int(p) if p.isdigit() else p for p in parts))
         line = line_of(self.lines, path)
         return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
+
+
+def check_asked(solution: Solution, reference: str, where: str) -> None:
+    """An asked step or entry (``W1[1,2]``) must exist; the error lists the steps that do."""
+    try:
+        solution.entry(reference)
+    except InputError as error:
+        known = ", ".join(s.name for s in solution if not s.is_given)
+        raise InputError(f"{error.message}; expected one of: {known}", where=where) from None
 
 
 def load_problem(path: Path) -> Problem:
@@ -86,6 +99,12 @@ def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
     """Validate already-parsed YAML (also used for problems inline in a homework file)."""
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
+    if "answers" in data and "kind" not in data:
+        raise InputError(
+            "this is a student's answers file, not a problem file; "
+            "grade it with 'nnsolve grade HOMEWORK ANSWERS', or solve the homework or problem it answers",
+            where=where,
+        )
     envelope = validate(Envelope, data, lines, where, ())
     _check_notation(envelope.notation, lines, where)
     try:
@@ -123,12 +142,7 @@ def _located_errors(
     found: dict[tuple[Any, ...], list[str]] = {}
     for item in error.errors(include_url=False):
         path = _data_path(data, item["loc"], names_a_field=item["type"] in FIELD_ERRORS)
-        message = item["msg"]
-        if item["type"] == "unexpected_keyword_argument":
-            message = "unknown field"
-        elif item["type"] == "missing_argument" or item["type"] == "missing":
-            message = "missing field"
-        found.setdefault(path, []).append(message)
+        found.setdefault(path, []).append(in_our_words(item))
     # A union member that got further into the value says more than one that refused it at once.
     deepest = {p: m for p, m in found.items() if not any(len(q) > len(p) and q[: len(p)] == p for q in found)}
     errors = []
@@ -137,11 +151,54 @@ def _located_errors(
         line = line_of(lines, full)
         where_at = f"{where}:{line}" if line else where
         if len(messages) > 1:  # a union: say what was given and what each member wanted
-            message = f"got {_value_at(data, path)!r}; expected one of: " + "; ".join(dict.fromkeys(messages))
+            wanted = dict.fromkeys(m.removeprefix("expected ") for m in messages)
+            message = f"got {_value_at(data, path)!r}; expected one of: " + "; ".join(wanted)
         else:
-            message = messages[0]
+            message = _with_value(messages[0], path, data)
         errors.append(InputError(message, where=f"{where_at}: {'.'.join(map(str, full)) or 'file'}"))
     return errors
+
+
+#: pydantic's error types -> what nnsolve says instead (its wording names Python types).
+OUR_WORDS = {
+    "unexpected_keyword_argument": "unknown field",
+    "extra_forbidden": "unknown field",
+    "missing_argument": "missing field",
+    "missing": "missing field",
+    "dict_type": "expected a mapping (name: value lines)",
+    "dataclass_type": "expected a mapping (name: value lines)",
+    "model_type": "expected a mapping (name: value lines)",
+    "list_type": "expected a list",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "finite_number": "expected a finite number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+
+
+def in_our_words(item: Mapping[str, Any]) -> str:
+    """One pydantic error in nnsolve's words ("expected a mapping", never "a valid dictionary")."""
+    if item["type"] in OUR_WORDS:
+        return OUR_WORDS[item["type"]]
+    context = item.get("ctx") or {}
+    if item["type"] == "literal_error":
+        return f"expected {context['expected']}"
+    for bound, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+        if bound in context:
+            return f"expected a number {sign} {context[bound]:g}"
+    if item["type"] == "too_short":
+        return f"expected at least {counted(context['min_length'], 'entry', 'entries')}"
+    message = str(item["msg"])
+    # Value errors raised by nnsolve's own validators carry nnsolve's words after pydantic's prefix.
+    for prefix, replacement in (("Value error, ", ""), ("Input should be ", "expected ")):
+        if message.startswith(prefix):
+            return replacement + message[len(prefix) :]
+    return message
 
 
 #: Error types whose location ends with a field that is not (or should not be) in the data.
@@ -165,6 +222,15 @@ def _data_path(data: Any, loc: tuple[Any, ...], *, names_a_field: bool) -> tuple
         elif names_a_field and position == len(loc) - 1:
             path.append(part)
     return tuple(path)
+
+
+def _with_value(message: str, path: tuple[Any, ...], data: Any) -> str:
+    """``got 1.5; expected a whole number`` when the value is short enough to show."""
+    if not message.startswith("expected") or not path:
+        return message
+    value = _value_at(data, path)
+    shown = repr(value)
+    return f"got {shown}; {message}" if isinstance(value, (int, float, str)) and len(shown) <= 40 else message
 
 
 def _value_at(data: Any, path: tuple[Any, ...]) -> Any:

@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from solver.activations import check_softmax_width
 from solver.bptt import Convention
 from solver.errors import InputError
+from solver.limits import MAX_HIDDEN, MAX_RNN_WORK, MAX_TIME_STEPS, require_at_most
+from solver.losses import check_target, check_training
 from solver.losses import loss as loss_function
 
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
@@ -151,7 +154,11 @@ def read_network(given: Any) -> Network:
     convention: Convention = given.convention
     row = convention == "row"
     inputs, words = _sequence(given)
+    require_at_most(len(inputs), MAX_TIME_STEPS, "time steps", "words" if given.x is None else "x")
     W_h = _matrix(given.W_h, "W_h")
+    require_at_most(W_h.shape[0], MAX_HIDDEN, "hidden units", "W_h")
+    work = len(inputs) * W_h.shape[0] ** 3
+    require_at_most(work, MAX_RNN_WORK, "the work of BPTT (time steps × hidden units³)", "W_h")
     if W_h.shape[0] != W_h.shape[1]:
         raise InputError(f"W_h is {W_h.shape[0]}×{W_h.shape[1]}; expected a square hidden × hidden matrix", field="W_h")
     hidden, n_in = W_h.shape[0], inputs[0].size
@@ -176,12 +183,17 @@ def read_network(given: Any) -> Network:
         targets = [_vector(y, f"y.{t}", n_out, "the output size") for t, y in enumerate(given.y)]
     else:
         targets = [_vector(given.y, "y", n_out, "the output size")]
+    loss = loss_function(given.loss).name
+    for t, target in enumerate(targets):
+        check_target(loss, target, f"y.{t}" if every_step else "y")
+    check_softmax_width(output, n_out, "output")
+    check_training(given.y, given.learning_rate, None)
     return Network(
         convention=convention,
         activation=activation,
         output=output,
         every_step=every_step,
-        loss=loss_function(given.loss).name,
+        loss=loss,
         W_x=W_x,
         W_h=W_h,
         W_y=W_y,

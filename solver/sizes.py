@@ -9,13 +9,19 @@ import re
 from typing import Any
 
 from solver.errors import InputError
+from solver.limits import MAX_DIMENSION, require_at_most
 
 _SEPARATOR = re.compile(r"\s*[xX×*]\s*")
 
 
+def _field(what: str) -> str | None:
+    """``what`` when it is a field name, so that the file loader can point at its line."""
+    return what if what.isidentifier() else None
+
+
 def _error(message: str, what: str) -> InputError:
-    """An error about ``what``; when ``what`` is a field name, the file loader can point at its line."""
-    return InputError(message, field=what if what.isidentifier() else None)
+    """An error about ``what``."""
+    return InputError(message, field=_field(what))
 
 
 def parse_dims(value: Any, what: str, *, min_dims: int = 1, max_dims: int = 3) -> tuple[int, ...]:
@@ -33,7 +39,9 @@ def parse_dims(value: Any, what: str, *, min_dims: int = 1, max_dims: int = 3) -
     if not min_dims <= len(dims) <= max_dims:
         expected = "one number" if max_dims == 1 else f"{min_dims} to {max_dims} numbers"
         raise _error(f"{what}: expected {expected} (like 12x12), got {value!r}", what)
-    return tuple(_whole(d, what, value) for d in dims)
+    numbers = tuple(_whole(d, what, value) for d in dims)
+    require_at_most(max(abs(n) for n in numbers), MAX_DIMENSION, f"{what} (one size)", _field(what))
+    return numbers
 
 
 def _whole(item: Any, what: str, original: Any) -> int:

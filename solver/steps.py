@@ -20,13 +20,15 @@ the steps; grading re-runs them with a student's own values put in
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from solver.errors import InputError
 from solver.formula import Formula
-from solver.values import format_value
+from solver.values import format_value, is_finite
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,36 @@ class Step:
 
 
 def _run(step: Step, values: Mapping[str, Any], variant: Variant | None = None) -> Noted:
+    """The step's value from its parents' values; a value that is not a finite number is an error.
+
+    Floating-point trouble is judged on the step's result, not on the way there:
+    NumPy is told not to warn (``exp(1000)`` inside a sigmoid that ends at 0 is
+    fine), and an infinite or undefined result names the step that produced it.
+    """
     compute = variant.compute if variant else step.compute
     deps = variant.deps if variant and variant.deps is not None else step.deps
-    result = compute(*(values[d] for d in deps))  # type: ignore[misc]
-    return result if isinstance(result, Noted) else Noted(result, step.note)
+    try:
+        with _quiet_numpy():
+            result = compute(*(values[d] for d in deps))  # type: ignore[misc]
+    except (OverflowError, ZeroDivisionError) as error:
+        raise _not_finite(step, "it overflows" if isinstance(error, OverflowError) else "it divides by zero") from None
+    noted = result if isinstance(result, Noted) else Noted(result, step.note)
+    if not is_finite(noted.value):
+        raise _not_finite(step, "it overflows or is undefined")
+    return noted
+
+
+def _quiet_numpy() -> Any:
+    """NumPy's floating-point warnings off (only when NumPy is in use: start-up stays light)."""
+    numpy = sys.modules.get("numpy")
+    return numpy.errstate(all="ignore") if numpy is not None else nullcontext()
+
+
+def _not_finite(step: Step, what: str) -> InputError:
+    return InputError(
+        f"step {step.name} ({step.title}) is not a finite number ({what}); "
+        f"expected data whose results stay within ±{sys.float_info.max:.1e}"
+    )
 
 
 _ENTRY = re.compile(r"^(?P<name>.+?)\[(?P<index>\s*-?\d+\s*(?:,\s*-?\d+\s*)*)\]$")
@@ -122,7 +150,11 @@ class Solution:
         return f"Solution({self.kind}: {', '.join(map(repr, self.steps.values()))})"
 
     def given(self, name: str, title: str, value: Any, *, index_origin: tuple[int, ...] = ()) -> Any:
-        """Record a piece of the problem's data as a step without parents."""
+        """Record a piece of the problem's data as a step without parents; data must be finite numbers."""
+        if not is_finite(value):
+            raise InputError(
+                f"{name} ({title}) holds a value that is not a finite number; expected finite numbers", field=name
+            )
         return self.add(Step(name, title, value=value, index_origin=index_origin))
 
     def add(self, step: Step) -> Any:
@@ -133,7 +165,7 @@ class Solution:
         if missing:
             raise ValueError(f"step {step.name!r} depends on unknown steps {missing}")
         if not step.is_given:
-            result = _run(step, self.values())
+            result = _run(step, {d: self.steps[d].value for d in step.deps})
             step.value, step.note = result.value, result.note
         self.steps[step.name] = step
         return step.value

@@ -75,7 +75,7 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
 def solve_neuron(given: Any, title: str | None = None) -> Solution:
     from solver.kinds.neuron import KIND
 
-    act, loss_name = activation(given.activation, where="activation").name, loss(given.loss, where="loss").name
+    act, loss_name = activation(given.activation, where="activation").name, loss(given.loss or "mse", where="loss").name
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
     w, x = _symbols("w", count), _symbols("x", count)
     b, y = sympy.symbols("b y", real=True)
@@ -167,7 +167,7 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
 def solve_mlp(given: Any, title: str | None = None) -> Solution:
     from solver.kinds.mlp import KIND
 
-    loss_name = loss(given.loss, where="loss").name
+    loss_name = loss(given.loss or "mse", where="loss").name
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
         units = layer.units if layer.units is not None else len(layer.weights) if layer.weights else None

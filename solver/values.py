@@ -37,6 +37,15 @@ class Shape(tuple):
         return f"Shape({self!s})"
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 kernel``, ``3 kernels``, ``2 entries`` (give the plural when it is not the singular + s).
+
+    >>> counted(1, "problem"), counted(2, "entry", "entries")
+    ('1 problem', '2 entries')
+    """
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def _is_numpy(value: Any) -> bool:
     return type(value).__module__.startswith("numpy")
 
@@ -158,6 +167,20 @@ def _all_finite(array: Any) -> bool:
     import numpy
 
     return bool(numpy.isfinite(array).all())
+
+
+def is_finite(value: Any) -> bool:
+    """Whether every number in ``value`` (a number, an array, nested lists) is finite.
+
+    Symbolic values and text count as finite: only numbers can overflow.
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if _is_numpy(value):
+        return getattr(value, "dtype", None) is None or value.dtype.kind not in "fc" or _all_finite(value)
+    if isinstance(value, (list, tuple)):
+        return all(is_finite(item) for item in value)
+    return True
 
 
 def to_json(value: Any) -> Any:

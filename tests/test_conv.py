@@ -270,7 +270,7 @@ def test_pool_option_takes_a_stride(cli):
         (("missing.npy", "1"), "cannot read the image file 'missing.npy'"),
         (("1 2; 3 4", "1", "--pool", "max:3"), "pooling window 3x3 is larger than the map"),
         (("1 2; 3 4", "1", "--pool", "mean:2"), "expected MODE:WINDOW[:STRIDE]"),
-        (("1 2; 3 4", "1", "2", "-b", "1"), "bias has 1 values for 2 kernels"),
+        (("1 2; 3 4", "1", "2", "-b", "1"), "bias has 1 value for 2 kernels"),
         (("1 2; 3 4", "1", "1 1"), "kernel 2 is 1x2 but kernel 1 is 1x1"),
     ],
 )

@@ -24,7 +24,7 @@ def write(tmp_path, text: str):
         ("kind: conv-size\ngiven:\n  input: 12\n  kernel: 3\n  stride: 0\n", ":5: given.stride: stride must be"),
         (
             "kind: conv-size\ngiven:\n  input: 12\n  kernel: [3, 1.5]\n",
-            ":4: given.kernel.1: Input should be a valid integer",
+            ":4: given.kernel.1: got 1.5; expected a whole number",
         ),
         ("kind: conv-size\ngiven:\n  input: 12\n  kernel: 2.5\n", ":4: given.kernel: got 2.5; expected one of:"),
         ("kind: conv-sized\ngiven: {}\n", ":1: kind: unknown kind 'conv-sized'; expected one of:"),

@@ -30,8 +30,8 @@ def _solve(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> 
     try:
         return solve(given)
     except InputError as error:
-        field = (error.field or "").split(".")[0]
-        raise error.located(options.get(field, "nnsolve")) from None
+        option = options.get((error.field or "").split(".")[0])
+        raise (error.located(option) if option else error) from None
 
 
 def neuron(
@@ -40,7 +40,9 @@ def neuron(
     b: Annotated[float, typer.Option("--b", help="Bias.")] = 0.0,
     act: Annotated[str, typer.Option("--act", help="linear, relu, leaky_relu, sigmoid or tanh.")] = "linear",
     y: Annotated[float | None, typer.Option("--y", help="Target: adds the loss and the gradients.")] = None,
-    loss: Annotated[str, typer.Option("--loss", help="mse, sse, half_squared, mae, huber, bce or hinge.")] = "mse",
+    loss: Annotated[
+        str | None, typer.Option("--loss", help="mse (default), sse, half_squared, mae, huber, bce or hinge.")
+    ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated w and b.")] = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols w, x, b, y.")] = False,
     fmt: FormatOption = OutputFormat.term,
@@ -59,7 +61,15 @@ def neuron(
         learning_rate=lr,
         symbolic=symbolic,
     )
-    options = {"w": "--w", "x": "--x", "activation": "--act", "y": "--y", "loss": "--loss"}
+    options = {
+        "w": "--w",
+        "x": "--x",
+        "b": "--b",
+        "activation": "--act",
+        "y": "--y",
+        "loss": "--loss",
+        "learning_rate": "--lr",
+    }
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
@@ -80,7 +90,7 @@ def loss_table(
     given = kind.Given(
         y=parse_numbers(y, "--y"), y_hat=parse_numbers(y_hat, "--y-hat"), losses=names, huber_delta=delta
     )
-    options = {"y": "--y", "y_hat": "--y-hat", "losses": "--losses"}
+    options = {"y": "--y", "y_hat": "--y-hat", "losses": "--losses", "huber_delta": "--delta"}
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 
 

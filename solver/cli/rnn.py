@@ -26,6 +26,7 @@ OPTIONS = {
     "activation": "--act",
     "output": "--out",
     "loss": "--loss",
+    "learning_rate": "--lr",
 }
 
 

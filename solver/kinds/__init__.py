@@ -19,8 +19,8 @@ from types import ModuleType
 from solver.errors import InputError
 
 #: pydantic settings for every ``Given`` dataclass: unknown fields are errors,
-#: attribute docstrings describe the fields in the JSON Schema.
-GIVEN_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True}
+#: attribute docstrings describe the fields in the JSON Schema, infinities and NaN are not numbers.
+GIVEN_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
 
 #: kind name -> module under ``solver.kinds``
 KINDS: dict[str, str] = {

@@ -11,6 +11,7 @@ Optional bias per kernel, zero padding, stride, dilation, ReLU and pooling.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -19,12 +20,12 @@ from solver.cells import MapView, conv_cell_lines
 from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout
-from solver.matrices import matrix_from_data
+from solver.kinds.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout, read_map
+from solver.limits import MAX_WINDOW_WORK, require_at_most
 from solver.sizes import parse_pair, require_positive
 from solver.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.steps import Solution, Step, Variant
-from solver.values import Shape
+from solver.values import Shape, counted
 from solver.windows import Axis, add_output_step, add_window_steps, padding_per_axis
 
 KIND = "conv"
@@ -91,14 +92,14 @@ def _kernels(given: Given, channels: int, image_is_planes: bool) -> list[np.ndar
         field = "kernel" if given.kernel is not None else f"kernels.{n - 1}"
         what = "kernel" if len(raw) == 1 else f"kernel {n}"
         try:
-            kernel = matrix_from_data(data, what)
+            kernel = read_map(data, what)
         except InputError as error:
             error.field = error.field or field
             raise
         planes = as_planes(kernel)
         if planes.shape[0] != channels:
             raise InputError(
-                f"{what} has {planes.shape[0]} channel{'s' if planes.shape[0] != 1 else ''} but the image has "
+                f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
                 f"{channels}; expected a {channels} x KH x KW kernel",
                 field=field,
             )
@@ -117,7 +118,10 @@ def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
         return [None] * count
     values = [bias] if isinstance(bias, (int, float)) else list(bias)
     if len(values) != count:
-        raise InputError(f"bias has {len(values)} values for {count} kernels; expected one per kernel", field="bias")
+        raise InputError(
+            f"bias has {counted(len(values), 'value')} for {counted(count, 'kernel')}; expected one per kernel",
+            field="bias",
+        )
     return [float(b) for b in values]
 
 
@@ -125,9 +129,19 @@ def _numbered(name: str, n: int, count: int) -> str:
     return name if count == 1 else f"{name}{n}"
 
 
+def _check_work(axes: list[Axis], channels: int, count: int) -> None:
+    """Bound the padded image and the multiply-adds before either is spent (a window that does not fit is
+    reported by the window steps)."""
+    padded_cells = channels * prod(axis.padded for axis in axes)
+    require_at_most(padded_cells, MAX_WINDOW_WORK, "cells of the padded image", "padding")
+    positions = prod(max(axis.padded - axis.effective_kernel, 0) // axis.stride + 1 for axis in axes)
+    work = positions * count * channels * prod(axis.kernel for axis in axes)
+    require_at_most(work, MAX_WINDOW_WORK, "multiply-adds of the convolution (output cells × kernel cells)", "image")
+
+
 def solve(given: Given, title: str | None = None) -> Solution:
     try:
-        image = matrix_from_data(given.image, "image")
+        image = read_map(given.image, "image")
     except InputError as error:
         error.field = error.field or "image"
         raise
@@ -144,6 +158,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         Axis(n, k, s, before, after, d)
         for n, k, s, (before, after), d in zip(planes.shape[-2:], kernel_size, stride, pads, dilation, strict=True)
     ]
+    _check_work(axes, planes.shape[0], len(kernels))
 
     shown = "×".join(map(str, image.shape))
     what = "true convolution" if given.flip else "convolution (cross-correlation)"

@@ -14,6 +14,7 @@ from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
 from solver.layers import LayerSpec, parse_layer
+from solver.limits import MAX_LAYERS, require_at_most
 from solver.sizes import parse_dims, parse_pair, require_positive
 from solver.steps import Solution, Step
 from solver.tables import SummaryTable
@@ -137,6 +138,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     shape = Shape(dims if len(dims) == 3 else (dims[0], dims[-1], 1) if len(dims) == 2 else dims)
     if not given.layers:
         raise InputError("expected at least one layer", field="layers")
+    require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
     layers = [
         Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})") for i, spec in enumerate(given.layers, start=1)
     ]

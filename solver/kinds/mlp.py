@@ -45,8 +45,8 @@ class Given:
     """The input vector, or a list of input vectors (one per training example)."""
     y: Numbers | None = None
     """The target: a number or a list (one per output unit); a list of them for several examples."""
-    loss: str = "mse"
-    """mse (mean), sse, half_squared (½ Σ), mae, huber, bce, cross_entropy, nll or hinge."""
+    loss: str | None = None
+    """Default mse; mse (mean), sse, half_squared (½ Σ), mae, huber, bce, cross_entropy, nll or hinge."""
     learning_rate: float | None = None
     """η: adds the gradient-descent update steps."""
     steps: int = 1

@@ -30,8 +30,8 @@ class Given:
     """linear, relu, leaky_relu, sigmoid or tanh."""
     y: float | None = None
     """The target; adds the loss and the gradients."""
-    loss: str = "mse"
-    """mse, sse, half_squared, mae, huber, bce or hinge."""
+    loss: str | None = None
+    """Default mse; mse, sse, half_squared, mae, huber, bce or hinge."""
     learning_rate: float | None = None
     """η: adds the updated w and b."""
     huber_delta: float = 1.0

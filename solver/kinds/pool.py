@@ -9,6 +9,7 @@ how the ``conv`` kind pools its feature maps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from solver.cells import MapView, divisor_note, pool_cell_lines
 from solver.errors import InputError
 from solver.formula import Template
 from solver.kinds import GIVEN_CONFIG
+from solver.limits import MAX_WINDOW_WORK, require_at_most
 from solver.matrices import matrix_from_data
 from solver.sizes import parse_pair, require_non_negative, require_positive
 from solver.sliding import PoolLayout, PoolMode, chosen_cells, pool
@@ -52,6 +54,11 @@ class Given:
 MODE_WORDS = {"max": "maximum", "min": "minimum", "avg": "average"}
 
 
+def read_map(data: MatrixData, what: str) -> np.ndarray:
+    """A map (H x W or C x H x W) from a field; a single row of numbers is a 1 x N map, as the notes draw it."""
+    return np.atleast_2d(matrix_from_data(data, what))
+
+
 def as_planes(array: np.ndarray) -> np.ndarray:
     """(C, H, W) from a vector (one row), a matrix or channels."""
     return array.reshape((1,) * (3 - array.ndim) + array.shape)
@@ -80,7 +87,10 @@ def pool_layout(
                 f"({n} + padding {2 * p} = {n + 2 * p}); expected a window that fits",
                 field=f"{field_prefix}window",
             )
-    return PoolLayout.of(in_size, win, step, pad, ceil)
+    layout = PoolLayout.of(in_size, win, step, pad, ceil)
+    work = prod(layout.out_size) * prod(win)
+    require_at_most(work, MAX_WINDOW_WORK, "comparisons of the pooling (output cells × window cells)", "window")
+    return layout
 
 
 def add_pooling(
@@ -179,7 +189,7 @@ def _pool_note(layout: PoolLayout, mode: PoolMode, count_include_pad: bool) -> s
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
-    array = matrix_from_data(given.map, "map")
+    array = read_map(given.map, "map")
     planes = as_planes(array)
     layout = pool_layout(planes.shape[-2:], given.window, given.stride, given.padding, given.ceil)
     shown = "×".join(map(str, array.shape))
