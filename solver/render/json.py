@@ -52,9 +52,9 @@ def _value_fields(step: Step, full: bool, convert: Convert) -> dict[str, Any]:
     }
 
 
-#: Arrays with more numbers than this are written on one line: indenting a feature map
-#: would put every number on a line of its own and take the slow pure-Python encoder.
-COMPACT_ENTRIES = 400
+#: Arrays with more numbers than this are written on one line: indenting a feature map (or a
+#: layer of 300 units) would put every number on a line of its own and take the slow pure-Python encoder.
+COMPACT_ENTRIES = 64
 
 
 def render_json(solution: Solution, full: bool = False) -> str:
