@@ -244,3 +244,15 @@ def test_solve_reads_a_problem_file_once(cli, monkeypatch):
     result = cli("solve", PROBLEMS / "tanh_network_2_3_1_question_1.yaml", "--json")
     assert result.code == 0
     assert reads == [PROBLEMS / "tanh_network_2_3_1_question_1.yaml"]
+
+
+def test_symbolic_mode_asks_for_units_rather_than_counting_the_letters_of_a_weights_file(cli, tmp_path):
+    problem = {
+        "kind": "mlp",
+        "given": {"symbolic": True, "inputs": 2, "layers": [{"weights": "W1.npy", "activation": "sigmoid"}]},
+    }
+    path = tmp_path / "symbolic.yaml"
+    path.write_text(yaml.safe_dump(problem), encoding="utf-8")
+    result = cli("solve", path)
+    assert result.code == 2
+    assert "layer 1: give units (a positive number) in symbolic mode" in result.err
