@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from solver.render import display_name, equation
-from solver.render.summary import Elided, shortened, summarised_rows, summarised_steps
+from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 from solver.steps import Solution
-from solver.tables import SummaryTable, markdown_table
+from solver.tables import markdown_table
 from solver.values import format_value
 
 
@@ -45,13 +45,6 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
         if step.note:
             lines += [f"> {step.note}", ""]
     for table in solution.tables:
-        lines += [*markdown_table(_summarised_table(table, full)), ""]
+        lines += [*markdown_table(summarised_table(table, full)), ""]
     return "\n".join(lines).rstrip() + "\n"
 
-
-def _summarised_table(table: SummaryTable, full: bool) -> SummaryTable:
-    """``table`` with the middle of its long run of rows replaced by a row of ⋮, named under the table."""
-    rows = summarised_rows(table.rows, full, describe=lambda row: row[0])
-    gaps = [row.text() for row in rows if isinstance(row, Elided)]
-    cells = [["⋮"] * len(table.columns) if isinstance(row, Elided) else row for row in rows]
-    return SummaryTable(table.title, table.columns, cells, [*gaps, *table.footer], table.numeric)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from solver.steps import Step
+from solver.tables import SummaryTable
 
 #: A run of more repetitions than this (time steps, table rows) is long: a 12-word sentence is shown whole.
 LONG_RUN = 20
@@ -96,6 +97,17 @@ def summarised_rows(rows: Sequence[Item], full: bool, describe: Callable[[Item],
 
 #: A sum or product is shortened from this many terms on: more than a 7×7 kernel's sum of products.
 LONG_CHAIN = 50
+def summarised_table(table: SummaryTable, full: bool) -> SummaryTable:
+    """``table`` with the middle of a long run of rows replaced by a row of ⋮, the gap named under the table.
+
+    The name goes under the table, not in a cell: a long line in a cell would widen its column.
+    """
+    rows = summarised_rows(table.rows, full, describe=lambda row: row[0])
+    gaps = [row.text() for row in rows if isinstance(row, Elided)]
+    cells = [["⋮"] * len(table.columns) if isinstance(row, Elided) else row for row in rows]
+    return SummaryTable(table.title, table.columns, cells, [*gaps, *table.footer], table.numeric)
+
+
 _SEPARATORS = (" + ", " · ")
 _OPENING, _CLOSING = "([{", ")]}"
 

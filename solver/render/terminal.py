@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from solver.render import display_name, equation_parts
-from solver.render.summary import Elided, shortened, summarised_rows, summarised_steps
+from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 from solver.steps import Solution, Step
 from solver.tables import SummaryTable
 from solver.values import format_value
@@ -22,7 +22,7 @@ def render_terminal(solution: Solution, full: bool = False) -> RenderableType:
     if givens:
         gaps = "\n".join(step.text() for step in givens if isinstance(step, Elided))
         table = Table(title="Given", title_justify="left", show_header=False, box=None, padding=(0, 1))
-        table.caption, table.caption_justify = gaps or None, "left"
+        table.caption, table.caption_justify = (Text(gaps) if gaps else None), "left"
         for step in givens:
             if isinstance(step, Elided):
                 table.add_row("⋮", "⋮", "⋮")
@@ -43,16 +43,13 @@ def render_terminal(solution: Solution, full: bool = False) -> RenderableType:
 
 
 def _rich_table(table: SummaryTable, full: bool) -> Table:
-    rows = summarised_rows(table.rows, full, describe=lambda row: row[0])
-    # The gap is a row of ⋮ in the table and a line under it: a long line in a cell would widen its column.
-    gaps = [row.text() for row in rows if isinstance(row, Elided)]
-    caption = "\n".join([*gaps, *table.footer])
+    table = summarised_table(table, full)
+    caption = Text("\n".join(table.footer))  # text, never markup: a gap names steps such as feature_map[1,2]
     rich_table = Table(title=table.title, title_justify="left", caption=caption, caption_justify="left")
     for i, column in enumerate(table.columns):
         rich_table.add_column(column, justify="right" if i in table.numeric else "left")
-    for row in rows:
-        cells = ["⋮"] * len(table.columns) if isinstance(row, Elided) else row
-        rich_table.add_row(*(Text(cell) for cell in cells))  # cells are text, never markup ([y log ŷ ...])
+    for row in table.rows:
+        rich_table.add_row(*(Text(cell) for cell in row))  # cells are text, never markup ([y log ŷ ...])
     return rich_table
 
 
