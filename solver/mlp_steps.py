@@ -32,6 +32,7 @@ from solver.errors import InputError
 from solver.formula import Template
 from solver.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
 from solver.losses import Loss, check_target, check_training, loss
+from solver.matrices import matrix_from_data
 from solver.steps import Noted, Solution, Step, Variant
 from solver.tables import SummaryTable
 from solver.values import format_number
@@ -46,14 +47,7 @@ def parse_layers(layers_given: list[Any]) -> list[Layer]:
     layers = []
     for i, spec in enumerate(layers_given):
         where = f"layers.{i}"
-        if spec.weights is None:
-            raise InputError(f"layer {i + 1}: weights are missing (units × inputs)", field=f"{where}.weights")
-        rows = {len(row) for row in spec.weights}
-        if len(rows) != 1 or 0 in rows:
-            raise InputError(
-                f"layer {i + 1}: weight rows have different lengths {sorted(rows)}", field=f"{where}.weights"
-            )
-        weights = np.asarray(spec.weights, dtype=float)
+        weights = _weights(spec.weights, i + 1, f"{where}.weights")
         folded = isinstance(spec.bias, str) and spec.bias.strip().lower() == "folded"
         if isinstance(spec.bias, str) and not folded and spec.bias.strip().lower() not in ("none", "no", "0"):
             raise InputError(
@@ -66,6 +60,25 @@ def parse_layers(layers_given: list[Any]) -> list[Layer]:
         act = activation(spec.activation, where=f"{where}.activation")
         layers.append(Layer(weights, bias, folded, act))
     return layers
+
+
+def _weights(given: list[list[float]] | str | None, number: int, field: str) -> np.ndarray:
+    """A layer's weight matrix from the file's rows, or from a matrix file (or text) it names."""
+    if given is None:
+        raise InputError(f"layer {number}: weights are missing (units × inputs)", field=field)
+    if isinstance(given, str):
+        try:
+            weights = np.atleast_2d(matrix_from_data(given, f"layer {number} weights"))
+        except InputError as error:
+            error.field = field
+            raise
+        if weights.ndim != 2:
+            raise InputError(f"layer {number}: weights have {weights.ndim} axes; expected units × inputs", field=field)
+        return weights
+    rows = {len(row) for row in given}
+    if len(rows) != 1 or 0 in rows:
+        raise InputError(f"layer {number}: weight rows have different lengths {sorted(rows)}", field=field)
+    return np.asarray(given, dtype=float)
 
 
 def _examples(given: Any) -> list[tuple[Any, Any]]:

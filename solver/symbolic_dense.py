@@ -170,7 +170,9 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
     loss_name = loss(given.loss or "mse", where="loss").name
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
-        units = layer.units if layer.units is not None else len(layer.weights) if layer.weights else None
+        # Rows of weights written in the file count the units; a weights file is not read in symbolic mode.
+        rows = layer.weights if isinstance(layer.weights, list) else None
+        units = layer.units if layer.units is not None else len(rows) if rows else None
         if not units or units < 1:
             raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
         widths.append(units)

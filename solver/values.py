@@ -97,6 +97,9 @@ def format_value(value: Any, style: Style = "text") -> str:
         if value.size > SUMMARY_ENTRIES:
             return format_corners(value, style)
         return format_array(value.tolist(), style)
+    # Plain numbers first: an array's entries are thousands of them, and the SymPy test walks the MRO.
+    if isinstance(value, (int, float, Fraction)):
+        return format_number(value, style)
     if _is_sympy(value):
         if getattr(value, "is_Matrix", False):
             return format_array(value.tolist(), style)
@@ -106,8 +109,6 @@ def format_value(value: Any, style: Style = "text") -> str:
         from solver.symbolic import show_expression  # SymPy is loaded already: the value is one
 
         return show_expression(value, style)
-    if isinstance(value, (int, float, Fraction)):
-        return format_number(value, style)
     if isinstance(value, (list, tuple)):
         return format_array(list(value), style)
     return str(value)

@@ -5,32 +5,41 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, console, emit
+from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, console, emit
 from solver.errors import ExitStatus
+
+if TYPE_CHECKING:
+    from solver.problem_file import Problem
 
 FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 
 
-def _is_homework(file: Path) -> bool:
-    """A homework file (a top-level ``problems:`` list) goes to the grader's commands."""
-    from grader.homework import is_homework_file
+def _read(file: Path) -> Problem | None:
+    """The problem in ``file``, read and parsed once; ``None`` for a homework file (the grader's)."""
+    from grader.homework import is_homework_data
+    from solver.problem_file import problem_from_data
+    from solver.yaml_io import parse_yaml, read_text
 
-    return is_homework_file(file)
+    data, lines = parse_yaml(read_text(file, "problem file"), str(file))
+    if is_homework_data(data):  # a top-level ``problems:`` list
+        return None
+    return problem_from_data(data, lines, str(file))
 
 
-def solve(file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False) -> None:
+def solve(
+    file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False, full: FullOption = False
+) -> None:
     """Work a problem file step by step (or every problem of a homework file)."""
-    from solver.problem_file import load_problem
-
-    if _is_homework(file):
+    problem = _read(file)
+    if problem is None:
         from grader.cli import solve_homework
 
         return solve_homework(file, chosen_format(fmt, as_json).value)
-    emit(load_problem(file).solve(), chosen_format(fmt, as_json))
+    emit(problem.solve(), chosen_format(fmt, as_json), full)
 
 
 def check(file: FileArgument, as_json: JsonOption = False) -> int:
@@ -41,15 +50,14 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     """
     from solver.agreement import agrees
     from solver.errors import InputError
-    from solver.problem_file import load_problem
     from solver.values import format_value, to_json
     from solver.yaml_io import line_of
 
-    if _is_homework(file):
+    problem = _read(file)
+    if problem is None:
         from grader.cli import check_homework
 
         return check_homework(file, as_json)
-    problem = load_problem(file)
     solution = problem.solve()
     results: list[dict[str, Any]] = []
     for name, stated in problem.envelope.source_answers.items():

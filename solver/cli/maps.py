@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
 
 MATRIX_HELP = "rows by ';', entries by spaces or commas ('1 0 1; 0 1 0'), JSON, or a .txt/.csv/.npy file"
 
@@ -25,6 +25,7 @@ def conv(
     ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
+    full: FullOption = False,
 ) -> None:
     """Feature maps of an image, cell by cell (cross-correlation, as CNN libraries compute)."""
     from solver.kinds import conv as kind
@@ -41,7 +42,7 @@ def conv(
         activation="relu" if relu else None,
         pool=kind.parse_pool_spec(pool) if pool else None,
     )
-    emit(kind.solve(given), chosen_format(fmt, as_json))
+    emit(kind.solve(given), chosen_format(fmt, as_json), full)
 
 
 def pool(
@@ -59,6 +60,7 @@ def pool(
     ] = True,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
+    full: FullOption = False,
 ) -> None:
     """Max, average or min pooling of a map, window by window (stride defaults to the window)."""
     from solver.errors import InputError
@@ -75,7 +77,7 @@ def pool(
         ceil=ceil,
         count_include_pad=count_include_pad,
     )
-    emit(kind.solve(given), chosen_format(fmt, as_json))
+    emit(kind.solve(given), chosen_format(fmt, as_json), full)
 
 
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.

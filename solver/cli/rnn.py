@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
 from solver.errors import InputError
 
 Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spaces ('0.5 -0.3; 0.1 0.4'), or a file.")]
@@ -63,6 +63,7 @@ def rnn(
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
+    full: FullOption = False,
 ) -> None:
     """A vanilla RNN: hidden states step by step, the loss, and BPTT path by path with the Jacobian products."""
     from solver.kinds import rnn as kind
@@ -91,7 +92,7 @@ def rnn(
         solution = kind.solve(given)
     except InputError as error:
         raise error.located(OPTIONS.get((error.field or "").split(".")[0], "nnsolve rnn")) from None
-    emit(solution, chosen_format(fmt, as_json))
+    emit(solution, chosen_format(fmt, as_json), full)
 
 
 def register(app: typer.Typer) -> None:

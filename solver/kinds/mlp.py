@@ -25,8 +25,10 @@ Numbers = float | list[float] | list[list[float]]
 class LayerGiven:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
-    weights: list[list[float]] | None = None
-    """Weights, one row per unit (units × inputs); with a folded bias, column 0 is the bias."""
+    weights: list[list[float]] | str | None = None
+    """Weights, one row per unit (units × inputs); with a folded bias, column 0 is the bias.
+
+    Or a .npy, .csv or .txt file holding them (a large network), or matrix text ('1 0; 0 1')."""
     bias: list[float] | float | str | None = None
     """A list (one per unit), one number for every unit, 'folded' (column 0 multiplies a constant 1), or 'none'."""
     activation: str = "linear"

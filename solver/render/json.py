@@ -1,28 +1,37 @@
-"""The machine-readable form: ``{"kind", "title", "answers", "steps"}``."""
+"""The machine-readable form: ``{"kind", "title", "answers", "steps"}``.
+
+JSON carries every computed value in full.  A large given array (an image, a
+weight matrix read from a file) is not echoed back: its step says its shape and
+that it was left out, unless ``full`` asks for it (``--full``).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from solver.render import equation
-from solver.steps import Solution
-from solver.values import to_json
+from solver.steps import Solution, Step
+from solver.values import SUMMARY_ENTRIES, _is_numpy, to_json
+
+Convert = Callable[[Any], Any]
 
 
-def solution_dict(solution: Solution) -> dict[str, Any]:
+def solution_dict(solution: Solution, full: bool = False, convert: Convert = to_json) -> dict[str, Any]:
+    """The JSON data of ``solution``; ``convert`` turns each value into JSON data."""
     return {
         "kind": solution.kind,
         "title": solution.title,
-        "answers": {name: to_json(value) for name, value in solution.answers.items()},
-        **{key: to_json(value) for key, value in solution.extra.items()},
+        "answers": {name: convert(value) for name, value in solution.answers.items()},
+        **{key: convert(value) for key, value in solution.extra.items()},
         "steps": [
             {
                 "name": step.name,
                 "title": step.title,
                 "latex": equation(step, solution, "latex"),
-                "value": to_json(step.value),
+                **_value_fields(step, full, convert),
                 "deps": list(step.deps),
                 "note": step.note,
             }
@@ -31,23 +40,29 @@ def solution_dict(solution: Solution) -> dict[str, Any]:
     }
 
 
-#: Arrays with more numbers than this are written on one line: indenting a feature map
-#: would put every number on a line of its own and take the slow pure-Python encoder.
-COMPACT_ENTRIES = 400
+def _value_fields(step: Step, full: bool, convert: Convert) -> dict[str, Any]:
+    """``{"value": ...}``, or for a large given array its shape and why the value is left out."""
+    size = step.value.size if _is_numpy(step.value) else 0
+    if full or not step.is_given or size <= SUMMARY_ENTRIES:
+        return {"value": convert(step.value)}
+    return {
+        "value": None,
+        "shape": list(step.value.shape),
+        "omitted": f"given data of {size} numbers, not repeated (--full includes it)",
+    }
 
 
-def render_json(solution: Solution) -> str:
-    data = solution_dict(solution)
-    large: list[Any] = []
-    pieces = _SLOT.split(json.dumps(_set_aside(data, large), indent=2, ensure_ascii=False))
-    written: list[tuple[Any, str]] = []
-    for array in large:
-        # A step's value appears under "answers" and under "steps": encode it once.
-        same = next((done for seen, done in written if len(seen) == len(array) and seen == array), None)
-        # ensure_ascii keeps the C encoder's fastest path (the arrays hold numbers only).
-        written.append((array, same if same is not None else json.dumps(array)))
+#: Arrays with more numbers than this are written on one line: indenting a feature map (or a
+#: layer of 300 units) would put every number on a line of its own and take the slow pure-Python encoder.
+COMPACT_ENTRIES = 64
+
+
+def render_json(solution: Solution, full: bool = False) -> str:
+    large = _LargeArrays()
+    data = _set_aside(solution_dict(solution, full, large.convert), large)
+    pieces = _SLOT.split(json.dumps(data, indent=2, ensure_ascii=False))
     # split() alternates text and slot numbers: put each array in its slot.
-    pieces[1::2] = [written[int(slot)][1] for slot in pieces[1::2]]
+    pieces[1::2] = [large.encoded[int(slot)] for slot in pieces[1::2]]
     return "".join(pieces)
 
 
@@ -55,15 +70,33 @@ _PLACEHOLDER = "@@nnsolve-array-"
 _SLOT = re.compile(r'"@@nnsolve-array-(\d+)@@"')
 
 
-def _set_aside(node: Any, large: list[Any]) -> Any:
-    """``node`` with each large array replaced by a placeholder string, kept in ``large``."""
+class _LargeArrays:
+    """Large arrays set aside while the rest is indented, each encoded once on one line."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+        #: A step's value appears under "answers" and under "steps": the same object, encoded once.
+        self._slots: dict[int, str] = {}
+
+    def slot(self, data: Any) -> str:
+        # ensure_ascii keeps the C encoder's fastest path (the arrays hold numbers only).
+        self.encoded.append(json.dumps(data))
+        return f"{_PLACEHOLDER}{len(self.encoded) - 1}@@"
+
+    def convert(self, value: Any) -> Any:
+        if not _is_numpy(value) or value.size <= COMPACT_ENTRIES:
+            return to_json(value)
+        if id(value) not in self._slots:
+            self._slots[id(value)] = self.slot(to_json(value))
+        return self._slots[id(value)]
+
+
+def _set_aside(node: Any, large: _LargeArrays) -> Any:
+    """``node`` with each large list (not a NumPy array: those are set aside already) in a slot."""
     if isinstance(node, dict):
         return {key: _set_aside(value, large) for key, value in node.items()}
     if isinstance(node, list) and node and not isinstance(node[0], dict):
-        if _entries(node) > COMPACT_ENTRIES:
-            large.append(node)
-            return f"{_PLACEHOLDER}{len(large) - 1}@@"
-        return node
+        return large.slot(node) if _entries(node) > COMPACT_ENTRIES else node
     if isinstance(node, list):
         return [_set_aside(item, large) for item in node]
     return node
