@@ -103,19 +103,20 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
             )
         )
         return status
+    from rich.markup import escape  # file text and values such as [a1_1, a1_2] are not style tags
+
     out = console()
-    out.print(f"[bold]{file}[/]: valid {problem.kind} problem, {len(solution.answers)} computed steps")
+    out.print(f"[bold]{escape(str(file))}[/]: valid {problem.kind} problem, {len(solution.answers)} computed steps")
     if not results:
         out.print("  no source_answers to compare")
-    from rich.markup import escape  # values such as [a1_1, a1_2] are not style tags
-
     for r in results:
         shown = escape(format_value(r["computed"]) if "problem" not in r else r["problem"])
+        name = escape(r["name"])
         if r["agrees"]:
-            out.print(f"  [green]✓[/] {r['name']} = {shown}  (source: {escape(format_value(r['stated']))})")
+            out.print(f"  [green]✓[/] {name} = {shown}  (source: {escape(format_value(r['stated']))})")
         else:
             mark = "[yellow]≠ erratum[/]" if r["erratum"] else "[red]✗ discrepancy[/]"
-            out.print(f"  {mark} {r['name']}: computed {shown}, source states {escape(format_value(r['stated']))}")
+            out.print(f"  {mark} {name}: computed {shown}, source states {escape(format_value(r['stated']))}")
             if r["erratum"]:
                 out.print(f"      {escape(r['erratum'])}", style="italic yellow")
     agreed = sum(r["agrees"] for r in results)
