@@ -69,10 +69,6 @@ class StudentReport:
         }
 
 
-def reports_to_json(reports: list[StudentReport]) -> list[dict[str, Any]]:
-    return [r.to_json() for r in reports]
-
-
 class JsonArrayWriter:
     """Reports written one by one as the JSON array ``json.dumps(reports, indent=2)`` would print."""
 
