@@ -28,6 +28,8 @@ from solver.yaml_io import parse_yaml, read_text
 
 #: Longest student id or name kept (the rest is cut).
 MAX_NAME = 80
+#: The student id of an answers template nobody filled in (``grader.sheet.answers_template``).
+TEMPLATE_ID = "your-id"
 #: Largest answers file read.  A real one is a few KB (a 100×100 matrix is about 50 KB); the
 #: general 1 MiB bound of ``solver.yaml_io`` would let a hostile file cost seconds to parse.
 MAX_ANSWER_BYTES = 128 * 1024
@@ -78,7 +80,15 @@ def submission_from_data(data: Any, source: str, fallback: str) -> Submission:
                 student, name, source, problem=f"answers.{problem_id}: expected a mapping of step -> value"
             )
         by_problem[str(problem_id)] = {str(step): value for step, value in steps.items()}
+    if student == TEMPLATE_ID:
+        # Under the template's id every unnamed file would be the same student: use the file's name.
+        problem = None if _has_an_answer(by_problem) else "the answers template, untouched: no id and no answer"
+        return Submission(fallback, name, source, by_problem, problem)
     return Submission(student, name, source, by_problem)
+
+
+def _has_an_answer(answers: dict[str, dict[str, Any]]) -> bool:
+    return any(value is not None and str(value).strip() for steps in answers.values() for value in steps.values())
 
 
 def _text(value: Any) -> str:
@@ -88,9 +98,17 @@ def _text(value: Any) -> str:
 
 
 def submission_paths(arguments: list[Path]) -> list[Path]:
-    """Answers files named directly, and the .yaml/.yml files of named directories (sorted)."""
+    """Answers files named directly, and the .yaml/.yml files of named directories (sorted).
+
+    A path that does not exist is a mistake on the command line, not a student: it is refused
+    before anything is graded or written.
+    """
     paths: list[Path] = []
     for argument in arguments:
+        if not argument.exists():
+            raise InputError(
+                "no such file or directory; expected answers files or directories of them", where=str(argument)
+            )
         if argument.is_dir():
             paths += sorted(p for p in argument.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         else:

@@ -1,50 +1,104 @@
 """The CSV gradebook: one row per student, one column per asked step, the total.
 
-Written atomically: to a temporary file in the same directory, then renamed
-over the target, so that a crash never leaves half a gradebook behind.
+Rows are written as students are graded, to a temporary file in the target's
+directory that is renamed over the target only when the whole class is done:
+an error or a crash never leaves half a gradebook behind, and memory does not
+grow with the class.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from grader.prepare import PreparedHomework
 from grader.report import StudentReport
 
 
-def gradebook_rows(prepared: PreparedHomework, reports: list[StudentReport]) -> list[list[str]]:
-    columns = [(s.problem.id, s.reference) for s in prepared.all_steps()]
-    header = ["student", "name", *(f"{p}.{step}" for p, step in columns), "total", "max"]
-    rows = [header]
-    for report in reports:
-        scores = {(i.problem, i.step): i.score for i in report.items if i.max_score}
-        rows.append(
-            [
-                report.student,
-                report.name,
-                *(f"{scores.get(column, 0):g}" for column in columns),
-                f"{report.score:g}",
-                f"{prepared.max_score:g}",
-            ]
-        )
-    return rows
-
-
-def write_gradebook(path: Path, rows: list[list[str]]) -> None:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    directory = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+@contextmanager
+def atomic_file(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at ``path`` complete, or not at all."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(buffer.getvalue())
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def gradebook_header(prepared: PreparedHomework) -> list[str]:
+    columns = [f"{s.problem.id}.{s.reference}" for s in prepared.all_steps()]
+    return ["student", "name", *columns, "total", "max"]
+
+
+def gradebook_row(prepared: PreparedHomework, report: StudentReport) -> list[str]:
+    scores = {(i.problem, i.step): i.score for i in report.items if i.max_score}
+    return [
+        report.student,
+        report.name,
+        *(f"{scores.get((s.problem.id, s.reference), 0):g}" for s in prepared.all_steps()),
+        f"{report.score:g}",
+        f"{prepared.max_score:g}",
+    ]
+
+
+def gradebook_rows(prepared: PreparedHomework, reports: list[StudentReport]) -> list[list[str]]:
+    return [gradebook_header(prepared), *(gradebook_row(prepared, r) for r in reports)]
+
+
+def write_gradebook(path: Path, rows: list[list[str]]) -> None:
+    with atomic_file(path) as out:
+        csv.writer(out, lineterminator="\n").writerows(rows)
+
+
+class Gradebook:
+    """A gradebook written row by row; ``replace`` drops a student's earlier row (kept last)."""
+
+    def __init__(self, out: TextIO, prepared: PreparedHomework):
+        self._out = out
+        self._prepared = prepared
+        self._writer = csv.writer(out, lineterminator="\n")
+        self._writer.writerow(gradebook_header(prepared))
+        self._rows = 0
+        self._row_of: dict[str, int] = {}
+        self._dropped: set[int] = set()
+
+    def add(self, report: StudentReport) -> None:
+        if report.student in self._row_of:
+            self._dropped.add(self._row_of[report.student])
+        self._row_of[report.student] = self._rows
+        self._rows += 1
+        self._writer.writerow(gradebook_row(self._prepared, report))
+
+    def finish(self) -> None:
+        """Leave out the rows of students whose later file replaced them.
+
+        The file is compacted in place, streamed: rows are only ever left out, so what is
+        written back never overtakes what has been read.
+        """
+        if not self._dropped:
+            return
+        self._out.flush()
+        with open(self._out.name, encoding="utf-8", newline="") as written:
+            self._out.seek(0)
+            kept = (row for index, row in enumerate(csv.reader(written), start=-1) if index not in self._dropped)
+            self._writer.writerows(kept)
+        self._out.truncate()
+
+
+@contextmanager
+def open_gradebook(path: Path, prepared: PreparedHomework) -> Iterator[Gradebook]:
+    with atomic_file(path) as out:
+        gradebook = Gradebook(out, prepared)
+        yield gradebook
+        gradebook.finish()

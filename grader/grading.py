@@ -100,8 +100,9 @@ def _stray(problem_id: str, step: str, raw: Any, reason: str) -> Item:
 def _read(step: PreparedStep, raws: dict[str, Any]) -> Any:
     """The student's parsed value for ``step`` (assembled from entries if given one by one)."""
     if step.reference in raws:
-        return _parse(raws[step.reference], step)
-    keys = _entry_keys(step, raws)
+        raw = raws[step.reference]
+        return None if _is_blank(raw) else _parse(raw, step)
+    keys = [key for key in _entry_keys(step, raws) if not _is_blank(raws[key])]
     if not keys:
         return None
     import numpy as np
@@ -112,6 +113,11 @@ def _read(step: PreparedStep, raws: dict[str, Any]) -> Any:
         index = _index(key, assembled.shape, origin)
         assembled[index] = float(_parse_number_entry(raws[key], key))
     return assembled
+
+
+def _is_blank(raw: Any) -> bool:
+    """A step left blank, as the answers template invites: missing, not invalid."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def _parse(raw: Any, step: PreparedStep) -> Any:

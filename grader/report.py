@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 Status = Literal["correct", "carried_forward", "partial", "mistake", "wrong", "missing", "invalid"]
 STATUSES: tuple[Status, ...] = ("correct", "carried_forward", "partial", "mistake", "wrong", "missing", "invalid")
@@ -68,5 +69,17 @@ class StudentReport:
         }
 
 
-def reports_to_json(reports: list[StudentReport]) -> list[dict[str, Any]]:
-    return [r.to_json() for r in reports]
+class JsonArrayWriter:
+    """Reports written one by one as the JSON array ``json.dumps(reports, indent=2)`` would print."""
+
+    def __init__(self, out: TextIO):
+        self._out = out
+        self._count = 0
+
+    def add(self, report: StudentReport) -> None:
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        self._out.write(("[\n" if self._count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
+        self._count += 1
+
+    def finish(self) -> None:
+        self._out.write("\n]\n" if self._count else "[]\n")

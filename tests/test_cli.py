@@ -33,9 +33,10 @@ def test_unknown_command_is_a_usage_error(cli):
 def test_an_unusable_answers_file_is_one_line_and_the_batch_goes_on(cli, tmp_path):
     from conftest import PROBLEMS
 
+    (tmp_path / "broken.yaml").write_text("student: [\n", encoding="utf-8")
     result = cli(
-        "grade", PROBLEMS / "homework1.yaml", tmp_path / "missing.yaml", PROBLEMS / "submissions/ada_correct.yaml"
+        "grade", PROBLEMS / "homework1.yaml", tmp_path / "broken.yaml", PROBLEMS / "submissions/ada_correct.yaml"
     )
     assert result.code == 0
-    assert "missing: 0 / 54 — every item invalid: answers file unusable:" in result.out
+    assert "broken: 0 / 54 — every item invalid: answers file unusable:" in result.out
     assert "s01 (Ada Lovelace): 54 / 54 (100%)" in result.out

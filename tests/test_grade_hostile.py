@@ -28,8 +28,8 @@ HOSTILE_FILES = {
     "huge.yaml": (b"student: x\n" + b"#" * (1 << 20) + b"\n", "128 KiB"),
     "python.yaml": (b"!!python/object/apply:os.system ['echo hacked']\n", "not valid YAML"),
     "list.yaml": (b"- 1\n- 2\n", "expected a mapping"),
-    "fields.yaml": (b"student: x\nanswers: {q1: {padded_h: 17}}\nextra: 1\n", "unknown fields"),
-    "answers_list.yaml": (b"student: x\nanswers: [1, 2]\n", "expected a mapping of problem id"),
+    "fields.yaml": (b"student: x1\nanswers: {q1: {padded_h: 17}}\nextra: 1\n", "unknown fields"),
+    "answers_list.yaml": (b"student: x2\nanswers: [1, 2]\n", "expected a mapping of problem id"),
 }
 
 HOSTILE_VALUES = {

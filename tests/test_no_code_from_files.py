@@ -251,6 +251,6 @@ def test_homework_titles_and_hint_messages_are_shown_as_text(cli, tmp_path, monk
     solved = cli("solve", "hw.yaml")
     assert solved.code == 0, solved.err
     assert solved.out.count(MARKUP) == 2
-    graded = cli("grade", "hw.yaml", "s.yaml")
+    graded = cli("grade", "hw.yaml", "s.yaml", "--tables")
     assert graded.code == 0, graded.err
     assert MARKUP in graded.out
