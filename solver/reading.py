@@ -25,9 +25,9 @@ from typing import BinaryIO
 
 from solver.errors import InputError
 
-#: Longest integer literal accepted in any file (digits).  Python refuses more than 4300 in its
+#: Most digits in any number written in a file.  Python refuses integers of more than 4300 in its
 #: own words; no exercise needs a tenth of this, and a float is finite up to 309 digits.
-MAX_INTEGER_DIGITS = 100
+MAX_DIGITS = 100
 
 _CHUNK = 1 << 16
 
@@ -94,18 +94,21 @@ def _size(limit: int) -> str:
     return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
 
 
-def integer_digits_error(text: str) -> str | None:
-    """Why the integer literal ``text`` is refused (too many digits), or None."""
+def digits_error(number: str) -> str | None:
+    """Why the number written as ``number`` is refused (too many digits), or None."""
+    if len(number) <= MAX_DIGITS:  # the common case, without counting
+        return None
     # Letters count too: hexadecimal digits and YAML's base-60 parts make integers as large.
-    digits = sum(c.isalnum() for c in text)
-    if digits > MAX_INTEGER_DIGITS:
-        return f"an integer of {digits} digits; expected at most {MAX_INTEGER_DIGITS}"
-    return None
+    digits = sum(c.isalnum() for c in number)
+    return f"a number of {digits} digits; expected at most {MAX_DIGITS}" if digits > MAX_DIGITS else None
 
 
 @contextmanager
-def paths_relative_to(folder: Path) -> Iterator[None]:
-    """While in effect, relative paths written in a file's data are read from ``folder`` (that file's)."""
+def paths_relative_to(folder: Path | None) -> Iterator[None]:
+    """While in effect, relative paths written in a file's data are read from ``folder`` (that file's).
+
+    ``None`` is the working directory, as for paths given on the command line.
+    """
     token = _folder.set(folder)
     try:
         yield

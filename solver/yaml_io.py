@@ -104,7 +104,7 @@ class _Constructor(SafeConstructor):
             raise self._error(node, f"{node.tag.rsplit(':', 1)[-1]} value cannot be read") from None
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
-        problem = reading.integer_digits_error(node.value)
+        problem = reading.digits_error(node.value)
         if problem is None:
             return super().construct_yaml_int(node)
         if self.lenient_numbers:
