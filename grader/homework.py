@@ -235,9 +235,10 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
         title = item.title or item.derive.title or solution.title
     else:
         if item.file is not None:
+            # Relative to the homework file (an absolute path stays as it is).
             problem = load_problem(path.parent / item.file)
         else:
-            problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem")
+            problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem", path.parent)
         solution = problem.solve()
         title = item.title or solution.title
         file_hints = {

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from solver.errors import InputError, InputErrors
 from solver.kinds import GIVEN_CONFIG, kind_module
+from solver.reading import paths_relative_to
 from solver.steps import Solution
 from solver.values import counted
 from solver.yaml_io import Lines, line_of, parse_yaml, read_text
@@ -54,6 +55,8 @@ class Problem:
     given: Any
     where: str
     lines: Lines
+    folder: Path | None = None
+    """The folder of the file the problem is written in: its relative paths start there."""
 
     @property
     def kind(self) -> str:
@@ -63,7 +66,8 @@ class Problem:
         """Solve the problem; errors found while solving point at their field's line."""
         module = kind_module(self.kind)
         try:
-            solution = module.solve(self.given, title=self.envelope.title)
+            with paths_relative_to(self.folder):
+                solution = module.solve(self.given, title=self.envelope.title)
         except InputError as error:
             raise self._locate(error) from None
         solution.notation.update(self.envelope.notation)
@@ -92,11 +96,15 @@ def check_asked(solution: Solution, reference: str, where: str) -> None:
 def load_problem(path: Path) -> Problem:
     where = str(path)
     data, lines = parse_yaml(read_text(path, "problem file"), where)
-    return problem_from_data(data, lines, where)
+    return problem_from_data(data, lines, where, path.parent)
 
 
-def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
-    """Validate already-parsed YAML (also used for problems inline in a homework file)."""
+def problem_from_data(data: Any, lines: Lines, where: str, folder: Path | None = None) -> Problem:
+    """Validate already-parsed YAML (also used for problems inline in a homework file).
+
+    ``folder`` is that of the file the data comes from: the problem's relative paths start
+    there (without one, in the working directory).
+    """
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
     if "answers" in data and "kind" not in data:
@@ -112,7 +120,7 @@ def problem_from_data(data: Any, lines: Lines, where: str) -> Problem:
     except InputError as error:
         raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
     given = validate(module.Given, envelope.given, lines, where, ("given",))
-    return Problem(envelope, given, where, lines)
+    return Problem(envelope, given, where, lines, folder)
 
 
 #: A course's name for a step: shown in text, Markdown and LaTeX, so a name and never markup.

@@ -1,21 +1,29 @@
 """Reading YAML safely, with the line of every field for error messages.
 
 Only YAML's safe subset is read (no Python objects).  Files are bounded in
-size and in alias expansion, so that a hostile file ("billion laughs")
-cannot make the program run out of memory.
+size (by the bytes read), in nesting depth, in values and in alias expansion,
+so that a hostile file ("billion laughs", 40,000 nested brackets) cannot crash
+the program or make it run out of memory.  Numbers are checked where they
+are read, so that an error names their line.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
+from solver import reading
 from solver.errors import InputError
 
 MAX_BYTES = 1 << 20
 MAX_NODES = 200_000
+#: Lists and mappings inside each other.  Real files nest fewer than ten; composing a document
+#: recurses once per level (libyaml's composer crashes at about 40,000).
+MAX_DEPTH = 32
 
 Lines = dict[tuple[Any, ...], int]
 
@@ -24,39 +32,114 @@ Lines = dict[tuple[Any, ...], int]
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{what} is {size} bytes; expected at most {MAX_BYTES} (1 MiB)", where=str(path))
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no such {what}", where=str(path)) from None
-    except IsADirectoryError:
-        raise InputError(f"expected a {what}, found a directory", where=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read {what}: {error.strerror}", where=str(path)) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text (byte {error.start}); expected a YAML {what}", where=str(path)) from None
+def read_text(path: Path, what: str = "file", limit: int = MAX_BYTES) -> str:
+    """A YAML file's text, read through the one bounded reader."""
+    return reading.read_text(path, what, limit, f"a YAML {what}")
 
 
-def parse_yaml(text: str, where: str) -> tuple[Any, Lines]:
-    """The data of a YAML document and a map from field paths to line numbers."""
+def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False) -> tuple[Any, Lines]:
+    """The data of a YAML document and a map from field paths to line numbers.
+
+    Non-finite floats and over-long integers are errors, unless ``lenient_numbers``
+    (answers files): then they are kept (an over-long integer as its text), so that
+    the grader marks that one answer invalid rather than the whole file.
+    """
     try:
+        _check_depth_and_values(text, where)
         root = yaml.compose(text, Loader=SAFE_LOADER)
         if root is None:
             return None, {}
         lines: Lines = {}
         _count_and_map(root, (), lines, where)
         # Safe constructors only: a tag such as !!python/object is an error, never run.
-        return yaml.SafeLoader("").construct_document(root), lines
+        return _Constructor(where, lenient_numbers).construct_document(root), lines
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"not valid YAML: {problem}", where=f"{where}{line}") from None
+
+
+def _check_depth_and_values(text: str, where: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH or more than MAX_NODES values, before anything is composed.
+
+    libyaml's event parser keeps its own stacks instead of recursing, so it streams any depth
+    safely, and the check stops at the first event past a bound.  (A scan of the raw text would
+    have to understand quotes and comments to count brackets right.)
+    """
+    loader = SAFE_LOADER(text)
+    try:
+        depth = values = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.NodeEvent):
+                values += 1
+                if values > MAX_NODES:
+                    raise InputError(f"more than {MAX_NODES} values; expected at most {MAX_NODES}", where=where)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(
+                        f"lists and mappings nested more than {MAX_DEPTH} deep; expected at most {MAX_DEPTH}",
+                        where=f"{where}:{event.start_mark.line + 1}",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+class _Constructor(SafeConstructor):
+    """PyYAML's safe constructors, refusing numbers no exercise has, at their line."""
+
+    def __init__(self, where: str, lenient_numbers: bool):
+        super().__init__()
+        self.where = where
+        self.lenient_numbers = lenient_numbers
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError):  # e.g. a timestamp such as 2024-13-45
+            raise self._error(node, f"{node.tag.rsplit(':', 1)[-1]} value cannot be read") from None
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        problem = reading.digits_error(node.value)
+        if problem is None:
+            return super().construct_yaml_int(node)
+        if self.lenient_numbers:
+            return node.value
+        raise self._error(node, problem)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Any:
+        value = super().construct_yaml_float(node)
+        if self.lenient_numbers or math.isfinite(value):
+            return value
+        raise self._error(node, _NOT_FINITE)
+
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> Any:
+        # YAML 1.1 reads 1e999 and nan as text, which a float field would then take as inf or nan.
+        if not self.lenient_numbers and not node.style and not math.isfinite(_as_float(node.value)):
+            raise self._error(node, _NOT_FINITE)
+        return super().construct_yaml_str(node)
+
+    def _error(self, node: yaml.Node, problem: str) -> InputError:
+        return InputError(problem, where=f"{self.where}:{node.start_mark.line + 1}")
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+_Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
+
+_NOT_FINITE = "a number that is not finite (nan, inf or beyond 1e308); expected finite numbers"
+
+
+def _as_float(text: str) -> float:
+    """``text`` as Python reads a float; 0 for text that is not one (so that it counts as finite)."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str) -> None:

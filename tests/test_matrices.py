@@ -64,7 +64,7 @@ def test_text_and_json_agree(rows):
         ("[[1,2]", "not valid JSON"),
         ("[[1,2],3]", "mixes numbers and lists"),
         ("__import__('os')", "is not a number"),
-        ("[[[[1]]]]", "4 axes"),
+        ("[[[[1]]]]", "more than 3 axes"),
     ],
 )
 def test_bad_text_is_an_input_error_that_says_where(text, message):
