@@ -50,9 +50,9 @@ def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False) -> tuple
         if root is None:
             return None, {}
         lines: Lines = {}
-        _count_and_map(root, (), lines, where)
+        fields = _count_and_map(root, (), lines, where)
         # Safe constructors only: a tag such as !!python/object is an error, never run.
-        return _Constructor(where, lenient_numbers).construct_document(root), lines
+        return _Constructor(where, lenient_numbers, fields).construct_document(root), lines
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -92,10 +92,12 @@ def _check_depth_and_values(text: str, where: str) -> None:
 class _Constructor(SafeConstructor):
     """PyYAML's safe constructors, refusing numbers no exercise has, at their line."""
 
-    def __init__(self, where: str, lenient_numbers: bool):
+    def __init__(self, where: str, lenient_numbers: bool, fields: dict[int, tuple[Any, ...]]):
         super().__init__()
         self.where = where
         self.lenient_numbers = lenient_numbers
+        #: id(node) -> its field path, so that an error names the field as well as the line
+        self.fields = fields
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -124,7 +126,8 @@ class _Constructor(SafeConstructor):
         return super().construct_yaml_str(node)
 
     def _error(self, node: yaml.Node, problem: str) -> InputError:
-        return InputError(problem, where=f"{self.where}:{node.start_mark.line + 1}")
+        field = ".".join(map(str, self.fields.get(id(node), ())))
+        return InputError(problem, where=f"{self.where}:{node.start_mark.line + 1}" + (f": {field}" if field else ""))
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
@@ -142,9 +145,10 @@ def _as_float(text: str) -> float:
         return 0.0
 
 
-def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str) -> None:
-    """Record each field's line, refusing documents that expand past MAX_NODES nodes."""
+def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str) -> dict[int, tuple[Any, ...]]:
+    """Record each field's line, refusing documents that expand past MAX_NODES nodes; each node's field path."""
     budget = MAX_NODES
+    fields: dict[int, tuple[Any, ...]] = {}
     # Each field is placed at the line of its key, so that a missing field inside
     # ``given:`` points at ``given:`` itself.
     stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(root, path, root.start_mark.line + 1)]
@@ -154,12 +158,14 @@ def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: 
         if budget < 0:
             raise InputError(f"document expands to more than {MAX_NODES} values (aliases?); refused", where=where)
         lines.setdefault(at, line)
+        fields.setdefault(id(node), at)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
                 stack.append((value, (*at, name), key.start_mark.line + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, (*at, i), item.start_mark.line + 1) for i, item in enumerate(node.value))
+    return fields
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:

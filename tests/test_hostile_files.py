@@ -20,6 +20,8 @@ from solver.errors import InputError
 from solver.reading import read_bytes
 
 HOMEWORK = PROBLEMS / "homework1.yaml"
+#: An answers file that exists: the homework is refused before any answers file is read.
+ANY_ANSWERS = PROBLEMS / "submissions" / "ada_correct.yaml"
 DEEP = "[" * 40_000  # 40 KB: libyaml's composer overflowed the C stack at this depth
 POOL_PROBLEM = "kind: pool\ntitle: t\ngiven:\n  window: 1\n  map: {map}\n"
 
@@ -59,7 +61,7 @@ def assert_refused(code: int, err: str, reason: str) -> None:
 )
 def test_deep_nesting_in_problem_and_homework_files(tmp_path, command, content):
     (tmp_path / "deep.yaml").write_text(content, encoding="utf-8")
-    args = [command, "deep.yaml"] + (["answers.yaml"] if command == "grade" else [])
+    args = [command, "deep.yaml"] + ([str(ANY_ANSWERS)] if command == "grade" else [])
     result = nnsolve(*args, cwd=tmp_path)
     assert_refused(result.returncode, result.stderr, "deep.yaml:")
     assert "nested more than 32 deep" in result.stderr
@@ -133,12 +135,12 @@ DIGITS = "9" * 5_000
     [
         (f"[1, {DIGITS}]", "a number of 5000 digits; expected at most 100"),
         (f"'1 {DIGITS}'", "row 1, column 2 is a number of 5000 digits; expected at most 100"),
-        (f"[[1, {DIGITS}]]", "p.yaml:5: a number of 5000 digits; expected at most 100"),
+        (f"[[1, {DIGITS}]]", "p.yaml:5: given.map.0.1: a number of 5000 digits; expected at most 100"),
         (f"'[1, {DIGITS}]'", "map: a number of 5000 digits; expected at most 100"),
         ("'[1, NaN]'", "map: NaN is not a finite number"),
-        ("[1, .nan]", "p.yaml:5: a number that is not finite"),
-        ("[1, -.inf]", "p.yaml:5: a number that is not finite"),
-        ("[1, 1e999]", "p.yaml:5: a number that is not finite"),
+        ("[1, .nan]", "p.yaml:5: given.map.1: a number that is not finite"),
+        ("[1, -.inf]", "p.yaml:5: given.map.1: a number that is not finite"),
+        ("[1, 1e999]", "p.yaml:5: given.map.1: a number that is not finite"),
     ],
     ids=["yaml int", "row text", "nested yaml", "json text", "json nan", ".nan", "-.inf", "1e999"],
 )
@@ -156,8 +158,8 @@ def test_numbers_in_a_homework_file(cli, tmp_path, value):
         "    ask: {output: 1}\n",
         encoding="utf-8",
     )
-    result = cli("grade", tmp_path / "hw.yaml", tmp_path / "none.yaml")
-    assert_refused(result.code, result.err, "hw.yaml:3: a number")
+    result = cli("grade", tmp_path / "hw.yaml", ANY_ANSWERS)
+    assert_refused(result.code, result.err, "hw.yaml:3: grading.rtol: a number")
 
 
 @pytest.mark.parametrize(
@@ -197,7 +199,7 @@ def test_a_homework_file_entry_of_dev_zero(cli, tmp_path):
     (tmp_path / "hw.yaml").write_text(
         "title: t\nproblems:\n  - id: q1\n    file: /dev/zero\n    ask: {output: 1}\n", encoding="utf-8"
     )
-    result = cli("grade", tmp_path / "hw.yaml", tmp_path / "none.yaml")
+    result = cli("grade", tmp_path / "hw.yaml", ANY_ANSWERS)
     assert_refused(result.code, result.err, "/dev/zero: expected a problem file, found a character device")
 
 

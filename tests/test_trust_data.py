@@ -229,12 +229,13 @@ def test_convolution_work_is_bounded(cli, tmp_path):
 
     from solver.limits import MAX_WINDOW_WORK
 
-    side = 5000  # 4996² positions × 25 kernel cells ≈ 6.2e8 multiply-adds
-    assert (side - 4) ** 2 * 25 > MAX_WINDOW_WORK
+    # Within the bound on a matrix's entries (1000² ≤ 2048²), but 986² positions × 225 kernel cells ≈ 2.2e8.
+    side, k = 1000, 15
+    assert (side - k + 1) ** 2 * k * k > MAX_WINDOW_WORK
     image = tmp_path / "image.npy"
     np.save(image, np.zeros((side, side), dtype=np.float32))
-    kernel = "; ".join(["1 1 1 1 1"] * 5)
-    refused(cli("conv", image, kernel), "multiply-adds of the convolution", f"{(side - 4) ** 2 * 25:,}")
+    kernel = "; ".join([" ".join(["1"] * k)] * k)
+    refused(cli("conv", image, kernel), "multiply-adds of the convolution", f"{(side - k + 1) ** 2 * k * k:,}")
 
 
 def test_pooling_work_is_bounded(cli, tmp_path):

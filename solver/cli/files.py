@@ -27,7 +27,7 @@ def _read(file: Path) -> Problem | None:
     data, lines = parse_yaml(read_text(file, "problem file"), str(file))
     if is_homework_data(data):  # a top-level ``problems:`` list
         return None
-    return problem_from_data(data, lines, str(file))
+    return problem_from_data(data, lines, str(file), file.parent)
 
 
 def solve(
