@@ -65,8 +65,9 @@ def grade_submission(prepared: PreparedHomework, submission: Submission) -> Stud
     for problem_id, steps in prepared.steps.items():
         raws = submission.answers.get(problem_id, {})
         report.items += _stray_steps(problem_id, steps, raws)
-        mine = _own_values(steps, raws)
-        report.items += [_grade_step(step, raws, mine) for step in steps]
+        read = _read_each(steps, raws)
+        mine = _own_values(steps, read)
+        report.items += [_grade_step(step, raws, read[step.reference], mine) for step in steps]
     return report
 
 
@@ -143,17 +144,25 @@ def _index(key: str, shape: tuple[int, ...], origin: tuple[int, ...]) -> tuple[i
         raise AnswerError(error.message) from None
 
 
-def _own_values(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any]:
+def _read_each(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any]:
+    """Each asked step's parsed answer (None when blank, the AnswerError when unreadable), read once."""
+    read: dict[str, Any] = {}
+    for step in steps:
+        try:
+            read[step.reference] = _read(step, raws)
+        except AnswerError as error:
+            read[step.reference] = error
+    return read
+
+
+def _own_values(steps: list[PreparedStep], read: dict[str, Any]) -> dict[str, Any]:
     """The student's whole-step answers that can stand in for steps when recomputing."""
     mine = {}
     for step in steps:
-        if not step.whole:
+        value = read[step.reference]
+        if not step.whole or value is None or isinstance(value, AnswerError):
             continue
-        try:
-            value = _read(step, raws)
-        except AnswerError:
-            continue
-        if value is not None and _fits(value, step.expected):
+        if _fits(value, step.expected):
             mine[step.name] = _as_step_value(value, step.expected)
     return mine
 
@@ -188,11 +197,10 @@ def _as_step_value(value: Any, expected: Any) -> Any:
 # -- grading one step ------------------------------------------------------------------------------
 
 
-def _grade_step(step: PreparedStep, raws: dict[str, Any], mine: dict[str, Any]) -> Item:
-    try:
-        given = _read(step, raws)
-    except AnswerError as error:
-        return _item(step, raws.get(step.reference), 0.0, "invalid", None, f"cannot read the answer: {error}")
+def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict[str, Any]) -> Item:
+    """Grade ``given``, the step's answer as read (None when blank, an AnswerError when unreadable)."""
+    if isinstance(given, AnswerError):
+        return _item(step, raws.get(step.reference), 0.0, "invalid", None, f"cannot read the answer: {given}")
     shown = raws.get(step.reference, {k: raws[k] for k in _entry_keys(step, raws)} or None)
     if given is None:
         return _item(step, None, 0.0, "missing", None, "no answer")
@@ -201,10 +209,11 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], mine: dict[str, Any]) 
         return _item(step, shown, 0.0, "invalid", None, f"cannot grade the answer: {verdict.how}")
     if verdict.full:
         return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
+    recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
     options = [_reference_credit(step, given, verdict)]
-    options += _carried_forward(step, given, mine)
+    options += _carried_forward(step, given, recomputed)
     options += _hint_credit(step, given)
-    options += _mistake_credit(step, given, mine)
+    options += _mistake_credit(step, given, recomputed)
     best = max(options, key=lambda c: (c.fraction, _PRIORITY.get(c.status, 0)))
     named = [c for c in options if c.mistake]
     if named and best.status in ("partial", "wrong"):
@@ -272,7 +281,7 @@ def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any
     if not overrides:
         return None
     try:
-        value = step.pick(solution.evaluate(overrides))
+        value = step.pick(solution.evaluate(overrides, upto=step.name))
     except Exception:  # the student's values may not fit the rule (a negative size): nothing to carry
         return None
     if carries_no_information(value, step.expected):
@@ -285,10 +294,8 @@ def judge_own(step: PreparedStep, name: str, value: Any, reference: Any) -> bool
     return judge(value, reference, value_kind(reference), step.tolerance).full
 
 
-def _carried_forward(step: PreparedStep, given: Any, mine: dict[str, Any]) -> list[Credit]:
-    if not step.asked.grading.carry_forward:
-        return []
-    recomputed = _recomputed(step, mine)
+def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
+    """Credit for an answer right for the student's own earlier answers (``_recomputed``)."""
     if recomputed is None:
         return []
     overrides, value = recomputed
@@ -311,16 +318,15 @@ def _hint_credit(step: PreparedStep, given: Any) -> list[Credit]:
     ]
 
 
-def _mistake_credit(step: PreparedStep, given: Any, mine: dict[str, Any]) -> list[Credit]:
+def _mistake_credit(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
     if carries_no_information(given, step.expected):
         return []  # a guess that happens to equal what a slip gives is still a guess
     credit = step.asked.grading.mistake_credit or 0.0
     found = [(m, v) for m, v in step.mistakes]
-    recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
     if recomputed is not None:
         overrides = recomputed[0]
         for mistake in step.candidates:
-            value = mistake_value(step.problem.solution, mistake, step.pick, overrides)
+            value = mistake_value(step.problem.solution, mistake, step.pick, overrides, step.name)
             if value is not None:
                 found.append((mistake, value))
     matches = [

@@ -81,11 +81,15 @@ def mistake_value(
     mistake: Mistake,
     pick: Callable[[Mapping[str, Any]], Any],
     overrides: Mapping[str, Any] | None = None,
+    target: str | None = None,
 ) -> Any | None:
-    """What ``mistake`` leads to for the graded value, or None when it cannot be computed here."""
+    """What ``mistake`` leads to for the graded value, or None when it cannot be computed here.
+
+    ``target`` names the graded step, so that only what it depends on is computed.
+    """
     if overrides and mistake.at in overrides:
         return None  # the student's own value stands in for that step: the rule cannot show
     try:
-        return pick(solution.evaluate(overrides, variant=(mistake.at, mistake.name)))
+        return pick(solution.evaluate(overrides, variant=(mistake.at, mistake.name), upto=target))
     except Exception:  # a wrong rule may fail on some data (a negative size): then it is no match here
         return None

@@ -109,7 +109,7 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
     step.candidates = candidate_mistakes(solution, step.name)
     step.departures = {mistake: departure(solution, mistake) for mistake in step.candidates}
     for mistake in step.candidates:
-        value = mistake_value(solution, mistake, step.pick)
+        value = mistake_value(solution, mistake, step.pick, target=step.name)
         if value is None:
             continue
         if step.matches(value, expected).full:

@@ -38,6 +38,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 MAX_LENGTH = 500
@@ -445,9 +446,16 @@ def parse_tree(text: str, symbols: Iterable[str]) -> Node:
 
 def parse_expression(text: str, symbols: Iterable[str]) -> Any:
     """A SymPy expression from ``text`` using only the allowed ``symbols``, or a ParseError."""
+    if not isinstance(text, str):
+        raise ParseError(f"expected an expression as text, got {type(text).__name__}", "", 0)
+    return _parsed(text, tuple(symbols))
+
+
+#: A class answers the same few expressions many times: each distinct one is parsed and checked once.
+@lru_cache(maxsize=4096)
+def _parsed(text: str, names: tuple[str, ...]) -> Any:
     import sympy
 
-    names = list(symbols)
     tree = parse_tree(text, names)
     table = {name: sympy.Symbol(name, real=True) for name in names}
     return _to_sympy(tree, table, sympy)

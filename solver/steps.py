@@ -136,6 +136,7 @@ class Solution:
         self.extra: dict[str, Any] = {}
         #: Summary tables shown after the steps (``solver.tables.SummaryTable``).
         self.tables: list[Any] = []
+        self._ancestors: dict[str, list[str]] = {}
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps.values())
@@ -179,23 +180,30 @@ class Solution:
         return {s.name: s.value for s in self.steps.values() if not s.is_given}
 
     def evaluate(
-        self, overrides: Mapping[str, Any] | None = None, variant: tuple[str, str] | None = None
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        variant: tuple[str, str] | None = None,
+        upto: str | None = None,
     ) -> dict[str, Any]:
         """All values again, with ``overrides`` put in place of those steps' values.
 
         Downstream steps are recomputed from the overridden values.  With
         ``variant=(step, name)`` that step follows the named wrong rule instead
         of its own; ``variant=("*", name)`` applies it at every step that
-        declares it (a habit, e.g. forgetting the +1 on both axes).  The
-        solution itself is left unchanged.
+        declares it (a habit, e.g. forgetting the +1 on both axes).  With
+        ``upto``, only that step and what it depends on are computed (the grader
+        asks for one step at a time).  The solution itself is left unchanged.
         """
         overrides = overrides or {}
         unknown = set(overrides) - set(self.steps)
         if unknown:
             raise KeyError(f"no such steps: {sorted(unknown)}")
         wrong_rules = self._variants(*variant) if variant else {}
+        needed = None if upto is None else self._needed(upto, wrong_rules)
         values: dict[str, Any] = {}
         for step in self.steps.values():
+            if needed is not None and step.name not in needed:
+                continue
             if step.name in overrides:
                 values[step.name] = overrides[step.name]
             elif step.is_given:
@@ -203,6 +211,19 @@ class Solution:
             else:
                 values[step.name] = _run(step, values, wrong_rules.get(step.name)).value
         return values
+
+    def _needed(self, name: str, wrong_rules: Mapping[str, Variant]) -> set[str]:
+        """``name`` and every step it depends on, through the wrong rules' own deps where they differ."""
+        if not wrong_rules:
+            return set(self.ancestors(name))
+        wanted = {name}
+        for step in reversed(list(self.steps.values())):
+            if step.name in wanted:
+                wanted.update(step.deps)
+                rule = wrong_rules.get(step.name)
+                if rule is not None and rule.deps is not None:
+                    wanted.update(rule.deps)
+        return wanted
 
     def _variants(self, step_name: str, variant_name: str) -> dict[str, Variant]:
         """The steps that take the named wrong rule, with that rule."""
@@ -214,11 +235,14 @@ class Solution:
 
     def ancestors(self, name: str) -> list[str]:
         """``name`` and every step it depends on, in solution order."""
-        wanted = {name}
-        for step in reversed(list(self.steps.values())):
-            if step.name in wanted:
-                wanted.update(step.deps)
-        return [s for s in self.steps if s in wanted]
+        # Steps are only ever appended after their deps, so a step's ancestors never change.
+        if name not in self._ancestors:
+            wanted = {name}
+            for step in reversed(list(self.steps.values())):
+                if step.name in wanted:
+                    wanted.update(step.deps)
+            self._ancestors[name] = [s for s in self.steps if s in wanted]
+        return list(self._ancestors[name])
 
     def entry(self, reference: str, values: Mapping[str, Any] | None = None) -> Any:
         """The value of ``name`` or of one entry ``name[i]`` / ``name[i,j]``."""
