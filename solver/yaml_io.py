@@ -10,6 +10,7 @@ are read, so that an error names their line.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,29 @@ def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False) -> tuple
         raise InputError(f"not valid YAML: {problem}", where=f"{where}{line}") from None
 
 
+_BRACKETS_AND_LINES = re.compile(r"[^\[\]{}\n]+")
+_BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
+
+
+def _surely_shallow(text: str) -> bool:
+    """True when ``text`` cannot hold more than MAX_NODES values or nest more than MAX_DEPTH levels.
+
+    A cheap, conservative bound for the usual small file: every value takes at least
+    one character, and a level of nesting takes an opening bracket or a column of a
+    line's block prefix (indentation and ``- ``/``? ``/``: `` markers), so the deepest
+    line's prefix plus every bracket open at once bounds the depth from above.
+    Brackets inside quotes or comments are counted too, which only errs on the safe side.
+    """
+    if len(text) > MAX_NODES:
+        return False
+    indent = max((len(prefix) for prefix in _BLOCK_PREFIX.findall(text)), default=0)
+    depth = deepest = 0
+    for mark in _BRACKETS_AND_LINES.sub("", text):
+        depth += 1 if mark in "[{" else -1 if mark in "]}" else 0
+        deepest = max(deepest, depth)
+    return indent + deepest < MAX_DEPTH
+
+
 def _check_depth_and_values(text: str, where: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH or more than MAX_NODES values, before anything is composed.
 
@@ -67,6 +91,8 @@ def _check_depth_and_values(text: str, where: str) -> None:
     safely, and the check stops at the first event past a bound.  (A scan of the raw text would
     have to understand quotes and comments to count brackets right.)
     """
+    if _surely_shallow(text):
+        return
     loader = SAFE_LOADER(text)
     try:
         depth = values = 0
