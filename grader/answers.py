@@ -52,7 +52,7 @@ def read_submission(path: Path) -> Submission:
     try:
         text = read_text(path, "answers file", MAX_ANSWER_BYTES)
         # A student's .nan or 5,000-digit number makes that answer invalid, not the whole file.
-        data, _ = parse_yaml(text, str(path), lenient_numbers=True)
+        data, _ = parse_yaml(text, str(path), lenient_numbers=True, lines=False)
     except InputError as error:
         return Submission(fallback, "", str(path), problem=str(error))
     return submission_from_data(data, str(path), fallback)

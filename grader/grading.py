@@ -280,11 +280,9 @@ def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any
             overrides[name] = value
     if not overrides:
         return None
-    try:
-        value = step.pick(solution.evaluate(overrides, upto=step.name))
-    except Exception:  # the student's values may not fit the rule (a negative size): nothing to carry
-        return None
-    if carries_no_information(value, step.expected):
+    # The student's values may not fit the rule (a negative size): then there is nothing to carry.
+    value = mistake_value(solution, None, step.pick, overrides, step.name)
+    if value is None or carries_no_information(value, step.expected):
         return None
     return overrides, value
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from solver.steps import Solution
 
@@ -78,18 +79,55 @@ def _differs(value: Any, reference: Any) -> bool:
 
 def mistake_value(
     solution: Solution,
-    mistake: Mistake,
+    mistake: Mistake | None,
     pick: Callable[[Mapping[str, Any]], Any],
     overrides: Mapping[str, Any] | None = None,
     target: str | None = None,
 ) -> Any | None:
-    """What ``mistake`` leads to for the graded value, or None when it cannot be computed here.
+    """What ``mistake`` (None: the right rules) leads to for the graded value, or None when it cannot be computed.
 
-    ``target`` names the graded step, so that only what it depends on is computed.
+    ``overrides`` are the student's own earlier values; ``target`` names the graded step, so
+    that only what it depends on is computed.  A class repeats the same slips, so each
+    distinct recomputation is done once (``_RECOMPUTED``).
     """
-    if overrides and mistake.at in overrides:
+    if overrides and mistake is not None and mistake.at in overrides:
         return None  # the student's own value stands in for that step: the rule cannot show
+    key = _recomputation_key(mistake, target, overrides or {})
+    known = _RECOMPUTED.setdefault(solution, {})
+    if key is not None and key in known:
+        return known[key]
+    variant = (mistake.at, mistake.name) if mistake is not None else None
     try:
-        return pick(solution.evaluate(overrides, variant=(mistake.at, mistake.name), upto=target))
+        value = pick(solution.evaluate(overrides, variant=variant, upto=target))
     except Exception:  # a wrong rule may fail on some data (a negative size): then it is no match here
+        value = None
+    if key is not None:
+        if len(known) >= MAX_RECOMPUTED:
+            known.clear()
+        known[key] = value
+    return value
+
+
+#: Per solution, recomputed values by (mistake, graded step, the student's values), bounded in number.
+_RECOMPUTED: WeakKeyDictionary[Solution, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
+MAX_RECOMPUTED = 20_000
+
+
+def _recomputation_key(
+    mistake: Mistake | None, target: str | None, overrides: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """A hashable key for one recomputation, or None when a value cannot be keyed (then it is not kept)."""
+    if target is None:
         return None
+    key = (mistake, target, tuple(sorted((name, _hashable(value)) for name, value in overrides.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _hashable(value: Any) -> Any:
+    if hasattr(value, "tobytes") and hasattr(value, "shape"):  # a NumPy array or number: its exact bits
+        return (value.dtype.str, value.shape, value.tobytes())
+    return value

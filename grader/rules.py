@@ -33,6 +33,18 @@ def last_digit_unit_sigfigs(expected: float, digits: int) -> float:
     return 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
 
 
+def last_digit_units_sigfigs(expected: Any, digits: int) -> Any:
+    """``last_digit_unit_sigfigs`` of every entry of the array ``expected`` at once."""
+    import numpy as np
+
+    magnitude = np.abs(expected)
+    nonzero = magnitude > 0
+    exponents = np.floor(np.log10(np.where(nonzero, magnitude, 1.0))).astype(int) - digits + 1
+    # Python's 10.0 ** k, exactly as the scalar rule computes it (NumPy's power rounds differently).
+    powers = np.array([10.0 ** int(k) for k in exponents.flat]).reshape(exponents.shape)
+    return np.where(nonzero, powers, 10.0**-digits)
+
+
 def is_close_sigfigs(given: float, expected: float, digits: int, slack: float = 0.0) -> bool:
     """Right to ``digits`` significant figures: within ±0.51 units of the last asked digit (as PrairieLearn)."""
     return abs(given - expected) <= 0.51 * last_digit_unit_sigfigs(expected, digits) + slack
@@ -163,8 +175,7 @@ def compare_entries(given: Any, expected: Any, tolerance: Tolerance, slack: Any 
         )
     slack = np.broadcast_to(np.asarray(slack, dtype=float), expected.shape)
     if tolerance.sigfigs is not None:
-        unit = np.vectorize(lambda e: last_digit_unit_sigfigs(e, tolerance.sigfigs))(expected)
-        allowed = 0.51 * unit
+        allowed = 0.51 * last_digit_units_sigfigs(expected, tolerance.sigfigs)
     elif tolerance.decimals is not None:
         allowed = np.full(expected.shape, 0.51 * 10.0**-tolerance.decimals)
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +39,28 @@ def read_text(path: Path, what: str = "file", limit: int = MAX_BYTES) -> str:
     return reading.read_text(path, what, limit, f"a YAML {what}")
 
 
-def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False) -> tuple[Any, Lines]:
+def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False, lines: bool = True) -> tuple[Any, Lines]:
     """The data of a YAML document and a map from field paths to line numbers.
 
     Non-finite floats and over-long integers are errors, unless ``lenient_numbers``
     (answers files): then they are kept (an over-long integer as its text), so that
-    the grader marks that one answer invalid rather than the whole file.
+    the grader marks that one answer invalid rather than the whole file.  Without
+    ``lines`` the map is left empty (a class's answers files need none; reading them is
+    the floor of grading a class).
     """
     try:
         _check_depth_and_values(text, where)
         root = yaml.compose(text, Loader=SAFE_LOADER)
         if root is None:
             return None, {}
-        lines: Lines = {}
-        fields = _count_and_map(root, (), lines, where)
+        field_lines: Lines = {}
+        # Only aliases (which need an anchor, '&') can make a document expand past what was composed.
+        if lines or "&" in text:
+            for _, at, line in _walk(root, where):
+                if lines:
+                    field_lines.setdefault(at, line)
         # Safe constructors only: a tag such as !!python/object is an error, never run.
-        return _Constructor(where, lenient_numbers, fields).construct_document(root), lines
+        return _Constructor(where, lenient_numbers, root).construct_document(root), field_lines
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -118,12 +125,12 @@ def _check_depth_and_values(text: str, where: str) -> None:
 class _Constructor(SafeConstructor):
     """PyYAML's safe constructors, refusing numbers no exercise has, at their line."""
 
-    def __init__(self, where: str, lenient_numbers: bool, fields: dict[int, tuple[Any, ...]]):
+    def __init__(self, where: str, lenient_numbers: bool, root: yaml.Node):
         super().__init__()
         self.where = where
         self.lenient_numbers = lenient_numbers
-        #: id(node) -> its field path, so that an error names the field as well as the line
-        self.fields = fields
+        #: the document, so that an error can name the field as well as the line
+        self.root = root
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -152,7 +159,8 @@ class _Constructor(SafeConstructor):
         return super().construct_yaml_str(node)
 
     def _error(self, node: yaml.Node, problem: str) -> InputError:
-        field = ".".join(map(str, self.fields.get(id(node), ())))
+        at = next((at for found, at, _ in _walk(self.root, self.where) if found is node), ())
+        field = ".".join(map(str, at))
         return InputError(problem, where=f"{self.where}:{node.start_mark.line + 1}" + (f": {field}" if field else ""))
 
 
@@ -171,27 +179,24 @@ def _as_float(text: str) -> float:
         return 0.0
 
 
-def _count_and_map(root: yaml.Node, path: tuple[Any, ...], lines: Lines, where: str) -> dict[int, tuple[Any, ...]]:
-    """Record each field's line, refusing documents that expand past MAX_NODES nodes; each node's field path."""
+def _walk(root: yaml.Node, where: str) -> Iterator[tuple[yaml.Node, tuple[Any, ...], int]]:
+    """Every node with its field path and line, refusing documents that expand past MAX_NODES nodes."""
     budget = MAX_NODES
-    fields: dict[int, tuple[Any, ...]] = {}
     # Each field is placed at the line of its key, so that a missing field inside
     # ``given:`` points at ``given:`` itself.
-    stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(root, path, root.start_mark.line + 1)]
+    stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(root, (), root.start_mark.line + 1)]
     while stack:
         node, at, line = stack.pop()
         budget -= 1
         if budget < 0:
             raise InputError(f"document expands to more than {MAX_NODES} values (aliases?); refused", where=where)
-        lines.setdefault(at, line)
-        fields.setdefault(id(node), at)
+        yield node, at, line
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
                 stack.append((value, (*at, name), key.start_mark.line + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, (*at, i), item.start_mark.line + 1) for i, item in enumerate(node.value))
-    return fields
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:

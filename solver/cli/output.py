@@ -23,9 +23,7 @@ FormatOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
 FullOption = Annotated[
     bool,
-    typer.Option(
-        "--full", help="Leave nothing out: every time step in text, large given arrays (an image) in JSON."
-    ),
+    typer.Option("--full", help="Leave nothing out: every time step in text, large given arrays (an image) in JSON."),
 ]
 
 

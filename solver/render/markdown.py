@@ -47,4 +47,3 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
     for table in solution.tables:
         lines += [*markdown_table(summarised_table(table, full)), ""]
     return "\n".join(lines).rstrip() + "\n"
-

@@ -97,6 +97,8 @@ def summarised_rows(rows: Sequence[Item], full: bool, describe: Callable[[Item],
 
 #: A sum or product is shortened from this many terms on: more than a 7×7 kernel's sum of products.
 LONG_CHAIN = 50
+
+
 def summarised_table(table: SummaryTable, full: bool) -> SummaryTable:
     """``table`` with the middle of a long run of rows replaced by a row of ⋮, the gap named under the table.
 
