@@ -12,6 +12,7 @@ class, and reports come back in the order of the files.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -69,6 +70,10 @@ def worker_count(jobs: int | None, students: int) -> int:
 
 def grade_class(prepared: PreparedHomework, paths: list[Path], jobs: int | None = None) -> Iterator[StudentReport]:
     """Reports of ``paths``, in their order, graded by ``jobs`` workers (default: every core)."""
+    # The prepared homework lives as long as the process: frozen, the garbage collector no longer
+    # walks it again and again as students' reports come and go (nor touches the pages forked
+    # workers share with this process).
+    gc.freeze()
     workers = worker_count(jobs, len(paths))
     if workers == 1:
         return (grade_path(prepared, p) for p in paths)

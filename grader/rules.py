@@ -173,14 +173,16 @@ def compare_entries(given: Any, expected: Any, tolerance: Tolerance, slack: Any 
         return ArrayVerdict(
             0, expected.size, shape_problem=f"shape {shown}, expected {'×'.join(map(str, expected.shape))}"
         )
-    slack = np.broadcast_to(np.asarray(slack, dtype=float), expected.shape)
     if tolerance.sigfigs is not None:
         allowed = 0.51 * last_digit_units_sigfigs(expected, tolerance.sigfigs)
     elif tolerance.decimals is not None:
-        allowed = np.full(expected.shape, 0.51 * 10.0**-tolerance.decimals)
+        allowed = 0.51 * 10.0**-tolerance.decimals
     else:
         allowed = tolerance.atol + tolerance.rtol * np.abs(expected)
+    if not (isinstance(slack, (int, float)) and slack == 0):
+        allowed = allowed + np.asarray(slack, dtype=float)
     with np.errstate(invalid="ignore"):
-        ok = np.abs(shaped - expected) <= allowed + slack
-    wrong = tuple(tuple(int(i) for i in index) for index in np.argwhere(~ok))
-    return ArrayVerdict(int(ok.sum()), int(expected.size), wrong)
+        ok = np.abs(shaped - expected) <= allowed
+    right = int(np.count_nonzero(ok))
+    wrong = () if right == ok.size else tuple(tuple(index) for index in np.argwhere(~ok).tolist())
+    return ArrayVerdict(right, int(expected.size), wrong)

@@ -132,11 +132,12 @@ class _Constructor(SafeConstructor):
         #: the document, so that an error can name the field as well as the line
         self.root = root
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # The one safe constructor that raises on text YAML matched: a date such as 2024-13-45.
         try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError):  # e.g. a timestamp such as 2024-13-45
-            raise self._error(node, f"{node.tag.rsplit(':', 1)[-1]} value cannot be read") from None
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            raise self._error(node, "timestamp value cannot be read") from None
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         problem = reading.digits_error(node.value)
@@ -167,6 +168,7 @@ class _Constructor(SafeConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 _Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
 _Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 _NOT_FINITE = "a number that is not finite (nan, inf or beyond 1e308); expected finite numbers"
 
