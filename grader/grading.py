@@ -35,7 +35,7 @@ from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
 from solver.errors import InputError
 from solver.steps import entry_position
-from solver.values import Shape, _is_numpy, format_value
+from solver.values import Shape, _is_numpy, _is_sympy, format_value
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -332,7 +332,7 @@ def _mistake_credit(step: PreparedStep, given: Any, recomputed: tuple[dict[str, 
         for mistake, value in rank(found, step.departures)
         if step.matches(given, value).full
     ]
-    if step.kind == "expression" and hasattr(given, "free_symbols"):
+    if step.kind == "expression" and _is_sympy(given):
         matches += _constant_factor(given, step.expected, credit)
     if _is_transposed(step, given):
         feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from solver.values import _is_sympy
 
 
 def is_close_ra(given: float, expected: float, rtol: float, atol: float, slack: float = 0.0) -> bool:
@@ -65,6 +68,17 @@ def is_exact(given: Any, expected: Any) -> bool:
         return False
 
 
+def has_symbols(value: Any) -> bool:
+    """Whether ``value`` is a SymPy expression of at least one symbol (a function, not a constant)."""
+    return _is_sympy(value) and _free_symbols(value)
+
+
+@lru_cache(maxsize=4096)
+def _free_symbols(expression: Any) -> bool:
+    # SymPy walks the whole tree for free_symbols; a class repeats the same few expressions.
+    return bool(expression.free_symbols)
+
+
 def carries_no_information(given: Any, expected: Any) -> bool:
     """Whether ``given`` is what a guess that ignores the data would write, where the truth is not that.
 
@@ -82,8 +96,8 @@ def carries_no_information(given: Any, expected: Any) -> bool:
     """
     import numpy as np
 
-    if getattr(expected, "free_symbols", None):  # a function of symbols: a constant answer ignores them all
-        return not getattr(given, "free_symbols", True)
+    if has_symbols(expected):  # a function of symbols: a constant answer ignores them all
+        return _is_sympy(given) and not has_symbols(given)
     try:
         answer, truth = np.asarray(given, dtype=float), np.asarray(expected, dtype=float)
     except (TypeError, ValueError):
