@@ -28,7 +28,7 @@ from typing import Any
 
 from grader.answers import Submission
 from grader.judge import Verdict, judge
-from grader.mistakes import mistake_value, rank
+from grader.mistakes import frozen, mistake_value, rank
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
@@ -210,6 +210,20 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict
     if verdict.full:
         return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
     recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
+    # A class repeats the same wrong answers on the same earlier slips: each is judged once.
+    key = (frozen(shown), frozen(recomputed[0] if recomputed else {}))
+    best = step.credits.get(key) if key[0] is not None and key[1] is not None else None
+    if best is None:
+        best = _best_credit(step, given, verdict, recomputed)
+        if key[0] is not None and key[1] is not None:
+            step.remember(key, best)
+    return _item(step, shown, best.fraction, best.status, best.mistake, best.feedback)
+
+
+def _best_credit(
+    step: PreparedStep, given: Any, verdict: Verdict, recomputed: tuple[dict[str, Any], Any] | None
+) -> Credit:
+    """The most credit a wrong answer earns: partial, carried forward, an author hint or a named mistake."""
     options = [_reference_credit(step, given, verdict)]
     options += _carried_forward(step, given, recomputed)
     options += _hint_credit(step, given)
@@ -221,7 +235,7 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict
         mistake = max(named, key=lambda c: c.fraction)
         extra = " The entries that are right still earn their share." if best.fraction > mistake.fraction else ""
         best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.mistake, mistake.feedback + extra)
-    return _item(step, shown, best.fraction, best.status, best.mistake, best.feedback)
+    return best
 
 
 def _correct_feedback(step: PreparedStep, verdict: Verdict) -> str:

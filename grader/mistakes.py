@@ -117,17 +117,26 @@ def _recomputation_key(
     mistake: Mistake | None, target: str | None, overrides: Mapping[str, Any]
 ) -> tuple[Any, ...] | None:
     """A hashable key for one recomputation, or None when a value cannot be keyed (then it is not kept)."""
-    if target is None:
-        return None
-    key = (mistake, target, tuple(sorted((name, _hashable(value)) for name, value in overrides.items())))
+    values = frozen(overrides)
+    return None if target is None or values is None else (mistake, target, values)
+
+
+def frozen(value: Any) -> Any:
+    """``value`` as a hashable key that tells apart what compares differently, or None when it cannot be one.
+
+    Lists become tuples, mappings sorted tuples of pairs, NumPy values their dtype, shape and bits.
+    """
+    if hasattr(value, "tobytes") and hasattr(value, "shape"):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        items = tuple(frozen(item) for item in value)
+        return None if None in items else (type(value).__name__, items)
+    if isinstance(value, Mapping):
+        pairs = tuple(sorted((str(k), frozen(v)) for k, v in value.items()))
+        return None if any(v is None for _, v in pairs) else pairs
     try:
-        hash(key)
+        hash(value)
     except TypeError:
         return None
-    return key
-
-
-def _hashable(value: Any) -> Any:
-    if hasattr(value, "tobytes") and hasattr(value, "shape"):  # a NumPy array or number: its exact bits
-        return (value.dtype.str, value.shape, value.tobytes())
-    return value
+    # 1, 1.0 and True hash alike but are not the same answer (a whole number where a float is expected).
+    return (type(value).__name__, value)

@@ -26,6 +26,10 @@ from solver.values import format_value, to_json
 _BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
 
 
+#: Wrong answers remembered per asked step.
+MAX_REMEMBERED = 20_000
+
+
 @dataclass
 class PreparedStep:
     problem: LoadedProblem
@@ -47,6 +51,14 @@ class PreparedStep:
     #: The expected value in JSON and as people read it, formatted once (printing SymPy is slow).
     expected_json: Any = None
     expected_text: str = ""
+    #: Credit already worked out for a wrong answer, by (the answer, the student's differing earlier values).
+    credits: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def remember(self, key: Any, credit: Any) -> None:
+        """Keep ``credit`` for ``key``, forgetting everything once the memo is full (it stays bounded)."""
+        if len(self.credits) >= MAX_REMEMBERED:
+            self.credits.clear()
+        self.credits[key] = credit
 
     @property
     def reference(self) -> str:
