@@ -110,7 +110,7 @@ def mistake_value(
 
 #: Per solution, recomputed values by (mistake, graded step, the student's values), bounded in number.
 _RECOMPUTED: WeakKeyDictionary[Solution, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
-MAX_RECOMPUTED = 20_000
+MAX_RECOMPUTED = 5_000
 
 
 def _recomputation_key(

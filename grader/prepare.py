@@ -27,7 +27,7 @@ _BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
 
 
 #: Wrong answers remembered per asked step.
-MAX_REMEMBERED = 20_000
+MAX_REMEMBERED = 2_000
 
 
 @dataclass
