@@ -1,8 +1,8 @@
 """Grading students' answers to worked exercises, step by step.
 
-The model: a homework asks named steps of solutions (``solver.steps.Solution``);
+The model: a homework asks named steps of solutions (``solver.graph.steps.Solution``);
 a student's answers file gives values for them.  Each value is read for the
-kind of value its step has (``grader.parse``, with ``solver.expressions`` for
+kind of value its step has (``grader.parse``, with ``solver.math.expressions`` for
 symbolic answers: a whitelisting parser, never ``eval``), compared by a rule
 named for what it does (``grader.rules``), widened by the slack that rounding
 intermediate values explains (``grader.rounding``), and, when it is not right,

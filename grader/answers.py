@@ -11,7 +11,7 @@ answers:
     L: "1/2*(sigmoid(w*x + b) - y)^2"
 ```
 
-Answers files are untrusted: they are read by ``solver.yaml_io`` (safe YAML,
+Answers files are untrusted: they are read by ``solver.files.yaml_io`` (safe YAML,
 at most 128 KiB read, bounded nesting and alias expansion) and nothing in
 them is ever run.  A file that cannot be read still yields a
 ``Submission``, with its ``problem`` set, so that a batch always finishes.
@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver.errors import InputError
-from solver.yaml_io import parse_yaml, read_text
+from solver.files.yaml_io import parse_yaml, read_text
+from solver.graph.errors import InputError
 
 #: Longest student id or name kept (the rest is cut).
 MAX_NAME = 80
 #: The student id of an answers template nobody filled in (``grader.sheet.answers_template``).
 TEMPLATE_ID = "your-id"
 #: Largest answers file read.  A real one is a few KB (a 100×100 matrix is about 50 KB); the
-#: general 1 MiB bound of ``solver.yaml_io`` would let a hostile file cost seconds to parse.
+#: general 1 MiB bound of ``solver.files.yaml_io`` would let a hostile file cost seconds to parse.
 MAX_ANSWER_BYTES = 128 * 1024
 
 

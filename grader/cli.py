@@ -53,7 +53,7 @@ def grade(
     from grader.batch import grade_class
     from grader.homework import load_homework
     from grader.prepare import prepare
-    from solver.errors import InputError
+    from solver.graph.errors import InputError
 
     paths = submission_paths(submissions)
     if not paths:
@@ -80,7 +80,7 @@ def _show_tables(tables: bool | None, students: int) -> bool:
 
 def _check_duplicate(report: StudentReport, seen: dict[str, str], keep_last: bool) -> None:
     """Two files for one student are an error, unless the later one is asked to replace the earlier."""
-    from solver.errors import InputError
+    from solver.graph.errors import InputError
 
     earlier = seen.get(report.student)
     seen[report.student] = report.source
@@ -163,7 +163,7 @@ class GradebookSink(ReportSink):
 @contextmanager
 def _gradebook_sink(path: Path, prepared: PreparedHomework) -> Iterator[GradebookSink]:
     from grader.gradebook import open_gradebook
-    from solver.errors import InputError
+    from solver.graph.errors import InputError
 
     try:
         with open_gradebook(path, prepared) as gradebook:
@@ -196,8 +196,8 @@ def check_homework(homework: Path, as_json: bool) -> int:
     from grader.homework import load_homework
     from grader.prepare import prepare
     from grader.selftest import self_test, self_test_lines
-    from solver.errors import ExitStatus
-    from solver.values import counted
+    from solver.graph.errors import ExitStatus
+    from solver.graph.values import counted
 
     loaded = load_homework(homework)
     result = self_test(prepare(loaded))

@@ -33,9 +33,9 @@ from grader.parse import AnswerError, parse_answer, value_kind
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
-from solver.errors import InputError
-from solver.steps import entry_position
-from solver.values import Shape, _is_numpy, _is_sympy, format_value
+from solver.graph.errors import InputError
+from solver.graph.steps import entry_position
+from solver.graph.values import Shape, _is_numpy, _is_sympy, format_value
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -366,7 +366,7 @@ FACTORS = {
 
 
 def _constant_factor(given: Any, expected: Any, credit: float) -> list[Credit]:
-    from solver.equivalence import constant_ratio
+    from solver.math.equivalence import constant_ratio
 
     ratio = constant_ratio(given, expected)
     if ratio is None:

@@ -32,10 +32,10 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from solver.errors import InputError
-from solver.problem_file import check_asked, load_problem, problem_from_data, validate
-from solver.steps import Solution
-from solver.yaml_io import Lines, line_of, parse_yaml, read_text
+from solver.files.problem_file import check_asked, load_problem, problem_from_data, validate
+from solver.files.yaml_io import Lines, line_of, parse_yaml, read_text
+from solver.graph.errors import InputError
+from solver.graph.steps import Solution
 
 CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
 
@@ -258,9 +258,9 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
 
 def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solution:
     """A solution whose steps are the author's expressions, read by the same safe parser as answers."""
-    from solver.expressions import ParseError, parse_expression
-    from solver.formula import Template
-    from solver.steps import Step
+    from solver.graph.formula import Template
+    from solver.graph.steps import Step
+    from solver.math.expressions import ParseError, parse_expression
 
     solution = Solution("derive", derive.title or f"Derivation {problem_id}")
     for name, text in derive.steps.items():

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from grader.rules import Tolerance, compare_entries, is_exact
-from solver.values import _is_sympy
+from solver.graph.values import _is_sympy
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,6 @@ def _judge_expression(given: Any, expected: Any) -> Verdict:
 @lru_cache(maxsize=4096)
 def _equivalent(given: Any, expected: Any) -> Any:
     # SymPy expressions are immutable and hashable: a class's repeated answers are decided once.
-    from solver.equivalence import equivalent
+    from solver.math.equivalence import equivalent
 
     return equivalent(given, expected)

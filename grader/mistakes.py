@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from solver.steps import Solution
+from solver.graph.steps import Solution
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ What a student may write depends on what is expected:
 * a shape: ``10x10``, ``10 × 10``, ``[10, 10]``, ``7x7x40`` (a bare ``1960`` for a length);
   ``7.5 x 10.5`` too: a size with the floor left out is a slip to judge, not unreadable;
 * a vector or matrix: a YAML list (nested for a matrix), ``"1 0; 0 1"`` or JSON text;
-* a symbolic expression: text read by ``solver.expressions`` (never evaluated as code).
+* a symbolic expression: text read by ``solver.math.expressions`` (never evaluated as code).
 
 Every failure is an ``AnswerError`` with a reason fit to show the student.
 NaN and infinities are refused: no step of an exercise has them as an answer.
@@ -26,7 +26,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from solver.values import Shape, _is_numpy, _is_sympy
+from solver.graph.values import Shape, _is_numpy, _is_sympy
 
 #: Largest matrix a student may hand in (entries); the exercises have a few dozen.
 MAX_ENTRIES = 10_000
@@ -113,8 +113,8 @@ def parse_array(raw: Any) -> Any:
     import numpy as np
 
     if isinstance(raw, str):
-        from solver.errors import InputError
-        from solver.matrices import parse_matrix
+        from solver.files.matrices import parse_matrix
+        from solver.graph.errors import InputError
 
         if len(raw) > 20 * MAX_ENTRIES:
             raise AnswerError("matrix text is too long")
@@ -184,7 +184,7 @@ def parse_answer(raw: Any, kind: str, symbols: tuple[str, ...] = ()) -> Any:
     if kind == "array":
         return parse_array(raw)
     if kind == "expression":
-        from solver.expressions import ParseError, parse_expression
+        from solver.math.expressions import ParseError, parse_expression
 
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)

@@ -20,8 +20,8 @@ from grader.mistakes import Mistake, candidate_mistakes, departure, mistake_valu
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.rounding import rounding_slack
 from grader.rules import Tolerance
-from solver.errors import InputError
-from solver.values import format_value, to_json
+from solver.graph.errors import InputError
+from solver.graph.values import format_value, to_json
 
 _BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from solver.steps import Solution
-from solver.values import _is_numpy
+from solver.graph.steps import Solution
+from solver.graph.values import _is_numpy
 
 #: Arrays up to this many entries are perturbed entry by entry; larger ones all at once.
 ENTRYWISE_LIMIT = 16

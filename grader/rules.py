@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from solver.values import _is_sympy
+from solver.graph.values import _is_sympy
 
 
 def is_close_ra(given: float, expected: float, rtol: float, atol: float, slack: float = 0.0) -> bool:

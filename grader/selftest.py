@@ -20,7 +20,7 @@ from grader.grading import grade_submission
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import StudentReport
 from grader.rules import carries_no_information
-from solver.values import format_value, to_json
+from solver.graph.values import format_value, to_json
 
 
 def reference_answer(step: PreparedStep) -> Any:

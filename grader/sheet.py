@@ -7,7 +7,7 @@ from typing import Any
 
 from grader.homework import Homework
 from grader.parse import value_kind
-from solver.values import format_value, to_json
+from solver.graph.values import format_value, to_json
 
 #: What a student may write, by kind of value (for the answers template).
 FORMS = {

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report import STATUSES, Item, StudentReport
-from solver.values import format_value
+from solver.graph.values import format_value
 
 STATUS_STYLE = {
     "correct": "green",

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from solver.kinds import conv
-from solver.problem_file import load_problem
+from solver.files.problem_file import load_problem
+from solver.kinds.maps import conv
 from tests.conftest import PROBLEMS, assert_golden
 
 # --- an independent reference: one loop per output cell, channel and kernel tap ---------------

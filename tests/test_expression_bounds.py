@@ -13,9 +13,9 @@ import threading
 import pytest
 from conftest import PROBLEMS
 
-import solver.equivalence
-from solver.equivalence import Equivalence, equivalent
-from solver.expressions import MAX_MAGNITUDE, ParseError, parse_expression
+import solver.math.equivalence
+from solver.math.equivalence import Equivalence, equivalent
+from solver.math.expressions import MAX_MAGNITUDE, ParseError, parse_expression
 
 SYMBOLS = ["w", "b", "x", "y"]
 
@@ -110,7 +110,7 @@ def in_a_thread(given: str, expected: str) -> Equivalence:
 
 
 def test_the_work_limit_holds_off_the_main_thread(monkeypatch):
-    monkeypatch.setattr(solver.equivalence, "WORK_SECONDS", 0.2)
+    monkeypatch.setattr(solver.math.equivalence, "WORK_SECONDS", 0.2)
     result = in_a_thread(*SLOW_PAIR)
     assert result == Equivalence(True, "equal at 8 random points (simplification ran out of time)")
 
@@ -120,7 +120,7 @@ def test_simplification_runs_off_the_main_thread_when_there_is_time():
 
 
 def test_nothing_decided_within_the_limit_is_said_so(monkeypatch):
-    monkeypatch.setattr(solver.equivalence, "WORK_SECONDS", 0.0)
+    monkeypatch.setattr(solver.math.equivalence, "WORK_SECONDS", 0.0)
     result = in_a_thread(*SLOW_PAIR)
     assert not result.decided and result.how == "could not be decided within the work limit of 0 s"
 
@@ -133,7 +133,7 @@ def test_an_answer_not_decided_within_the_limit_is_invalid(tmp_path, monkeypatch
     from grader.prepare import prepare
 
     prepared = prepare(load_homework(PROBLEMS / "homework1.yaml"))
-    monkeypatch.setattr(solver.equivalence, "WORK_SECONDS", 0.0)
+    monkeypatch.setattr(solver.math.equivalence, "WORK_SECONDS", 0.0)
     _equivalent.cache_clear()  # decisions of other tests, made with time to spare, must not be reused
     (tmp_path / "s.yaml").write_text("student: x\nanswers:\n  q10:\n    L: '(sigmoid(w*x + b) - y)^2/2'\n")
     report = grade_submission(prepared, read_submission(tmp_path / "s.yaml"))

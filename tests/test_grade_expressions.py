@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from solver.equivalence import constant_ratio, equivalent
-from solver.expressions import MAX_DEPTH, ParseError, parse_expression
+from solver.math.equivalence import constant_ratio, equivalent
+from solver.math.expressions import MAX_DEPTH, ParseError, parse_expression
 
 SYMBOLS = ["w", "b", "x", "y", "y_hat"]
 

@@ -18,7 +18,7 @@ from grader.answers import Submission
 from grader.grading import grade_submission
 from grader.homework import load_homework
 from grader.prepare import prepare
-from solver.values import to_json
+from solver.graph.values import to_json
 
 GRADING = {"carry_forward_penalty": 0.2, "mistake_credit": 0.25}
 

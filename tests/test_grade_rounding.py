@@ -13,7 +13,7 @@ from grader.homework import load_homework
 from grader.judge import judge
 from grader.prepare import prepare
 from grader.rounding import rounded, rounding_error
-from solver.problem_file import problem_from_data
+from solver.files.problem_file import problem_from_data
 
 SEED_004_Q2 = {
     "kind": "mlp",

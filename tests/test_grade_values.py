@@ -8,7 +8,7 @@ import pytest
 from grader.judge import judge
 from grader.parse import AnswerError, parse_answer, parse_array, parse_number, parse_shape
 from grader.rules import Tolerance, compare_entries, is_close_decimals, is_close_ra, is_close_sigfigs
-from solver.values import Shape
+from solver.graph.values import Shape
 
 
 @pytest.mark.parametrize(

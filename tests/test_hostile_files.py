@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from conftest import PROBLEMS, ROOT
 
-from solver.errors import InputError
-from solver.reading import read_bytes
+from solver.files.reading import read_bytes
+from solver.graph.errors import InputError
 
 HOMEWORK = PROBLEMS / "homework1.yaml"
 #: An answers file that exists: the homework is refused before any answers file is read.
@@ -286,7 +286,7 @@ def test_npy_headers_are_checked_before_the_data(cli, tmp_path, make, reason):
 
 
 def test_npy_arrays_of_numbers_are_read_in_their_order(tmp_path):
-    from solver.matrices import load_matrix
+    from solver.files.matrices import load_matrix
 
     values = np.arange(6.0).reshape(2, 3)
     for name, array in [("c.npy", values), ("f.npy", np.asfortranarray(values)), ("i.npy", values.astype(">i4"))]:

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import yaml
 
+from solver.graph.steps import Step
+from solver.graph.values import format_value
 from solver.render.summary import Elided, summarised_steps
-from solver.steps import Step
-from solver.values import format_value
 
 KERNEL = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
 
@@ -229,16 +229,16 @@ def test_weights_with_three_axes_are_refused(cli, tmp_path, monkeypatch):
 
 
 def test_solve_reads_a_problem_file_once(cli, monkeypatch):
-    import solver.yaml_io
+    import solver.files.yaml_io
 
     reads: list[Path] = []
-    real = solver.yaml_io.read_text
+    real = solver.files.yaml_io.read_text
 
     def counting(path: Path, what: str = "file") -> str:
         reads.append(path)
         return real(path, what)
 
-    monkeypatch.setattr(solver.yaml_io, "read_text", counting)
+    monkeypatch.setattr(solver.files.yaml_io, "read_text", counting)
     from conftest import PROBLEMS
 
     result = cli("solve", PROBLEMS / "tanh_network_2_3_1_question_1.yaml", "--json")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.kinds.loss import Given, solve
+from solver.kinds.dense.loss import Given, solve
 
 H = 1e-6
 

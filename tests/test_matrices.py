@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.errors import InputError
-from solver.matrices import load_matrix, parse_matrix
+from solver.files.matrices import load_matrix, parse_matrix
+from solver.graph.errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from conftest import PROBLEMS, assert_golden
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from solver.kinds.mlp import Given, LayerGiven, solve
-from solver.problem_file import load_problem
+from solver.files.problem_file import load_problem
+from solver.kinds.dense.mlp import Given, LayerGiven, solve
 
 HIDDEN_ACTIVATIONS = ["linear", "relu", "leaky_relu", "sigmoid", "tanh"]
 LOSSES = ["mse", "sse", "half_squared", "mae", "huber", "bce", "cross_entropy", "nll", "hinge"]

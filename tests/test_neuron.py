@@ -12,8 +12,8 @@ from conftest import PROBLEMS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from solver.kinds.neuron import Given, solve
-from solver.problem_file import load_problem
+from solver.files.problem_file import load_problem
+from solver.kinds.dense.neuron import Given, solve
 
 H = 1e-6
 ACTIVATIONS = {

@@ -26,7 +26,7 @@ SAFE_LOADERS = {"SAFE_LOADER", "SafeLoader", "CSafeLoader"}
 
 #: (file, enclosing function, call) -> what it is fed, and why that is never file text.
 ALLOWED = {
-    ("solver/symbolic_dense.py", "_symbolic_updates", "nsimplify"): (
+    ("solver/kinds/dense/symbolic.py", "_symbolic_updates", "nsimplify"): (
         "the learning rate, a float the problem file's Given model has already validated as a number"
     ),
     ("solver/kinds/__init__.py", "kind_module", "import_module"): (

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from solver.kinds import pool
-from solver.problem_file import load_problem
+from solver.files.problem_file import load_problem
+from solver.kinds.maps import pool
 from tests.conftest import PROBLEMS, assert_golden
 
 # --- an independent reference, written from PyTorch's documented rules ----------------------

@@ -1,6 +1,6 @@
 """Kind rnn: forward pass and BPTT checked against a loop-by-loop reference and central differences.
 
-The reference below is written independently of solver.bptt: plain Python
+The reference below is written independently of solver.kinds.recurrent.bptt: plain Python
 loops over indices, math.tanh and math.exp, each loss written out.  Gradients
 are compared with central finite differences of that reference's loss.
 """
@@ -18,8 +18,8 @@ from conftest import PROBLEMS, assert_golden
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from solver.kinds.rnn import LAST_STEP_ONLY, Given, solve
-from solver.problem_file import load_problem
+from solver.files.problem_file import load_problem
+from solver.kinds.recurrent.rnn import LAST_STEP_ONLY, Given, solve
 
 EPS = 1e-5
 TOLERANCE = 1e-6

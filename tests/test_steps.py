@@ -7,12 +7,12 @@ from fractions import Fraction
 
 import pytest
 
-from solver.errors import InputError
-from solver.formula import Template
-from solver.kinds import conv_size, pool_size
-from solver.names import latex_name, rename
+from solver.graph.errors import InputError
+from solver.graph.formula import Template
+from solver.graph.names import latex_name, rename
+from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.kinds.sizes import conv_size, pool_size
 from solver.render.json import render_json
-from solver.steps import Noted, Solution, Step, Variant
 
 
 def small_graph() -> Solution:
@@ -128,7 +128,7 @@ def test_size_mistakes_change_the_answer():
 
 
 def test_a_row_or_column_takes_one_index_like_a_vector():
-    from solver.steps import entry_position
+    from solver.graph.steps import entry_position
 
     assert entry_position((2,), (1, 3), (), "h1[2]") == (0, 1)
     assert entry_position((3,), (3, 1), (), "h1[3]") == (2, 0)

@@ -11,12 +11,12 @@ import pytest
 import sympy
 from conftest import PROBLEMS
 
-from solver.kinds.mlp import Given as NetworkGiven
-from solver.kinds.mlp import LayerGiven
-from solver.kinds.mlp import solve as solve_network
-from solver.kinds.neuron import Given, solve
-from solver.problem_file import load_problem
-from solver.symbolic import ReLU, ReLUPrime, SympyFormula, sigma
+from solver.files.problem_file import load_problem
+from solver.graph.symbolic import ReLU, ReLUPrime, SympyFormula, sigma
+from solver.kinds.dense.mlp import Given as NetworkGiven
+from solver.kinds.dense.mlp import LayerGiven
+from solver.kinds.dense.mlp import solve as solve_network
+from solver.kinds.dense.neuron import Given, solve
 
 
 def symbol(expr, name: str) -> sympy.Symbol:
@@ -41,7 +41,7 @@ def test_formula_prints_with_names_and_with_values():
 
 
 def test_products_of_groups_are_grouped_again():
-    from solver.symbolic import GroupedTemplate
+    from solver.graph.symbolic import GroupedTemplate
 
     shown = GroupedTemplate("{b} − {eta}·{g}").show("text", {"b": "b", "eta": "0.1", "g": "(1 - a^2)·(a - y)"})
     assert shown == "b − 0.1·((1 - a^2)·(a - y))"

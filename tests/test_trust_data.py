@@ -59,10 +59,10 @@ def test_intermediate_overflow_that_ends_finite_is_fine(cli):
 
 
 def test_student_values_that_overflow_carry_nothing_forward():
-    from solver.kinds import neuron
+    from solver.kinds.dense import neuron
 
     solution = neuron.solve(neuron.Given(w=2.0, x=3.0, y=1.0))
-    from solver.errors import InputError
+    from solver.graph.errors import InputError
 
     with pytest.raises(InputError, match="step z"):
         solution.evaluate({"w": 1e308, "x": 1e308})
@@ -191,7 +191,7 @@ def yaml_problem(tmp_path, data: dict) -> str:
 
 
 def test_conv_stack_of_too_many_layers_is_refused_before_any_work(cli, tmp_path):
-    from solver.limits import MAX_LAYERS
+    from solver.math.limits import MAX_LAYERS
 
     layers = ["conv k=3 n=3 p=1"] * (MAX_LAYERS + 1)
     path = yaml_problem(tmp_path, {"kind": "conv-stack", "given": {"input": "8x8x3", "layers": layers}})
@@ -227,7 +227,7 @@ def test_sizes_and_work_are_bounded(cli, args, reason):
 def test_convolution_work_is_bounded(cli, tmp_path):
     import numpy as np
 
-    from solver.limits import MAX_WINDOW_WORK
+    from solver.math.limits import MAX_WINDOW_WORK
 
     # Within the bound on a matrix's entries (1000² ≤ 2048²), but 986² positions × 225 kernel cells ≈ 2.2e8.
     side, k = 1000, 15
@@ -247,9 +247,9 @@ def test_pooling_work_is_bounded(cli, tmp_path):
 
 
 def test_rnn_length_and_work_are_bounded(cli):
-    from solver.errors import InputError
-    from solver.kinds import rnn
-    from solver.limits import MAX_TIME_STEPS
+    from solver.graph.errors import InputError
+    from solver.kinds.recurrent import rnn
+    from solver.math.limits import MAX_TIME_STEPS
 
     with pytest.raises(InputError, match=f"time steps: {MAX_TIME_STEPS + 1:,} is over"):
         rnn.solve(rnn.Given(W_x=1.0, W_h=0.5, W_y=1.0, y=1.0, x=[0.5] * (MAX_TIME_STEPS + 1)))
@@ -261,9 +261,9 @@ def test_rnn_length_and_work_are_bounded(cli):
 
 
 def test_mlp_training_steps_are_bounded():
-    from solver.errors import InputError
-    from solver.kinds import mlp
-    from solver.limits import MAX_TRAINING_STEPS
+    from solver.graph.errors import InputError
+    from solver.kinds.dense import mlp
+    from solver.math.limits import MAX_TRAINING_STEPS
 
     layers = [mlp.LayerGiven(weights=[[0.5, 0.5]])]
     given = mlp.Given(layers=layers, x=[1, 2], y=1.0, learning_rate=0.1, steps=MAX_TRAINING_STEPS + 1)

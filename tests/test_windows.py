@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from solver.kinds import conv_size, pool_size
+from solver.kinds.sizes import conv_size, pool_size
 
 
 def positions_floor(size: int, kernel: int, stride: int, before: int, after: int, dilation: int = 1) -> int:

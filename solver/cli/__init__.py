@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from solver.errors import ExitStatus, InputError, InputErrors
+from solver.graph.errors import ExitStatus, InputError, InputErrors
 
 app = typer.Typer(
     name="nnsolve",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
-from solver.errors import InputError
+from solver.graph.errors import InputError
 
 Numbers = Annotated[str, typer.Option(help="A number or a comma-separated list: 0.2,0.3,0.9")]
 
@@ -49,7 +49,7 @@ def neuron(
     as_json: JsonOption = False,
 ) -> None:
     """One neuron a = f(w·x + b): forward pass, loss, chain rule factor by factor, update."""
-    from solver.kinds import neuron as kind
+    from solver.kinds.dense import neuron as kind
 
     given = kind.Given(
         w=None if w is None else parse_numbers(w, "--w"),
@@ -84,7 +84,7 @@ def loss_table(
     as_json: JsonOption = False,
 ) -> None:
     """The loss table of seed 002: each loss and its derivative for given y and ŷ."""
-    from solver.kinds import loss as kind
+    from solver.kinds.dense import loss as kind
 
     names = [n.strip() for n in losses.split(",") if n.strip()] if losses else list(kind.TABLE_LOSSES)
     given = kind.Given(

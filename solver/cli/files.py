@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, console, emit
-from solver.errors import ExitStatus
+from solver.graph.errors import ExitStatus
 
 if TYPE_CHECKING:
-    from solver.problem_file import Problem
+    from solver.files.problem_file import Problem
 
 FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 
@@ -21,8 +21,8 @@ FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 def _read(file: Path) -> Problem | None:
     """The problem in ``file``, read and parsed once; ``None`` for a homework file (the grader's)."""
     from grader.homework import is_homework_data
-    from solver.problem_file import problem_from_data
-    from solver.yaml_io import parse_yaml, read_text
+    from solver.files.problem_file import problem_from_data
+    from solver.files.yaml_io import parse_yaml, read_text
 
     data, lines = parse_yaml(read_text(file, "problem file"), str(file))
     if is_homework_data(data):  # a top-level ``problems:`` list
@@ -48,10 +48,10 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     Exit status 0 when every stated answer agrees or is a declared erratum,
     3 when some disagree, 2 when the file is invalid.
     """
-    from solver.agreement import agrees
-    from solver.errors import InputError
-    from solver.values import format_value, to_json
-    from solver.yaml_io import line_of
+    from solver.files.agreement import agrees
+    from solver.files.yaml_io import line_of
+    from solver.graph.errors import InputError
+    from solver.graph.values import format_value, to_json
 
     problem = _read(file)
     if problem is None:
@@ -129,7 +129,7 @@ def schema(
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind's file schema.")] = None,
 ) -> None:
     """Print the JSON Schema of problem files (for editors)."""
-    from solver.schema import problem_schema
+    from solver.files.schema import problem_schema
 
     sys.stdout.write(json.dumps(problem_schema(kind), indent=2) + "\n")
 

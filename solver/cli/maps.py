@@ -28,7 +28,7 @@ def conv(
     full: FullOption = False,
 ) -> None:
     """Feature maps of an image, cell by cell (cross-correlation, as CNN libraries compute)."""
-    from solver.kinds import conv as kind
+    from solver.kinds.maps import conv as kind
 
     given = kind.Given(
         image=image,
@@ -63,8 +63,8 @@ def pool(
     full: FullOption = False,
 ) -> None:
     """Max, average or min pooling of a map, window by window (stride defaults to the window)."""
-    from solver.errors import InputError
-    from solver.kinds import pool as kind
+    from solver.graph.errors import InputError
+    from solver.kinds.maps import pool as kind
 
     if mode not in ("max", "avg", "min"):
         raise InputError(f"--mode {mode!r}: expected max, avg or min")

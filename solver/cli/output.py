@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from solver.steps import Solution
+from solver.graph.steps import Solution
 
 
 class OutputFormat(str, Enum):

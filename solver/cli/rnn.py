@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
-from solver.errors import InputError
+from solver.graph.errors import InputError
 
 Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spaces ('0.5 -0.3; 0.1 0.4'), or a file.")]
 
@@ -36,7 +36,7 @@ def _read(text: str | None, option: str, *, matrix: bool = False) -> Any:
         return None
     import numpy as np
 
-    from solver.matrices import load_matrix
+    from solver.files.matrices import load_matrix
 
     array = load_matrix(text, option)
     return (np.atleast_2d(array) if matrix else array).tolist()
@@ -66,7 +66,7 @@ def rnn(
     full: FullOption = False,
 ) -> None:
     """A vanilla RNN: hidden states step by step, the loss, and BPTT path by path with the Jacobian products."""
-    from solver.kinds import rnn as kind
+    from solver.kinds.recurrent import rnn as kind
 
     if convention not in ("row", "column"):
         raise InputError(f"--convention {convention!r}: expected row or column")

@@ -22,7 +22,7 @@ def conv_size(
     as_json: JsonOption = False,
 ) -> None:
     """Output size of a convolution: floor((H + 2P - D(K-1) - 1)/S) + 1 per axis."""
-    from solver.kinds import conv_size as kind
+    from solver.kinds.sizes import conv_size as kind
 
     given = kind.Given(input=input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, filters=filters)
     emit(kind.solve(given), chosen_format(fmt, as_json))
@@ -38,7 +38,7 @@ def pool_size(
     as_json: JsonOption = False,
 ) -> None:
     """Output size of a pooling layer (stride defaults to the window)."""
-    from solver.kinds import pool_size as kind
+    from solver.kinds.sizes import pool_size as kind
 
     given = kind.Given(input=input, window=window, stride=stride, padding=padding, ceil=ceil)
     emit(kind.solve(given), chosen_format(fmt, as_json))
@@ -54,8 +54,8 @@ def conv_stack(
     as_json: JsonOption = False,
 ) -> None:
     """Shapes and parameter counts through a stack of conv, pooling and dense layers."""
-    from solver.kinds import conv_stack as kind
-    from solver.layers import split_layer_words
+    from solver.kinds.sizes import conv_stack as kind
+    from solver.kinds.sizes.layers import split_layer_words
 
     emit(kind.solve(kind.Given(input=input, layers=split_layer_words(layers))), chosen_format(fmt, as_json))
 

@@ -1,6 +1,7 @@
-"""Problem kinds: one module each, with a ``Given`` dataclass and ``solve``.
+"""Problem kinds: the registry, and one folder per family (a family's whole story in one place).
 
-A kind module defines
+``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
+``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
 * ``Given``: a dataclass of its data, validated by the file loader (the
@@ -16,7 +17,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from solver.errors import InputError
+from solver.graph.errors import InputError
 
 #: pydantic settings for every ``Given`` dataclass: unknown fields are errors,
 #: attribute docstrings describe the fields in the JSON Schema, infinities and NaN are not numbers.
@@ -24,15 +25,15 @@ GIVEN_CONFIG = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_
 
 #: kind name -> module under ``solver.kinds``
 KINDS: dict[str, str] = {
-    "conv-size": "conv_size",
-    "pool-size": "pool_size",
-    "conv-stack": "conv_stack",
-    "conv": "conv",
-    "pool": "pool",
-    "neuron": "neuron",
-    "mlp": "mlp",
-    "loss": "loss",
-    "rnn": "rnn",
+    "conv-size": "sizes.conv_size",
+    "pool-size": "sizes.pool_size",
+    "conv-stack": "sizes.conv_stack",
+    "conv": "maps.conv",
+    "pool": "maps.pool",
+    "neuron": "dense.neuron",
+    "mlp": "dense.mlp",
+    "loss": "dense.loss",
+    "rnn": "recurrent.rnn",
 }
 
 

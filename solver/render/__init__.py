@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from solver.names import latex_name, rename
-from solver.steps import Solution, Step
-from solver.values import Style, format_value
+from solver.graph.names import latex_name, rename
+from solver.graph.steps import Solution, Step
+from solver.graph.values import Style, format_value
 
 FORMATS = ("term", "md", "json")
 

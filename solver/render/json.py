@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from solver.graph.steps import Solution, Step
+from solver.graph.values import SUMMARY_ENTRIES, _is_numpy, to_json
 from solver.render import equation
-from solver.steps import Solution, Step
-from solver.values import SUMMARY_ENTRIES, _is_numpy, to_json
 
 Convert = Callable[[Any], Any]
 

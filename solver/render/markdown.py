@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from solver.graph.steps import Solution
+from solver.graph.tables import markdown_table
+from solver.graph.values import format_value
 from solver.render import display_name, equation
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
-from solver.steps import Solution
-from solver.tables import markdown_table
-from solver.values import format_value
 
 
 def render_markdown(solution: Solution, heading_level: int = 1, full: bool = False) -> str:
@@ -39,7 +39,7 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
         if step.detail:
             lines.append("")
         if step.views:
-            from solver.render.maps import markdown_views
+            from solver.kinds.maps.views import markdown_views
 
             lines += markdown_views(step.views)
         if step.note:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from solver.steps import Step
-from solver.tables import SummaryTable
+from solver.graph.steps import Step
+from solver.graph.tables import SummaryTable
 
 #: A run of more repetitions than this (time steps, table rows) is long: a 12-word sentence is shown whole.
 LONG_RUN = 20

@@ -6,11 +6,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from solver.graph.steps import Solution, Step
+from solver.graph.tables import SummaryTable
+from solver.graph.values import format_value
 from solver.render import display_name, equation_parts
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
-from solver.steps import Solution, Step
-from solver.tables import SummaryTable
-from solver.values import format_value
 
 
 def render_terminal(solution: Solution, full: bool = False) -> RenderableType:
@@ -65,7 +65,7 @@ def _step_block(step: Step, solution: Solution, full: bool) -> RenderableType:
     rows: list[RenderableType] = [header, line]
     rows += [Text("    " + shortened(detail, full)) for detail in step.detail]
     if step.views:
-        from solver.render.maps import terminal_views
+        from solver.kinds.maps.views import terminal_views
 
         rows.append(terminal_views(step.views))
     if step.note:

@@ -32,7 +32,7 @@ from grader.homework import load_homework  # noqa: E402
 from grader.prepare import prepare  # noqa: E402
 from grader.rounding import rounded  # noqa: E402
 from grader.selftest import reference_answer  # noqa: E402
-from solver.values import to_json  # noqa: E402
+from solver.graph.values import to_json  # noqa: E402
 
 STUDENTS = 1000
 

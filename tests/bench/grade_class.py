@@ -39,7 +39,7 @@ from grader.homework import load_homework  # noqa: E402
 from grader.prepare import PreparedStep, prepare  # noqa: E402
 from grader.rounding import rounded  # noqa: E402
 from grader.selftest import reference_answer  # noqa: E402
-from solver.values import to_json  # noqa: E402
+from solver.graph.values import to_json  # noqa: E402
 
 HOMEWORK = ROOT / "problems" / "homework1.yaml"
 GARBAGE = ["about 3", "[[1, 2], [3]]", "7x", "1/0", "sigmoid(", "[/]", "nan"]

@@ -1,0 +1,1 @@
+"""The step graph: Step, Solution, Variant, formulas, value printing, names and errors."""

@@ -1,0 +1,1 @@
+"""Dense networks: neuron, mlp, loss, and their symbolic mode."""

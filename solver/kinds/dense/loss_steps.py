@@ -1,0 +1,65 @@
+"""The steps of kind ``loss``: each loss and its derivative for one (y, ŷ) pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solver.graph.errors import InputError
+from solver.graph.steps import Solution, Step
+from solver.graph.tables import SummaryTable
+from solver.graph.values import format_value
+from solver.kinds.dense.forms import loss_formulas
+from solver.kinds.dense.layers import shown, vector
+from solver.kinds.dense.mistakes import gradient_variants, loss_variants
+from solver.math.losses import check_target, loss
+
+
+def solve_table(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.dense.loss import KIND
+
+    y, y_hat = vector(given.y), vector(given.y_hat)
+    if y.size != y_hat.size:
+        raise InputError(f"y has {y.size} entries but y_hat has {y_hat.size}; expected the same length", field="y_hat")
+    if not given.losses:
+        raise InputError("expected at least one loss", field="losses")
+    losses = [loss(name, delta=given.huber_delta, where=f"losses.{i}") for i, name in enumerate(given.losses)]
+    for lossfn in losses:
+        check_target(lossfn.name, y)
+    solution = Solution(KIND, title or "Losses and their derivatives")
+    solution.given("y", "target", shown(y))
+    solution.given("y_hat", "prediction", shown(y_hat))
+    table = SummaryTable("Loss table", ["loss", "formula", "L", "dL/dŷ"], numeric={2})
+    try:
+        _add_losses(solution, losses, table)
+    except InputError as error:
+        # The losses module speaks of the prediction it refused; here that is the given y_hat.
+        error.field = "y_hat" if error.field == "y" else error.field
+        raise
+    solution.tables.append(table)
+    return solution
+
+
+def _add_losses(solution: Solution, losses: list[Any], table: SummaryTable) -> None:
+    for lossfn in losses:
+        value_form, gradient_form = loss_formulas(lossfn.name, "y_hat", "y")
+        value = solution.add(
+            Step(
+                f"L_{lossfn.name}",
+                f"{lossfn.name} loss",
+                deps=("y_hat", "y"),
+                compute=lossfn.value,
+                formula=value_form,
+                variants=loss_variants(lossfn.name, lossfn.value),
+            )
+        )
+        gradient = solution.add(
+            Step(
+                f"dL_{lossfn.name}/dy_hat",
+                f"derivative of {lossfn.name} with respect to ŷ",
+                deps=("y_hat", "y"),
+                compute=lambda p, t, fn=lossfn: shown(fn.gradient(vector(p), vector(t))),
+                formula=gradient_form,
+                variants=gradient_variants(lossfn.name, lossfn.gradient),
+            )
+        )
+        table.rows.append([lossfn.name, lossfn.text, format_value(value), format_value(gradient)])

@@ -1,0 +1,534 @@
+"""The numeric step graph of kind ``mlp``: forward, loss, delta rule, gradients, update.
+
+Each step's compute function is one of the small rules of ``solver.kinds.dense.layers``
+applied to its parents' values, so the grader can put a student's own value
+in anywhere and see the rest follow.  Named mistakes (``Variant``) sit on the
+step where the wrong rule is applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solver.files.matrices import matrix_from_data
+from solver.graph.errors import InputError
+from solver.graph.formula import Template
+from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.graph.tables import SummaryTable
+from solver.graph.values import format_number
+from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
+from solver.kinds.dense.layers import (
+    Layer,
+    affine,
+    backward_weights,
+    check_chain,
+    hidden_delta,
+    output_delta,
+    shown,
+    train,
+    vector,
+    weight_gradient,
+    with_one,
+)
+from solver.kinds.dense.mistakes import derivative_variants, gradient_variants, loss_variants, update_step
+from solver.math.activations import activation, check_softmax_width
+from solver.math.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
+from solver.math.losses import Loss, check_target, check_training, loss
+
+#: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
+SCALAR_FORM_LIMIT = 4
+
+
+def parse_layers(layers_given: list[Any]) -> list[Layer]:
+    if not layers_given:
+        raise InputError("expected at least one layer", field="layers")
+    layers = []
+    for i, spec in enumerate(layers_given):
+        where = f"layers.{i}"
+        weights = _weights(spec.weights, i + 1, f"{where}.weights")
+        folded = isinstance(spec.bias, str) and spec.bias.strip().lower() == "folded"
+        if isinstance(spec.bias, str) and not folded and spec.bias.strip().lower() not in ("none", "no", "0"):
+            raise InputError(
+                f"layer {i + 1}: bias {spec.bias!r}; expected a list of numbers, 'folded' or 'none'",
+                field=f"{where}.bias",
+            )
+        bias = None if spec.bias is None or isinstance(spec.bias, str) else vector(spec.bias)
+        if bias is not None and bias.size == 1:
+            bias = np.full(weights.shape[0], bias[0])  # one number: the same bias for every unit
+        act = activation(spec.activation, where=f"{where}.activation")
+        layers.append(Layer(weights, bias, folded, act))
+    return layers
+
+
+def _weights(given: list[list[float]] | str | None, number: int, field: str) -> np.ndarray:
+    """A layer's weight matrix from the file's rows, or from a matrix file (or text) it names."""
+    if given is None:
+        raise InputError(f"layer {number}: weights are missing (units × inputs)", field=field)
+    if isinstance(given, str):
+        try:
+            weights = np.atleast_2d(matrix_from_data(given, f"layer {number} weights"))
+        except InputError as error:
+            error.field = field
+            raise
+        if weights.ndim != 2:
+            raise InputError(f"layer {number}: weights have {weights.ndim} axes; expected units × inputs", field=field)
+        return weights
+    rows = {len(row) for row in given}
+    if len(rows) != 1 or 0 in rows:
+        raise InputError(f"layer {number}: weight rows have different lengths {sorted(rows)}", field=field)
+    return np.asarray(given, dtype=float)
+
+
+def _examples(given: Any) -> list[tuple[Any, Any]]:
+    if given.x is None:
+        raise InputError("x is missing: the input vector (or a list of them)", field="x")
+    if any(isinstance(v, str) for v in np.ravel(np.asarray(given.x, dtype=object))):
+        raise InputError("x must be numbers unless symbolic: true", field="x")
+    several = isinstance(given.x, list) and given.x and isinstance(given.x[0], list)
+    xs = [vector(x) for x in given.x] if several else [vector(given.x)]
+    if given.y is None:
+        return [(x, None) for x in xs]
+    if several:
+        ys = given.y if isinstance(given.y, list) else [given.y]
+        if len(ys) == 1 and len(xs) > 1:
+            ys = ys * len(xs)  # one target shared by every example (seed 003: "with the output as 1")
+        if len(ys) != len(xs):
+            raise InputError(f"{len(xs)} inputs but {len(ys)} targets; expected one target per example", field="y")
+        return [(x, vector(y)) for x, y in zip(xs, ys, strict=True)]
+    return [(xs[0], vector(given.y))]
+
+
+def _text(value: Any) -> str:
+    text = format_number(float(value))
+    return f"({text})" if text.startswith("-") else text
+
+
+def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
+    """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
+    lines = []
+    for j, row in enumerate(np.asarray(layer.weights, float)):
+        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, a_prev, strict=True)]
+        if layer.bias is not None:
+            terms.append(_text(layer.bias[j]))
+        lines.append(f"unit {j + 1}: {' + '.join(terms)} = {format_number(float(z[j]))}")
+    return lines
+
+
+def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray) -> list[str]:
+    """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
+    lines = []
+    for j in range(back.shape[1]):
+        terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
+        value = float(back[:, j] @ delta_above) * slopes[j]
+        lines.append(f"unit {j + 1}: ({terms})·{format_number(float(slopes[j]))} = {format_number(value)}")
+    return lines
+
+
+class NetworkBuilder:
+    """Adds the steps of one network to a solution, example by example."""
+
+    def __init__(self, solution: Solution, layers: list[Layer], lossfn: Loss | None, scalar_form: bool):
+        self.solution = solution
+        self.layers = layers
+        self.loss = lossfn
+        self.scalar_form = scalar_form
+
+    def givens(self) -> None:
+        for number, layer in enumerate(self.layers, start=1):
+            shape = f"{layer.weights.shape[0]}×{layer.weights.shape[1]}"
+            what = f"weights of layer {number} ({shape}" + (", column 0 = bias)" if layer.folded else ")")
+            self.solution.given(f"W{number}", what, layer.weights, index_origin=(1, 0) if layer.folded else ())
+            if layer.bias is not None:
+                self.solution.given(f"b{number}", f"biases of layer {number}", shown(layer.bias))
+
+    def example(self, x: Any, y: Any, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        s.given(f"x{suffix}", f"input{title_suffix}", shown(x) if x.size == 1 else x)
+        if y is not None:
+            s.given(f"y{suffix}", f"target{title_suffix}", shown(y))
+        previous = f"x{suffix}"
+        count = len(self.layers)
+        for number, layer in enumerate(self.layers, start=1):
+            previous = self._forward(number, layer, previous, suffix, title_suffix, last=number == count)
+        if y is None or self.loss is None:
+            return
+        self._loss(suffix, title_suffix)
+        self._backward(suffix, title_suffix)
+
+    def _forward(self, number: int, layer: Layer, previous: str, suffix: str, title_suffix: str, last: bool) -> str:
+        s = self.solution
+        z, a = f"z{number}{suffix}", ("y_hat" if last else f"a{number}") + suffix
+        weights, bias = f"W{number}", f"b{number}"
+        folded = layer.folded
+        if folded:
+            previous = self._augmented(number, suffix, title_suffix)
+        deps: tuple[str, ...] = (weights, previous) + ((bias,) if layer.bias is not None else ())
+        if layer.bias is not None:
+            formula = Template(
+                f"{{{weights}}}·{{{previous}}} + {{{bias}}}", f"{{{weights}}} {{{previous}}} + {{{bias}}}"
+            )
+        else:
+            formula = Template(f"{{{weights}}}·{{{previous}}}", f"{{{weights}}} {{{previous}}}")
+
+        def compute(w: Any, a_prev: Any, b: Any = None) -> Any:
+            return shown(affine(w, a_prev, b))
+
+        variants = []
+        if layer.bias is not None or folded:
+            variants.append(
+                Variant(
+                    "bias_forgotten",
+                    "The pre-activation is W·a + b; you left out the bias"
+                    + (" (column 0 of the weights, times the constant input 1)." if folded else "."),
+                    lambda w, a_prev, *_: shown(
+                        backward_weights(w, folded) @ (vector(a_prev)[1:] if folded else vector(a_prev))
+                    ),
+                )
+            )
+        if layer.weights.shape[0] == layer.weights.shape[1]:
+            variants.append(
+                Variant(
+                    "weights_transposed",
+                    "Row j of W holds the weights into unit j; you multiplied by Wᵀ, mixing up rows and columns.",
+                    lambda w, a_prev, b=None: shown(affine(np.asarray(w, float).T, a_prev, b)),
+                )
+            )
+        value = s.add(
+            Step(
+                z,
+                f"pre-activation of layer {number}{title_suffix}",
+                deps=deps,
+                compute=compute,
+                formula=formula,
+                variants=tuple(variants),
+            )
+        )
+        if self.scalar_form:
+            s[z].detail = _unit_by_unit(layer, vector(s[previous].value), vector(value))
+        act = layer.activation
+        out = s.add(
+            Step(
+                a,
+                ("output" if last else f"activation of layer {number}") + title_suffix,
+                deps=(z,),
+                compute=lambda v, act=act: shown(act(vector(v))),
+                formula=Template(activation_form(act.name, z), activation_form(act.name, z, "latex")),
+            )
+        )
+        if self.scalar_form and act.name not in ("linear", "softmax"):
+            pattern = activation_form(act.name, "z")
+            s[a].detail = [
+                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(aj))}"
+                for j, (zj, aj) in enumerate(zip(vector(value), vector(out), strict=True))
+            ]
+        return a
+
+    def _augmented(self, number: int, suffix: str, title_suffix: str) -> str:
+        """The layer's input with the constant 1 in front (the notes' x̂ and ẑ), for a folded bias."""
+        base = "x" if number == 1 else f"a{number - 1}"
+        name = f"{base}_hat{suffix}"
+        self.solution.add(
+            Step(
+                name,
+                f"input of layer {number} with a constant 1 for the folded bias{title_suffix}",
+                deps=(base + suffix,),
+                compute=with_one,
+                index_origin=(0,),  # entry 0 is the constant 1, the notes' x_0
+                formula=Template(
+                    f"[1; {{{base + suffix}}}]", rf"\begin{{bmatrix}} 1 \\ {{{base + suffix}}} \end{{bmatrix}}"
+                ),
+            )
+        )
+        return name
+
+    def _loss(self, suffix: str, title_suffix: str) -> None:
+        assert self.loss is not None
+        lossfn, s = self.loss, self.solution
+        y_hat, y = f"y_hat{suffix}", f"y{suffix}"
+        value_form, gradient_form = loss_formulas(lossfn.name, y_hat, y)
+        s.add(
+            Step(
+                f"loss{suffix}",
+                f"{lossfn.name} loss{title_suffix}",
+                deps=(y_hat, y),
+                compute=lossfn.value,
+                formula=value_form,
+                variants=loss_variants(lossfn.name, lossfn.value),
+            )
+        )
+        s.add(
+            Step(
+                f"dL/dy_hat{suffix}",
+                f"derivative of the loss with respect to the output{title_suffix}",
+                deps=(y_hat, y),
+                compute=lambda p, t: shown(lossfn.gradient(vector(p), vector(t))),
+                formula=gradient_form,
+                variants=gradient_variants(lossfn.name, lossfn.gradient),
+            )
+        )
+
+    def _backward(self, suffix: str, title_suffix: str) -> None:
+        s, layers = self.solution, self.layers
+        count = len(layers)
+        top = layers[-1].activation
+        delta, z = f"delta{count}{suffix}", f"z{count}{suffix}"
+        grad = f"dL/dy_hat{suffix}"
+        title = f"error term of the output layer, dL/dz{count}{title_suffix}"
+        if top.name == "softmax":  # the Jacobian is not a diagonal: no elementwise slope step
+            text, latex = f"J_softmax({{{z}}})ᵀ·{{{grad}}}", rf"J_{{\mathrm{{softmax}}}}({{{z}}})^\top {{{grad}}}"
+            s.add(
+                Step(
+                    delta,
+                    title,
+                    deps=(z, grad),
+                    compute=lambda zv, g: shown(output_delta(top, zv, g)),
+                    formula=Template(text, latex),
+                )
+            )
+        elif top.name == "linear":
+            s.add(Step(delta, title, deps=(grad,), compute=lambda g: g, formula=Template(f"{{{grad}}}")))
+        else:
+            slope = self._slope(count, suffix, title_suffix, output=True)
+            s.add(
+                Step(
+                    delta,
+                    title,
+                    deps=(grad, slope),
+                    compute=lambda g, d: shown(vector(g) * vector(d)),
+                    formula=Template(f"{{{grad}}} ⊙ {{{slope}}}", rf"{{{grad}}} \odot {{{slope}}}"),
+                )
+            )
+        for number in range(count - 1, 0, -1):
+            self._hidden_delta(number, suffix, title_suffix)
+        for number, layer in enumerate(layers, start=1):
+            self._parameter_gradients(number, layer, suffix, title_suffix)
+
+    def _slope(self, number: int, suffix: str, title_suffix: str, output: bool = False) -> str:
+        """The step f'(z^l), elementwise: where the activation-derivative mistakes are made."""
+        s, act = self.solution, self.layers[number - 1].activation
+        z = f"z{number}{suffix}"
+        name = (f"dy_hat/dz{number}" if output else f"da{number}/dz{number}") + suffix
+        slopes = s.add(
+            Step(
+                name,
+                f"derivative of the activation of layer {number}, {act.name}'(z{number}){title_suffix}",
+                deps=(z,),
+                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), derivative_note(act, zv)),
+                formula=Template(
+                    activation_form(act.name, z, "text", True), activation_form(act.name, z, "latex", True)
+                ),
+                variants=derivative_variants(act, lambda wrong, zv: shown(wrong(vector(zv)))),
+            )
+        )
+        if self.scalar_form and act.name != "linear":
+            pattern = activation_form(act.name, "z", "text", True)
+            s[name].detail = [
+                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(dj))}"
+                for j, (zj, dj) in enumerate(zip(vector(s[z].value), vector(slopes), strict=True))
+            ]
+        return name
+
+    def _hidden_delta(self, number: int, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        above = self.layers[number]
+        folded = above.folded
+        weights, delta_above = f"W{number + 1}", f"delta{number + 1}{suffix}"
+        slope = self._slope(number, suffix, title_suffix)
+        back = f"{{{weights}}}[:, 1:]ᵀ" if folded else f"{{{weights}}}ᵀ"
+        back_latex = rf"{{{weights}}}_{{:,1:}}^\top" if folded else rf"{{{weights}}}^\top"
+        variants = []
+        back_shape = backward_weights(above.weights, folded).shape
+        if back_shape[0] == back_shape[1]:
+            variants.append(
+                Variant(
+                    "weights_not_transposed",
+                    "The error goes back through Wᵀ (seed 001: (W^{l+1})ᵀ δ^{l+1}); you multiplied by W itself.",
+                    lambda w, d, f: shown((backward_weights(w, folded) @ vector(d)) * vector(f)),
+                )
+            )
+        s.add(
+            Step(
+                f"delta{number}{suffix}",
+                f"error term of layer {number}, dL/dz{number}{title_suffix}",
+                deps=(weights, delta_above, slope),
+                compute=lambda w, d, f: shown(hidden_delta(w, d, vector(f), folded)),
+                formula=Template(
+                    f"({back}·{{{delta_above}}}) ⊙ {{{slope}}}",
+                    rf"\left({back_latex} {{{delta_above}}}\right) \odot {{{slope}}}",
+                ),
+                variants=tuple(variants),
+            )
+        )
+        if self.scalar_form:
+            s[f"delta{number}{suffix}"].detail = _delta_by_unit(
+                backward_weights(above.weights, folded), vector(s[delta_above].value), vector(s[slope].value)
+            )
+
+    def _parameter_gradients(self, number: int, layer: Layer, suffix: str, title_suffix: str) -> None:
+        s = self.solution
+        delta = f"delta{number}{suffix}"
+        base = f"a{number - 1}" if number > 1 else "x"
+        folded = layer.folded
+        below = f"{base}_hat{suffix}" if folded else f"{base}{suffix}"
+        text, latex = f"{{{delta}}}·{{{below}}}ᵀ", rf"{{{delta}}} {{{below}}}^\top"
+        s.add(
+            Step(
+                f"dL/dW{number}{suffix}",
+                f"gradient of the weights of layer {number}{title_suffix}",
+                deps=(delta, below),
+                compute=lambda d, a: weight_gradient(d, a, folded=False),
+                formula=Template(text, latex),
+                index_origin=(1, 0) if folded else (),
+            )
+        )
+        if layer.bias is not None:
+            s.add(
+                Step(
+                    f"dL/db{number}{suffix}",
+                    f"gradient of the biases of layer {number}{title_suffix}",
+                    deps=(delta,),
+                    compute=lambda d: d,
+                    formula=Template(f"{{{delta}}}"),
+                )
+            )
+
+
+def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: bool, origin: tuple[int, ...]) -> None:
+    """The loss or a gradient over all examples: their sum, or their mean."""
+    count = len(parts)
+
+    def total(*values: Any) -> Any:
+        summed = sum(np.asarray(v, dtype=float) for v in values)
+        return shown(summed / count if mean else summed)
+
+    wrong = (
+        Variant(
+            "sum_instead_of_mean",
+            "Over several examples this problem averages; you summed.",
+            lambda *v: shown(sum(np.asarray(x, float) for x in v)),
+        )
+        if mean
+        else Variant(
+            "mean_instead_of_sum",
+            "Over several examples this problem sums; you averaged.",
+            lambda *v: shown(sum(np.asarray(x, float) for x in v) / count),
+        )
+    )
+    holes = " + ".join(f"{{{p}}}" for p in parts)
+    text = f"({holes}) / {count}" if mean else holes
+    latex = rf"\frac{{1}}{{{count}}} ({holes})" if mean else holes
+    solution.add(
+        Step(
+            name,
+            title,
+            deps=tuple(parts),
+            compute=total,
+            formula=Template(text, latex),
+            index_origin=origin,
+            variants=(wrong,),
+        )
+    )
+
+
+def solve_numeric(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.dense.mlp import KIND
+
+    check_training(given.y, given.learning_rate, given.loss)
+    if given.steps < 1:
+        raise InputError(f"steps = {given.steps}: expected at least 1 gradient-descent step", field="steps")
+    require_at_most(given.steps, MAX_TRAINING_STEPS, "gradient-descent steps", "steps")
+    require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
+    layers = parse_layers(given.layers)
+    for number, layer in enumerate(layers):
+        require_at_most(layer.units, MAX_UNITS, f"units of layer {number + 1}", f"layers.{number}.weights")
+    check_softmax_width(layers[-1].activation.name, layers[-1].units, f"layers.{len(layers) - 1}.activation")
+    examples = _examples(given)
+    require_at_most(len(examples), MAX_EXAMPLES, "training examples", "x")
+    require_at_most(examples[0][0].size, MAX_UNITS, "inputs", "x")
+    check_chain(layers, examples[0][0].size)
+    for i, (x, _) in enumerate(examples):
+        if x.size != examples[0][0].size:
+            raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if examples[0][1] is not None else None
+    for i, (_, y) in enumerate(examples):
+        if y is not None and y.size != layers[-1].units:
+            raise InputError(
+                f"the target has {y.size} entries but the last layer has {layers[-1].units} units",
+                field="y" + (f".{i}" if len(examples) > 1 else ""),
+            )
+        if y is not None and lossfn is not None:
+            check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
+    widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
+    solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
+    small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
+    scalar_form = given.form == "scalar" or (given.form == "auto" and small)
+    builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
+    builder.givens()
+    if given.learning_rate is not None:
+        solution.given("eta", "learning rate η", given.learning_rate)
+    several = len(examples) > 1
+    for i, (x, y) in enumerate(examples, start=1):
+        builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
+    if lossfn is None:
+        return solution
+    mean = given.reduction == "mean"
+    if several:
+        names = [f"_e{i}" for i in range(1, len(examples) + 1)]
+        how = "mean" if mean else "sum"
+        _combine(
+            solution, "loss", f"loss over the {len(examples)} examples ({how})", [f"loss{n}" for n in names], mean, ()
+        )
+        for number, layer in enumerate(layers, start=1):
+            origin = (1, 0) if layer.folded else ()
+            _combine(
+                solution,
+                f"dL/dW{number}",
+                f"gradient of W{number} over the examples ({how})",
+                [f"dL/dW{number}{n}" for n in names],
+                mean,
+                origin,
+            )
+            if layer.bias is not None:
+                _combine(
+                    solution,
+                    f"dL/db{number}",
+                    f"gradient of b{number} over the examples ({how})",
+                    [f"dL/db{number}{n}" for n in names],
+                    mean,
+                    (),
+                )
+    if given.learning_rate is None:
+        if given.steps > 1:
+            raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
+        return solution
+    for number, layer in enumerate(layers, start=1):
+        origin = (1, 0) if layer.folded else ()
+        solution.add(update_step(f"W{number}_new", f"W{number}", f"dL/dW{number}", origin))
+        if layer.bias is not None:
+            solution.add(update_step(f"b{number}_new", f"b{number}", f"dL/db{number}"))
+    if given.steps > 1:
+        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    return solution
+
+
+def _training(
+    solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
+) -> None:
+    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat")."""
+    if steps > 10_000:
+        raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
+    history = solution.add(
+        Step(
+            "loss_history",
+            f"loss before each of {steps} descent steps and after the last",
+            deps=("eta",),
+            compute=lambda eta: train(layers, examples, lossfn, eta, steps, mean),
+        )
+    )
+    table = SummaryTable("Training", ["iteration", "loss"], numeric={0, 1})
+    shown_rows = range(len(history)) if len(history) <= 21 else [*range(10), *range(len(history) - 10, len(history))]
+    table.rows = [[str(i), format_number(history[i])] for i in shown_rows]
+    table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
+    solution.tables.append(table)

@@ -1,0 +1,50 @@
+"""Kind ``neuron``: one neuron ``a = f(w·x + b)``, its loss, the chain rule factor by factor, the update.
+
+Steps: ``z, a, loss, dL/da, da/dz, dz/dw, dz/db, dL/dw, dL/db, w_new, b_new``
+(seed 002: dL/dw = dL/da · da/dz · dz/dw).  ``symbolic: true`` derives the
+same chain in SymPy, e.g. seed 002's L = (ReLU(wx + b) − y)².
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from solver.graph.steps import Solution
+from solver.kinds import GIVEN_CONFIG
+
+KIND = "neuron"
+
+
+@dataclass
+class Given:
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+
+    w: float | list[float] | None = None
+    """The weight, or the weight vector (one per input)."""
+    x: float | list[float] | None = None
+    """The input, or the input vector."""
+    b: float = 0.0
+    """The bias."""
+    activation: str = "linear"
+    """linear, relu, leaky_relu, sigmoid or tanh."""
+    y: float | None = None
+    """The target; adds the loss and the gradients."""
+    loss: str | None = None
+    """Default mse; mse, sse, half_squared, mae, huber, bce or hinge."""
+    learning_rate: float | None = None
+    """η: adds the updated w and b."""
+    huber_delta: float = 1.0
+    """δ of the Huber loss."""
+    symbolic: bool = False
+    """Derive everything with symbols w, x, b, y instead of numbers (seed 002 (a) and (b))."""
+
+
+def solve(given: Given, title: str | None = None) -> Solution:
+    if given.symbolic:
+        from solver.kinds.dense.symbolic import solve_neuron
+
+        return solve_neuron(given, title)
+    from solver.kinds.dense.neuron_steps import solve_numeric
+
+    return solve_numeric(given, title)

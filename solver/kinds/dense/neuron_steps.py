@@ -1,0 +1,128 @@
+"""The numeric step graph of kind ``neuron``: z, a, the loss and the chain rule factor by factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solver.graph.errors import InputError
+from solver.graph.formula import Template
+from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
+from solver.kinds.dense.layers import shown, vector
+from solver.kinds.dense.mistakes import derivative_variants, gradient_variants, loss_variants, update_step
+from solver.math.activations import activation
+from solver.math.losses import check_target, check_training, loss
+
+
+def _dot(w: Any, x: Any) -> float:
+    return float(np.dot(vector(w), vector(x)))
+
+
+def solve_numeric(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.dense.neuron import KIND
+
+    if given.w is None or given.x is None:
+        raise InputError(
+            "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
+        )
+    check_training(given.y, given.learning_rate, given.loss)
+    w, x = vector(given.w), vector(given.x)
+    if w.size != x.size:
+        raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
+    act = activation(given.activation, where="activation")
+    if act.name == "softmax":
+        raise InputError(
+            "softmax needs a layer of units; expected linear, relu, leaky_relu, sigmoid or tanh here",
+            field="activation",
+        )
+    scalar = w.size == 1
+    solution = Solution(
+        KIND, title or f"One {act.name} neuron: forward pass" + (", gradients" if given.y is not None else "")
+    )
+    solution.given("w", "weight" if scalar else "weights", shown(w))
+    solution.given("x", "input" if scalar else "inputs", shown(x))
+    solution.given("b", "bias", given.b)
+    product = "{w}·{x}" if scalar else "{w} · {x}"
+    z = solution.add(
+        Step(
+            "z",
+            "weighted sum",
+            deps=("w", "x", "b"),
+            compute=lambda wv, xv, bv: _dot(wv, xv) + bv,
+            formula=Template(product + " + {b}", r"{w} \cdot {x} + {b}"),
+            variants=(
+                Variant("bias_forgotten", "z = w·x + b; you left out the bias b.", lambda wv, xv, bv: _dot(wv, xv)),
+            ),
+        )
+    )
+    if not scalar:
+        terms = " + ".join(f"{wi:g}·{xi:g}" for wi, xi in zip(w, x, strict=True))
+        solution["z"].detail = [f"{terms} + {given.b:g} = {z:.6g}"]
+    solution.add(
+        Step(
+            "a",
+            f"activation ({act.name})",
+            deps=("z",),
+            compute=lambda zv: float(act(zv)),
+            formula=Template(activation_form(act.name, "z"), activation_form(act.name, "z", "latex")),
+        )
+    )
+    if given.y is None:
+        return solution
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
+    check_target(lossfn.name, given.y)
+    solution.given("y", "target", given.y)
+    value_form, gradient_form = loss_formulas(lossfn.name, "a", "y")
+    solution.add(
+        Step(
+            "loss",
+            f"{lossfn.name} loss",
+            deps=("a", "y"),
+            compute=lossfn.value,
+            formula=value_form,
+            variants=loss_variants(lossfn.name, lossfn.value),
+        )
+    )
+    solution.add(
+        Step(
+            "dL/da",
+            "derivative of the loss with respect to a",
+            deps=("a", "y"),
+            compute=lambda av, yv: shown(lossfn.gradient(av, yv)),
+            formula=gradient_form,
+            variants=gradient_variants(lossfn.name, lossfn.gradient),
+        )
+    )
+    solution.add(
+        Step(
+            "da/dz",
+            "derivative of the activation",
+            deps=("z",),
+            compute=lambda zv: Noted(float(act.derivative(zv)), derivative_note(act, zv)),
+            formula=Template(
+                activation_form(act.name, "z", derivative=True), activation_form(act.name, "z", "latex", True)
+            ),
+            variants=derivative_variants(act, lambda wrong, zv: float(wrong(np.asarray(zv, dtype=float)))),
+        )
+    )
+    solution.add(
+        Step("dz/dw", "derivative of z with respect to w", deps=("x",), compute=lambda xv: xv, formula=Template("{x}"))
+    )
+    solution.add(Step("dz/db", "derivative of z with respect to b", compute=lambda: 1))
+    for parameter, local in (("w", "dz/dw"), ("b", "dz/db")):
+        solution.add(
+            Step(
+                f"dL/d{parameter}",
+                f"gradient with respect to {parameter} (chain rule)",
+                deps=("dL/da", "da/dz", local),
+                compute=lambda g, d, dz: shown(g * d * vector(dz)),
+                formula=Template("{dL/da}·{da/dz}·{" + local + "}", r"{dL/da} \cdot {da/dz} \cdot {" + local + "}"),
+            )
+        )
+    if given.learning_rate is not None:
+        solution.given("eta", "learning rate η", given.learning_rate)
+        solution.add(update_step("w_new", "w", "dL/dw"))
+        solution.add(update_step("b_new", "b", "dL/db"))
+    return solution

@@ -1,0 +1,344 @@
+"""The symbolic mode of kinds ``neuron`` and ``mlp``: the same chain with symbols instead of numbers.
+
+Forward steps compose the expressions (seed 002 (a): L = (ReLU(wx + b) − y)²);
+backward steps are written in the forward quantities, as the notes write them
+(σ'(z) = a(1 − a)), and SymPy simplifies each product of the chain, which is
+how ``dL/db2 = ŷ − y`` appears for a sigmoid output with BCE (seeds 000, 003).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from solver.graph.errors import InputError
+from solver.graph.steps import Solution, Step
+from solver.graph.symbolic import (
+    GroupedTemplate,
+    SympyFormula,
+    activation_derivative,
+    apply_activation,
+    loss_expression,
+    simplest,
+)
+from solver.math.activations import activation
+from solver.math.losses import loss
+
+Matrix = sympy.Matrix
+
+
+def _shown(m: Any) -> Any:
+    """A 1×1 matrix as its entry, a column as a list (shown as a column vector), else the matrix."""
+    if not isinstance(m, sympy.MatrixBase):
+        return m
+    if m.shape == (1, 1):
+        return m[0, 0]
+    if m.shape[1] == 1:
+        return list(m)
+    return m
+
+
+def _matrix(value: Any) -> Any:
+    """Back from ``_shown``: entries as a column."""
+    if isinstance(value, sympy.MatrixBase):
+        return value
+    if isinstance(value, list):
+        return Matrix(value)
+    return Matrix([[value]])
+
+
+def _symbols(base: str, count: int) -> list[sympy.Symbol]:
+    """``x`` for one entry, ``x_1 ... x_n`` for several."""
+    if count == 1:
+        return [sympy.Symbol(base, real=True)]
+    return [sympy.Symbol(f"{base}_{i}", real=True) for i in range(1, count + 1)]
+
+
+def _constant(value: Any) -> Any:
+    return lambda *_: value
+
+
+def _product_step(solution: Solution, name: str, title: str, factors: tuple[str, ...]) -> Any:
+    """A chain-rule product of earlier steps, simplified."""
+    product = sympy.Mul(*(sympy.Symbol(f) for f in factors), evaluate=False)
+
+    def compute(*values: Any) -> Any:
+        scalars = [v for v in values if not isinstance(v, list)]
+        vectors = [Matrix(v) for v in values if isinstance(v, list)]
+        total = sympy.Mul(*scalars)
+        return _shown(simplest(vectors[0] * total)) if vectors else simplest(total)
+
+    return solution.add(Step(name, title, deps=factors, compute=compute, formula=SympyFormula(product)))
+
+
+def solve_neuron(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.dense.neuron import KIND
+
+    act, loss_name = activation(given.activation, where="activation").name, loss(given.loss or "mse", where="loss").name
+    count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
+    w, x = _symbols("w", count), _symbols("x", count)
+    b, y = sympy.symbols("b y", real=True)
+    z_symbol, a_symbol = sympy.symbols("z a", real=True)
+    solution = Solution(KIND, title or f"One {act} neuron with {loss_name} loss, in symbols")
+    solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
+    solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
+    solution.given("b", "bias", b)
+    solution.given("y", "target", y)
+    z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0)) + b
+    solution.add(
+        Step("z", "weighted sum", deps=("w", "x", "b"), compute=_constant(z), formula=GroupedTemplate("{w}·{x} + {b}"))
+    )
+    a = apply_activation(act, z)
+    solution.add(
+        Step(
+            "a",
+            f"activation ({act})",
+            deps=("z",),
+            compute=_constant(a),
+            formula=SympyFormula(apply_activation(act, z_symbol)),
+        )
+    )
+    local_loss = loss_expression(loss_name, a_symbol, y)
+    solution.add(
+        Step(
+            "loss",
+            f"{loss_name} loss in terms of w, b and x",
+            deps=("a", "y"),
+            compute=_constant(loss_expression(loss_name, a, y)),
+            formula=SympyFormula(local_loss),
+        )
+    )
+    solution.add(
+        Step(
+            "dL/da",
+            "derivative of the loss with respect to a",
+            deps=("a", "y"),
+            compute=_constant(sympy.factor_terms(sympy.diff(local_loss, a_symbol))),
+        )
+    )
+    note = None
+    if act == "relu":
+        note = (
+            "ReLU'(z) is 1 for z > 0 and 0 for z < 0 (taken as 0 at z = 0, as PyTorch does); "
+            "writing ∂a/∂z = 1 holds only while the neuron is active (z > 0)"
+        )
+    solution.add(
+        Step(
+            "da/dz",
+            "derivative of the activation",
+            deps=("z",),
+            compute=_constant(activation_derivative(act, z_symbol, a_symbol)),
+            note=note,
+        )
+    )
+    solution.add(
+        Step(
+            "dz/dw",
+            "derivative of z with respect to w",
+            deps=("x",),
+            compute=lambda xv: xv,
+            formula=GroupedTemplate("{x}"),
+        )
+    )
+    solution.add(Step("dz/db", "derivative of z with respect to b", compute=_constant(sympy.Integer(1))))
+    _product_step(solution, "dL/dw", "gradient with respect to w (chain rule)", ("dL/da", "da/dz", "dz/dw"))
+    _product_step(solution, "dL/db", "gradient with respect to b (chain rule)", ("dL/da", "da/dz", "dz/db"))
+    _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
+    return solution
+
+
+def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[str, str]]) -> None:
+    """θ_new = θ − η ∂L/∂θ with η a symbol (or the given number)."""
+    eta = sympy.Symbol("eta", positive=True) if rate is None else sympy.nsimplify(rate)
+    solution.given("eta", "learning rate η", eta)
+    for parameter, gradient in pairs:
+        solution.add(
+            Step(
+                f"{parameter}_new",
+                f"gradient-descent update of {parameter}",
+                deps=(parameter, "eta", gradient),
+                compute=lambda p, e, g: _shown(_matrix(p) - e * _matrix(g)),
+                formula=GroupedTemplate(f"{{{parameter}}} − {{eta}}·{{{gradient}}}"),
+            )
+        )
+
+
+def solve_mlp(given: Any, title: str | None = None) -> Solution:
+    from solver.kinds.dense.mlp import KIND
+
+    loss_name = loss(given.loss or "mse", where="loss").name
+    widths = [_input_width(given)]
+    for i, layer in enumerate(given.layers):
+        # Rows of weights written in the file count the units; a weights file is not read in symbolic mode.
+        rows = layer.weights if isinstance(layer.weights, list) else None
+        units = layer.units if layer.units is not None else len(rows) if rows else None
+        if not units or units < 1:
+            raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
+        widths.append(units)
+    solution = Solution(KIND, title or f"{'-'.join(map(str, widths))} network with {loss_name} loss, in symbols")
+    x = _symbols("x", widths[0])
+    solution.given("x", "input", _shown(Matrix(x)))
+    count = len(given.layers)
+    previous, below = "x", Matrix(x)
+    folded_flags, activations = [], []
+    for number, layer in enumerate(given.layers, start=1):
+        act = activation(layer.activation, where=f"layers.{number - 1}.activation").name
+        apply_activation(act, sympy.Symbol("z"), f"layers.{number - 1}.activation")  # refuses the others
+        activations.append(act)
+        folded = isinstance(layer.bias, str) and layer.bias.strip().lower() == "folded"
+        no_bias = isinstance(layer.bias, str) and not folded
+        folded_flags.append(folded)
+        units, inputs = widths[number], widths[number - 1]
+        columns = range(0 if folded else 1, inputs + 1)
+        weights = Matrix([[sympy.Symbol(f"W{number}_{i}{j}", real=True) for j in columns] for i in range(1, units + 1)])
+        solution.given(f"W{number}", f"weights of layer {number}", weights, index_origin=(1, 0) if folded else ())
+        deps: tuple[str, ...] = (f"W{number}", previous)
+        z_value = weights * (Matrix([1, *below]) if folded else below)
+        if not folded and not no_bias:
+            bias = Matrix(_symbols(f"b{number}", units))
+            solution.given(f"b{number}", f"biases of layer {number}", _shown(bias))
+            deps += (f"b{number}",)
+            z_value += bias
+            formula = GroupedTemplate(f"{{W{number}}}·{{{previous}}} + {{b{number}}}")
+        else:
+            formula = GroupedTemplate(
+                f"{{W{number}}}·[1; {{{previous}}}]" if folded else f"{{W{number}}}·{{{previous}}}"
+            )
+        z_name = f"z{number}"
+        solution.add(
+            Step(
+                z_name,
+                f"pre-activation of layer {number}",
+                deps=deps,
+                compute=_constant(_shown(z_value)),
+                formula=formula,
+            )
+        )
+        last = number == count
+        a_name = "y_hat" if last else f"a{number}"
+        z_symbols = _symbols(z_name, units)
+        below = Matrix(_symbols(a_name, units))
+        solution.add(
+            Step(
+                a_name,
+                "output" if last else f"activation of layer {number}",
+                deps=(z_name,),
+                compute=_constant(_shown(Matrix([apply_activation(act, s) for s in z_symbols]))),
+                formula=SympyFormula(apply_activation(act, sympy.Symbol(z_name))),
+            )
+        )
+        previous = a_name
+    _symbolic_backward(solution, given, widths, activations, folded_flags, loss_name)
+    return solution
+
+
+def _input_width(given: Any) -> int:
+    if given.inputs is not None:
+        if given.inputs < 1:
+            raise InputError("inputs must be a positive number", field="inputs")
+        return given.inputs
+    if isinstance(given.x, list):
+        return len(given.x)
+    return 1 if given.x is not None else 2
+
+
+def _symbolic_backward(
+    solution: Solution, given: Any, widths: list[int], activations: list[str], folded: list[bool], loss_name: str
+) -> None:
+    count = len(activations)
+    y_hat = _symbols("y_hat", widths[-1])
+    y = _symbols("y", widths[-1])
+    solution.given("y", "target", _shown(Matrix(y)))
+    local_loss = sum(
+        (loss_expression(loss_name, p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0)
+    )
+    solution.add(Step("loss", f"{loss_name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
+    gradient = Matrix(
+        [sympy.factor_terms(sympy.diff(local_loss, p)) for p in y_hat]
+    )  # as the notes write it, before simplifying
+    solution.add(
+        Step(
+            "dL/dy_hat",
+            "derivative of the loss with respect to the output",
+            deps=("loss",),
+            compute=_constant(_shown(gradient)),
+        )
+    )
+    top = f"z{count}"
+    z_top = _symbols(top, widths[-1])
+    slope = Matrix([activation_derivative(activations[-1], z, a) for z, a in zip(z_top, y_hat, strict=True)])
+    solution.add(
+        Step(f"dy_hat/d{top}", "derivative of the output activation", deps=(top,), compute=_constant(_shown(slope)))
+    )
+    solution.add(
+        Step(
+            f"delta{count}",
+            f"error term of the output layer, dL/d{top} (simplified)",
+            deps=("dL/dy_hat", f"dy_hat/d{top}"),
+            compute=lambda g, s: _shown(simplest(_matrix(g).multiply_elementwise(_matrix(s)))),
+            formula=SympyFormula(sympy.Symbol("dL/dy_hat") * sympy.Symbol(f"dy_hat/d{top}"))
+            if widths[-1] == 1
+            else GroupedTemplate(f"{{dL/dy_hat}} ⊙ {{dy_hat/d{top}}}"),
+        )
+    )
+    for number in range(count - 1, 0, -1):
+        a_name, z_name = f"a{number}", f"z{number}"
+        pairs = zip(_symbols(z_name, widths[number]), _symbols(a_name, widths[number]), strict=True)
+        slope = Matrix([activation_derivative(activations[number - 1], z, a) for z, a in pairs])
+        solution.add(
+            Step(
+                f"d{a_name}/d{z_name}",
+                f"derivative of the activation of layer {number}",
+                deps=(z_name,),
+                compute=_constant(_shown(slope)),
+            )
+        )
+        above_folded = folded[number]
+
+        def rule(w: Any, d: Any, s: Any, above_folded: bool = above_folded) -> Any:
+            back = _matrix(w)[:, 1:] if above_folded else _matrix(w)
+            return _shown(simplest((back.T * _matrix(d)).multiply_elementwise(_matrix(s))))
+
+        back = f"{{W{number + 1}}}[:, 1:]ᵀ" if above_folded else f"{{W{number + 1}}}ᵀ"
+        solution.add(
+            Step(
+                f"delta{number}",
+                f"error term of layer {number}, dL/d{z_name}",
+                deps=(f"W{number + 1}", f"delta{number + 1}", f"d{a_name}/d{z_name}"),
+                compute=rule,
+                formula=GroupedTemplate(f"({back}·{{delta{number + 1}}}) ⊙ {{d{a_name}/d{z_name}}}"),
+            )
+        )
+    pairs: list[tuple[str, str]] = []
+    for number in range(1, count + 1):
+        below = "x" if number == 1 else f"a{number - 1}"
+        below_symbols = Matrix(_symbols("x" if number == 1 else below, widths[number - 1]))
+        if folded[number - 1]:
+            below_symbols = Matrix([1, *below_symbols])
+        solution.add(
+            Step(
+                f"dL/dW{number}",
+                f"gradient of the weights of layer {number}",
+                deps=(f"delta{number}", below),
+                compute=lambda d, _, rows=below_symbols: simplest(_matrix(d) * rows.T),
+                formula=GroupedTemplate(
+                    f"{{delta{number}}}·" + ("[1; {" + below + "}]ᵀ" if folded[number - 1] else "{" + below + "}ᵀ")
+                ),
+                index_origin=(1, 0) if folded[number - 1] else (),
+            )
+        )
+        pairs.append((f"W{number}", f"dL/dW{number}"))
+        if f"b{number}" in solution:
+            solution.add(
+                Step(
+                    f"dL/db{number}",
+                    f"gradient of the biases of layer {number}",
+                    deps=(f"delta{number}",),
+                    compute=lambda d: d,
+                    formula=GroupedTemplate(f"{{delta{number}}}"),
+                )
+            )
+            pairs.append((f"b{number}", f"dL/db{number}"))
+    if given.learning_rate is not None:
+        _symbolic_updates(solution, given.learning_rate, pairs)

@@ -1,0 +1,1 @@
+"""Feature maps worked cell by cell: conv and pool."""

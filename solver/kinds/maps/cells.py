@@ -1,0 +1,157 @@
+"""Feature maps worked cell by cell, as the notes write them, and the pictures of a map.
+
+The values come from ``solver.math.sliding`` in one vectorized pass; this module
+only writes the work of the first cells (a patch, its products, their sum)
+and says how many more follow, so that the text stays the same length
+whatever the size of the image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.graph.values import format_number
+from solver.math.sliding import PoolLayout, PoolMode
+
+#: A map with at most this many cells is worked in full; a larger one shows its first cells.
+FULL_CELLS = 16
+#: Cells worked in full on a larger map.
+FIRST_CELLS = 4
+
+
+@dataclass(frozen=True)
+class MapView:
+    """A grid to draw: ``grid`` (H, W) or (C, H, W), with ``marks`` (row, col) cells (0-based)."""
+
+    title: str
+    grid: np.ndarray
+    marks: tuple[tuple[int, ...], ...] = ()
+    legend: str = ""
+    #: Rows and columns of padding around the real cells (drawn dim).
+    padding: tuple[int, int] = (0, 0)
+
+
+def number(x: float) -> str:
+    return format_number(float(x))
+
+
+def bracketed(x: float) -> str:
+    """A number as a factor in a product: negatives in parentheses, as the notes write (5)(-1)."""
+    return f"({number(x)})"
+
+
+def term(x: float) -> str:
+    """A number in a sum: parentheses only around a negative one."""
+    return bracketed(x) if x < 0 else number(x)
+
+
+def matrix_text(block: np.ndarray) -> str:
+    if block.ndim == 1:
+        return "[" + ", ".join(number(x) for x in block) + "]"
+    return "[" + ", ".join(matrix_text(row) for row in block) + "]"
+
+
+def shown_cells(shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
+    """The cells worked in full (row-major) and how many are left unshown."""
+    total = int(np.prod(shape))
+    count = total if total <= FULL_CELLS else FIRST_CELLS
+    return [tuple(int(i) for i in np.unravel_index(n, shape)) for n in range(count)], total - count
+
+
+def cell_label(name: str, cell: tuple[int, ...]) -> str:
+    """``feature_map[1,2]``: the 1-based name a grader addresses (``Solution.entry``)."""
+    return f"{name}[{','.join(str(i + 1) for i in cell)}]"
+
+
+def rest_line(left: int, what: str) -> list[str]:
+    if not left:
+        return []
+    return [f"… {left:,} more cells, each {what}; the whole map is the value above"]
+
+
+def product_sum(patch: np.ndarray, kernel: np.ndarray) -> str:
+    """``(1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8`` for one channel."""
+    products = [bracketed(x) + bracketed(k) for x, k in zip(patch.ravel(), kernel.ravel(), strict=True)]
+    terms = patch.ravel() * kernel.ravel()
+    signed = number(terms[0]) + "".join(f" - {number(-t)}" if t < 0 else f" + {number(t)}" for t in terms[1:])
+    text = " + ".join(products)
+    if len(terms) > 1:
+        text += f" = {signed}"
+    return f"{text} = {number(terms.sum())}"
+
+
+def conv_cell_lines(
+    name: str,
+    padded: np.ndarray,
+    kernel: np.ndarray,
+    bias: float | None,
+    feature_map: np.ndarray,
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> list[str]:
+    """The work of the first cells of one feature map: patch, products, sum (and bias)."""
+    cells, left = shown_cells(feature_map.shape)
+    reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
+    lines = []
+    for cell in cells:
+        top, left_col = cell[0] * stride[0], cell[1] * stride[1]
+        patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
+        label = cell_label(name, cell)
+        if patch.shape[0] == 1:
+            work = f"patch {matrix_text(patch[0])}: {product_sum(patch[0], kernel[0])}"
+        else:
+            sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
+            lines += [
+                f"{label} channel {c}: patch {matrix_text(p)}: {product_sum(p, k)}"
+                for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
+            ]
+            work = "sum over channels: " + " + ".join(term(s) for s in sums) + f" = {number(sum(sums))}"
+        if bias is not None:
+            work += f"; + bias {bracketed(bias)} = {number(feature_map[cell])}"
+        lines.append(f"{label}: {work}")
+    return lines + rest_line(left, "the same sum of products")
+
+
+def pool_cell_lines(
+    name: str,
+    planes: np.ndarray,
+    pooled: np.ndarray,
+    layout: PoolLayout,
+    mode: PoolMode,
+    count_include_pad: bool,
+) -> list[str]:
+    """The first windows of a pooling: the window, and its max/min or its sum over the divisor."""
+    fill = {"max": -np.inf, "min": np.inf, "avg": 0.0}[mode]
+    extended = layout.extend(planes, fill, fill)
+    counted = layout.counted(count_include_pad)
+    cells, left = shown_cells(pooled.shape)
+    lines = []
+    for cell in cells:
+        *channel, row, col = cell
+        top, left_col = row * layout.stride[0], col * layout.stride[1]
+        rows, cols = slice(top, top + layout.window[0]), slice(left_col, left_col + layout.window[1])
+        window = extended[(*channel, rows, cols)]
+        shown = matrix_text(window)
+        if mode == "avg":
+            mask = counted[rows, cols] > 0
+            terms = " + ".join(term(x) for x in window[mask])
+            work = f"avg = ({terms}) / {int(mask.sum())} = {number(pooled[cell])}"
+        else:
+            work = f"{mode} = {number(pooled[cell])}"
+        lines.append(f"{cell_label(name, cell)}: window {shown} → {work}")
+    return lines + rest_line(left, f"the {mode} of its window")
+
+
+def divisor_note(layout: PoolLayout, count_include_pad: bool) -> str:
+    """Which cells average pooling divides by (PyTorch's count_include_pad)."""
+    k = layout.window[0] * layout.window[1]
+    if layout.padding == (0, 0) and not any(layout.overhang):
+        return f"each window averages its {k} cells"
+    if count_include_pad:
+        return (
+            f"count_include_pad: padding zeros count, so a full window divides by {k}; "
+            "cells past the padding (ceil mode) never count"
+        )
+    return "count_include_pad off: each window divides by its number of real (unpadded) cells"

@@ -1,0 +1,1 @@
+"""Recurrent networks: rnn, forward and backpropagation through time."""

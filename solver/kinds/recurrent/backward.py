@@ -1,0 +1,250 @@
+"""The backward steps of the rnn kind: BPTT as the notes write it, path by path.
+
+From the output back: dL/dy_hat and dL/dz_y per output, dL/dW_y and dL/db_y;
+the Jacobians dh_t/dh_{t-1} and their products dh_T/dh_t (with norms: the
+vanishing or exploding gradient); dL/dh_t along each path; then for W_h and
+W_x one path term per time step, ``dL/dh_t · dh_t/dW``, and their sum, which
+is where the named mistake "only the last step's path" lives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.graph.arrays import ArraySteps
+from solver.graph.steps import Noted, Solution, Variant
+from solver.graph.tables import SummaryTable
+from solver.kinds.recurrent import bptt
+from solver.kinds.recurrent.network import Network
+from solver.kinds.recurrent.text import (
+    back_through_text,
+    formula,
+    hole,
+    loss_gradient_text,
+    outer_text,
+    output_slope_text,
+    slope_text,
+    through_text,
+)
+from solver.math.losses import loss as loss_function
+
+LAST_STEP_ONLY = "bptt_last_step_only"
+LAST_STEP_ONLY_FEEDBACK = (
+    "Only the path through the last time step was kept; BPTT adds the paths through every earlier step, "
+    "because the same weights are used at each step."
+)
+
+
+def add_backward(steps: ArraySteps, net: Network) -> None:
+    from_output = _output_gradients(steps, net)
+    _output_weights(steps, net, from_output)
+    _jacobians(steps, net)
+    _hidden_gradients(steps, net, from_output)
+    for weights in ("W_h", "W_x"):
+        _paths(steps, net, weights)
+    if "b_h" in steps:
+        _hidden_bias(steps, net)
+
+
+def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
+    """dL/dy_hat and dL/dz_y for each output; returns step -> name of its dL/dz_y."""
+    loss = loss_function(net.loss)
+    share = 1 / len(net.outputs())
+    T, every = net.steps, net.every_step
+    from_output: dict[int, str] = {}
+    for t, y_hat, y in net.outputs():
+        suffix, of_step = (str(t), f" of step {t}") if every else ("", "")
+        grad, local = f"dL/dy_hat{suffix}", f"dL/dz_y{suffix}"
+        text = loss_gradient_text(loss.name, y_hat, y, net.output_size)
+        steps.add(
+            grad,
+            f"loss gradient at the prediction{of_step}",
+            (y_hat, y),
+            lambda p, target: share * loss.gradient(p, target),
+            formula(f"(1/{T})·({text})" if every else text),
+        )
+        steps.add(
+            local,
+            f"gradient at the output pre-activation z_y{of_step}",
+            (grad, y_hat),
+            lambda g, p: g @ bptt.output_jacobian(net.output, p),
+            formula(output_slope_text(net.output, grad, y_hat, net.convention, net.scalar)),
+        )
+        from_output[t] = local
+    return from_output
+
+
+def _output_weights(steps: ArraySteps, net: Network, from_output: dict[int, str]) -> None:
+    c, scalar = net.convention, net.scalar
+    pairs = [(from_output[t], f"h{t}") for t in from_output]
+    summed = ", summed over the steps" if len(pairs) > 1 else ""
+    steps.add(
+        "dL/dW_y",
+        f"gradient of W_y{summed}",
+        tuple(n for pair in pairs for n in pair),
+        lambda *v: sum(bptt.weight_term(v[i], v[i + 1], c) for i in range(0, len(v), 2)),
+        formula(" + ".join(outer_text(hole(local), h, c, scalar) for local, h in pairs)),
+    )
+    if "b_y" in steps:
+        steps.add(
+            "dL/db_y",
+            f"gradient of b_y{summed}",
+            tuple(local for local, _ in pairs),
+            lambda *v: sum(v),
+            formula(" + ".join(hole(local) for local, _ in pairs)),
+        )
+
+
+def _norm_note(matrix: np.ndarray, distance: int | None) -> Noted:
+    """The norm of a Jacobian; for dh_T/dh_t (``distance`` = T − t) whether it vanishes or explodes."""
+    norm = bptt.spectral_norm(matrix)
+    note = f"‖·‖₂ = {norm:.4g}"
+    regime = bptt.regime(norm) if distance else None
+    if regime == "vanishing":
+        note += f" < {bptt.VANISHING_BELOW:g}: vanishing gradient, the path {distance} step(s) back contributes ≈ 0"
+    elif regime == "exploding":
+        note += f" > {bptt.EXPLODING_ABOVE:g}: exploding gradient over {distance} step(s)"
+    return Noted(matrix, note)
+
+
+def _jacobians(steps: ArraySteps, net: Network) -> None:
+    """dh_t/dh_{t-1} for each step, then the products dh_T/dh_t for each distance T − t."""
+    c, f, T, scalar = net.convention, net.activation, net.steps, net.scalar
+    for t in range(T, 1, -1):
+        slope = slope_text(f, f"h{t}", scalar)
+        diagonal = slope if scalar else f"diag{slope if slope.startswith('(') else f'({slope})'}"
+        steps.add(
+            f"dh{t}/dh{t - 1}",
+            f"Jacobian of step {t} with respect to step {t - 1}",
+            (f"h{t}", "W_h"),
+            lambda h, W_h, t=t: _norm_note(bptt.step_jacobian(f, h, W_h, c), 1 if t == T else None),
+            formula(f"{diagonal}·{through_text('W_h', c, scalar)}"),
+        )
+    for t in range(T - 2, 0, -1):
+        steps.add(
+            f"dh{T}/dh{t}",
+            f"Jacobian product over {T - t} steps",
+            (f"dh{T}/dh{t + 1}", f"dh{t + 1}/dh{t}"),
+            lambda far, near, t=t: _norm_note(far @ near, T - t),
+            formula(f"{hole(f'dh{T}/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
+        )
+
+
+def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, str]) -> None:
+    """dL/dh_t: many-to-one along the product dh_T/dh_t; many-to-many step by step."""
+    c, T = net.convention, net.steps
+
+    def from_prediction(t: int) -> str:
+        return back_through_text(from_output[t], "W_y", c, net.scalar, vector=net.output_size > 1)
+
+    steps.add(
+        f"dL/dh{T}",
+        f"loss gradient at h{T}",
+        (from_output[T], "W_y"),
+        lambda g, W_y: g @ bptt.through(W_y, c),
+        formula(from_prediction(T)),
+    )
+    for t in range(T - 1, 0, -1):
+        if net.every_step:
+            steps.add(
+                f"dL/dh{t}",
+                f"loss gradient at h{t}: from y_hat{t} and from h{t + 1}",
+                (from_output[t], "W_y", f"dL/dh{t + 1}", f"dh{t + 1}/dh{t}"),
+                lambda g, W_y, later, J: g @ bptt.through(W_y, c) + later @ J,
+                formula(f"{from_prediction(t)} + {hole(f'dL/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
+            )
+        else:
+            steps.add(
+                f"dL/dh{t}",
+                f"loss gradient at h{t}, along the path of {T - t} step(s)",
+                (f"dL/dh{T}", f"dh{T}/dh{t}"),
+                lambda g, J: g @ J,
+                formula(f"{hole(f'dL/dh{T}')}·{hole(f'dh{T}/dh{t}')}"),
+            )
+
+
+def _local_text(net: Network, t: int) -> str:
+    """dL/dz_t = dL/dh_t ⊙ f'(z_t), f' written from h_t (dL/dh_t is a row: a column convention turns it)."""
+    product = "·" if net.scalar else " ⊙ "
+    turn = "ᵀ" if net.convention == "column" and not net.scalar else ""
+    return f"{hole(f'dL/dh{t}')}{turn}{product}{slope_text(net.activation, f'h{t}', net.scalar)}"
+
+
+def _paths(steps: ArraySteps, net: Network, weights: str) -> None:
+    """One path term per time step for W_h or W_x, then their sum."""
+    c, f, T = net.convention, net.activation, net.steps
+    paths = []
+    for t in range(T, 0, -1):
+        name = f"dL/d{weights}_path{t}"
+        used_with = f"h{t - 1}" if weights == "W_h" else f"x{t}"
+        steps.add(
+            name,
+            f"{weights} path through step {t}" + (" (the last step)" if t == T else f" ({T - t} step(s) back)"),
+            (f"dL/dh{t}", f"h{t}", used_with),
+            lambda g, h, v: bptt.weight_term(g * bptt.slope_from_output(f, h), v, c),
+            formula(outer_text(_local_text(net, t), used_with, c, net.scalar)),
+            detail=[_path_chain(net, t, weights)],
+        )
+        paths.append(name)
+    steps.add(
+        f"dL/d{weights}",
+        f"gradient of {weights}: the sum of its {T} path(s)",
+        tuple(paths),
+        lambda *terms: sum(terms),
+        formula(" + ".join(hole(p) for p in paths)),
+        mistakes=[Variant(LAST_STEP_ONLY, LAST_STEP_ONLY_FEEDBACK, lambda last: last, (paths[0],))],
+    )
+
+
+def _hidden_bias(steps: ArraySteps, net: Network) -> None:
+    f, T = net.activation, net.steps
+    steps.add(
+        "dL/db_h",
+        f"gradient of b_h: the sum of its {T} path(s)",
+        tuple(n for t in range(T, 0, -1) for n in (f"dL/dh{t}", f"h{t}")),
+        lambda *v: sum(v[i] * bptt.slope_from_output(f, v[i + 1]) for i in range(0, len(v), 2)),
+        formula(" + ".join(_local_text(net, t) for t in range(T, 0, -1))),
+        mistakes=[
+            Variant(
+                LAST_STEP_ONLY,
+                LAST_STEP_ONLY_FEEDBACK,
+                lambda g, h: g * bptt.slope_from_output(f, h),
+                (f"dL/dh{T}", f"h{T}"),
+            )
+        ],
+    )
+
+
+def _path_chain(net: Network, t: int, weights: str) -> str:
+    """The path as the notes write it: ∂L/∂ŷ · ∂ŷ/∂h_T · ∂h_T/∂h_{T-1} ⋯ ∂h_t/∂W."""
+    T = net.steps
+    if net.every_step:
+        return f"path: Σ_(s ≥ {t}) ∂L/∂ŷ_s · ∂ŷ_s/∂h_s · ∂h_s/∂h{t} · ∂h{t}/∂{weights}"
+    links = [f"∂h{k}/∂h{k - 1}" for k in range(T, t, -1)]
+    return "path: " + " · ".join(["∂L/∂ŷ", f"∂ŷ/∂h{T}", *links, f"∂h{t}/∂{weights}"])
+
+
+def add_update(steps: ArraySteps, rate: float) -> None:
+    """One step of gradient descent for every parameter the network has."""
+    for name in ("W_x", "W_h", "W_y", "b_h", "b_y"):
+        if name in steps:
+            steps.add(
+                f"{name}_new",
+                f"{name} after one step of gradient descent (η = {rate:g})",
+                (name, f"dL/d{name}"),
+                lambda w, g: w - rate * g,
+                formula(f"{hole(name)} − {rate:g}·{hole(f'dL/d{name}')}"),
+            )
+
+
+def norm_table(solution: Solution, T: int) -> SummaryTable:
+    table = SummaryTable(
+        f"Jacobian products dh{T}/dh_t "
+        f"(vanishing below {bptt.VANISHING_BELOW:g}, exploding above {bptt.EXPLODING_ABOVE:g})",
+        ["distance", "product", "‖·‖₂", "regime"],
+        numeric={0, 2},
+    )
+    for t in range(T - 1, 0, -1):
+        norm = bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value))
+        table.rows.append([str(T - t), f"dh{T}/dh{t}", f"{norm:.4g}", bptt.regime(norm) or "—"])
+    return table

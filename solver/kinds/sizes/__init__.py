@@ -1,0 +1,1 @@
+"""Sizes and parameter counts: conv-size, pool-size, conv-stack."""

@@ -1,0 +1,62 @@
+"""Kind ``conv-size``: the output size of one convolution layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from solver.graph.steps import Solution
+from solver.kinds import GIVEN_CONFIG
+from solver.math.sizes import parse_dims, parse_pair, require_positive
+from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
+
+KIND = "conv-size"
+
+SizeText = int | str | list[int]
+
+
+@dataclass
+class Given:
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+
+    input: SizeText
+    """Input size: 12, 12x12 or 39x39x3 (height x width x channels)."""
+    kernel: SizeText
+    """Kernel size: 3 or 3x5 (height x width)."""
+    stride: SizeText = 1
+    """Stride: a number or HxW."""
+    padding: SizeText = 0
+    """Zero padding on each side: a number, HxW, 'same' (stride 1 only) or 'valid'."""
+    dilation: SizeText = 1
+    """Dilation: a number or HxW; 1 is an ordinary kernel."""
+    filters: int | None = None
+    """Number of filters, which is the number of output channels."""
+
+
+def solve(given: Given, title: str | None = None) -> Solution:
+    input_dims = parse_dims(given.input, "input")
+    kernel = parse_pair(given.kernel, "kernel")
+    stride = parse_pair(given.stride, "stride")
+    dilation = parse_pair(given.dilation, "dilation")
+    for pair, what in ((input_dims, "input"), (kernel, "kernel"), (stride, "stride"), (dilation, "dilation")):
+        require_positive(pair, what)
+    if given.filters is not None:
+        require_positive((given.filters,), "filters")
+    height, width = input_dims[0], input_dims[1] if len(input_dims) > 1 else input_dims[0]
+    pads = padding_per_axis(given.padding, kernel, dilation, stride)
+    axes = [
+        Axis(size, k, s, before, after, d)
+        for size, k, s, (before, after), d in zip((height, width), kernel, stride, pads, dilation, strict=False)
+    ]
+    shown = "×".join(map(str, (height, width, *input_dims[2:])))
+    solution = Solution(KIND, title or f"Output size of a {kernel[0]}×{kernel[1]} convolution on {shown}")
+    outs = add_window_steps(solution, axes, "kernel")
+    channels = None
+    note = None
+    if given.filters is not None:
+        channels = "n_filters"
+        solution.given(channels, "number of filters: one output channel each", given.filters)
+    elif len(input_dims) == 3:
+        note = "each filter makes one output channel: give the number of filters for the depth"
+    add_output_step(solution, outs, channels, note)
+    return solution

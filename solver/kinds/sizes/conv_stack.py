@@ -1,0 +1,205 @@
+"""Kind ``conv-stack``: shapes and parameter counts through a stack of layers.
+
+One step per layer for its output shape and one for its parameters, then the
+total; a summary table like a model summary's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, ClassVar
+
+from solver.graph.errors import InputError
+from solver.graph.formula import Template
+from solver.graph.steps import Solution, Step
+from solver.graph.tables import SummaryTable
+from solver.graph.values import Shape
+from solver.kinds import GIVEN_CONFIG
+from solver.kinds.sizes.layers import LayerSpec, parse_layer
+from solver.math.limits import MAX_LAYERS, require_at_most
+from solver.math.sizes import parse_dims, parse_pair, require_positive
+from solver.math.windows import Axis, check_fits, output_length, padding_per_axis
+
+KIND = "conv-stack"
+#: Layers with trainable parameters (the others get no parameter step).
+PARAMETRIZED = ("conv", "dense", "batchnorm")
+
+
+@dataclass
+class Given:
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+
+    input: int | str | list[int]
+    """Input size HxWxC, e.g. 39x39x3 (a 2-D size means one channel)."""
+    layers: list[str | dict[str, Any]]
+    """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10'."""
+
+
+def _number(layer: LayerSpec, key: str, where: str) -> int:
+    (value,) = parse_dims(layer.get(key), f"{where}: {key}", max_dims=1)
+    return value
+
+
+def _flag(layer: LayerSpec, key: str) -> bool:
+    return layer.get(key).lower() not in ("0", "false", "no", "")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A parsed layer: computes its output shape and parameter count from its input shape."""
+
+    spec: LayerSpec
+    where: str
+
+    def output(self, shape: Shape) -> tuple[Shape, list[str]]:
+        """The output shape and one line of arithmetic per spatial axis."""
+        word, spec, where = self.spec.word, self.spec, self.where
+        if word in ("conv", "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
+            raise InputError(
+                f"{where}: {word} needs an HxWxC input, got a vector of {shape[0]}; expected it before flatten"
+            )
+        if word == "conv":
+            expected = spec.get("c")
+            if expected and int(expected) != shape[2]:
+                raise InputError(
+                    f"{where}: channel mismatch: the layer expects c={expected} "
+                    f"but its input {shape} has {shape[2]} channels"
+                )
+            return self._windows(shape, _number(spec, "n", where), "kernel")
+        if word in ("maxpool", "avgpool"):
+            return self._windows(shape, shape[2], "window")
+        if word == "adaptiveavgpool":
+            size = parse_pair(spec.get("o"), f"{where}: o")
+            return Shape((*size, shape[2])), []
+        if word == "flatten":
+            return Shape((prod(shape),)), [f"{' · '.join(map(str, shape))} = {prod(shape)}"]
+        if word == "dense":
+            if len(shape) != 1:
+                raise InputError(f"{where}: dense needs a flat input, got {shape}; expected flatten before it")
+            expected = spec.get("in")
+            if expected and int(expected) != shape[0]:
+                raise InputError(
+                    f"{where}: size mismatch: the layer expects in={expected} but its input has {shape[0]} features"
+                )
+            return Shape((_number(spec, "n", where),)), []
+        return shape, []
+
+    def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[str]]:
+        spec, where = self.spec, self.where
+        kernel = parse_pair(spec.get("k"), f"{where}: k")
+        stride = kernel if spec.get("s") == "" else parse_pair(spec.get("s"), f"{where}: s")
+        dilation = parse_pair(spec.get("d"), f"{where}: d") if "d" in spec.settings else (1, 1)
+        for pair, key in ((kernel, "k"), (stride, "s"), (dilation, "d"), ((channels,), "n")):
+            require_positive(pair, f"{where}: {key}")
+        try:
+            pads = padding_per_axis(spec.get("p"), kernel, dilation, stride)
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
+        ceil = "ceil" in spec.settings and _flag(spec, "ceil")
+        sizes, lines = [], []
+        for size, k, s, (before, after), d, name in zip(
+            shape[:2], kernel, stride, pads, dilation, ("H", "W"), strict=False
+        ):
+            axis = Axis(size, k, s, before, after, d)
+            try:
+                check_fits(axis, what, "height" if name == "H" else "width")
+            except InputError as error:
+                raise InputError(f"{where}: {error.message}") from None
+            out = output_length(axis, ceil)
+            sizes.append(out)
+            rounding = "⌈⌉" if ceil else "⌊⌋"
+            keff = f"({d}·({k} − 1) + 1)" if d != 1 else f"{k}"
+            lines.append(f"{name}: {rounding[0]}({size} + {before + after} − {keff})/{s}{rounding[1]} + 1 = {out}")
+        return Shape((*sizes, channels)), lines
+
+    def params(self, shape: Shape) -> tuple[int, str]:
+        """Trainable parameters and how they are counted, given the layer's input shape."""
+        word, spec = self.spec.word, self.spec
+        bias = _flag(spec, "bias") if word in ("conv", "dense") else False
+        if word == "conv":
+            kh, kw = parse_pair(spec.get("k"), "k")
+            n = int(spec.get("n"))
+            weights = kh * kw * shape[2] * n
+            text = f"{kh}·{kw}·{shape[2]}·{n}" + (f" + {n}" if bias else "")
+            return weights + (n if bias else 0), text
+        if word == "dense":
+            n = int(spec.get("n"))
+            return shape[0] * n + (n if bias else 0), f"{shape[0]}·{n}" + (f" + {n}" if bias else "")
+        if word == "batchnorm":
+            channels = shape[-1]
+            return 2 * channels, f"2·{channels} (scale and shift per channel)"
+        return 0, "0"
+
+
+def solve(given: Given, title: str | None = None) -> Solution:
+    dims = parse_dims(given.input, "input")
+    require_positive(dims, "input")
+    shape = Shape(dims if len(dims) == 3 else (dims[0], dims[-1], 1) if len(dims) == 2 else dims)
+    if not given.layers:
+        raise InputError("expected at least one layer", field="layers")
+    require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
+    layers = [
+        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})") for i, spec in enumerate(given.layers, start=1)
+    ]
+    solution = Solution(KIND, title or f"Shapes and parameters through {len(layers)} layers from {shape}")
+    solution.given("input", "input size H×W×C" if len(shape) == 3 else "input length", shape)
+    table = SummaryTable("Layer summary", ["#", "layer", "output", "params", "total"], numeric={0, 3, 4})
+    rows: list[dict[str, Any]] = []
+    previous, total = "input", 0
+    param_steps: list[str] = []
+    for i, layer in enumerate(layers, start=1):
+        out, count = f"out{i}", f"params{i}"
+        shape_in = solution[previous].value
+        new_shape, lines = layer.output(shape_in)
+        solution.add(
+            Step(
+                out,
+                f"layer {i}: {layer.spec.label}",
+                deps=(previous,),
+                compute=lambda s, layer=layer: layer.output(s)[0],
+                formula=Template(f"{layer.spec.word}({{{previous}}})"),
+                detail=lines,
+            )
+        )
+        params, counted = layer.params(shape_in)
+        if layer.spec.word in PARAMETRIZED:
+            solution.add(
+                Step(
+                    count,
+                    f"parameters of layer {i}",
+                    deps=(previous,),
+                    compute=lambda s, layer=layer: layer.params(s)[0],
+                    formula=Template(counted),
+                )
+            )
+            param_steps.append(count)
+        total += params
+        table.rows.append([str(i), layer.spec.label, str(new_shape), f"{params:,}", f"{total:,}"])
+        rows.append({"layer": layer.spec.label, "output": new_shape, "params": params})
+        previous = out
+    solution.add(
+        Step(
+            "total_params",
+            "total trainable parameters",
+            deps=tuple(param_steps),
+            compute=lambda *p: sum(p),
+            formula=Template(" + ".join(f"{{{p}}}" for p in param_steps) or "0"),
+        )
+    )
+    solution.add(
+        Step("output", "final output shape", deps=(previous,), compute=lambda s: s, formula=Template(f"{{{previous}}}"))
+    )
+    solution.add(
+        Step(
+            "flattened",
+            "length of the output once flattened",
+            deps=("output",),
+            compute=lambda s: prod(s),
+            formula=Template("∏ {output}"),
+        )
+    )
+    table.footer = [f"Total params: {total:,}", f"Output: {new_shape} (flattened: {prod(new_shape):,})"]
+    solution.tables.append(table)
+    solution.extra["layers"] = rows
+    return solution

@@ -1,0 +1,91 @@
+"""Layer specs of a conv stack, written as the notes and model summaries do.
+
+``conv k=3 n=10 s=1 p=0 [d=1] [c=3]``, ``maxpool k=2 [s=2] [p=0] [ceil=1]``,
+``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
+``batchnorm``, and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
+``softmax``, ``dropout``.  ``c=`` and ``in=`` state the channels or length a
+layer expects; a mismatch with what arrives is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver.graph.errors import InputError
+
+#: layer word -> the keys it takes, with their defaults (None: required)
+LAYER_KEYS: dict[str, dict[str, Any]] = {
+    "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
+    "maxpool": {"k": None, "s": "", "p": 0, "ceil": 0},
+    "avgpool": {"k": None, "s": "", "p": 0, "ceil": 0},
+    "adaptiveavgpool": {"o": None},
+    "flatten": {},
+    "dense": {"n": None, "in": "", "bias": 1},
+    "batchnorm": {},
+    "relu": {},
+    "sigmoid": {},
+    "tanh": {},
+    "softmax": {},
+    "dropout": {"p": 0.5},
+}
+ALIASES = {"linear": "dense", "fc": "dense", "pool": "maxpool", "bn": "batchnorm", "conv2d": "conv"}
+
+
+@dataclass
+class LayerSpec:
+    word: str
+    settings: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    def get(self, key: str) -> str:
+        return self.settings.get(key, str(LAYER_KEYS[self.word][key]))
+
+    @property
+    def label(self) -> str:
+        return self.text or self.word
+
+
+def parse_layer(spec: str | dict[str, Any], where: str) -> LayerSpec:
+    """A layer from ``"conv k=3 n=10"`` or ``{type: conv, k: 3, n: 10}``."""
+    if isinstance(spec, dict):
+        settings = {str(k): str(v) for k, v in spec.items()}
+        word = settings.pop("type", "")
+        text = " ".join([word] + [f"{k}={v}" for k, v in settings.items()])
+    elif isinstance(spec, str) and spec.strip():
+        word, *pairs = spec.split()
+        settings = {}
+        for pair in pairs:
+            key, equals, value = pair.partition("=")
+            if not equals or not key or not value:
+                raise InputError(f"{where}: expected key=value, got {pair!r} in {spec!r}")
+            settings[key.lower()] = value
+        text = " ".join(spec.split())
+    else:
+        raise InputError(f"{where}: expected a layer such as 'conv k=3 n=10', got {spec!r}")
+    word = ALIASES.get(word.lower(), word.lower())
+    if word not in LAYER_KEYS:
+        raise InputError(f"{where}: unknown layer {word!r}; expected one of: {', '.join(LAYER_KEYS)}")
+    allowed = LAYER_KEYS[word]
+    unknown = [k for k in settings if k not in allowed]
+    if unknown:
+        takes = ", ".join(allowed) or "no settings"
+        raise InputError(f"{where}: {word} has no setting {unknown[0]!r}; it takes {takes}")
+    missing = [k for k, default in allowed.items() if default is None and k not in settings]
+    if missing:
+        raise InputError(f"{where}: {word} needs {missing[0]}= (e.g. '{word} {missing[0]}=3')")
+    return LayerSpec(word, settings, text)
+
+
+LAYER_WORDS = frozenset(LAYER_KEYS) | frozenset(ALIASES)
+
+
+def split_layer_words(tokens: list[str]) -> list[str]:
+    """Command-line layers: ``conv k=3 n=10 maxpool k=2`` or one quoted layer per argument."""
+    layers: list[str] = []
+    for token in " ".join(tokens).split():
+        if token.lower() in LAYER_WORDS or not layers or "=" not in token:
+            layers.append(token)
+        else:
+            layers[-1] += " " + token
+    return layers

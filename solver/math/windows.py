@@ -1,0 +1,309 @@
+"""Sliding-window arithmetic: how many positions a kernel or pooling window takes.
+
+Output length per axis, as PyTorch computes it::
+
+    floor((H + 2P - D(K-1) - 1) / S) + 1
+
+and in ceil mode ``ceil(...) + 1``, less one when the last window would start
+in the right padding.  ``add_axis_steps`` writes the same arithmetic as steps,
+one idea per step, as the notes do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from solver.graph.errors import InputError
+from solver.graph.formula import Template
+from solver.graph.steps import Noted, Solution, Step, Variant
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a window computation (height or width)."""
+
+    size: int
+    kernel: int
+    stride: int = 1
+    pad_before: int = 0
+    pad_after: int = 0
+    dilation: int = 1
+
+    @property
+    def effective_kernel(self) -> int:
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def padded(self) -> int:
+        return self.size + self.pad_before + self.pad_after
+
+
+def check_fits(axis: Axis, what: str, axis_name: str) -> None:
+    if axis.effective_kernel > axis.padded:
+        dilated = f" (dilated to {axis.effective_kernel})" if axis.dilation != 1 else ""
+        raise InputError(
+            f"the {what} ({axis.kernel}{dilated}) is larger than the padded input "
+            f"{axis_name} ({axis.size} + padding {axis.pad_before + axis.pad_after} = {axis.padded}); "
+            "expected a window that fits"
+        )
+
+
+def output_length(axis: Axis, ceil: bool = False) -> int:
+    """Number of window positions along one axis (PyTorch's formula)."""
+    span = axis.padded - axis.effective_kernel
+    if span < 0:
+        raise InputError(f"window {axis.effective_kernel} does not fit in {axis.padded}")
+    if not ceil:
+        return span // axis.stride + 1
+    count = -(-span // axis.stride) + 1
+    if (count - 1) * axis.stride >= axis.size + axis.pad_before:
+        count -= 1
+    return count
+
+
+def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
+    """Padding that keeps the size at stride 1; the odd pixel goes after, as in PyTorch."""
+    total = dilation * (kernel - 1)
+    return total // 2, total - total // 2
+
+
+def _leftover_note(span: int, stride: int, unit: str) -> str:
+    left = span % stride
+    if left == 0:
+        return "the division is exact: the windows reach the last " + unit[:-1]
+    return f"not exact: {left} {unit[:-1] if left == 1 else unit} left over that no window reaches; floor drops them"
+
+
+def _floor_fraction_kept(q: Fraction, *_: int) -> Fraction:
+    return q
+
+
+def _rounded_up(q: Fraction, *_: int) -> int:
+    return -(-q.numerator // q.denominator)
+
+
+#: Classic wrong rules of the size arithmetic, by name (see ``solver.graph.steps.Variant``).
+MISTAKES: dict[str, Variant] = {
+    v.name: v
+    for v in (
+        Variant("no_plus_one", "You left out the +1: the window's first position counts too.", lambda r: r),
+        Variant("no_floor", "The division is not exact: only whole strides fit, so round down.", _floor_fraction_kept),
+        Variant("rounded_up", "You rounded up; a window that does not fit is dropped, so round down.", _rounded_up),
+        Variant("padding_once", "Padding goes on both sides: add 2P, not P.", lambda n, pad: n + pad),
+        Variant("ignored_stride", "You ignored the stride: divide the distance by S.", lambda n, k, s: Fraction(n - k)),
+        Variant(
+            "pool_stride_one",
+            "Pooling moves by the window size unless a stride is given, not by 1.",
+            lambda n, k, s: Fraction(n - k),
+        ),
+        Variant("ignored_dilation", "Dilation spreads the kernel to D(K-1)+1 taps; you used K.", lambda d, k: k),
+    )
+}
+
+
+def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False) -> str:
+    """Add the givens and the steps of one axis; return the name of its output step.
+
+    ``suffix`` is ``""`` when both axes share the same arithmetic, else ``"_h"``
+    or ``"_w"``.
+    """
+    size = "W" if suffix == "_w" else "H"
+    unit = "columns" if suffix == "_w" else "rows"
+    where = {"": "height and width", "_h": "height", "_w": "width"}[suffix]
+    k, s, p, d = (f"{letter}{suffix}" for letter in "KSPD")
+    solution.given(size, f"input {where}", axis.size)
+    solution.given(k, f"{what} {where}", axis.kernel)
+    solution.given(s, "stride" + (f" along the {where}" if suffix else ""), axis.stride)
+
+    if axis.dilation != 1:
+        solution.given(d, "dilation" + (f" along the {where}" if suffix else ""), axis.dilation)
+        keff = f"K_eff{suffix}"
+        solution.add(
+            Step(
+                keff,
+                f"effective {what}: dilation spreads the taps apart",
+                deps=(d, k),
+                compute=lambda dil, ker: dil * (ker - 1) + 1,
+                formula=Template(f"{{{d}}}·({{{k}}} − 1) + 1", rf"{{{d}}} \cdot ({{{k}}} - 1) + 1"),
+                variants=(MISTAKES["ignored_dilation"],),
+            )
+        )
+    else:
+        keff = k
+
+    padded = f"padded{suffix}"
+    if axis.pad_before == axis.pad_after:
+        solution.given(p, "padding on each side", axis.pad_before)
+        solution.add(
+            Step(
+                padded,
+                f"padded {where}",
+                deps=(size, p),
+                compute=lambda n, pad: n + 2 * pad,
+                formula=Template(f"{{{size}}} + 2·{{{p}}}", rf"{{{size}}} + 2 \cdot {{{p}}}"),
+                variants=(MISTAKES["padding_once"],),
+            )
+        )
+    else:
+        p_end = f"P_end{suffix}"
+        solution.given(p, "padding before (top/left)", axis.pad_before)
+        solution.given(p_end, "padding after (bottom/right): the odd one goes here", axis.pad_after)
+        solution.add(
+            Step(
+                padded,
+                f"padded {where}",
+                deps=(size, p, p_end),
+                compute=lambda n, a, b: n + a + b,
+                formula=Template(f"{{{size}}} + {{{p}}} + {{{p_end}}}"),
+            )
+        )
+
+    quotient = f"moves{suffix}"
+    solution.add(
+        Step(
+            quotient,
+            "how far the window can move, in strides",
+            deps=(padded, keff, s),
+            compute=lambda n, ker, st: Fraction(n - ker, st),
+            formula=Template(
+                f"({{{padded}}} − {{{keff}}}) / {{{s}}}", rf"\frac{{{{{padded}}} - {{{keff}}}}}{{{{{s}}}}}"
+            ),
+            variants=(MISTAKES["pool_stride_one" if what == "window" else "ignored_stride"],),
+        )
+    )
+
+    rounded = f"{'ceil' if ceil else 'floor'}{suffix}"
+    if ceil:
+        solution.add(
+            Step(
+                rounded,
+                "ceil mode: a partial window at the end counts",
+                deps=(quotient,),
+                compute=lambda q: -(-q.numerator // q.denominator),
+                formula=Template(f"⌈{{{quotient}}}⌉", rf"\left\lceil {{{quotient}}} \right\rceil"),
+            )
+        )
+    else:
+        solution.add(
+            Step(
+                rounded,
+                "whole strides only",
+                deps=(quotient, padded, keff, s),
+                compute=lambda q, n, ker, st: Noted(q.numerator // q.denominator, _leftover_note(n - ker, st, unit)),
+                formula=Template(f"⌊{{{quotient}}}⌋", rf"\left\lfloor {{{quotient}}} \right\rfloor"),
+                variants=(MISTAKES["no_floor"], MISTAKES["rounded_up"]),
+            )
+        )
+
+    out = f"out{suffix}"
+    counted = f"windows{suffix}" if ceil else out
+    solution.add(
+        Step(
+            counted,
+            "+1 for the window at the start",
+            deps=(rounded,),
+            compute=lambda r: r + 1,
+            formula=Template(f"{{{rounded}}} + 1"),
+            variants=() if ceil else (MISTAKES["no_plus_one"], _tensorflow_same(size, s)),
+        )
+    )
+    if ceil:
+        _ceil_drop_step(solution, suffix, size, p, s, counted, out)
+    return out
+
+
+def _tensorflow_same(size: str, stride: str) -> Variant:
+    return Variant(
+        "tensorflow_same",
+        "You used TensorFlow's 'same' rule ceil(H/S), but this layer's padding is given explicitly.",
+        lambda n, st: -(-n // st),
+        deps=(size, stride),
+    )
+
+
+def _ceil_drop_step(solution: Solution, suffix: str, size: str, pad: str, stride: str, counted: str, out: str) -> None:
+    """PyTorch's rule: a window that would start in the right padding is dropped."""
+
+    def drop(count: int, n: int, p: int, st: int) -> Noted:
+        start = (count - 1) * st
+        if start >= n + p:
+            return Noted(
+                count - 1, f"the last window would start at {start}, inside the right padding (≥ {n} + {p}): dropped"
+            )
+        return Noted(count, f"the last window starts at {start} < {n} + {p}, inside the input: kept")
+
+    solution.add(
+        Step(
+            out,
+            "drop a last window that starts in the right padding",
+            deps=(counted, size, pad, stride),
+            compute=drop,
+            formula=Template(f"{{{counted}}} − [({{{counted}}} − 1)·{{{stride}}} ≥ {{{size}}} + {{{pad}}}]"),
+        )
+    )
+
+
+PAD_WORDS = ("same", "valid")
+
+
+def padding_per_axis(
+    padding: object, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """(before, after) padding per axis from ``2``, ``2x1``, ``same`` or ``valid``."""
+    from solver.math.sizes import parse_pair, require_non_negative
+
+    if isinstance(padding, str) and padding.strip().lower() in PAD_WORDS:
+        if padding.strip().lower() == "valid":
+            return [(0, 0), (0, 0)]
+        if stride != (1, 1):
+            raise InputError(
+                f"padding 'same' needs stride 1, got stride {stride[0]}x{stride[1]}; "
+                "expected a number of pixels instead",
+                field="padding",
+            )
+        return [same_padding(k, d) for k, d in zip(kernel, dilation, strict=False)]
+    try:
+        pair = parse_pair(padding, "padding")
+    except InputError as error:
+        raise InputError(error.message + " or 'same' / 'valid'", field="padding") from None
+    require_non_negative(pair, "padding")
+    return [(p, p) for p in pair]
+
+
+def add_window_steps(solution: Solution, axes: list[Axis], what: str, *, ceil: bool = False) -> list[str]:
+    """Steps for both axes, written once when height and width work out alike."""
+    for axis, name in zip(axes, ("height", "width"), strict=False):
+        check_fits(axis, what, name)
+    if axes[0] == axes[1]:
+        return [add_axis_steps(solution, axes[0], "", what=what, ceil=ceil)] * 2
+    return [
+        add_axis_steps(solution, axis, suffix, what=what, ceil=ceil)
+        for axis, suffix in zip(axes, ("_h", "_w"), strict=False)
+    ]
+
+
+def add_output_step(
+    solution: Solution, outs: list[str], channels: str | None, note: str | None = None, *, name: str = "output"
+) -> None:
+    """``output`` (or ``name``) = H×W or H×W×C from the axis steps and a channel count step."""
+    from solver.graph.values import Shape
+
+    deps = tuple(dict.fromkeys(outs)) + ((channels,) if channels else ())
+    holes = [f"{{{name}}}" for name in outs] + ([f"{{{channels}}}"] if channels else [])
+
+    def shape(*values: int) -> Shape:
+        height = values[0]
+        width = values[0] if len(set(outs)) == 1 else values[1]
+        return Shape((height, width) + ((values[-1],) if channels else ()))
+
+    solution.add(
+        Step(
+            name,
+            "output size (height × width" + (" × channels)" if channels else ")"),
+            deps=deps,
+            compute=shape,
+            formula=Template(" × ".join(holes), r" \times ".join(holes)),
+            note=note,
+        )
+    )
