@@ -65,9 +65,12 @@ def parse_yaml(text: str, where: str, *, lenient_numbers: bool = False, lines: b
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if "nesting depth" in problem:  # newer libyaml stops at its own depth while reading ahead
+            raise InputError(_TOO_DEEP, where=f"{where}{line}") from None
         raise InputError(f"not valid YAML: {problem}", where=f"{where}{line}") from None
 
 
+_TOO_DEEP = f"lists and mappings nested more than {MAX_DEPTH} deep; expected at most {MAX_DEPTH}"
 _BRACKETS_AND_LINES = re.compile(r"[^\[\]{}\n]+")
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.M)
 
@@ -113,7 +116,7 @@ def _check_depth_and_values(text: str, where: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise InputError(
-                        f"lists and mappings nested more than {MAX_DEPTH} deep; expected at most {MAX_DEPTH}",
+                        _TOO_DEEP,
                         where=f"{where}:{event.start_mark.line + 1}",
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
