@@ -211,18 +211,13 @@ def check_homework(homework: Path, as_json: bool) -> int:
     return ExitStatus.OK if result.ok else ExitStatus.DISCREPANCY
 
 
-def solve_homework(homework: Path, fmt: str) -> None:
-    """The solution sheet of a whole homework (``nnsolve solve HOMEWORK``)."""
+def solve_homework(homework: Path, fmt: str, full: bool) -> None:
+    """The solution sheet of a whole homework (``nnsolve solve HOMEWORK``), in any format of ``solver.render``."""
     from grader.homework import load_homework
-    from grader.sheet import homework_json, homework_markdown, print_homework_terminal
+    from grader.sheet import homework_sheet
+    from solver.render import FORMATS
 
-    loaded = load_homework(homework)
-    if fmt == "md":
-        sys.stdout.write(homework_markdown(loaded))
-    elif fmt == "json":
-        sys.stdout.write(homework_json(loaded))
-    else:
-        print_homework_terminal(loaded)
+    FORMATS[fmt].renderer().write_sheet(homework_sheet(load_homework(homework)), sys.stdout, full)
 
 
 def register(app: typer.Typer) -> None:

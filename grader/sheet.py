@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from grader.homework import Homework
 from grader.parse import value_kind
-from solver.graph.values import format_value, to_json
+from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: What a student may write, by kind of value (for the answers template).
 FORMS = {
@@ -19,55 +18,18 @@ FORMS = {
 }
 
 
-def homework_markdown(homework: Homework) -> str:
-    from solver.render.markdown import render_markdown
-
-    parts = [f"# {homework.title}", ""]
-    for problem in homework.problems:
-        points = sum(a.points for a in problem.asked)
-        parts += [f"## {problem.id}: {problem.title} ({points:g} points)", ""]
-        parts += ["| asked | points | answer |", "|---|---:|---|"]
-        for asked in problem.asked:
-            value = format_value(problem.solution.entry(asked.reference), "latex")
-            parts.append(f"| `{asked.reference}` | {asked.points:g} | ${value}$ |")
-        parts += ["", render_markdown(problem.solution, heading_level=3)]
-    return "\n".join(parts).rstrip() + "\n"
-
-
-def homework_json(homework: Homework) -> str:
-    from solver.render.json import solution_dict
-
-    data: dict[str, Any] = {
-        "title": homework.title,
-        "problems": [
-            {
-                "id": p.id,
-                "title": p.title,
-                "asked": {a.reference: to_json(p.solution.entry(a.reference)) for a in p.asked},
-                "points": {a.reference: a.points for a in p.asked},
-                "solution": solution_dict(p.solution),
-            }
-            for p in homework.problems
-        ],
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def print_homework_terminal(homework: Homework) -> None:
-    from rich.console import Console
-    from rich.rule import Rule
-    from rich.text import Text
-
-    from solver.render.terminal import render_terminal
-
-    console = Console(highlight=False)
-    # Titles, ids and step names come from the file: shown as text, never read as markup.
-    console.print(Text(homework.title, style="bold"))
-    for problem in homework.problems:
-        asked = ", ".join(f"{a.reference} ({a.points:g} pt)" for a in problem.asked)
-        console.print(Rule(Text(f"{problem.id}: {problem.title}")))
-        console.print(Text(f"asked: {asked}"))
-        console.print(render_terminal(problem.solution))
+def homework_sheet(homework: Homework) -> Sheet:
+    """The homework as a solution sheet, for any format to draw (``solver.render``)."""
+    problems = [
+        SheetProblem(
+            problem.id,
+            problem.title,
+            [Asked(a.reference, a.points, problem.solution.entry(a.reference)) for a in problem.asked],
+            problem.solution,
+        )
+        for problem in homework.problems
+    ]
+    return Sheet(homework.title, problems)
 
 
 def answers_template(homework: Homework, source: str) -> str:

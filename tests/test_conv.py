@@ -127,9 +127,9 @@ def _solved(name):
 def test_seed_000_vertical_edge():
     solution = _solved("conv_000_vertical_edge.yaml")
     assert solution["feature_map"].value.tolist() == [[-8, 0, 0]] * 3
-    assert solution["feature_map"].detail[0] == (
-        "feature_map[1,1]: patch [[1, 5], [1, 5]]: (1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8"
-    )
+    first = solution["feature_map"].detail[0]
+    assert first.label == "feature_map[1,1]"
+    assert first.written("text") == "patch [[1, 5], [1, 5]]: (1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8"
     assert solution.entry("feature_map[2,2]") == 0
 
 
@@ -148,7 +148,7 @@ def test_seed_004_worked_sums():
     assert solution["feature_map"].value.tolist() == [[-2, 6], [2, 2]]
     # The seed's top-left sum, row by row: (1*2 + 0*3 + 1*-1) + (-1*4 + 0*1 + -1*0) + (1*-2 + 0*1 + 1*3)
     assert (1 * 2 + 0 * 3 + 1 * -1) + (-1 * 4 + 0 * 1 + -1 * 0) + (1 * -2 + 0 * 1 + 1 * 3) == -2
-    assert solution["feature_map"].detail[0].endswith("= -2")
+    assert solution["feature_map"].detail[0].written("text").endswith("= -2")
 
 
 def test_seed_001_x_centre_is_the_only_nine():

@@ -32,6 +32,9 @@ ALLOWED = {
     ("solver/kinds/__init__.py", "kind_module", "import_module"): (
         "'solver.kinds.' + a module name looked up in the KINDS table; an unknown kind is refused first"
     ),
+    ("solver/render/__init__.py", "renderer", "import_module"): (
+        "a module named in the FORMATS table, a literal in the source; --format picks the entry"
+    ),
     ("solver/cli/__init__.py", "register_commands", "import_module"): (
         "a module named in COMMAND_MODULES, a literal table in the source; the command line picks the entry"
     ),

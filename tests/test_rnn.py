@@ -236,7 +236,7 @@ def test_hidden_states_and_jacobian_products_agree_with_the_reference(case):
                 ends.append(np.array(hidden_states(case, case.params, moved, t + 1)[-1]))
             numeric[:, j] = (ends[0] - ends[1]) / (2 * EPS)
         np.testing.assert_allclose(value(solution, f"dh{T}/dh{t}").reshape(H, H), numeric, atol=TOLERANCE)
-        norm = solution.extra["jacobian_norms"][f"dh{T}/dh{t}"]
+        norm = solution.published()["jacobian_norms"][f"dh{T}/dh{t}"]
         assert norm == pytest.approx(np.linalg.svd(numeric, compute_uv=False)[0], abs=1e-6)
 
 
@@ -364,7 +364,7 @@ def test_problem_file_gradients_agree_with_central_differences(problem):
 
 def test_vanishing_products_are_noted():
     solution = load_problem(PROBLEMS / "rnn_002_vanishing_gradient.yaml").solve()
-    norms = solution.extra["jacobian_norms"]
+    norms = solution.published()["jacobian_norms"]
     assert list(norms) == [f"dh12/dh{t}" for t in range(11, 0, -1)]
     assert all(a > b for a, b in zip(norms.values(), list(norms.values())[1:], strict=False))
     for name, norm in norms.items():
@@ -377,12 +377,12 @@ def test_exploding_products_are_noted():
                  h0=[1.0, 1.0])  # fmt: skip
     solution = solve(case)
     assert "exploding" in solution["dh6/dh1"].note
-    assert solution.extra["jacobian_norms"]["dh6/dh1"] == pytest.approx(3.0**5)
+    assert solution.published()["jacobian_norms"]["dh6/dh1"] == pytest.approx(3.0**5)
 
 
 def test_notation_renames_the_course_names():
     solution = load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()
-    from solver.render import display_name
+    from solver.render.equation import display_name
 
     shown = {name: display_name(name, solution, "text") for name in ("h3", "dL/dW_h", "dh3/dh2", "W_x_new")}
     assert shown == {"h3": "O3", "dL/dW_h": "dL/dw_h", "dh3/dh2": "dO3/dO2", "W_x_new": "w_i_new"}

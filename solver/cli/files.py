@@ -38,7 +38,7 @@ def solve(
     if problem is None:
         from grader.cli import solve_homework
 
-        return solve_homework(file, chosen_format(fmt, as_json).value)
+        return solve_homework(file, chosen_format(fmt, as_json), full)
     emit(problem.solve(), chosen_format(fmt, as_json), full)
 
 

@@ -1,4 +1,4 @@
-"""Printing solutions in the format a command was asked for."""
+"""Printing solutions in the format a command was asked for (``solver.render.FORMATS``)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ from typing import Annotated
 import typer
 
 from solver.graph.steps import Solution
+from solver.render import FORMATS
 
+#: The choices of ``--format``: one per registered format.
+OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
-class OutputFormat(str, Enum):
-    term = "term"
-    md = "md"
-    json = "json"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="term (coloured steps), md (Markdown sheet) or json.")
-]
+_CHOICES = ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help=f"One of {_CHOICES}.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (same as --format json).")]
 FullOption = Annotated[
     bool,
@@ -27,24 +23,14 @@ FullOption = Annotated[
 ]
 
 
-def chosen_format(fmt: OutputFormat, as_json: bool) -> OutputFormat:
-    return OutputFormat.json if as_json else fmt
+def chosen_format(fmt: OutputFormat, as_json: bool) -> str:
+    """The name of the format to write: ``--json`` wins over ``--format``."""
+    return "json" if as_json else fmt.value
 
 
-def emit(solution: Solution, fmt: OutputFormat, full: bool = False) -> None:
-    """Print ``solution`` (summarised where it is long, unless ``full``); JSON and Markdown never import Rich."""
-    if fmt is OutputFormat.json:
-        from solver.render.json import render_json
-
-        sys.stdout.write(render_json(solution, full) + "\n")
-    elif fmt is OutputFormat.md:
-        from solver.render.markdown import render_markdown
-
-        sys.stdout.write(render_markdown(solution, full=full))
-    else:
-        from solver.render.terminal import render_terminal
-
-        console().print(render_terminal(solution, full))
+def emit(solution: Solution, fmt: str, full: bool = False) -> None:
+    """Print ``solution`` (summarised where it is long, unless ``full``); only the chosen format's module is loaded."""
+    FORMATS[fmt].renderer().write_solution(solution, sys.stdout, full)
 
 
 def console():

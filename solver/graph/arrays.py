@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from solver.graph.blocks import Block
 from solver.graph.formula import Formula
 from solver.graph.steps import Noted, Solution, Step, Variant
 
@@ -64,7 +65,7 @@ class ArraySteps:
         fn: Callable[..., Any],
         formula: Formula,
         *,
-        detail: list[str] | None = None,
+        detail: list[Block] | None = None,
         mistakes: Sequence[Variant] = (),
     ) -> None:
         """Add a step computed by ``fn`` on arrays; ``mistakes`` are variants computed on arrays too."""

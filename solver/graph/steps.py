@@ -26,8 +26,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from solver.graph.blocks import Block, View
 from solver.graph.errors import InputError
 from solver.graph.formula import Formula
+from solver.graph.tables import Table, published
 from solver.graph.values import format_value, is_finite
 
 
@@ -74,10 +76,11 @@ class Step:
     value: Any = None
     note: str | None = None
     index_origin: tuple[int, ...] = ()
-    detail: list[str] = field(default_factory=list)
+    #: The work behind the value, line by line (``solver.graph.blocks``): each format writes it its own way.
+    detail: list[Block] = field(default_factory=list)
     variants: tuple[Variant, ...] = ()
-    #: Pictures of the value for renderers that draw (``kinds.maps.cells.MapView`` grids); text stays in ``detail``.
-    views: tuple[Any, ...] = ()
+    #: Pictures of the value (a ``Grid`` with marked cells, a ``Table``), drawn by every format.
+    views: tuple[View, ...] = ()
 
     @property
     def is_given(self) -> bool:
@@ -132,10 +135,8 @@ class Solution:
         self.source = source
         self.notation: dict[str, str] = dict(notation or {})
         self.steps: dict[str, Step] = {}
-        #: Extra JSON fields a kind wants to publish (e.g. conv-stack's layer list).
-        self.extra: dict[str, Any] = {}
-        #: Summary tables shown after the steps (``solver.graph.tables.SummaryTable``).
-        self.tables: list[Any] = []
+        #: Summary tables shown after the steps; those with a ``key`` are published as data too.
+        self.tables: list[Table] = []
         self._ancestors: dict[str, list[str]] = {}
 
     def __iter__(self) -> Iterator[Step]:
@@ -173,6 +174,10 @@ class Solution:
 
     def values(self) -> dict[str, Any]:
         return {name: step.value for name, step in self.steps.items()}
+
+    def published(self) -> dict[str, Any]:
+        """The data of the tables that have a ``key`` (e.g. conv-stack's ``layers``), by key."""
+        return {table.key: published(table) for table in self.tables if table.key}
 
     @property
     def answers(self) -> dict[str, Any]:

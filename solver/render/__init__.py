@@ -1,44 +1,58 @@
-"""Renderers: one module per output format, each a walk over a ``Solution``.
+"""Renderers: one module per output format, chosen from one registry, ``FORMATS``.
 
-``equation`` builds the chain every format shows for a step:
-``name = formula = formula with numbers = value``.
+A renderer walks a ``Solution`` (or a homework's ``solver.render.sheet.Sheet``): for
+each step the chain ``name = formula = formula with numbers = value``
+(``solver.render.equation``), the step's ``detail`` blocks and ``views``
+(``solver.graph.blocks``), then the solution's tables.  Blocks and views are data;
+each format module keeps one table from their kind to its way of drawing them
+(``DRAW``), so a format draws everything a kind can show.
+
+Every command (``solve``, the quick commands, a homework's sheet) writes through
+``FORMATS``.  A new format joins in one place: a module with ``write_solution`` and
+``write_sheet`` (the ``Renderer`` protocol) and its ``DRAW`` table, and one
+``Format`` line below.  A format's module is imported only when it is used, so
+that a command's start-up never pays for another format's libraries.
 """
 
 from __future__ import annotations
 
-from solver.graph.names import latex_name, rename
-from solver.graph.steps import Solution, Step
-from solver.graph.values import Style, format_value
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-FORMATS = ("term", "md", "json")
-
-
-def display_name(name: str, solution: Solution, style: Style) -> str:
-    shown = rename(name, solution.notation)
-    return latex_name(shown) if style == "latex" else shown
+if TYPE_CHECKING:
+    from solver.graph.steps import Solution
+    from solver.render.sheet import Sheet
 
 
-def _substituted(value: object, style: Style) -> str:
-    text = format_value(value, style)
-    # A negative number put into a product must keep its sign to itself.
-    return f"({text})" if text.startswith("-") else text
+class Renderer(Protocol):
+    def write_solution(self, solution: Solution, out: TextIO, full: bool) -> None:
+        """Write ``solution``; long runs of time steps are summarised unless ``full``."""
+        ...
+
+    def write_sheet(self, sheet: Sheet, out: TextIO, full: bool) -> None:
+        """Write the solution sheet of a whole homework."""
+        ...
 
 
-def equation_parts(step: Step, solution: Solution, style: Style) -> list[str]:
-    """The distinct members of ``name = formula = substituted = value``."""
-    parts = [display_name(step.name, solution, style)]
-    if step.formula is not None:
-        names = {d: display_name(d, solution, style) for d in step.deps}
-        values = {d: _substituted(solution[d].value, style) for d in step.deps}
-        parts.append(step.formula.show(style, names))
-        parts.append(step.formula.show(style, values))
-    parts.append(format_value(step.value, style))
-    distinct: list[str] = []
-    for part in parts:
-        if not distinct or part != distinct[-1]:
-            distinct.append(part)
-    return distinct
+@dataclass(frozen=True)
+class Format:
+    #: What ``--format`` takes.
+    name: str
+    #: Its module (a ``Renderer``), imported on use.
+    module: str
+    #: What ``--help`` says it writes.
+    description: str
+
+    def renderer(self) -> Renderer:
+        return importlib.import_module(self.module)  # type: ignore[return-value]
 
 
-def equation(step: Step, solution: Solution, style: Style) -> str:
-    return " = ".join(equation_parts(step, solution, style))
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("term", "solver.render.terminal", "coloured steps"),
+        Format("md", "solver.render.markdown", "Markdown sheet"),
+        Format("json", "solver.render.json", "machine-readable"),
+    )
+}

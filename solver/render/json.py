@@ -1,6 +1,7 @@
-"""The machine-readable form: ``{"kind", "title", "answers", "steps"}``.
+"""The machine-readable form: ``{"kind", "title", "answers", ..., "steps"}``.
 
-JSON carries every computed value in full.  A large given array (an image, a
+JSON carries every computed value in full, and between the answers the data of
+each table that has a key (conv-stack's ``layers``, the RNN's ``jacobian_norms``).  A large given array (an image, a
 weight matrix read from a file) is not echoed back: its step says its shape and
 that it was left out, unless ``full`` asks for it (``--full``).
 """
@@ -10,11 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from solver.graph.steps import Solution, Step
 from solver.graph.values import SUMMARY_ENTRIES, _is_numpy, to_json
-from solver.render import equation
+from solver.render.equation import equation
+
+if TYPE_CHECKING:
+    from solver.render.sheet import Sheet
 
 Convert = Callable[[Any], Any]
 
@@ -25,7 +29,7 @@ def solution_dict(solution: Solution, full: bool = False, convert: Convert = to_
         "kind": solution.kind,
         "title": solution.title,
         "answers": {name: convert(value) for name, value in solution.answers.items()},
-        **{key: convert(value) for key, value in solution.extra.items()},
+        **{key: convert(value) for key, value in solution.published().items()},
         "steps": [
             {
                 "name": step.name,
@@ -55,6 +59,27 @@ def _value_fields(step: Step, full: bool, convert: Convert) -> dict[str, Any]:
 #: Arrays with more numbers than this are written on one line: indenting a feature map (or a
 #: layer of 300 units) would put every number on a line of its own and take the slow pure-Python encoder.
 COMPACT_ENTRIES = 64
+
+
+def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
+    out.write(render_json(solution, full) + "\n")
+
+
+def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
+    data: dict[str, Any] = {
+        "title": sheet.title,
+        "problems": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "asked": {a.reference: to_json(a.value) for a in p.asked},
+                "points": {a.reference: a.points for a in p.asked},
+                "solution": solution_dict(p.solution, full),
+            }
+            for p in sheet.problems
+        ],
+    }
+    out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def render_json(solution: Solution, full: bool = False) -> str:

@@ -1,12 +1,39 @@
-"""Markdown solution sheets: math in ``$...$`` and ``$$...$$``."""
+"""Markdown solution sheets: math in ``$...$`` and ``$$...$$``.
+
+Detail blocks are a list under the step's equation: prose as prose, worked lines as
+inline math (their LaTeX form).  Views (``DRAW``): a grid as a table with its marked
+cells in bold, a table as a table.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from solver.graph.blocks import Grid, Math, ProductSum, Sentence
 from solver.graph.steps import Solution
-from solver.graph.tables import markdown_table
+from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render import display_name, equation
+from solver.render.equation import display_name, equation
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
+
+if TYPE_CHECKING:
+    from solver.render.sheet import Sheet
+
+
+def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
+    out.write(render_markdown(solution, full=full))
+
+
+def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
+    parts = [f"# {sheet.title}", ""]
+    for problem in sheet.problems:
+        parts += [f"## {problem.id}: {problem.title} ({problem.points:g} points)", ""]
+        parts += ["| asked | points | answer |", "|---|---:|---|"]
+        for asked in problem.asked:
+            parts.append(f"| `{asked.reference}` | {asked.points:g} | ${format_value(asked.value, 'latex')}$ |")
+        parts += ["", render_markdown(problem.solution, heading_level=3, full=full)]
+    out.write("\n".join(parts).rstrip() + "\n")
 
 
 def render_markdown(solution: Solution, heading_level: int = 1, full: bool = False) -> str:
@@ -35,15 +62,67 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
         number += 1
         lines += [f"**{number}. {step.title}** (`{step.name}`)", ""]
         lines += ["$$", shortened(equation(step, solution, "latex"), full), "$$", ""]
-        lines += [f"    {shortened(line, full)}" for line in step.detail]
+        lines += [WRITE[type(block)](block, full) for block in step.detail]
         if step.detail:
             lines.append("")
-        if step.views:
-            from solver.kinds.maps.views import markdown_views
-
-            lines += markdown_views(step.views)
+        for view in step.views:
+            lines += DRAW[type(view)](view, full)
         if step.note:
             lines += [f"> {step.note}", ""]
     for table in solution.tables:
-        lines += [*markdown_table(summarised_table(table, full)), ""]
+        if table.rows:
+            lines += _table(table, full)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _prose(block: Sentence, full: bool) -> str:
+    return f"- {block.words}"
+
+
+def _math(block: Math | ProductSum, full: bool) -> str:
+    latex = f"${shortened(block.written('latex'), full)}$"
+    return f"- {block.label}: {latex}" if block.label else f"- {latex}"
+
+
+#: How each kind of detail block is written: one list item each.
+WRITE: dict[type, Callable[[Any, bool], str]] = {Sentence: _prose, Math: _math, ProductSum: _math}
+
+
+def _table(table: Table, full: bool) -> list[str]:
+    table = summarised_table(table, full)
+    align = ["---:" if column.numeric else "---" for column in table.columns]
+    lines = [
+        f"**{table.title}**",
+        "",
+        "| " + " | ".join(c.title for c in table.columns) + " |",
+        "|" + "|".join(align) + "|",
+    ]
+    for row in table.rows:
+        cells = (cell_text(cell, column) for cell, column in zip(row, table.columns, strict=True))
+        # A "|" inside a cell (|ŷ − y|) would end the cell.
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return [*lines, "", *table.footer, ""]
+
+
+def _grid(view: Grid, full: bool) -> list[str]:
+    """One table per channel, numbered rows and columns, marked cells in bold."""
+    from solver.render.grids import MAX_DRAWN, caption, cell_rows, planes
+
+    lines: list[str] = []
+    for channel, grid, marks in planes(view):
+        rows = cell_rows(grid, marks)
+        width = len(rows[0])
+        legend = f" — **bold**: {view.legend.removeprefix('[ ] ')}" if marks and view.legend else ""
+        lines += [f"*{caption(view, grid)}{', ' + channel if channel else ''}*{legend}", ""]
+        header = [str(c + 1) for c in range(min(grid.shape[1], MAX_DRAWN))] + (["…"] * (width > MAX_DRAWN))
+        lines += ["| | " + " | ".join(header) + " |", "|---" * (width + 1) + "|"]
+        for r, row in enumerate(rows):
+            label = str(r + 1) if r < min(grid.shape[0], MAX_DRAWN) else "⋮"
+            cells = [f"**{text[1:-1]}**" if text.startswith("[") else text for text in row]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+#: How each kind of view is drawn.
+DRAW: dict[type, Callable[[Any, bool], list[str]]] = {Grid: _grid, Table: _table}

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from solver.graph.steps import Step
-from solver.graph.tables import SummaryTable
+from solver.graph.tables import Table, cell_text
 
 #: A run of more repetitions than this (time steps, table rows) is long: a 12-word sentence is shown whole.
 LONG_RUN = 20
@@ -99,15 +99,15 @@ def summarised_rows(rows: Sequence[Item], full: bool, describe: Callable[[Item],
 LONG_CHAIN = 50
 
 
-def summarised_table(table: SummaryTable, full: bool) -> SummaryTable:
+def summarised_table(table: Table, full: bool) -> Table:
     """``table`` with the middle of a long run of rows replaced by a row of ⋮, the gap named under the table.
 
     The name goes under the table, not in a cell: a long line in a cell would widen its column.
     """
-    rows = summarised_rows(table.rows, full, describe=lambda row: row[0])
+    rows = summarised_rows(table.rows, full, describe=lambda row: cell_text(row[0], table.columns[0]))
     gaps = [row.text() for row in rows if isinstance(row, Elided)]
     cells = [["⋮"] * len(table.columns) if isinstance(row, Elided) else row for row in rows]
-    return SummaryTable(table.title, table.columns, cells, [*gaps, *table.footer], table.numeric)
+    return replace(table, rows=cells, footer=[*gaps, *table.footer])
 
 
 _SEPARATORS = (" + ", " · ")

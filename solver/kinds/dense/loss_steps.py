@@ -6,8 +6,7 @@ from typing import Any
 
 from solver.graph.errors import InputError
 from solver.graph.steps import Solution, Step
-from solver.graph.tables import SummaryTable
-from solver.graph.values import format_value
+from solver.graph.tables import Column, Table
 from solver.kinds.dense.forms import loss_formulas
 from solver.kinds.dense.layers import shown, vector
 from solver.kinds.dense.mistakes import gradient_variants, loss_variants
@@ -28,7 +27,7 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
     solution = Solution(KIND, title or "Losses and their derivatives")
     solution.given("y", "target", shown(y))
     solution.given("y_hat", "prediction", shown(y_hat))
-    table = SummaryTable("Loss table", ["loss", "formula", "L", "dL/dŷ"], numeric={2})
+    table = Table("Loss table", [Column("loss"), Column("formula"), Column("L", numeric=True), Column("dL/dŷ")])
     try:
         _add_losses(solution, losses, table)
     except InputError as error:
@@ -39,7 +38,7 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
     return solution
 
 
-def _add_losses(solution: Solution, losses: list[Any], table: SummaryTable) -> None:
+def _add_losses(solution: Solution, losses: list[Any], table: Table) -> None:
     for lossfn in losses:
         value_form, gradient_form = loss_formulas(lossfn.name, "y_hat", "y")
         value = solution.add(
@@ -62,4 +61,4 @@ def _add_losses(solution: Solution, losses: list[Any], table: SummaryTable) -> N
                 variants=gradient_variants(lossfn.name, lossfn.gradient),
             )
         )
-        table.rows.append([lossfn.name, lossfn.text, format_value(value), format_value(gradient)])
+        table.rows.append([lossfn.name, lossfn.text, value, gradient])

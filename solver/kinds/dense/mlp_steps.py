@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from solver.files.matrices import matrix_from_data
+from solver.graph.blocks import Block, Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
-from solver.graph.tables import SummaryTable
+from solver.graph.tables import Column, Table
 from solver.graph.values import format_number
 from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
 from solver.kinds.dense.layers import (
@@ -105,24 +106,36 @@ def _text(value: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
+def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[Block]:
     """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
-    lines = []
+    lines: list[Block] = []
     for j, row in enumerate(np.asarray(layer.weights, float)):
         terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, a_prev, strict=True)]
         if layer.bias is not None:
             terms.append(_text(layer.bias[j]))
-        lines.append(f"unit {j + 1}: {' + '.join(terms)} = {format_number(float(z[j]))}")
+        lines.append(Math(f"{' + '.join(terms)} = {format_number(float(z[j]))}", label=f"unit {j + 1}"))
     return lines
 
 
-def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray) -> list[str]:
+def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray) -> list[Block]:
     """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
-    lines = []
+    lines: list[Block] = []
     for j in range(back.shape[1]):
         terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
         value = float(back[:, j] @ delta_above) * slopes[j]
-        lines.append(f"unit {j + 1}: ({terms})·{format_number(float(slopes[j]))} = {format_number(value)}")
+        text = f"({terms})·{format_number(float(slopes[j]))} = {format_number(value)}"
+        lines.append(Math(text, label=f"unit {j + 1}"))
+    return lines
+
+
+def _activation_by_unit(name: str, zs: np.ndarray, values: np.ndarray, derivative: bool = False) -> list[Block]:
+    """``unit j: f(z_j) = a_j`` (or f'), in the activation's own text and LaTeX forms."""
+    forms = {style: activation_form(name, "z", style, derivative) for style in ("text", "latex")}
+    lines: list[Block] = []
+    for j, (zj, value) in enumerate(zip(zs, values, strict=True)):
+        z, result = format_number(float(zj)), format_number(float(value))
+        text, latex = (forms[style].replace("{z}", z) + f" = {result}" for style in ("text", "latex"))
+        lines.append(Math(text, latex, label=f"unit {j + 1}"))
     return lines
 
 
@@ -218,11 +231,7 @@ class NetworkBuilder:
             )
         )
         if self.scalar_form and act.name not in ("linear", "softmax"):
-            pattern = activation_form(act.name, "z")
-            s[a].detail = [
-                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(aj))}"
-                for j, (zj, aj) in enumerate(zip(vector(value), vector(out), strict=True))
-            ]
+            s[a].detail = _activation_by_unit(act.name, vector(value), vector(out))
         return a
 
     def _augmented(self, number: int, suffix: str, title_suffix: str) -> str:
@@ -323,11 +332,7 @@ class NetworkBuilder:
             )
         )
         if self.scalar_form and act.name != "linear":
-            pattern = activation_form(act.name, "z", "text", True)
-            s[name].detail = [
-                f"unit {j + 1}: {pattern.replace('{z}', format_number(float(zj)))} = {format_number(float(dj))}"
-                for j, (zj, dj) in enumerate(zip(vector(s[z].value), vector(slopes), strict=True))
-            ]
+            s[name].detail = _activation_by_unit(act.name, vector(s[z].value), vector(slopes), derivative=True)
         return name
 
     def _hidden_delta(self, number: int, suffix: str, title_suffix: str) -> None:
@@ -527,8 +532,8 @@ def _training(
             compute=lambda eta: train(layers, examples, lossfn, eta, steps, mean),
         )
     )
-    table = SummaryTable("Training", ["iteration", "loss"], numeric={0, 1})
+    table = Table("Training", [Column("iteration", numeric=True), Column("loss", numeric=True)])
     shown_rows = range(len(history)) if len(history) <= 21 else [*range(10), *range(len(history) - 10, len(history))]
-    table.rows = [[str(i), format_number(history[i])] for i in shown_rows]
+    table.rows = [[i, history[i]] for i in shown_rows]
     table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
     solution.tables.append(table)

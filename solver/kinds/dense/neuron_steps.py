@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from solver.graph.blocks import Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
@@ -59,7 +60,7 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     )
     if not scalar:
         terms = " + ".join(f"{wi:g}·{xi:g}" for wi, xi in zip(w, x, strict=True))
-        solution["z"].detail = [f"{terms} + {given.b:g} = {z:.6g}"]
+        solution["z"].detail = [Math(f"{terms} + {given.b:g} = {z:.6g}")]
     solution.add(
         Step(
             "a",

@@ -1,4 +1,4 @@
-"""Feature maps worked cell by cell, as the notes write them, and the pictures of a map.
+"""Feature maps worked cell by cell, as the notes write them.
 
 The values come from ``solver.math.sliding`` in one vectorized pass; this module
 only writes the work of the first cells (a patch, its products, their sum)
@@ -8,29 +8,16 @@ whatever the size of the image.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from solver.graph.values import format_number
+from solver.graph.blocks import Block, Math, ProductSum, Sentence
+from solver.graph.values import format_array, format_number
 from solver.math.sliding import PoolLayout, PoolMode
 
 #: A map with at most this many cells is worked in full; a larger one shows its first cells.
 FULL_CELLS = 16
 #: Cells worked in full on a larger map.
 FIRST_CELLS = 4
-
-
-@dataclass(frozen=True)
-class MapView:
-    """A grid to draw: ``grid`` (H, W) or (C, H, W), with ``marks`` (row, col) cells (0-based)."""
-
-    title: str
-    grid: np.ndarray
-    marks: tuple[tuple[int, ...], ...] = ()
-    legend: str = ""
-    #: Rows and columns of padding around the real cells (drawn dim).
-    padding: tuple[int, int] = (0, 0)
 
 
 def number(x: float) -> str:
@@ -47,12 +34,6 @@ def term(x: float) -> str:
     return bracketed(x) if x < 0 else number(x)
 
 
-def matrix_text(block: np.ndarray) -> str:
-    if block.ndim == 1:
-        return "[" + ", ".join(number(x) for x in block) + "]"
-    return "[" + ", ".join(matrix_text(row) for row in block) + "]"
-
-
 def shown_cells(shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
     """The cells worked in full (row-major) and how many are left unshown."""
     total = int(np.prod(shape))
@@ -65,21 +46,10 @@ def cell_label(name: str, cell: tuple[int, ...]) -> str:
     return f"{name}[{','.join(str(i + 1) for i in cell)}]"
 
 
-def rest_line(left: int, what: str) -> list[str]:
+def rest_line(left: int, what: str) -> list[Block]:
     if not left:
         return []
-    return [f"… {left:,} more cells, each {what}; the whole map is the value above"]
-
-
-def product_sum(patch: np.ndarray, kernel: np.ndarray) -> str:
-    """``(1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8`` for one channel."""
-    products = [bracketed(x) + bracketed(k) for x, k in zip(patch.ravel(), kernel.ravel(), strict=True)]
-    terms = patch.ravel() * kernel.ravel()
-    signed = number(terms[0]) + "".join(f" - {number(-t)}" if t < 0 else f" + {number(t)}" for t in terms[1:])
-    text = " + ".join(products)
-    if len(terms) > 1:
-        text += f" = {signed}"
-    return f"{text} = {number(terms.sum())}"
+    return [Sentence(f"… {left:,} more cells, each {what}; the whole map is the value above")]
 
 
 def conv_cell_lines(
@@ -90,27 +60,26 @@ def conv_cell_lines(
     feature_map: np.ndarray,
     stride: tuple[int, int],
     dilation: tuple[int, int],
-) -> list[str]:
+) -> list[Block]:
     """The work of the first cells of one feature map: patch, products, sum (and bias)."""
     cells, left = shown_cells(feature_map.shape)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
-    lines = []
+    lines: list[Block] = []
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
         label = cell_label(name, cell)
         if patch.shape[0] == 1:
-            work = f"patch {matrix_text(patch[0])}: {product_sum(patch[0], kernel[0])}"
-        else:
-            sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
-            lines += [
-                f"{label} channel {c}: patch {matrix_text(p)}: {product_sum(p, k)}"
-                for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
-            ]
-            work = "sum over channels: " + " + ".join(term(s) for s in sums) + f" = {number(sum(sums))}"
+            lines.append(ProductSum(label, patch[0], kernel[0], bias))
+            continue
+        lines += [
+            ProductSum(f"{label} channel {c}", p, k) for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
+        ]
+        sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
+        work = "sum over channels: " + " + ".join(term(s) for s in sums) + f" = {number(sum(sums))}"
         if bias is not None:
             work += f"; + bias {bracketed(bias)} = {number(feature_map[cell])}"
-        lines.append(f"{label}: {work}")
+        lines.append(Math(work, label=label))
     return lines + rest_line(left, "the same sum of products")
 
 
@@ -121,26 +90,33 @@ def pool_cell_lines(
     layout: PoolLayout,
     mode: PoolMode,
     count_include_pad: bool,
-) -> list[str]:
-    """The first windows of a pooling: the window, and its max/min or its sum over the divisor."""
+    flat: bool,
+) -> list[Block]:
+    """The first windows of a pooling: the window, and its max/min or its sum over the divisor.
+
+    ``planes`` is C×H×W; a ``flat`` map (H×W) names its cells without the channel.
+    """
     fill = {"max": -np.inf, "min": np.inf, "avg": 0.0}[mode]
     extended = layout.extend(planes, fill, fill)
     counted = layout.counted(count_include_pad)
     cells, left = shown_cells(pooled.shape)
-    lines = []
+    lines: list[Block] = []
     for cell in cells:
         *channel, row, col = cell
         top, left_col = row * layout.stride[0], col * layout.stride[1]
         rows, cols = slice(top, top + layout.window[0]), slice(left_col, left_col + layout.window[1])
         window = extended[(*channel, rows, cols)]
-        shown = matrix_text(window)
+        shown = {style: format_array(window.tolist(), style) for style in ("text", "latex")}
         if mode == "avg":
             mask = counted[rows, cols] > 0
             terms = " + ".join(term(x) for x in window[mask])
             work = f"avg = ({terms}) / {int(mask.sum())} = {number(pooled[cell])}"
+            latex = rf"\operatorname{{avg}} = \frac{{{terms}}}{{{int(mask.sum())}}} = {number(pooled[cell])}"
         else:
             work = f"{mode} = {number(pooled[cell])}"
-        lines.append(f"{cell_label(name, cell)}: window {shown} → {work}")
+            latex = rf"\{mode} = {number(pooled[cell])}"
+        label = cell_label(name, (row, col) if flat else cell)
+        lines.append(Math(f"window {shown['text']} → {work}", rf"{shown['latex']} \to {latex}", label))
     return lines + rest_line(left, f"the {mode} of its window")
 
 

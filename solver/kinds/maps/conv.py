@@ -16,12 +16,13 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step, Variant
 from solver.graph.values import Shape, counted
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.maps.cells import MapView, conv_cell_lines
+from solver.kinds.maps.cells import conv_cell_lines
 from solver.kinds.maps.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout, read_map
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
 from solver.math.sizes import parse_pair, require_positive
@@ -311,8 +312,8 @@ def _add_feature_map(
     # A 2-D mark applies to every channel of a C x H x W picture.
     patch = tuple((r, c) for r in range(0, reach[0], dilation[0]) for c in range(0, reach[1], dilation[1]))
     step.views = (
-        MapView(source, np.asarray(solution[source].value), patch, f"[ ] the patch of {name}[1,1]"),
-        MapView(name, value, ((0, 0),), "[ ] the cell being computed"),
+        Grid(source, np.asarray(solution[source].value), patch, f"[ ] the patch of {name}[1,1]"),
+        Grid(name, value, ((0, 0),), "[ ] the cell being computed"),
     )
     return value
 

@@ -15,11 +15,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from solver.files.matrices import matrix_from_data
+from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step, Variant
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.maps.cells import MapView, divisor_note, pool_cell_lines
+from solver.kinds.maps.cells import divisor_note, pool_cell_lines
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
 from solver.math.sizes import parse_pair, require_non_negative, require_positive
 from solver.math.sliding import PoolLayout, PoolMode, chosen_cells, pool
@@ -154,9 +155,7 @@ def add_pooling(
     )
     step = solution[name]
     pooled_planes = as_planes(np.asarray(pooled))
-    step.detail = pool_cell_lines(name, planes, pooled_planes, layout, mode, count_include_pad)
-    if flat:
-        step.detail = [line.replace(f"{name}[1,", f"{name}[", 1) for line in step.detail]
+    step.detail = pool_cell_lines(name, planes, pooled_planes, layout, mode, count_include_pad, flat)
     marks: tuple[tuple[int, ...], ...] = ()
     if mode != "avg":
         cells = chosen_cells(planes, layout, mode)
@@ -166,8 +165,8 @@ def add_pooling(
         if flat:
             marks = tuple(mark[1:] for mark in marks)
     step.views = (
-        MapView(source, np.asarray(solution[source].value), marks, f"[ ] the {MODE_WORDS[mode]} of each window"),
-        MapView(name, np.asarray(pooled)),
+        Grid(source, np.asarray(solution[source].value), marks, f"[ ] the {MODE_WORDS[mode]} of each window"),
+        Grid(name, np.asarray(pooled)),
     )
     return pooled
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from solver.graph.arrays import ArraySteps
+from solver.graph.blocks import Math
 from solver.graph.steps import Noted, Solution, Variant
-from solver.graph.tables import SummaryTable
+from solver.graph.tables import Column, Table
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.network import Network
 from solver.kinds.recurrent.text import (
@@ -215,13 +216,26 @@ def _hidden_bias(steps: ArraySteps, net: Network) -> None:
     )
 
 
-def _path_chain(net: Network, t: int, weights: str) -> str:
+def _path_chain(net: Network, t: int, weights: str) -> Math:
     """The path as the notes write it: ∂L/∂ŷ · ∂ŷ/∂h_T · ∂h_T/∂h_{T-1} ⋯ ∂h_t/∂W."""
     T = net.steps
     if net.every_step:
-        return f"path: Σ_(s ≥ {t}) ∂L/∂ŷ_s · ∂ŷ_s/∂h_s · ∂h_s/∂h{t} · ∂h{t}/∂{weights}"
-    links = [f"∂h{k}/∂h{k - 1}" for k in range(T, t, -1)]
-    return "path: " + " · ".join(["∂L/∂ŷ", f"∂ŷ/∂h{T}", *links, f"∂h{t}/∂{weights}"])
+        factors = [("L", "ŷ_s"), ("ŷ_s", "h_s"), ("h_s", f"h{t}"), (f"h{t}", weights)]
+        sums = (f"Σ_(s ≥ {t}) ", rf"\sum_{{s \geq {t}}} ")
+    else:
+        links = [(f"h{k}", f"h{k - 1}") for k in range(T, t, -1)]
+        factors = [("L", "ŷ"), ("ŷ", f"h{T}"), *links, (f"h{t}", weights)]
+        sums = ("", "")
+    text = sums[0] + " · ".join(f"∂{top}/∂{bottom}" for top, bottom in factors)
+    fractions = (rf"\frac{{\partial {_symbol(top)}}}{{\partial {_symbol(bottom)}}}" for top, bottom in factors)
+    return Math(text, sums[1] + r" \cdot ".join(fractions), label="path")
+
+
+def _symbol(name: str) -> str:
+    """A symbol of a path in LaTeX: ŷ_s as \\hat{y}_s, h3 as h_{3}."""
+    if name.startswith("ŷ"):
+        return r"\hat{y}" + name[1:]
+    return f"h_{{{name[1:]}}}" if name[1:].isdigit() else name
 
 
 def add_update(steps: ArraySteps, rate: float) -> None:
@@ -237,14 +251,21 @@ def add_update(steps: ArraySteps, rate: float) -> None:
             )
 
 
-def norm_table(solution: Solution, T: int) -> SummaryTable:
-    table = SummaryTable(
+def norm_table(solution: Solution, T: int) -> Table:
+    """The spectral norm of each Jacobian product, published as ``jacobian_norms`` (empty for one time step)."""
+    table = Table(
         f"Jacobian products dh{T}/dh_t "
         f"(vanishing below {bptt.VANISHING_BELOW:g}, exploding above {bptt.EXPLODING_ABOVE:g})",
-        ["distance", "product", "‖·‖₂", "regime"],
-        numeric={0, 2},
+        [
+            Column("distance", numeric=True),
+            Column("product", key="product"),
+            Column("‖·‖₂", numeric=True, spec=".4g", key="norm"),
+            Column("regime"),
+        ],
+        key="jacobian_norms",
+        by="product",
     )
     for t in range(T - 1, 0, -1):
         norm = bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value))
-        table.rows.append([str(T - t), f"dh{T}/dh{t}", f"{norm:.4g}", bptt.regime(norm) or "—"])
+        table.rows.append([T - t, f"dh{T}/dh{t}", norm, bptt.regime(norm) or "—"])
     return table

@@ -89,11 +89,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     add_backward(steps, net)
     if given.learning_rate is not None:
         add_update(steps, given.learning_rate)
-    solution.extra["jacobian_norms"] = {
-        f"dh{T}/dh{t}": bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value)) for t in range(T - 1, 0, -1)
-    }
-    if T > 1:
-        solution.tables.append(norm_table(solution, T))
+    solution.tables.append(norm_table(solution, T))
     return solution
 
 

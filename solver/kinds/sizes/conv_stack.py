@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
+from solver.graph.blocks import Block, Math
 from solver.graph.errors import InputError
-from solver.graph.formula import Template
+from solver.graph.formula import Template, text_to_latex
 from solver.graph.steps import Solution, Step
-from solver.graph.tables import SummaryTable
+from solver.graph.tables import Column, Table
 from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
@@ -52,7 +53,7 @@ class Layer:
     spec: LayerSpec
     where: str
 
-    def output(self, shape: Shape) -> tuple[Shape, list[str]]:
+    def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
         word, spec, where = self.spec.word, self.spec, self.where
         if word in ("conv", "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
@@ -73,7 +74,9 @@ class Layer:
             size = parse_pair(spec.get("o"), f"{where}: o")
             return Shape((*size, shape[2])), []
         if word == "flatten":
-            return Shape((prod(shape),)), [f"{' · '.join(map(str, shape))} = {prod(shape)}"]
+            factors = [str(n) for n in shape]
+            times = " · ".join(factors), r" \cdot ".join(factors)
+            return Shape((prod(shape),)), [Math(f"{times[0]} = {prod(shape)}", f"{times[1]} = {prod(shape)}")]
         if word == "dense":
             if len(shape) != 1:
                 raise InputError(f"{where}: dense needs a flat input, got {shape}; expected flatten before it")
@@ -85,7 +88,7 @@ class Layer:
             return Shape((_number(spec, "n", where),)), []
         return shape, []
 
-    def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[str]]:
+    def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[Block]]:
         spec, where = self.spec, self.where
         kernel = parse_pair(spec.get("k"), f"{where}: k")
         stride = kernel if spec.get("s") == "" else parse_pair(spec.get("s"), f"{where}: s")
@@ -97,7 +100,8 @@ class Layer:
         except InputError as error:
             raise InputError(f"{where}: {error.message}") from None
         ceil = "ceil" in spec.settings and _flag(spec, "ceil")
-        sizes, lines = [], []
+        sizes: list[int] = []
+        lines: list[Block] = []
         for size, k, s, (before, after), d, name in zip(
             shape[:2], kernel, stride, pads, dilation, ("H", "W"), strict=False
         ):
@@ -110,7 +114,11 @@ class Layer:
             sizes.append(out)
             rounding = "⌈⌉" if ceil else "⌊⌋"
             keff = f"({d}·({k} − 1) + 1)" if d != 1 else f"{k}"
-            lines.append(f"{name}: {rounding[0]}({size} + {before + after} − {keff})/{s}{rounding[1]} + 1 = {out}")
+            work = f"{rounding[0]}({size} + {before + after} − {keff})/{s}{rounding[1]} + 1 = {out}"
+            brackets = ("lceil", "rceil") if ceil else ("lfloor", "rfloor")
+            fraction = rf"\frac{{{size} + {before + after} - {text_to_latex(keff)}}}{{{s}}}"
+            latex = rf"\left\{brackets[0]} {fraction} \right\{brackets[1]} + 1 = {out}"
+            lines.append(Math(work, latex, label=name))
         return Shape((*sizes, channels)), lines
 
     def params(self, shape: Shape) -> tuple[int, str]:
@@ -144,8 +152,17 @@ def solve(given: Given, title: str | None = None) -> Solution:
     ]
     solution = Solution(KIND, title or f"Shapes and parameters through {len(layers)} layers from {shape}")
     solution.given("input", "input size H×W×C" if len(shape) == 3 else "input length", shape)
-    table = SummaryTable("Layer summary", ["#", "layer", "output", "params", "total"], numeric={0, 3, 4})
-    rows: list[dict[str, Any]] = []
+    table = Table(
+        "Layer summary",
+        [
+            Column("#", numeric=True),
+            Column("layer", key="layer"),
+            Column("output", key="output"),
+            Column("params", numeric=True, spec=",", key="params"),
+            Column("total", numeric=True, spec=","),
+        ],
+        key="layers",
+    )
     previous, total = "input", 0
     param_steps: list[str] = []
     for i, layer in enumerate(layers, start=1):
@@ -175,8 +192,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
             )
             param_steps.append(count)
         total += params
-        table.rows.append([str(i), layer.spec.label, str(new_shape), f"{params:,}", f"{total:,}"])
-        rows.append({"layer": layer.spec.label, "output": new_shape, "params": params})
+        table.rows.append([i, layer.spec.label, new_shape, params, total])
         previous = out
     solution.add(
         Step(
@@ -201,5 +217,4 @@ def solve(given: Given, title: str | None = None) -> Solution:
     )
     table.footer = [f"Total params: {total:,}", f"Output: {new_shape} (flattened: {prod(new_shape):,})"]
     solution.tables.append(table)
-    solution.extra["layers"] = rows
     return solution

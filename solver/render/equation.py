@@ -1,0 +1,38 @@
+"""The chain every format shows for a step: ``name = formula = formula with numbers = value``."""
+
+from __future__ import annotations
+
+from solver.graph.names import latex_name, rename
+from solver.graph.steps import Solution, Step
+from solver.graph.values import Style, format_value
+
+
+def display_name(name: str, solution: Solution, style: Style) -> str:
+    shown = rename(name, solution.notation)
+    return latex_name(shown) if style == "latex" else shown
+
+
+def _substituted(value: object, style: Style) -> str:
+    text = format_value(value, style)
+    # A negative number put into a product must keep its sign to itself.
+    return f"({text})" if text.startswith("-") else text
+
+
+def equation_parts(step: Step, solution: Solution, style: Style) -> list[str]:
+    """The distinct members of ``name = formula = substituted = value``."""
+    parts = [display_name(step.name, solution, style)]
+    if step.formula is not None:
+        names = {d: display_name(d, solution, style) for d in step.deps}
+        values = {d: _substituted(solution[d].value, style) for d in step.deps}
+        parts.append(step.formula.show(style, names))
+        parts.append(step.formula.show(style, values))
+    parts.append(format_value(step.value, style))
+    distinct: list[str] = []
+    for part in parts:
+        if not distinct or part != distinct[-1]:
+            distinct.append(part)
+    return distinct
+
+
+def equation(step: Step, solution: Solution, style: Style) -> str:
+    return " = ".join(equation_parts(step, solution, style))
