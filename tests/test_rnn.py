@@ -448,7 +448,10 @@ def test_bad_input_is_one_located_line(cli, tmp_path, fields, line, message):
         ("x: []\n  W_x: 1\n  W_h: 1\n  W_y: 1\n  y: 1", "the sequence x is empty"),
         ("x: [[1, 0], [1]]\n  W_x: [[1], [1]]\n  W_h: 1\n  W_y: 1\n  y: 1", "x step 2 has 1 entries but step 1 has 2"),
         ("x: [1, 2]\n  W_x: 1\n  W_h: 1\n  W_y: 1\n  y: 1\n  outputs: every_step", "one target per time step"),
-        ("x: [1]\n  W_x: 1\n  W_h: 1\n  W_y: 1\n  y: 1\n  activation: softplus", "activation 'softplus' is not"),
+        (
+            "x: [1]\n  W_x: 1\n  W_h: 1\n  W_y: 1\n  y: 1\n  activation: softmax",
+            "activation 'softmax' is not supported here",
+        ),
         ("words: [a]\n  W_x: 1\n  W_h: 1\n  W_y: 1\n  y: 1", "words need a vocabulary"),
         ("x: [1]\n  W_x: [[1, 2], [3]]\n  W_h: 1\n  W_y: 1\n  y: 1", "the rows of W_x have different lengths"),
     ],

@@ -38,10 +38,10 @@ def neuron(
     w: Annotated[str | None, typer.Option("--w", help="Weight(s): 0.2,0.3,0.9 (not with --symbolic).")] = None,
     x: Annotated[str | None, typer.Option("--x", help="Input(s): 0.5,0.6,0.1 (not with --symbolic).")] = None,
     b: Annotated[float, typer.Option("--b", help="Bias.")] = 0.0,
-    act: Annotated[str, typer.Option("--act", help="linear, relu, leaky_relu, sigmoid or tanh.")] = "linear",
+    act: Annotated[str, typer.Option("--act", help="Not softmax: linear, relu, sigmoid, tanh, ...")] = "linear",
     y: Annotated[float | None, typer.Option("--y", help="Target: adds the loss and the gradients.")] = None,
     loss: Annotated[
-        str | None, typer.Option("--loss", help="mse (default), sse, half_squared, mae, huber, bce or hinge.")
+        str | None, typer.Option("--loss", help="Any loss: mse (default), sse, half_squared, bce, ...")
     ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated w and b.")] = None,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols w, x, b, y.")] = False,

@@ -11,8 +11,8 @@ prints the expression with each symbol replaced by what the renderer asks
 '(0.7 - 1)^2'
 
 ``ReLU``, ``ReLUPrime`` and ``sigma`` are SymPy functions that print as the
-notes write them and differentiate by the rules of ``solver.math.activations``
-(ReLU'(0) = 0, σ' = σ(1 − σ)).
+notes write them and differentiate as the notes do (ReLU'(0) = 0, σ' = σ(1 − σ));
+the activations' SymPy forms in ``solver.math.activations`` are built from them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.names import latex_name
 from solver.graph.values import Style
@@ -198,51 +197,6 @@ class sigma(_NamedFunction):
 
     def _eval_rewrite_as_exp(self, z: Any, **kwargs: Any) -> Any:
         return 1 / (1 + sympy.exp(-z))
-
-
-SYMBOLIC_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
-SYMBOLIC_LOSSES = ("mse", "sse", "half_squared", "mae", "bce", "hinge")
-
-
-def apply_activation(name: str, z: Any, field: str = "activation") -> Any:
-    """f(z) as SymPy; ``field`` names the problem field an unknown name came from."""
-    table = {"linear": lambda v: v, "relu": ReLU, "sigmoid": sigma, "tanh": sympy.tanh}
-    if name not in table:
-        raise InputError(
-            f"activation {name!r} is not available symbolically; expected one of: {', '.join(SYMBOLIC_ACTIVATIONS)}",
-            field=field,
-        )
-    return table[name](z)
-
-
-def activation_derivative(name: str, z: Any, a: Any) -> Any:
-    """f'(z) written as the notes write it: through the output ``a`` where they do (σ: a(1 − a))."""
-    if name == "sigmoid":
-        return a * (1 - a)
-    if name == "tanh":
-        return 1 - a**2
-    if name == "relu":
-        return ReLUPrime(z)
-    apply_activation(name, z)  # refuses the unknown ones
-    return sympy.Integer(1)
-
-
-def loss_expression(name: str, y_hat: Any, y: Any, count: int = 1) -> Any:
-    """L(ŷ, y) as SymPy for one output (``count`` outputs share the mean)."""
-    table = {
-        "mse": lambda p, t: (p - t) ** 2 / count,
-        "sse": lambda p, t: (p - t) ** 2,
-        "half_squared": lambda p, t: (p - t) ** 2 / 2,
-        "mae": lambda p, t: sympy.Abs(p - t) / count,
-        "bce": lambda p, t: -t * sympy.log(p) - (1 - t) * sympy.log(1 - p),
-        "hinge": lambda p, t: sympy.Max(0, 1 - t * p) / count,
-    }
-    if name not in table:
-        raise InputError(
-            f"loss {name!r} is not available symbolically; expected one of: {', '.join(SYMBOLIC_LOSSES)}",
-            field="loss",
-        )
-    return table[name](y_hat, y)
 
 
 def simplest(expr: Any) -> Any:

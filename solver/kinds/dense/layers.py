@@ -90,11 +90,9 @@ def weight_gradient(delta: Any, a_prev: Any, folded: bool) -> Array:
     return np.outer(vector(delta), a_prev)
 
 
-def descend(parameter: Any, gradient: Any, rate: float) -> Any:
-    """One gradient-descent step: θ − η ∂L/∂θ."""
-    if np.ndim(parameter) >= 2:
-        return np.asarray(parameter, dtype=float) - rate * np.asarray(gradient, dtype=float)
-    return shown(vector(parameter) - rate * vector(gradient))
+def operand(value: Any) -> Array:
+    """A step's value as an array to compute with: a matrix stays a matrix, anything else is a vector."""
+    return np.asarray(value, dtype=float) if np.ndim(value) >= 2 else vector(value)
 
 
 def check_chain(layers: list[Layer], inputs: int) -> None:

@@ -27,7 +27,7 @@ class Given:
     y_hat: float | list[float]
     """The prediction, of the same length as y (probabilities for bce, cross_entropy and nll)."""
     losses: list[str] = field(default_factory=lambda: list(TABLE_LOSSES))
-    """Which losses: mse, sse, half_squared, mae, huber, bce, cross_entropy, nll, hinge (default: seed 002's table)."""
+    """Which losses of ``solver.math.losses`` (default: seed 002's table)."""
     huber_delta: float = 1.0
     """δ of the Huber loss."""
 

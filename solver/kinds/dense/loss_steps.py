@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from solver.graph.errors import InputError
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution
 from solver.graph.tables import Column, Table
-from solver.kinds.dense.forms import loss_formulas
 from solver.kinds.dense.layers import shown, vector
-from solver.kinds.dense.mistakes import gradient_variants, loss_variants
-from solver.math.losses import check_target, loss
+from solver.math.losses import check_target, loss, loss_steps
 
 
 def solve_table(given: Any, title: str | None = None) -> Solution:
@@ -40,25 +38,12 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
 
 def _add_losses(solution: Solution, losses: list[Any], table: Table) -> None:
     for lossfn in losses:
-        value_form, gradient_form = loss_formulas(lossfn.name, "y_hat", "y")
-        value = solution.add(
-            Step(
-                f"L_{lossfn.name}",
-                f"{lossfn.name} loss",
-                deps=("y_hat", "y"),
-                compute=lossfn.value,
-                formula=value_form,
-                variants=loss_variants(lossfn.name, lossfn.value),
-            )
+        value, gradient = loss_steps(
+            lossfn,
+            "y_hat",
+            "y",
+            (f"L_{lossfn.name}", f"dL_{lossfn.name}/dy_hat"),
+            (f"{lossfn.name} loss", f"derivative of {lossfn.name} with respect to ŷ"),
+            shown,
         )
-        gradient = solution.add(
-            Step(
-                f"dL_{lossfn.name}/dy_hat",
-                f"derivative of {lossfn.name} with respect to ŷ",
-                deps=("y_hat", "y"),
-                compute=lambda p, t, fn=lossfn: shown(fn.gradient(vector(p), vector(t))),
-                formula=gradient_form,
-                variants=gradient_variants(lossfn.name, lossfn.gradient),
-            )
-        )
-        table.rows.append([lossfn.name, lossfn.text, value, gradient])
+        table.rows.append([lossfn.name, lossfn.summary, solution.add(value), solution.add(gradient)])

@@ -32,7 +32,7 @@ class LayerGiven:
     bias: list[float] | float | str | None = None
     """A list (one per unit), one number for every unit, 'folded' (column 0 multiplies a constant 1), or 'none'."""
     activation: str = "linear"
-    """linear, relu, leaky_relu, sigmoid, tanh, or softmax (last layer only)."""
+    """Any activation of ``solver.math.activations`` (softmax on the last layer only)."""
     units: int | None = None
     """Number of units; needed only in symbolic mode, where no weights are given."""
 
@@ -48,7 +48,7 @@ class Given:
     y: Numbers | None = None
     """The target: a number or a list (one per output unit); a list of them for several examples."""
     loss: str | None = None
-    """Default mse; mse (mean), sse, half_squared (½ Σ), mae, huber, bce, cross_entropy, nll or hinge."""
+    """Default mse; any loss of ``solver.math.losses`` (mse the mean, sse the sum, half_squared ½ Σ)."""
     learning_rate: float | None = None
     """η: adds the gradient-descent update steps."""
     steps: int = 1

@@ -19,13 +19,13 @@ from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.graph.tables import Column, Table
 from solver.graph.values import format_number
-from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
 from solver.kinds.dense.layers import (
     Layer,
     affine,
     backward_weights,
     check_chain,
     hidden_delta,
+    operand,
     output_delta,
     shown,
     train,
@@ -33,10 +33,11 @@ from solver.kinds.dense.layers import (
     weight_gradient,
     with_one,
 )
-from solver.kinds.dense.mistakes import derivative_variants, gradient_variants, loss_variants, update_step
-from solver.math.activations import activation, check_softmax_width
+from solver.kinds.dense.mistakes import derivative_variants
+from solver.math.activations import Activation, activation, check_softmax_width
 from solver.math.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
-from solver.math.losses import Loss, check_target, check_training, loss
+from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
+from solver.math.optimizers import update_step
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -128,9 +129,9 @@ def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray
     return lines
 
 
-def _activation_by_unit(name: str, zs: np.ndarray, values: np.ndarray, derivative: bool = False) -> list[Block]:
+def _activation_by_unit(act: Activation, zs: np.ndarray, values: np.ndarray, derivative: bool = False) -> list[Block]:
     """``unit j: f(z_j) = a_j`` (or f'), in the activation's own text and LaTeX forms."""
-    forms = {style: activation_form(name, "z", style, derivative) for style in ("text", "latex")}
+    forms = {style: act.form("z", style, derivative) for style in ("text", "latex")}
     lines: list[Block] = []
     for j, (zj, value) in enumerate(zip(zs, values, strict=True)):
         z, result = format_number(float(zj)), format_number(float(value))
@@ -227,11 +228,11 @@ class NetworkBuilder:
                 ("output" if last else f"activation of layer {number}") + title_suffix,
                 deps=(z,),
                 compute=lambda v, act=act: shown(act(vector(v))),
-                formula=Template(activation_form(act.name, z), activation_form(act.name, z, "latex")),
+                formula=Template(act.form(z), act.form(z, "latex")),
             )
         )
-        if self.scalar_form and act.name not in ("linear", "softmax"):
-            s[a].detail = _activation_by_unit(act.name, vector(value), vector(out))
+        if self.scalar_form and act.elementwise and act.name != "linear":
+            s[a].detail = _activation_by_unit(act, vector(value), vector(out))
         return a
 
     def _augmented(self, number: int, suffix: str, title_suffix: str) -> str:
@@ -256,27 +257,15 @@ class NetworkBuilder:
         assert self.loss is not None
         lossfn, s = self.loss, self.solution
         y_hat, y = f"y_hat{suffix}", f"y{suffix}"
-        value_form, gradient_form = loss_formulas(lossfn.name, y_hat, y)
-        s.add(
-            Step(
-                f"loss{suffix}",
-                f"{lossfn.name} loss{title_suffix}",
-                deps=(y_hat, y),
-                compute=lossfn.value,
-                formula=value_form,
-                variants=loss_variants(lossfn.name, lossfn.value),
-            )
-        )
-        s.add(
-            Step(
-                f"dL/dy_hat{suffix}",
-                f"derivative of the loss with respect to the output{title_suffix}",
-                deps=(y_hat, y),
-                compute=lambda p, t: shown(lossfn.gradient(vector(p), vector(t))),
-                formula=gradient_form,
-                variants=gradient_variants(lossfn.name, lossfn.gradient),
-            )
-        )
+        for step in loss_steps(
+            lossfn,
+            y_hat,
+            y,
+            (f"loss{suffix}", f"dL/dy_hat{suffix}"),
+            (f"{lossfn.name} loss{title_suffix}", f"derivative of the loss with respect to the output{title_suffix}"),
+            shown,
+        ):
+            s.add(step)
 
     def _backward(self, suffix: str, title_suffix: str) -> None:
         s, layers = self.solution, self.layers
@@ -324,15 +313,13 @@ class NetworkBuilder:
                 name,
                 f"derivative of the activation of layer {number}, {act.name}'(z{number}){title_suffix}",
                 deps=(z,),
-                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), derivative_note(act, zv)),
-                formula=Template(
-                    activation_form(act.name, z, "text", True), activation_form(act.name, z, "latex", True)
-                ),
+                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None),
+                formula=Template(act.form(z, "text", True), act.form(z, "latex", True)),
                 variants=derivative_variants(act, lambda wrong, zv: shown(wrong(vector(zv)))),
             )
         )
         if self.scalar_form and act.name != "linear":
-            s[name].detail = _activation_by_unit(act.name, vector(s[z].value), vector(slopes), derivative=True)
+            s[name].detail = _activation_by_unit(act, vector(s[z].value), vector(slopes), derivative=True)
         return name
 
     def _hidden_delta(self, number: int, suffix: str, title_suffix: str) -> None:
@@ -510,9 +497,18 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
         return solution
     for number, layer in enumerate(layers, start=1):
         origin = (1, 0) if layer.folded else ()
-        solution.add(update_step(f"W{number}_new", f"W{number}", f"dL/dW{number}", origin))
-        if layer.bias is not None:
-            solution.add(update_step(f"b{number}_new", f"b{number}", f"dL/db{number}"))
+        parameters = [(f"W{number}", origin)] + ([(f"b{number}", ())] if layer.bias is not None else [])
+        for parameter, index_origin in parameters:
+            solution.add(
+                update_step(
+                    f"{parameter}_new",
+                    parameter,
+                    f"dL/d{parameter}",
+                    shown=shown,
+                    as_operand=operand,
+                    index_origin=index_origin,
+                )
+            )
     if given.steps > 1:
         _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
     return solution

@@ -27,11 +27,11 @@ class Given:
     b: float = 0.0
     """The bias."""
     activation: str = "linear"
-    """linear, relu, leaky_relu, sigmoid or tanh."""
+    """Any activation of ``solver.math.activations`` but softmax (linear, relu, sigmoid, tanh, ...)."""
     y: float | None = None
     """The target; adds the loss and the gradients."""
     loss: str | None = None
-    """Default mse; mse, sse, half_squared, mae, huber, bce or hinge."""
+    """Default mse; any loss of ``solver.math.losses``."""
     learning_rate: float | None = None
     """η: adds the updated w and b."""
     huber_delta: float = 1.0

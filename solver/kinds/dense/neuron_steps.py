@@ -10,11 +10,11 @@ from solver.graph.blocks import Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
-from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
-from solver.kinds.dense.layers import shown, vector
-from solver.kinds.dense.mistakes import derivative_variants, gradient_variants, loss_variants, update_step
-from solver.math.activations import activation
-from solver.math.losses import check_target, check_training, loss
+from solver.kinds.dense.layers import operand, shown, vector
+from solver.kinds.dense.mistakes import derivative_variants
+from solver.math.activations import activation, elementwise_names
+from solver.math.losses import check_target, check_training, loss, loss_steps
+from solver.math.optimizers import update_step
 
 
 def _dot(w: Any, x: Any) -> float:
@@ -33,9 +33,9 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     if w.size != x.size:
         raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
     act = activation(given.activation, where="activation")
-    if act.name == "softmax":
+    if not act.elementwise:
         raise InputError(
-            "softmax needs a layer of units; expected linear, relu, leaky_relu, sigmoid or tanh here",
+            f"{act.name} needs a layer of units; expected one of: {', '.join(elementwise_names())} here",
             field="activation",
         )
     scalar = w.size == 1
@@ -67,7 +67,7 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
             f"activation ({act.name})",
             deps=("z",),
             compute=lambda zv: float(act(zv)),
-            formula=Template(activation_form(act.name, "z"), activation_form(act.name, "z", "latex")),
+            formula=Template(act.form("z"), act.form("z", "latex")),
         )
     )
     if given.y is None:
@@ -75,36 +75,22 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
     check_target(lossfn.name, given.y)
     solution.given("y", "target", given.y)
-    value_form, gradient_form = loss_formulas(lossfn.name, "a", "y")
-    solution.add(
-        Step(
-            "loss",
-            f"{lossfn.name} loss",
-            deps=("a", "y"),
-            compute=lossfn.value,
-            formula=value_form,
-            variants=loss_variants(lossfn.name, lossfn.value),
-        )
-    )
-    solution.add(
-        Step(
-            "dL/da",
-            "derivative of the loss with respect to a",
-            deps=("a", "y"),
-            compute=lambda av, yv: shown(lossfn.gradient(av, yv)),
-            formula=gradient_form,
-            variants=gradient_variants(lossfn.name, lossfn.gradient),
-        )
-    )
+    for step in loss_steps(
+        lossfn,
+        "a",
+        "y",
+        ("loss", "dL/da"),
+        (f"{lossfn.name} loss", "derivative of the loss with respect to a"),
+        shown,
+    ):
+        solution.add(step)
     solution.add(
         Step(
             "da/dz",
             "derivative of the activation",
             deps=("z",),
-            compute=lambda zv: Noted(float(act.derivative(zv)), derivative_note(act, zv)),
-            formula=Template(
-                activation_form(act.name, "z", derivative=True), activation_form(act.name, "z", "latex", True)
-            ),
+            compute=lambda zv: Noted(float(act.derivative(zv)), act.note(zv) if act.note else None),
+            formula=Template(act.form("z", derivative=True), act.form("z", "latex", True)),
             variants=derivative_variants(act, lambda wrong, zv: float(wrong(np.asarray(zv, dtype=float)))),
         )
     )
@@ -124,6 +110,8 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
         )
     if given.learning_rate is not None:
         solution.given("eta", "learning rate η", given.learning_rate)
-        solution.add(update_step("w_new", "w", "dL/dw"))
-        solution.add(update_step("b_new", "b", "dL/db"))
+        for parameter in ("w", "b"):
+            solution.add(
+                update_step(f"{parameter}_new", parameter, f"dL/d{parameter}", shown=shown, as_operand=operand)
+            )
     return solution

@@ -14,16 +14,10 @@ import sympy
 
 from solver.graph.errors import InputError
 from solver.graph.steps import Solution, Step
-from solver.graph.symbolic import (
-    GroupedTemplate,
-    SympyFormula,
-    activation_derivative,
-    apply_activation,
-    loss_expression,
-    simplest,
-)
-from solver.math.activations import activation
-from solver.math.losses import loss
+from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
+from solver.math.activations import Activation, activation
+from solver.math.losses import Loss, loss
+from solver.math.optimizers import update_step
 
 Matrix = sympy.Matrix
 
@@ -75,12 +69,12 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
 def solve_neuron(given: Any, title: str | None = None) -> Solution:
     from solver.kinds.dense.neuron import KIND
 
-    act, loss_name = activation(given.activation, where="activation").name, loss(given.loss or "mse", where="loss").name
+    act, lossfn = activation(given.activation, where="activation"), loss(given.loss or "mse", where="loss")
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
     w, x = _symbols("w", count), _symbols("x", count)
     b, y = sympy.symbols("b y", real=True)
     z_symbol, a_symbol = sympy.symbols("z a", real=True)
-    solution = Solution(KIND, title or f"One {act} neuron with {loss_name} loss, in symbols")
+    solution = Solution(KIND, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
     solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
     solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
     solution.given("b", "bias", b)
@@ -89,23 +83,23 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
     solution.add(
         Step("z", "weighted sum", deps=("w", "x", "b"), compute=_constant(z), formula=GroupedTemplate("{w}·{x} + {b}"))
     )
-    a = apply_activation(act, z)
+    a = act.sympy(z)
     solution.add(
         Step(
             "a",
-            f"activation ({act})",
+            f"activation ({act.name})",
             deps=("z",),
             compute=_constant(a),
-            formula=SympyFormula(apply_activation(act, z_symbol)),
+            formula=SympyFormula(act.sympy(z_symbol)),
         )
     )
-    local_loss = loss_expression(loss_name, a_symbol, y)
+    local_loss = lossfn.sympy(a_symbol, y)
     solution.add(
         Step(
             "loss",
-            f"{loss_name} loss in terms of w, b and x",
+            f"{lossfn.name} loss in terms of w, b and x",
             deps=("a", "y"),
-            compute=_constant(loss_expression(loss_name, a, y)),
+            compute=_constant(lossfn.sympy(a, y)),
             formula=SympyFormula(local_loss),
         )
     )
@@ -117,19 +111,13 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             compute=_constant(sympy.factor_terms(sympy.diff(local_loss, a_symbol))),
         )
     )
-    note = None
-    if act == "relu":
-        note = (
-            "ReLU'(z) is 1 for z > 0 and 0 for z < 0 (taken as 0 at z = 0, as PyTorch does); "
-            "writing ∂a/∂z = 1 holds only while the neuron is active (z > 0)"
-        )
     solution.add(
         Step(
             "da/dz",
             "derivative of the activation",
             deps=("z",),
-            compute=_constant(activation_derivative(act, z_symbol, a_symbol)),
-            note=note,
+            compute=_constant(act.sympy_derivative(z_symbol, a_symbol)),
+            note=act.symbolic_note,
         )
     )
     solution.add(
@@ -154,12 +142,13 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
     solution.given("eta", "learning rate η", eta)
     for parameter, gradient in pairs:
         solution.add(
-            Step(
+            update_step(
                 f"{parameter}_new",
-                f"gradient-descent update of {parameter}",
-                deps=(parameter, "eta", gradient),
-                compute=lambda p, e, g: _shown(_matrix(p) - e * _matrix(g)),
-                formula=GroupedTemplate(f"{{{parameter}}} − {{eta}}·{{{gradient}}}"),
+                parameter,
+                gradient,
+                shown=_shown,
+                as_operand=_matrix,
+                template=GroupedTemplate,
             )
         )
 
@@ -167,7 +156,7 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
 def solve_mlp(given: Any, title: str | None = None) -> Solution:
     from solver.kinds.dense.mlp import KIND
 
-    loss_name = loss(given.loss or "mse", where="loss").name
+    lossfn = loss(given.loss or "mse", where="loss")
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
         # Rows of weights written in the file count the units; a weights file is not read in symbolic mode.
@@ -176,15 +165,15 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         if not units or units < 1:
             raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
         widths.append(units)
-    solution = Solution(KIND, title or f"{'-'.join(map(str, widths))} network with {loss_name} loss, in symbols")
+    solution = Solution(KIND, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
     x = _symbols("x", widths[0])
     solution.given("x", "input", _shown(Matrix(x)))
     count = len(given.layers)
     previous, below = "x", Matrix(x)
     folded_flags, activations = [], []
     for number, layer in enumerate(given.layers, start=1):
-        act = activation(layer.activation, where=f"layers.{number - 1}.activation").name
-        apply_activation(act, sympy.Symbol("z"), f"layers.{number - 1}.activation")  # refuses the others
+        act = activation(layer.activation, where=f"layers.{number - 1}.activation")
+        act.sympy(sympy.Symbol("z"), f"layers.{number - 1}.activation")  # refuses those without a SymPy form
         activations.append(act)
         folded = isinstance(layer.bias, str) and layer.bias.strip().lower() == "folded"
         no_bias = isinstance(layer.bias, str) and not folded
@@ -224,12 +213,12 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
                 a_name,
                 "output" if last else f"activation of layer {number}",
                 deps=(z_name,),
-                compute=_constant(_shown(Matrix([apply_activation(act, s) for s in z_symbols]))),
-                formula=SympyFormula(apply_activation(act, sympy.Symbol(z_name))),
+                compute=_constant(_shown(Matrix([act.sympy(s) for s in z_symbols]))),
+                formula=SympyFormula(act.sympy(sympy.Symbol(z_name))),
             )
         )
         previous = a_name
-    _symbolic_backward(solution, given, widths, activations, folded_flags, loss_name)
+    _symbolic_backward(solution, given, widths, activations, folded_flags, lossfn)
     return solution
 
 
@@ -244,16 +233,14 @@ def _input_width(given: Any) -> int:
 
 
 def _symbolic_backward(
-    solution: Solution, given: Any, widths: list[int], activations: list[str], folded: list[bool], loss_name: str
+    solution: Solution, given: Any, widths: list[int], activations: list[Activation], folded: list[bool], lossfn: Loss
 ) -> None:
     count = len(activations)
     y_hat = _symbols("y_hat", widths[-1])
     y = _symbols("y", widths[-1])
     solution.given("y", "target", _shown(Matrix(y)))
-    local_loss = sum(
-        (loss_expression(loss_name, p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0)
-    )
-    solution.add(Step("loss", f"{loss_name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
+    local_loss = sum((lossfn.sympy(p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0))
+    solution.add(Step("loss", f"{lossfn.name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
     gradient = Matrix(
         [sympy.factor_terms(sympy.diff(local_loss, p)) for p in y_hat]
     )  # as the notes write it, before simplifying
@@ -267,7 +254,7 @@ def _symbolic_backward(
     )
     top = f"z{count}"
     z_top = _symbols(top, widths[-1])
-    slope = Matrix([activation_derivative(activations[-1], z, a) for z, a in zip(z_top, y_hat, strict=True)])
+    slope = Matrix([activations[-1].sympy_derivative(z, a) for z, a in zip(z_top, y_hat, strict=True)])
     solution.add(
         Step(f"dy_hat/d{top}", "derivative of the output activation", deps=(top,), compute=_constant(_shown(slope)))
     )
@@ -285,7 +272,7 @@ def _symbolic_backward(
     for number in range(count - 1, 0, -1):
         a_name, z_name = f"a{number}", f"z{number}"
         pairs = zip(_symbols(z_name, widths[number]), _symbols(a_name, widths[number]), strict=True)
-        slope = Matrix([activation_derivative(activations[number - 1], z, a) for z, a in pairs])
+        slope = Matrix([activations[number - 1].sympy_derivative(z, a) for z, a in pairs])
         solution.add(
             Step(
                 f"d{a_name}/d{z_name}",

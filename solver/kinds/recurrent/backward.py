@@ -21,13 +21,14 @@ from solver.kinds.recurrent.text import (
     back_through_text,
     formula,
     hole,
-    loss_gradient_text,
+    loss_gradient_formula,
     outer_text,
     output_slope_text,
     slope_text,
     through_text,
 )
 from solver.math.losses import loss as loss_function
+from solver.math.optimizers import OPTIMIZERS
 
 LAST_STEP_ONLY = "bptt_last_step_only"
 LAST_STEP_ONLY_FEEDBACK = (
@@ -56,13 +57,12 @@ def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
     for t, y_hat, y in net.outputs():
         suffix, of_step = (str(t), f" of step {t}") if every else ("", "")
         grad, local = f"dL/dy_hat{suffix}", f"dL/dz_y{suffix}"
-        text = loss_gradient_text(loss.name, y_hat, y, net.output_size)
         steps.add(
             grad,
             f"loss gradient at the prediction{of_step}",
             (y_hat, y),
             lambda p, target: share * loss.gradient(p, target),
-            formula(f"(1/{T})·({text})" if every else text),
+            loss_gradient_formula(loss.name, y_hat, y, T if every else None),
         )
         steps.add(
             local,
@@ -239,15 +239,18 @@ def _symbol(name: str) -> str:
 
 
 def add_update(steps: ArraySteps, rate: float) -> None:
-    """One step of gradient descent for every parameter the network has."""
+    """One step of gradient descent for every parameter the network has, at the rate in step ``eta``."""
+    sgd = OPTIMIZERS["sgd"]
+    steps.given("eta", "learning rate η", np.asarray(rate))
     for name in ("W_x", "W_h", "W_y", "b_h", "b_y"):
         if name in steps:
             steps.add(
                 f"{name}_new",
                 f"{name} after one step of gradient descent (η = {rate:g})",
-                (name, f"dL/d{name}"),
-                lambda w, g: w - rate * g,
-                formula(f"{hole(name)} − {rate:g}·{hole(f'dL/d{name}')}"),
+                (name, "eta", f"dL/d{name}"),
+                sgd.rule,
+                sgd.formula(hole(name), hole("eta"), hole(f"dL/d{name}")),
+                mistakes=[Variant(mistake.name, mistake.feedback, mistake.rule) for mistake in sgd.mistakes],
             )
 
 

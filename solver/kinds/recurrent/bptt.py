@@ -5,9 +5,10 @@ weight matrix meets a vector.  In the row convention of seed 002 a vector
 multiplies from the left (``x_t W_x``, W is inputs × outputs); in the column
 convention of seed 003 the matrix does (``W_x x_t``, W is outputs × inputs).
 
-Derivatives of the hidden and output activations are written in terms of their
-outputs (tanh' = 1 − h², σ' = h(1 − h), ReLU' = [h > 0]), which is how the
-notes write them and lets every backward step depend on forward steps only.
+Derivatives of the hidden and output activations are taken from their outputs
+(tanh' = 1 − h², σ' = h(1 − h), ReLU' = [h > 0]: each activation's
+``slope_from_output``), which is how the notes write them and lets every
+backward step depend on forward steps only.
 
 >>> import numpy as np
 >>> W = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -54,20 +55,14 @@ def output(name: str, h: np.ndarray, W_y: np.ndarray, b_y: np.ndarray, c: Conven
 
 def slope_from_output(name: str, h: np.ndarray) -> np.ndarray:
     """f'(z) elementwise for a hidden activation, from its output h = f(z)."""
-    if name == "tanh":
-        return 1 - h**2
-    if name == "sigmoid":
-        return h * (1 - h)
-    return (h > 0).astype(float)  # ReLU'(0) = 0, as activations.py takes it
+    return activation(name).slope_from_output(h)
 
 
 def output_jacobian(name: str, y_hat: np.ndarray) -> np.ndarray:
     """dy_hat/dz for the output activation g, from y_hat = g(z)."""
-    if name == "softmax":
+    if not activation(name).elementwise:  # softmax: every output depends on every z
         return np.diag(y_hat) - np.outer(y_hat, y_hat)
-    if name == "sigmoid":
-        return np.diag(y_hat * (1 - y_hat))
-    return np.eye(len(y_hat))
+    return np.diag(slope_from_output(name, y_hat))
 
 
 def step_jacobian(name: str, h: np.ndarray, W_h: np.ndarray, c: Convention) -> np.ndarray:

@@ -15,13 +15,10 @@ import numpy as np
 
 from solver.graph.errors import InputError
 from solver.kinds.recurrent.bptt import Convention
-from solver.math.activations import check_softmax_width
+from solver.math.activations import ACTIVATIONS, activation, check_softmax_width, elementwise_names
 from solver.math.limits import MAX_HIDDEN, MAX_RNN_WORK, MAX_TIME_STEPS, require_at_most
 from solver.math.losses import check_target, check_training
 from solver.math.losses import loss as loss_function
-
-HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
-OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "softmax")
 
 
 @dataclass(frozen=True)
@@ -94,11 +91,13 @@ def _vector(value: Any, field: str, size: int, what: str) -> np.ndarray:
     return array
 
 
-def _choice(value: str, field: str, allowed: tuple[str, ...]) -> str:
-    key = value.strip().lower()
-    if key not in allowed:
-        raise InputError(f"{field} {value!r} is not supported here; expected one of: {', '.join(allowed)}", field=field)
-    return key
+def _hidden_activation(value: str) -> str:
+    """Any activation of one unit; softmax mixes the units, so it cannot be a hidden state's."""
+    name = activation(value, where="activation").name
+    if not ACTIVATIONS[name].elementwise:
+        allowed = ", ".join(elementwise_names())
+        raise InputError(f"activation {value!r} is not supported here; expected one of: {allowed}", field="activation")
+    return name
 
 
 def _sequence(given: Any) -> tuple[list[np.ndarray], list[str] | None]:
@@ -172,8 +171,8 @@ def read_network(given: Any) -> Network:
         _check_shape(W_x, "W_x", (hidden, n_in), (hidden_fit, input_fit), "hidden × inputs, column convention")
         _check_shape(W_y, "W_y", (None, hidden), ("", hidden_fit), "outputs × hidden, column convention")
     n_out = W_y.shape[1] if row else W_y.shape[0]
-    activation = _choice(given.activation, "activation", HIDDEN_ACTIVATIONS)
-    output = _choice(given.output, "output", OUTPUT_ACTIVATIONS)
+    hidden_activation = _hidden_activation(given.activation)
+    output = activation(given.output, where="output").name
     every_step = given.outputs == "every_step"
     if every_step:
         if not isinstance(given.y, list) or len(given.y) != len(inputs):
@@ -190,7 +189,7 @@ def read_network(given: Any) -> Network:
     check_training(given.y, given.learning_rate, None)
     return Network(
         convention=convention,
-        activation=activation,
+        activation=hidden_activation,
         output=output,
         every_step=every_step,
         loss=loss,

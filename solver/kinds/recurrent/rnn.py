@@ -25,7 +25,7 @@ from solver.kinds import GIVEN_CONFIG
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY, add_backward, add_update, norm_table
 from solver.kinds.recurrent.network import Network, read_network
-from solver.kinds.recurrent.text import apply_text, formula, hole, loss_text, times_text
+from solver.kinds.recurrent.text import applied, hole, loss_formula, times_text
 from solver.math.losses import loss as loss_function
 
 KIND = "rnn"
@@ -56,9 +56,9 @@ class Given:
     convention: Literal["row", "column"] = "row"
     """row: h_t = f(x_t W_x + h_{t-1} W_h + b_h) (seed 002); column: f(W_x x_t + W_h h_{t-1} + b_h) (seed 003)."""
     activation: str = "tanh"
-    """Hidden activation f: tanh, relu or sigmoid."""
+    """Hidden activation f: any of ``solver.math.activations`` but softmax (tanh, relu, sigmoid, ...)."""
     output: str = "linear"
-    """Output activation g: linear, sigmoid or softmax."""
+    """Output activation g: any of ``solver.math.activations`` (linear, sigmoid, softmax, ...)."""
     outputs: Literal["last", "every_step"] = "last"
     """last: many-to-one; every_step: an output per step, loss averaged over the steps."""
     loss: str = "mse"
@@ -128,7 +128,7 @@ def _forward(steps: ArraySteps, net: Network) -> None:
             f"hidden state at step {t}",
             deps,
             lambda x, h, W_x, W_h, *bias: bptt.hidden_update(f, x, h, W_x, W_h, bias[0] if bias else 0.0, c),
-            formula(apply_text(f, inner)),
+            applied(f, inner),
         )
     bias_y, bias_y_text = _bias(steps, "b_y")
     loss = loss_function(net.loss)
@@ -138,15 +138,14 @@ def _forward(steps: ArraySteps, net: Network) -> None:
             f"prediction at step {t}" if net.every_step else "prediction",
             (f"h{t}", "W_y", *bias_y),
             lambda h, W_y, *bias: bptt.output(net.output, h, W_y, bias[0] if bias else 0.0, c),
-            formula(apply_text(net.output, times_text("W_y", f"h{t}", c) + bias_y_text)),
+            applied(net.output, times_text("W_y", f"h{t}", c) + bias_y_text),
         )
     pairs = [(y_hat, y) for _, y_hat, y in net.outputs()]
     names = tuple(n for pair in pairs for n in pair)
-    text = " + ".join(loss_text(loss.name, y_hat, y) for y_hat, y in pairs)
     steps.add(
         "loss",
         f"loss ({loss.name}" + (", averaged over the steps)" if net.every_step else ")"),
         names,
         lambda *v: sum(loss.value(v[i], v[i + 1]) for i in range(0, len(v), 2)) / len(pairs),
-        formula(f"(1/{T})·[{text}]" if net.every_step else text),
+        loss_formula(loss.name, pairs, T if net.every_step else None),
     )

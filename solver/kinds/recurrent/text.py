@@ -10,6 +10,8 @@ import re
 
 from solver.graph.formula import Template
 from solver.kinds.recurrent.bptt import Convention
+from solver.math.activations import activation
+from solver.math.losses import loss
 
 _HOLE = re.compile(r"(\{[^{}\s]+\})")
 _LATEX = (
@@ -29,8 +31,6 @@ _LATEX = (
     ("Σ", r"\sum "),
 )
 
-FUNCTION_TEXT = {"tanh": "tanh", "sigmoid": "σ", "relu": "ReLU", "softmax": "softmax", "linear": ""}
-
 
 def _latex(text: str) -> str:
     parts = _HOLE.split(text)
@@ -48,9 +48,10 @@ def hole(name: str) -> str:
     return "{" + name + "}"
 
 
-def apply_text(function: str, inner: str) -> str:
-    name = FUNCTION_TEXT[function]
-    return f"{name}({inner})" if name else inner
+def applied(function: str, inner: str) -> Template:
+    """f(inner) as the activation writes itself, ``inner`` a text with holes."""
+    forms = activation(function).forms
+    return Template(forms.value.replace("{z}", inner), forms.value_latex.replace("{z}", _latex(inner)))
 
 
 def times_text(weights: str, vector: str, convention: Convention) -> str:
@@ -58,14 +59,9 @@ def times_text(weights: str, vector: str, convention: Convention) -> str:
     return f"{hole(vector)}·{hole(weights)}" if convention == "row" else f"{hole(weights)}·{hole(vector)}"
 
 
-def slope_text(activation: str, h: str, scalar: bool) -> str:
+def slope_text(function: str, h: str, scalar: bool) -> str:
     """f'(z_t) written from h_t, as the notes write tanh' = 1 − tanh²."""
-    product = "·" if scalar else " ⊙ "
-    if activation == "tanh":
-        return f"(1 − {hole(h)}²)"
-    if activation == "sigmoid":
-        return f"{hole(h)}{product}(1 − {hole(h)})"
-    return f"[{hole(h)} > 0]"
+    return activation(function).output_slope_text(h, scalar)
 
 
 def through_text(weights: str, convention: Convention, scalar: bool) -> str:
@@ -84,36 +80,34 @@ def outer_text(local: str, used_with: str, convention: Convention, scalar: bool)
     return f"{local}·{hole(used_with)}ᵀ"
 
 
-def loss_text(loss: str, y_hat: str, y: str) -> str:
-    if loss == "bce":
-        return f"−[{hole(y)}·ln {hole(y_hat)} + (1 − {hole(y)})·ln(1 − {hole(y_hat)})]"
-    if loss == "mse":
-        return f"mean(({hole(y_hat)} − {hole(y)})²)"
-    if loss == "cross_entropy":
-        return f"−Σ {hole(y)}·ln {hole(y_hat)}"
-    return f"{loss}({hole(y_hat)}, {hole(y)})"
+def loss_formula(name: str, pairs: list[tuple[str, str]], steps: int | None) -> Template:
+    """The loss summed over (prediction, target) pairs; averaged over ``steps`` outputs when given."""
+    entry = loss(name)
+    text, latex = (" + ".join(entry.form(p, y, style) for p, y in pairs) for style in ("text", "latex"))
+    if steps is None:
+        return Template(text, latex)
+    return Template(f"(1/{steps})·[{text}]", rf"\frac{{1}}{{{steps}}} \left[{latex}\right]")
 
 
-def loss_gradient_text(loss: str, y_hat: str, y: str, outputs: int) -> str:
-    if loss == "bce":
-        return f"−{hole(y)}/{hole(y_hat)} + (1 − {hole(y)})/(1 − {hole(y_hat)})"
-    if loss == "mse":
-        return f"2·({hole(y_hat)} − {hole(y)})" + (f"/{outputs}" if outputs > 1 else "")
-    if loss == "cross_entropy":
-        return f"−{hole(y)}/{hole(y_hat)}"
-    return f"∂{loss}/∂ŷ at ({hole(y_hat)}, {hole(y)})"
+def loss_gradient_formula(name: str, y_hat: str, y: str, steps: int | None) -> Template:
+    """dL/dŷ of one output; the share 1/steps of a loss averaged over ``steps`` outputs."""
+    entry = loss(name)
+    text, latex = (entry.form(y_hat, y, style, gradient=True) for style in ("text", "latex"))
+    if steps is None:
+        return Template(text, latex)
+    return Template(f"(1/{steps})·({text})", rf"\frac{{1}}{{{steps}}} \left({latex}\right)")
 
 
 def output_slope_text(output: str, upstream: str, y_hat: str, convention: Convention, scalar: bool) -> str:
     """dL/dz_y = dL/dy_hat · dy_hat/dz_y, from y_hat (rows in the row convention, columns in the column one)."""
-    if output == "sigmoid":
-        product = "·" if scalar else " ⊙ "
-        return f"{hole(upstream)}{product}{hole(y_hat)}{product}(1 − {hole(y_hat)})"
-    if output == "softmax":
+    function = activation(output)
+    if not function.elementwise:  # softmax: its Jacobian, as it meets a row or a column
         if convention == "row":
             return f"{hole(upstream)}·(diag({hole(y_hat)}) − {hole(y_hat)}ᵀ{hole(y_hat)})"
         return f"(diag({hole(y_hat)}) − {hole(y_hat)}{hole(y_hat)}ᵀ)·{hole(upstream)}"
-    return hole(upstream)
+    if function.forms.slope_from_output == "1":  # linear: the slope changes nothing
+        return hole(upstream)
+    return f"{hole(upstream)}{'·' if scalar else ' ⊙ '}{function.output_slope_text(y_hat, scalar)}"
 
 
 def back_through_text(gradient: str, weights: str, convention: Convention, scalar: bool, vector: bool) -> str:
