@@ -35,7 +35,7 @@ from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
 from solver.graph.errors import InputError
 from solver.graph.steps import entry_position
-from solver.graph.values import Shape, _is_numpy, _is_sympy, format_value
+from solver.graph.values import Shape, format_value, is_numpy, is_sympy
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -168,7 +168,7 @@ def _own_values(steps: list[PreparedStep], read: dict[str, Any]) -> dict[str, An
 
 
 def _fits(value: Any, expected: Any) -> bool:
-    if _is_numpy(expected) and getattr(expected, "ndim", 0) > 0:
+    if is_numpy(expected) and getattr(expected, "ndim", 0) > 0:
         from grader.rules import matching_shape
 
         return hasattr(value, "shape") and matching_shape(value, expected.shape) is not None
@@ -183,7 +183,7 @@ def _as_step_value(value: Any, expected: Any) -> Any:
         return Fraction(value).limit_denominator(1000)
     if isinstance(expected, int) and isinstance(value, float) and value.is_integer():
         return int(value)
-    if _is_numpy(expected):
+    if is_numpy(expected):
         import numpy as np
 
         if getattr(expected, "ndim", 0) > 0:
@@ -346,7 +346,7 @@ def _mistake_credit(step: PreparedStep, given: Any, recomputed: tuple[dict[str, 
         for mistake, value in rank(found, step.departures)
         if step.matches(given, value).full
     ]
-    if step.kind == "expression" and _is_sympy(given):
+    if step.kind == "expression" and is_sympy(given):
         matches += _constant_factor(given, step.expected, credit)
     if _is_transposed(step, given):
         feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
