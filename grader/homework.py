@@ -198,17 +198,15 @@ def is_homework_data(data: Any) -> bool:
     return isinstance(data, dict) and "problems" in data and "kind" not in data
 
 
-def is_homework_file(path: Path) -> bool:
-    try:
-        data, _ = parse_yaml(read_text(path, "file"), str(path))
-    except InputError:
-        return False
-    return is_homework_data(data)
-
-
 def load_homework(path: Path) -> Homework:
+    """The homework in the file at ``path``."""
+    data, lines = parse_yaml(read_text(path, "homework file"), str(path))
+    return homework_from_data(data, lines, path)
+
+
+def homework_from_data(data: Any, lines: Lines, path: Path) -> Homework:
+    """The homework in already-parsed YAML read from ``path`` (its problem files are relative to it)."""
     where = str(path)
-    data, lines = parse_yaml(read_text(path, "homework file"), where)
     if not is_homework_data(data):
         raise InputError("expected a homework file with title and problems", where=where)
     model: HomeworkFile = validate(HomeworkFile, data, lines, where, ())
