@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from grader.answers import Submission
-from grader.judge import Verdict, judge
+from grader.judge import Verdict
 from grader.mistakes import frozen, mistake_value, rank
-from grader.parse import AnswerError, parse_answer, value_kind
+from grader.parse import AnswerError, parse_answer
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
@@ -66,8 +67,8 @@ def grade_submission(prepared: PreparedHomework, submission: Submission) -> Stud
         raws = submission.answers.get(problem_id, {})
         report.items += _stray_steps(problem_id, steps, raws)
         read = _read_each(steps, raws)
-        mine = _own_values(steps, read)
-        report.items += [_grade_step(step, raws, read[step.reference], mine) for step in steps]
+        earlier = _EarlierAnswers(steps, read)
+        report.items += [_grade_step(step, raws, read[step.reference], earlier) for step in steps]
     return report
 
 
@@ -155,16 +156,28 @@ def _read_each(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any
     return read
 
 
-def _own_values(steps: list[PreparedStep], read: dict[str, Any]) -> dict[str, Any]:
-    """The student's whole-step answers that can stand in for steps when recomputing."""
-    mine = {}
-    for step in steps:
-        value = read[step.reference]
-        if not step.whole or value is None or isinstance(value, AnswerError):
-            continue
-        if _fits(value, step.expected):
-            mine[step.name] = _as_step_value(value, step.expected)
-    return mine
+class _EarlierAnswers:
+    """The student's whole-step answers that differ from the reference: what a later step may carry forward.
+
+    Each is judged by its own step's rule (kind of value and tolerance), once per
+    submission and only when a wrong answer first asks for them.
+    """
+
+    def __init__(self, steps: list[PreparedStep], read: dict[str, Any]):
+        self._steps = steps
+        self._read = read
+
+    @cached_property
+    def differing(self) -> dict[str, Any]:
+        found = {}
+        for step in self._steps:
+            value = self._read[step.reference]
+            if not step.whole or value is None or isinstance(value, AnswerError) or not _fits(value, step.expected):
+                continue
+            value = _as_step_value(value, step.expected)
+            if not step.matches(value, step.expected).full:
+                found[step.name] = value
+        return found
 
 
 def _fits(value: Any, expected: Any) -> bool:
@@ -197,7 +210,7 @@ def _as_step_value(value: Any, expected: Any) -> Any:
 # -- grading one step ------------------------------------------------------------------------------
 
 
-def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict[str, Any]) -> Item:
+def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, earlier: _EarlierAnswers) -> Item:
     """Grade ``given``, the step's answer as read (None when blank, an AnswerError when unreadable)."""
     if isinstance(given, AnswerError):
         return _item(step, raws.get(step.reference), 0.0, "invalid", None, f"cannot read the answer: {given}")
@@ -209,7 +222,7 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict
         return _item(step, shown, 0.0, "invalid", None, f"cannot grade the answer: {verdict.how}")
     if verdict.full:
         return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
-    recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
+    recomputed = _recomputed(step, earlier.differing) if step.asked.grading.carry_forward else None
     # A class repeats the same wrong answers on the same earlier slips: each is judged once.
     key = (frozen(shown), frozen(recomputed[0] if recomputed else {}))
     best = step.credits.get(key) if key[0] is not None and key[1] is not None else None
@@ -279,31 +292,18 @@ def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: A
 NO_INFORMATION = "an answer that is zero, or the same everywhere, earns no partial or mistake credit"
 
 
-def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
+def _recomputed(step: PreparedStep, differing: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
     """The student's differing earlier answers and the step's value recomputed from them."""
     solution = step.problem.solution
     upstream = set(solution.ancestors(step.name)) - {step.name}
-    overrides = {}
-    for name, value in mine.items():
-        if name not in upstream:
-            continue
-        reference = solution[name].value
-        if not judge_own(step, name, value, reference):
-            if carries_no_information(value, reference):
-                return None  # a blank guess upstream carries nothing forward
-            overrides[name] = value
-    if not overrides:
-        return None
+    overrides = {name: value for name, value in differing.items() if name in upstream}
+    if not overrides or any(carries_no_information(v, solution[name].value) for name, v in overrides.items()):
+        return None  # a blank guess upstream carries nothing forward
     # The student's values may not fit the rule (a negative size): then there is nothing to carry.
     value = mistake_value(solution, None, step.pick, overrides, step.name)
     if value is None or carries_no_information(value, step.expected):
         return None
     return overrides, value
-
-
-def judge_own(step: PreparedStep, name: str, value: Any, reference: Any) -> bool:
-    """Whether the student's earlier answer agrees with the reference (under that step's own rule)."""
-    return judge(value, reference, value_kind(reference), step.tolerance).full
 
 
 def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
