@@ -7,10 +7,11 @@ more credit and keeps the best it finds:
 * **carried forward**: the step recomputed from the student's own earlier
   answers (``Solution.evaluate(overrides)``) matches: full points less the
   penalty;
-* **author hints**: a foreseen wrong answer gives its message and its score;
-* **named mistakes**: a declared wrong rule (on the reference data or on the
-  student's own earlier answers) matches: its name, its feedback and
-  ``mistake_credit``; a transposed matrix is named the same way;
+* **a name** for the answer (``grader.mistakes``, where every source is found
+  and ranked): an author hint gives its message and its score; a declared wrong
+  rule (on the reference data or on the student's own earlier answers), an
+  expression off by a constant factor or a transposed matrix gives its name, its
+  feedback and ``mistake_credit``;
 * **partial**: the right fraction of a matrix's entries, wrong ones listed.
 
 An answer that carries no information (``grader.rules.carries_no_information``:
@@ -29,14 +30,14 @@ from typing import Any
 
 from grader.answers import Submission
 from grader.judge import Verdict
-from grader.mistakes import frozen, mistake_value, rank
+from grader.mistakes import explain, frozen, mistake_value
 from grader.parse import AnswerError, parse_answer
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
 from solver.graph.errors import InputError
 from solver.graph.steps import entry_position
-from solver.graph.values import Shape, format_value, is_numpy, is_sympy
+from solver.graph.values import Shape, format_value, is_numpy
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -236,18 +237,17 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, earlier: _
 def _best_credit(
     step: PreparedStep, given: Any, verdict: Verdict, recomputed: tuple[dict[str, Any], Any] | None
 ) -> Credit:
-    """The most credit a wrong answer earns: partial, carried forward, an author hint or a named mistake."""
-    options = [_reference_credit(step, given, verdict)]
-    options += _carried_forward(step, given, recomputed)
-    options += _hint_credit(step, given)
-    options += _mistake_credit(step, given, recomputed)
+    """The most credit a wrong answer earns: partial, carried forward, or a name (``grader.mistakes``)."""
+    options = [_reference_credit(step, given, verdict), *_carried_forward(step, given, recomputed)]
+    named = explain(step, given, recomputed[0] if recomputed else None)
+    if named:
+        options.append(Credit(named[0].fraction, named[0].status, named[0].name, named[0].feedback))
     best = max(options, key=lambda c: (c.fraction, _PRIORITY.get(c.status, 0)))
-    named = [c for c in options if c.mistake]
     if named and best.status in ("partial", "wrong"):
         # A recognised mistake explains the answer better than a count of entries; the score stays the best.
-        mistake = max(named, key=lambda c: c.fraction)
+        mistake = named[0]
         extra = " The entries that are right still earn their share." if best.fraction > mistake.fraction else ""
-        best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.mistake, mistake.feedback + extra)
+        best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.name, mistake.feedback + extra)
     return best
 
 
@@ -320,67 +320,6 @@ def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str,
         detail = _wrong_entries(step, given, verdict, value)
         return [Credit(keep * verdict.fraction, "partial", None, f"for your {yours}: {detail}")]
     return []
-
-
-def _hint_credit(step: PreparedStep, given: Any) -> list[Credit]:
-    return [
-        Credit(hint.score, "mistake" if hint.score < 1 else "correct", "author_hint", hint.message)
-        for hint, value in step.hints
-        if step.matches(given, value).full
-    ]
-
-
-def _mistake_credit(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
-    if carries_no_information(given, step.expected):
-        return []  # a guess that happens to equal what a slip gives is still a guess
-    credit = step.asked.grading.mistake_credit or 0.0
-    found = [(m, v) for m, v in step.mistakes]
-    if recomputed is not None:
-        overrides = recomputed[0]
-        for mistake in step.candidates:
-            value = mistake_value(step.problem.solution, mistake, step.pick, overrides, step.name)
-            if value is not None:
-                found.append((mistake, value))
-    matches = [
-        Credit(credit, "mistake", mistake.name, mistake.feedback)
-        for mistake, value in rank(found, step.departures)
-        if step.matches(given, value).full
-    ]
-    if step.kind == "expression" and is_sympy(given):
-        matches += _constant_factor(given, step.expected, credit)
-    if _is_transposed(step, given):
-        feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
-        matches.append(Credit(credit, "mistake", "transposed", feedback))
-    return matches[:1] if matches else []
-
-
-#: Names and feedback of an expression off by a constant factor (ratio given / expected).
-FACTORS = {
-    2.0: ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?)."),
-    0.5: (
-        "factor_half",
-        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
-    ),
-    -1.0: ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y."),
-}
-
-
-def _constant_factor(given: Any, expected: Any, credit: float) -> list[Credit]:
-    from solver.math.equivalence import constant_ratio
-
-    ratio = constant_ratio(given, expected)
-    if ratio is None:
-        return []
-    for factor, (name, feedback) in FACTORS.items():
-        if abs(ratio - factor) < 1e-9:
-            return [Credit(credit, "mistake", name, feedback)]
-    return [Credit(credit, "mistake", "constant_factor", f"Your expression is {ratio:.4g} times the answer.")]
-
-
-def _is_transposed(step: PreparedStep, given: Any) -> bool:
-    if step.kind != "array" or getattr(given, "ndim", 0) != 2 or given.shape == (1, 1):
-        return False
-    return step.matches(given.T, step.expected).full and not step.matches(given, step.expected).full
 
 
 def _item(step: PreparedStep, raw: Any, fraction: float, status: Status, mistake: str | None, feedback: str) -> Item:

@@ -174,3 +174,67 @@ def test_each_wrong_step_is_recomputed_once_from_its_ancestors_only(monkeypatch)
     assert len(carried) == 9
     assert len(asked) == len(set(asked)) and carried <= set(asked)
     assert sorted(evaluated) == sorted(asked)
+
+
+# -- every source of names, found in grader.mistakes and ranked by its ``rank`` -----------------------------
+
+
+@pytest.fixture(scope="module")
+def homework1() -> Any:
+    return _prepared_homework()
+
+
+def _step(prepared: Any, problem: str, reference: str) -> Any:
+    return next(s for s in prepared.all_steps() if (s.problem.id, s.reference) == (problem, reference))
+
+
+@pytest.mark.parametrize(
+    ("problem", "reference", "answer", "name", "source"),
+    [
+        ("q10", "dL/db", "sigmoid(w*x + b) - y", "author_hint", "HINT"),
+        ("q7", "loss", 3.67901, "loss_without_half", "RULE"),
+        ("q10", "L", "(sigmoid(w*x + b) - y)^2", "factor_2", "FACTOR"),
+        ("q10", "L", "-1/2*(sigmoid(w*x + b) - y)^2", "sign_flipped", "FACTOR"),
+        ("q8", "dL/dW1", "-0.007624 -0.01525 -0.2158; 0 0 0; -0.007624 -0.01525 -0.2158", "transposed", "TRANSPOSED"),
+    ],
+)
+def test_every_source_of_names_is_found_by_explain(homework1, problem, reference, answer, name, source):
+    from grader.mistakes import Source, explain
+    from grader.parse import parse_answer
+
+    step = _step(homework1, problem, reference)
+    found = explain(step, parse_answer(answer, step.kind, step.symbols), None)
+    assert (found[0].name, found[0].source) == (name, Source[source])
+
+
+def test_a_rule_is_named_on_the_students_own_earlier_answers(homework1):
+    """A slip in z1, then the ½ left out of the loss: only the student's own z1 explains the loss."""
+    import numpy as np
+
+    from grader.mistakes import Source, explain
+
+    step = _step(homework1, "q7", "loss")
+    network = step.problem.solution
+    own = {"z1": network["z1"].value + np.array([0.0, 1.0, 0.0])}
+    y_hat = network.evaluate(own)["y_hat"]
+    given = float(np.sum((y_hat - network["y"].value) ** 2))  # Σ (ŷ − y)², without the ½
+    assert explain(step, given, None) == []
+    (found,) = explain(step, given, own)
+    assert (found.name, found.source, found.on_own_answers) == ("loss_without_half", Source.RULE, True)
+
+
+def test_rank_orders_by_credit_then_source_then_latest_departure():
+    from grader.mistakes import Explanation, Source, rank
+
+    early = Explanation("early_rule", "", 0.25, Source.RULE, departure=3)
+    late = Explanation("late_rule", "", 0.25, Source.RULE, departure=7)
+    late_on_own = Explanation("late_rule", "", 0.25, Source.RULE, departure=7, on_own_answers=True)
+    hint = Explanation("author_hint", "", 0.25, Source.HINT)
+    generous_hint = Explanation("author_hint", "", 0.5, Source.HINT)
+    accepting_hint = Explanation("author_hint", "", 1.0, Source.HINT)
+    full_rule = Explanation("full_rule", "", 1.0, Source.RULE)
+    factor = Explanation("factor_2", "", 0.25, Source.FACTOR)
+    transposed = Explanation("transposed", "", 0.25, Source.TRANSPOSED)
+    found = [transposed, factor, early, late_on_own, late, hint, generous_hint, accepting_hint, full_rule]
+    assert rank(found) == [full_rule, accepting_hint, generous_hint, hint, late, late_on_own, early, factor, transposed]
+    assert accepting_hint.status == "correct" and hint.status == full_rule.status == "mistake"
