@@ -104,8 +104,9 @@ def base_name(reference: str) -> str:
 
 
 def expression_symbols(problem: LoadedProblem, expected: Any) -> tuple[str, ...]:
-    if problem.symbols:
-        return problem.symbols
+    """The names an answer may use: those the problem declares, else those of the expected expression."""
+    if problem.solution.symbols:
+        return problem.solution.symbols
     return tuple(sorted(s.name for s in getattr(expected, "free_symbols", ())))
 
 

@@ -132,6 +132,8 @@ class Solution:
         self.source = source
         self.notation: dict[str, str] = dict(notation or {})
         self.steps: dict[str, Step] = {}
+        #: The names an answer may use, for a kind that declares them (a derivation); else those of each value.
+        self.symbols: tuple[str, ...] = ()
         #: Extra JSON fields a kind wants to publish (e.g. conv-stack's layer list).
         self.extra: dict[str, Any] = {}
         #: Summary tables shown after the steps (``solver.graph.tables.SummaryTable``).
