@@ -13,6 +13,7 @@ import typer
 
 if TYPE_CHECKING:
     from grader.gradebook import Gradebook
+    from grader.homework import Homework
     from grader.prepare import PreparedHomework
     from grader.report import StudentReport
 
@@ -191,33 +192,32 @@ def answer_template(homework: HomeworkArgument) -> None:
     sys.stdout.write(answers_template(load_homework(homework), str(homework)))
 
 
-def check_homework(homework: Path, as_json: bool) -> int:
+def check_homework(loaded: Homework, as_json: bool) -> int:
     """The self-test of a homework (``nnsolve check HOMEWORK``); 3 when the reference is not full marks."""
-    from grader.homework import load_homework
     from grader.prepare import prepare
     from grader.selftest import self_test, self_test_lines
     from solver.graph.errors import ExitStatus
     from solver.graph.values import counted
 
-    loaded = load_homework(homework)
     result = self_test(prepare(loaded))
     if as_json:
-        sys.stdout.write(json.dumps({"file": str(homework), **result.to_json()}, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps({"file": str(loaded.path), **result.to_json()}, indent=2, ensure_ascii=False) + "\n"
+        )
     else:
         steps = sum(len(p.asked) for p in loaded.problems)
         problems = counted(len(loaded.problems), "problem")
-        print(f"{homework}: valid homework, {problems}, {counted(steps, 'asked step')}")
+        print(f"{loaded.path}: valid homework, {problems}, {counted(steps, 'asked step')}")
         print("\n".join(self_test_lines(result)))
     return ExitStatus.OK if result.ok else ExitStatus.DISCREPANCY
 
 
-def solve_homework(homework: Path, fmt: str, full: bool) -> None:
+def solve_homework(loaded: Homework, fmt: str, full: bool) -> None:
     """The solution sheet of a whole homework (``nnsolve solve HOMEWORK``), in any format of ``solver.render``."""
-    from grader.homework import load_homework
     from grader.sheet import homework_sheet
     from solver.render import FORMATS
 
-    FORMATS[fmt].renderer().write_sheet(homework_sheet(load_homework(homework)), sys.stdout, full)
+    FORMATS[fmt].renderer().write_sheet(homework_sheet(loaded), sys.stdout, full)
 
 
 def register(app: typer.Typer) -> None:

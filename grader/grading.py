@@ -7,10 +7,11 @@ more credit and keeps the best it finds:
 * **carried forward**: the step recomputed from the student's own earlier
   answers (``Solution.evaluate(overrides)``) matches: full points less the
   penalty;
-* **author hints**: a foreseen wrong answer gives its message and its score;
-* **named mistakes**: a declared wrong rule (on the reference data or on the
-  student's own earlier answers) matches: its name, its feedback and
-  ``mistake_credit``; a transposed matrix is named the same way;
+* **a name** for the answer (``grader.mistakes``, where every source is found
+  and ranked): an author hint gives its message and its score; a declared wrong
+  rule (on the reference data or on the student's own earlier answers), an
+  expression off by a constant factor or a transposed matrix gives its name, its
+  feedback and ``mistake_credit``;
 * **partial**: the right fraction of a matrix's entries, wrong ones listed.
 
 An answer that carries no information (``grader.rules.carries_no_information``:
@@ -24,18 +25,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from grader.answers import Submission
-from grader.judge import Verdict, judge
-from grader.mistakes import frozen, mistake_value, rank
-from grader.parse import AnswerError, parse_answer, value_kind
+from grader.judge import Verdict
+from grader.mistakes import explain, frozen, mistake_value
+from grader.parse import AnswerError, parse_answer
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
 from solver.graph.errors import InputError
 from solver.graph.steps import entry_position
-from solver.graph.values import Shape, _is_numpy, _is_sympy, format_value
+from solver.graph.values import Shape, format_value, is_numpy
 
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
@@ -66,8 +68,8 @@ def grade_submission(prepared: PreparedHomework, submission: Submission) -> Stud
         raws = submission.answers.get(problem_id, {})
         report.items += _stray_steps(problem_id, steps, raws)
         read = _read_each(steps, raws)
-        mine = _own_values(steps, read)
-        report.items += [_grade_step(step, raws, read[step.reference], mine) for step in steps]
+        earlier = _EarlierAnswers(steps, read)
+        report.items += [_grade_step(step, raws, read[step.reference], earlier) for step in steps]
     return report
 
 
@@ -155,20 +157,32 @@ def _read_each(steps: list[PreparedStep], raws: dict[str, Any]) -> dict[str, Any
     return read
 
 
-def _own_values(steps: list[PreparedStep], read: dict[str, Any]) -> dict[str, Any]:
-    """The student's whole-step answers that can stand in for steps when recomputing."""
-    mine = {}
-    for step in steps:
-        value = read[step.reference]
-        if not step.whole or value is None or isinstance(value, AnswerError):
-            continue
-        if _fits(value, step.expected):
-            mine[step.name] = _as_step_value(value, step.expected)
-    return mine
+class _EarlierAnswers:
+    """The student's whole-step answers that differ from the reference: what a later step may carry forward.
+
+    Each is judged by its own step's rule (kind of value and tolerance), once per
+    submission and only when a wrong answer first asks for them.
+    """
+
+    def __init__(self, steps: list[PreparedStep], read: dict[str, Any]):
+        self._steps = steps
+        self._read = read
+
+    @cached_property
+    def differing(self) -> dict[str, Any]:
+        found = {}
+        for step in self._steps:
+            value = self._read[step.reference]
+            if not step.whole or value is None or isinstance(value, AnswerError) or not _fits(value, step.expected):
+                continue
+            value = _as_step_value(value, step.expected)
+            if not step.matches(value, step.expected).full:
+                found[step.name] = value
+        return found
 
 
 def _fits(value: Any, expected: Any) -> bool:
-    if _is_numpy(expected) and getattr(expected, "ndim", 0) > 0:
+    if is_numpy(expected) and getattr(expected, "ndim", 0) > 0:
         from grader.rules import matching_shape
 
         return hasattr(value, "shape") and matching_shape(value, expected.shape) is not None
@@ -183,7 +197,7 @@ def _as_step_value(value: Any, expected: Any) -> Any:
         return Fraction(value).limit_denominator(1000)
     if isinstance(expected, int) and isinstance(value, float) and value.is_integer():
         return int(value)
-    if _is_numpy(expected):
+    if is_numpy(expected):
         import numpy as np
 
         if getattr(expected, "ndim", 0) > 0:
@@ -197,7 +211,7 @@ def _as_step_value(value: Any, expected: Any) -> Any:
 # -- grading one step ------------------------------------------------------------------------------
 
 
-def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict[str, Any]) -> Item:
+def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, earlier: _EarlierAnswers) -> Item:
     """Grade ``given``, the step's answer as read (None when blank, an AnswerError when unreadable)."""
     if isinstance(given, AnswerError):
         return _item(step, raws.get(step.reference), 0.0, "invalid", None, f"cannot read the answer: {given}")
@@ -209,7 +223,7 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict
         return _item(step, shown, 0.0, "invalid", None, f"cannot grade the answer: {verdict.how}")
     if verdict.full:
         return _item(step, shown, 1.0, "correct", None, _correct_feedback(step, verdict))
-    recomputed = _recomputed(step, mine) if step.asked.grading.carry_forward else None
+    recomputed = _recomputed(step, earlier.differing) if step.asked.grading.carry_forward else None
     # A class repeats the same wrong answers on the same earlier slips: each is judged once.
     key = (frozen(shown), frozen(recomputed[0] if recomputed else {}))
     best = step.credits.get(key) if key[0] is not None and key[1] is not None else None
@@ -223,18 +237,17 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, mine: dict
 def _best_credit(
     step: PreparedStep, given: Any, verdict: Verdict, recomputed: tuple[dict[str, Any], Any] | None
 ) -> Credit:
-    """The most credit a wrong answer earns: partial, carried forward, an author hint or a named mistake."""
-    options = [_reference_credit(step, given, verdict)]
-    options += _carried_forward(step, given, recomputed)
-    options += _hint_credit(step, given)
-    options += _mistake_credit(step, given, recomputed)
+    """The most credit a wrong answer earns: partial, carried forward, or a name (``grader.mistakes``)."""
+    options = [_reference_credit(step, given, verdict), *_carried_forward(step, given, recomputed)]
+    named = explain(step, given, recomputed[0] if recomputed else None)
+    if named:
+        options.append(Credit(named[0].fraction, named[0].status, named[0].name, named[0].feedback))
     best = max(options, key=lambda c: (c.fraction, _PRIORITY.get(c.status, 0)))
-    named = [c for c in options if c.mistake]
     if named and best.status in ("partial", "wrong"):
         # A recognised mistake explains the answer better than a count of entries; the score stays the best.
-        mistake = max(named, key=lambda c: c.fraction)
+        mistake = named[0]
         extra = " The entries that are right still earn their share." if best.fraction > mistake.fraction else ""
-        best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.mistake, mistake.feedback + extra)
+        best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.name, mistake.feedback + extra)
     return best
 
 
@@ -279,31 +292,18 @@ def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: A
 NO_INFORMATION = "an answer that is zero, or the same everywhere, earns no partial or mistake credit"
 
 
-def _recomputed(step: PreparedStep, mine: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
+def _recomputed(step: PreparedStep, differing: dict[str, Any]) -> tuple[dict[str, Any], Any] | None:
     """The student's differing earlier answers and the step's value recomputed from them."""
     solution = step.problem.solution
     upstream = set(solution.ancestors(step.name)) - {step.name}
-    overrides = {}
-    for name, value in mine.items():
-        if name not in upstream:
-            continue
-        reference = solution[name].value
-        if not judge_own(step, name, value, reference):
-            if carries_no_information(value, reference):
-                return None  # a blank guess upstream carries nothing forward
-            overrides[name] = value
-    if not overrides:
-        return None
+    overrides = {name: value for name, value in differing.items() if name in upstream}
+    if not overrides or any(carries_no_information(v, solution[name].value) for name, v in overrides.items()):
+        return None  # a blank guess upstream carries nothing forward
     # The student's values may not fit the rule (a negative size): then there is nothing to carry.
     value = mistake_value(solution, None, step.pick, overrides, step.name)
     if value is None or carries_no_information(value, step.expected):
         return None
     return overrides, value
-
-
-def judge_own(step: PreparedStep, name: str, value: Any, reference: Any) -> bool:
-    """Whether the student's earlier answer agrees with the reference (under that step's own rule)."""
-    return judge(value, reference, value_kind(reference), step.tolerance).full
 
 
 def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
@@ -320,67 +320,6 @@ def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str,
         detail = _wrong_entries(step, given, verdict, value)
         return [Credit(keep * verdict.fraction, "partial", None, f"for your {yours}: {detail}")]
     return []
-
-
-def _hint_credit(step: PreparedStep, given: Any) -> list[Credit]:
-    return [
-        Credit(hint.score, "mistake" if hint.score < 1 else "correct", "author_hint", hint.message)
-        for hint, value in step.hints
-        if step.matches(given, value).full
-    ]
-
-
-def _mistake_credit(step: PreparedStep, given: Any, recomputed: tuple[dict[str, Any], Any] | None) -> list[Credit]:
-    if carries_no_information(given, step.expected):
-        return []  # a guess that happens to equal what a slip gives is still a guess
-    credit = step.asked.grading.mistake_credit or 0.0
-    found = [(m, v) for m, v in step.mistakes]
-    if recomputed is not None:
-        overrides = recomputed[0]
-        for mistake in step.candidates:
-            value = mistake_value(step.problem.solution, mistake, step.pick, overrides, step.name)
-            if value is not None:
-                found.append((mistake, value))
-    matches = [
-        Credit(credit, "mistake", mistake.name, mistake.feedback)
-        for mistake, value in rank(found, step.departures)
-        if step.matches(given, value).full
-    ]
-    if step.kind == "expression" and _is_sympy(given):
-        matches += _constant_factor(given, step.expected, credit)
-    if _is_transposed(step, given):
-        feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
-        matches.append(Credit(credit, "mistake", "transposed", feedback))
-    return matches[:1] if matches else []
-
-
-#: Names and feedback of an expression off by a constant factor (ratio given / expected).
-FACTORS = {
-    2.0: ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?)."),
-    0.5: (
-        "factor_half",
-        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
-    ),
-    -1.0: ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y."),
-}
-
-
-def _constant_factor(given: Any, expected: Any, credit: float) -> list[Credit]:
-    from solver.math.equivalence import constant_ratio
-
-    ratio = constant_ratio(given, expected)
-    if ratio is None:
-        return []
-    for factor, (name, feedback) in FACTORS.items():
-        if abs(ratio - factor) < 1e-9:
-            return [Credit(credit, "mistake", name, feedback)]
-    return [Credit(credit, "mistake", "constant_factor", f"Your expression is {ratio:.4g} times the answer.")]
-
-
-def _is_transposed(step: PreparedStep, given: Any) -> bool:
-    if step.kind != "array" or getattr(given, "ndim", 0) != 2 or given.shape == (1, 1):
-        return False
-    return step.matches(given.T, step.expected).full and not step.matches(given, step.expected).full
 
 
 def _item(step: PreparedStep, raw: Any, fraction: float, status: Status, mistake: str | None, feedback: str) -> Item:

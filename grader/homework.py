@@ -12,7 +12,7 @@ problems:
     grading: {carry_forward: false}
     ask:
       output: {points: 2, hints: [{answer: 11x11x16, message: "...", score: 0.25}]}
-  - id: q3                               # a derivation: the answer is an expression
+  - id: q3                               # a derivation (kind derive): the answer is an expression
     derive:
       symbols: [w, b, x, y]
       steps: {L: "1/2*(sigmoid(w*x + b) - y)^2"}
@@ -32,10 +32,11 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from solver.files.problem_file import check_asked, load_problem, problem_from_data, validate
+from solver.files.problem_file import Problem, check_asked, load_problem, problem_from_data, validate
 from solver.files.yaml_io import Lines, line_of, parse_yaml, read_text
 from solver.graph.errors import InputError
 from solver.graph.steps import Solution
+from solver.kinds.derive import derivation
 
 CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
 
@@ -115,15 +116,9 @@ class Ask(Grading):
 
 
 @dataclass
-class Derivation:
-    """A derivation: each step's answer is an expression in the declared symbols."""
+class Derivation(derivation.Given):
+    """A derivation (kind ``derive``): each step's answer is an expression in the declared symbols."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
-
-    symbols: list[str]
-    """The symbols the answers may use, e.g. [w, b, x, y]."""
-    steps: dict[str, str]
-    """Step name -> the reference expression."""
     title: str | None = None
     """What is asked, e.g. 'Derive L in terms of w, b, x and y'."""
 
@@ -143,7 +138,7 @@ class HomeworkProblem:
     problem: dict[str, Any] | None = None
     """An inline problem (kind, title, given, ...)."""
     derive: Derivation | None = None
-    """A derivation whose answers are expressions."""
+    """A derivation whose answers are expressions (a problem of kind ``derive``)."""
     title: str | None = None
     """A title for this problem in reports (default: the problem's)."""
     grading: Grading = field(default_factory=Grading)
@@ -180,7 +175,6 @@ class LoadedProblem:
     title: str
     solution: Solution
     asked: list[AskedStep]
-    symbols: tuple[str, ...] = ()
 
 
 @dataclass
@@ -198,17 +192,15 @@ def is_homework_data(data: Any) -> bool:
     return isinstance(data, dict) and "problems" in data and "kind" not in data
 
 
-def is_homework_file(path: Path) -> bool:
-    try:
-        data, _ = parse_yaml(read_text(path, "file"), str(path))
-    except InputError:
-        return False
-    return is_homework_data(data)
-
-
 def load_homework(path: Path) -> Homework:
+    """The homework in the file at ``path``."""
+    data, lines = parse_yaml(read_text(path, "homework file"), str(path))
+    return homework_from_data(data, lines, path)
+
+
+def homework_from_data(data: Any, lines: Lines, path: Path) -> Homework:
+    """The homework in already-parsed YAML read from ``path`` (its problem files are relative to it)."""
     where = str(path)
-    data, lines = parse_yaml(read_text(path, "homework file"), where)
     if not is_homework_data(data):
         raise InputError("expected a homework file with title and problems", where=where)
     model: HomeworkFile = validate(HomeworkFile, data, lines, where, ())
@@ -227,24 +219,19 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
     sources = [s for s in (item.file, item.problem, item.derive) if s is not None]
     if len(sources) != 1:
         raise InputError("expected exactly one of file, problem or derive", where=where)
-    file_hints: dict[str, list[Hint]] = {}
-    symbols: tuple[str, ...] = ()
-    if item.derive is not None:
-        solution = derivation_solution(item.derive, item.id, where)
-        symbols = tuple(item.derive.symbols)
-        title = item.title or item.derive.title or solution.title
+    if item.file is not None:
+        # Relative to the homework file (an absolute path stays as it is).
+        problem = load_problem(path.parent / item.file)
+    elif item.problem is not None:
+        problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem", path.parent)
     else:
-        if item.file is not None:
-            # Relative to the homework file (an absolute path stays as it is).
-            problem = load_problem(path.parent / item.file)
-        else:
-            problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem", path.parent)
-        solution = problem.solve()
-        title = item.title or solution.title
-        file_hints = {
-            step: [validate(Hint, h, {}, f"{problem.where}: hints.{step}", ()) for h in hints]
-            for step, hints in problem.envelope.hints.items()
-        }
+        problem = _derivation_problem(item.derive, item.id, index, path, lines)
+    solution = problem.solve()
+    title = item.title or solution.title
+    file_hints = {
+        step: [validate(Hint, h, {}, f"{problem.where}: hints.{step}", ()) for h in hints]
+        for step, hints in problem.envelope.hints.items()
+    }
     grading = item.grading.under(outer)
     asked = []
     for reference, spec in item.ask.items():
@@ -253,27 +240,14 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
         check_asked(solution, reference, f"{path}:{line}: problems.{index}.ask.{reference}")
         hints = [*file_hints.get(reference, []), *spec.hints]
         asked.append(AskedStep(reference, spec.points, spec.grading().under(grading), hints))
-    return LoadedProblem(item.id, title, solution, asked, symbols)
+    return LoadedProblem(item.id, title, solution, asked)
 
 
-def derivation_solution(derive: Derivation, problem_id: str, where: str) -> Solution:
-    """A solution whose steps are the author's expressions, read by the same safe parser as answers."""
-    from solver.graph.formula import Template
-    from solver.graph.steps import Step
-    from solver.math.expressions import ParseError, parse_expression
-
-    solution = Solution("derive", derive.title or f"Derivation {problem_id}")
-    for name, text in derive.steps.items():
-        try:
-            expression = parse_expression(text, derive.symbols)
-        except ParseError as error:
-            raise InputError(f"derive.steps.{name}: {error.one_line}", where=where) from None
-        solution.add(
-            Step(
-                name,
-                f"{name} in terms of {', '.join(derive.symbols)}",
-                compute=lambda e=expression: e,
-                formula=Template(" ".join(text.split())),  # parsed, so only names, numbers and operators
-            )
-        )
-    return solution
+def _derivation_problem(derive: Derivation, problem_id: str, index: int, path: Path, lines: Lines) -> Problem:
+    """A homework's ``derive:`` entry as the problem of kind ``derive`` that it stands for."""
+    data = {
+        "kind": derivation.KIND,
+        "title": derive.title or f"Derivation {problem_id}",
+        "given": {"symbols": derive.symbols, "steps": derive.steps},
+    }
+    return problem_from_data(data, lines, str(path), path.parent, given_at=("problems", index, "derive"))

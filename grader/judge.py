@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from grader.rules import Tolerance, compare_entries, is_exact
-from solver.graph.values import _is_sympy
+from solver.graph.values import is_sympy
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _judge_array(given: Any, expected: Any, tolerance: Tolerance, slack: Any) ->
 
 
 def _judge_expression(given: Any, expected: Any) -> Verdict:
-    if not _is_sympy(given):
+    if not is_sympy(given):
         return WRONG
     result = _equivalent(given, expected)
     return Verdict(1.0 if result.equivalent else 0.0, how=result.how, undecided=not result.decided)

@@ -1,25 +1,40 @@
-"""Named mistakes: the classic wrong rules that kinds declare as step variants.
+"""Every name the grader gives a wrong answer: found here, from every source, and ranked in one place.
 
-For an asked step, every variant of the step and of each of its ancestors is
-a candidate (a wrong ReLU derivative shows in dL/dW1 too), and so is every
-variant name applied everywhere it is declared (``variant=("*", name)``: a
-habit, such as leaving out the +1 on both axes).  Re-running the solution
-with the wrong rule in place gives the value that mistake leads to.
+The sources (``Source``), each with the feedback it gives and the credit it earns:
 
-When several mistakes lead to the student's answer, the grader names the one
-that departs from the truth last (``rank``): the student is taken to be right
-for as long as the answer allows.  Correct gradients followed by ``W + η·grad``
-are gradient ascent at the update, not a residual reversed at the loss.
+* **author hints**: a wrong answer the author foresaw (``hints:`` of a homework or problem file);
+* **wrong rules** that kinds declare as step variants: for an asked step, every
+  variant of the step and of each of its ancestors is a candidate (a wrong ReLU
+  derivative shows in dL/dW1 too), and so is every variant name applied
+  everywhere it is declared (``variant=("*", name)``: a habit, such as leaving out
+  the +1 on both axes).  Re-running the solution with the wrong rule in place, on
+  the problem's data or on the student's own earlier answers, gives the value that
+  mistake leads to;
+* **constant factors** of an expression (twice, half, the opposite of the answer);
+* **transposed** matrices.
+
+When several names fit, ``rank`` orders them: the most credit first; then a hint
+before a rule, a rule before a constant factor or a transposition; among rules
+the one that departs from the truth last: the student is taken to be right for
+as long as the answer allows.  Correct gradients followed by ``W + η·grad`` are
+gradient ascent at the update, not a residual reversed at the loss.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from grader.rules import carries_no_information
 from solver.graph.steps import Solution
+from solver.graph.values import is_sympy
+
+if TYPE_CHECKING:
+    from grader.prepare import PreparedStep
+    from grader.report import Status
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,115 @@ class Mistake:
     at: str
     name: str
     feedback: str
+
+
+class Source(IntEnum):
+    """Where a name for a wrong answer comes from, in the order ``rank`` prefers them at equal credit."""
+
+    HINT = 0
+    RULE = 1
+    FACTOR = 2
+    TRANSPOSED = 3
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A name for a wrong answer: its feedback, the fraction of the points it earns, and where it comes from.
+
+    ``value`` is the answer it explains, when that is known before any student
+    answers (a hint's answer, a rule's value on the problem's data).
+    """
+
+    name: str
+    feedback: str
+    fraction: float
+    source: Source
+    #: For a rule: where it applies (a step or "*"), where it first departs from the truth
+    #: (``departure``), and whether it was recomputed from the student's own earlier answers.
+    at: str = ""
+    departure: int = 0
+    on_own_answers: bool = False
+    value: Any = field(default=None, compare=False)
+
+    @property
+    def status(self) -> Status:
+        """A hint that earns full points accepts the answer; every other name is a mistake."""
+        return "correct" if self.source is Source.HINT and self.fraction >= 1 else "mistake"
+
+
+def rank(found: list[Explanation]) -> list[Explanation]:
+    """``found`` in the order the grader names them, best first (see the module's docstring).
+
+    At equal credit, a mistake comes before a hint that accepts the answer; names
+    that tie on everything keep the order they are found (and declared) in.
+    """
+    return sorted(found, key=lambda e: (-e.fraction, e.status != "mistake", e.source, -e.departure, e.on_own_answers))
+
+
+def explain(step: PreparedStep, given: Any, overrides: Mapping[str, Any] | None) -> list[Explanation]:
+    """Every name that fits ``given`` for ``step``, ranked; ``overrides`` are the student's differing earlier answers.
+
+    An answer that carries no information is only matched against hints: a guess
+    that happens to equal what a slip gives is still a guess.
+    """
+    found = [hint for hint in step.hints if step.matches(given, hint.value).full]
+    if carries_no_information(given, step.expected):
+        return rank(found)
+    found += [rule for rule in step.mistakes if step.matches(given, rule.value).full]
+    if overrides:
+        for mistake in step.candidates:
+            value = mistake_value(step.problem.solution, mistake, step.pick, overrides, step.name)
+            if value is not None and step.matches(given, value).full:
+                found.append(rule_explanation(step, mistake, value, on_own_answers=True))
+    credit = step.asked.grading.mistake_credit or 0.0
+    if step.kind == "expression" and is_sympy(given):
+        found += _constant_factor(given, step.expected, credit)
+    if _is_transposed(step, given):
+        feedback = "Your matrix is the transpose of the answer: rows and columns are swapped."
+        found.append(Explanation("transposed", feedback, credit, Source.TRANSPOSED))
+    return rank(found)
+
+
+def rule_explanation(step: PreparedStep, mistake: Mistake, value: Any, on_own_answers: bool = False) -> Explanation:
+    """The name a wrong rule gives an answer for ``step`` equal to ``value``."""
+    credit = step.asked.grading.mistake_credit or 0.0
+    departs = step.departures.get(mistake, 0)
+    return Explanation(mistake.name, mistake.feedback, credit, Source.RULE, mistake.at, departs, on_own_answers, value)
+
+
+def hint_explanation(message: str, score: float, value: Any) -> Explanation:
+    """An author hint: an answer equal to ``value`` is told ``message`` and earns ``score``."""
+    return Explanation("author_hint", message, score, Source.HINT, value=value)
+
+
+#: Names and feedback of an expression off by a constant factor (ratio given / expected).
+FACTORS = {
+    2.0: ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?)."),
+    0.5: (
+        "factor_half",
+        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
+    ),
+    -1.0: ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y."),
+}
+
+
+def _constant_factor(given: Any, expected: Any, credit: float) -> list[Explanation]:
+    from solver.math.equivalence import constant_ratio
+
+    ratio = constant_ratio(given, expected)
+    if ratio is None:
+        return []
+    for factor, (name, feedback) in FACTORS.items():
+        if abs(ratio - factor) < 1e-9:
+            return [Explanation(name, feedback, credit, Source.FACTOR)]
+    feedback = f"Your expression is {ratio:.4g} times the answer."
+    return [Explanation("constant_factor", feedback, credit, Source.FACTOR)]
+
+
+def _is_transposed(step: PreparedStep, given: Any) -> bool:
+    if step.kind != "array" or getattr(given, "ndim", 0) != 2 or given.shape == (1, 1):
+        return False
+    return step.matches(given.T, step.expected).full and not step.matches(given, step.expected).full
 
 
 def candidate_mistakes(solution: Solution, step: str) -> list[Mistake]:
@@ -57,14 +181,6 @@ def departure(solution: Solution, mistake: Mistake) -> int:
         if _differs(wrong[step.name], step.value):
             return position
     return len(solution.steps)
-
-
-def rank(found: list[tuple[Mistake, Any]], departures: Mapping[Mistake, int]) -> list[tuple[Mistake, Any]]:
-    """The candidate mistakes in the order the grader names them: the latest departure first.
-
-    Mistakes that depart at the same step keep the order they are declared in.
-    """
-    return sorted(found, key=lambda pair: -departures.get(pair[0], 0))
 
 
 def _differs(value: Any, reference: Any) -> bool:

@@ -26,7 +26,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from solver.graph.values import Shape, _is_numpy, _is_sympy
+from solver.graph.values import Shape, is_numpy, is_sympy
 
 #: Largest matrix a student may hand in (entries); the exercises have a few dozen.
 MAX_ENTRIES = 10_000
@@ -154,9 +154,9 @@ def value_kind(expected: Any) -> str:
     """How a step's value is graded: "shape", "integer", "number", "array" or "expression"."""
     if isinstance(expected, Shape):
         return "shape"
-    if _is_numpy(expected):
+    if is_numpy(expected):
         return "array" if getattr(expected, "ndim", 0) > 0 else "number"
-    if _is_sympy(expected):
+    if is_sympy(expected):
         if getattr(expected, "is_Matrix", False):
             return "array"
         return "number" if expected.is_Number else "expression"

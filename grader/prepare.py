@@ -14,9 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.homework import AskedStep, Hint, Homework, LoadedProblem
+from grader.homework import AskedStep, Homework, LoadedProblem
 from grader.judge import judge
-from grader.mistakes import Mistake, candidate_mistakes, departure, mistake_value, rank
+from grader.mistakes import (
+    Explanation,
+    Mistake,
+    candidate_mistakes,
+    departure,
+    hint_explanation,
+    mistake_value,
+    rank,
+    rule_explanation,
+)
 from grader.parse import AnswerError, parse_answer, value_kind
 from grader.rounding import rounding_slack
 from grader.rules import Tolerance
@@ -43,11 +52,12 @@ class PreparedStep:
     candidates: list[Mistake] = field(default_factory=list)
     #: Where each candidate first changes a value (its position in solution order): how mistakes are ranked.
     departures: dict[Mistake, int] = field(default_factory=dict)
-    #: Mistakes whose value differs from the truth on the problem's own data, with that value, in ranked order.
-    mistakes: list[tuple[Mistake, Any]] = field(default_factory=list)
+    #: Wrong rules whose value differs from the truth on the problem's own data, with that value, ranked.
+    mistakes: list[Explanation] = field(default_factory=list)
     #: Mistakes that give the true value here (indistinguishable on this data).
     indistinguishable: list[Mistake] = field(default_factory=list)
-    hints: list[tuple[Hint, Any]] = field(default_factory=list)
+    #: The author's hints, with their answers read as values.
+    hints: list[Explanation] = field(default_factory=list)
     #: The expected value in JSON and as people read it, formatted once (printing SymPy is slow).
     expected_json: Any = None
     expected_text: str = ""
@@ -94,8 +104,9 @@ def base_name(reference: str) -> str:
 
 
 def expression_symbols(problem: LoadedProblem, expected: Any) -> tuple[str, ...]:
-    if problem.symbols:
-        return problem.symbols
+    """The names an answer may use: those the problem declares, else those of the expected expression."""
+    if problem.solution.symbols:
+        return problem.solution.symbols
     return tuple(sorted(s.name for s in getattr(expected, "free_symbols", ())))
 
 
@@ -127,13 +138,13 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
         if step.matches(value, expected).full:
             step.indistinguishable.append(mistake)
         else:
-            step.mistakes.append((mistake, value))
-    step.mistakes = rank(step.mistakes, step.departures)
-    shown = {m.name for m, _ in step.mistakes}
+            step.mistakes.append(rule_explanation(step, mistake, value))
+    step.mistakes = rank(step.mistakes)
+    shown = {m.name for m in step.mistakes}
     step.indistinguishable = list({m.name: m for m in step.indistinguishable if m.name not in shown}.values())
     for hint in asked.hints:
         try:
-            step.hints.append((hint, parse_answer(hint.answer, kind, step.symbols)))
+            step.hints.append(hint_explanation(hint.message, hint.score, parse_answer(hint.answer, kind, step.symbols)))
         except AnswerError as error:
             raise InputError(
                 f"hint answer {hint.answer!r} for {asked.reference}: {error}", where=f"problem {problem.id}"

@@ -24,7 +24,7 @@ import math
 from typing import Any
 
 from solver.graph.steps import Solution
-from solver.graph.values import _is_numpy
+from solver.graph.values import is_numpy
 
 #: Arrays up to this many entries are perturbed entry by entry; larger ones all at once.
 ENTRYWISE_LIMIT = 16
@@ -47,7 +47,7 @@ def rounding_error(value: float, digits: int) -> float:
 
 
 def _is_float_value(value: Any) -> bool:
-    if _is_numpy(value):
+    if is_numpy(value):
         return value.dtype.kind == "f"
     return isinstance(value, float)
 

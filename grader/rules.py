@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from solver.graph.values import _is_sympy
+from solver.graph.values import is_sympy
 
 
 def is_close_ra(given: float, expected: float, rtol: float, atol: float, slack: float = 0.0) -> bool:
@@ -70,7 +70,7 @@ def is_exact(given: Any, expected: Any) -> bool:
 
 def has_symbols(value: Any) -> bool:
     """Whether ``value`` is a SymPy expression of at least one symbol (a function, not a constant)."""
-    return _is_sympy(value) and _free_symbols(value)
+    return is_sympy(value) and _free_symbols(value)
 
 
 @lru_cache(maxsize=4096)
@@ -97,7 +97,7 @@ def carries_no_information(given: Any, expected: Any) -> bool:
     import numpy as np
 
     if has_symbols(expected):  # a function of symbols: a constant answer ignores them all
-        return _is_sympy(given) and not has_symbols(given)
+        return is_sympy(given) and not has_symbols(given)
     try:
         answer, truth = np.asarray(given, dtype=float), np.asarray(expected, dtype=float)
     except (TypeError, ValueError):

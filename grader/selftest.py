@@ -91,9 +91,10 @@ def step_check(step: PreparedStep) -> StepCheck:
     check = StepCheck(step.problem.id, step.reference, step.expected)
     check.indistinguishable = [m.name for m in step.indistinguishable]
     named: list[tuple[str, Any]] = []
-    for mistake, value in step.mistakes:
+    for rule in step.mistakes:
+        value = rule.value
         # A habit applied at every step that declares it is told apart from the same slip at one step.
-        label = f"{mistake.name} (everywhere)" if mistake.at == "*" else mistake.name
+        label = f"{rule.name} (everywhere)" if rule.at == "*" else rule.name
         if label in check.mistakes or label in check.named_as or label in check.not_named:
             continue
         if carries_no_information(value, step.expected):

@@ -45,7 +45,7 @@ def answers_template(homework: Homework, source: str) -> str:
         lines.append(f"  {problem.id}:  # {problem.title}")
         for asked in problem.asked:
             kind = value_kind(problem.solution.entry(asked.reference))
-            form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.symbols))
+            form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.solution.symbols))
             title = problem.solution[_base(asked.reference)].title
             key = json.dumps(asked.reference) if not asked.reference.replace("_", "").isalnum() else asked.reference
             lines.append(f"    {key}:  # {title}; {form} ({asked.points:g} pt)")

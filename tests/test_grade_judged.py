@@ -206,7 +206,8 @@ def test_check_reports_what_the_grader_names(cli):
     prepared = prepare(load_homework(PROBLEMS / "homework1.yaml"))
     for step in prepared.all_steps():
         reported = steps[step.problem.id, step.reference]
-        for mistake, value in step.mistakes:
+        for mistake in step.mistakes:
+            value = mistake.value
             label = f"{mistake.name} (everywhere)" if mistake.at == "*" else mistake.name
             if label in reported["not_named"]:
                 continue

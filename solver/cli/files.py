@@ -13,20 +13,21 @@ from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat
 from solver.graph.errors import ExitStatus
 
 if TYPE_CHECKING:
+    from grader.homework import Homework
     from solver.files.problem_file import Problem
 
 FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 
 
-def _read(file: Path) -> Problem | None:
-    """The problem in ``file``, read and parsed once; ``None`` for a homework file (the grader's)."""
-    from grader.homework import is_homework_data
+def _read(file: Path) -> Problem | Homework:
+    """The problem or the homework (the grader's) in ``file``, read and parsed once."""
+    from grader.homework import homework_from_data, is_homework_data
     from solver.files.problem_file import problem_from_data
     from solver.files.yaml_io import parse_yaml, read_text
 
     data, lines = parse_yaml(read_text(file, "problem file"), str(file))
     if is_homework_data(data):  # a top-level ``problems:`` list
-        return None
+        return homework_from_data(data, lines, file)
     return problem_from_data(data, lines, str(file), file.parent)
 
 
@@ -34,11 +35,13 @@ def solve(
     file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False, full: FullOption = False
 ) -> None:
     """Work a problem file step by step (or every problem of a homework file)."""
+    from solver.files.problem_file import Problem
+
     problem = _read(file)
-    if problem is None:
+    if not isinstance(problem, Problem):
         from grader.cli import solve_homework
 
-        return solve_homework(file, chosen_format(fmt, as_json), full)
+        return solve_homework(problem, chosen_format(fmt, as_json), full)
     emit(problem.solve(), chosen_format(fmt, as_json), full)
 
 
@@ -49,15 +52,16 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     3 when some disagree, 2 when the file is invalid.
     """
     from solver.files.agreement import agrees
+    from solver.files.problem_file import Problem
     from solver.files.yaml_io import line_of
     from solver.graph.errors import InputError
     from solver.graph.values import format_value, to_json
 
     problem = _read(file)
-    if problem is None:
+    if not isinstance(problem, Problem):
         from grader.cli import check_homework
 
-        return check_homework(file, as_json)
+        return check_homework(problem, as_json)
     solution = problem.solve()
     results: list[dict[str, Any]] = []
     for name, stated in problem.envelope.source_answers.items():

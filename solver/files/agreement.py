@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from solver.graph.values import _is_numpy, _is_sympy
+from solver.graph.values import is_numpy, is_sympy
 
 
 def last_digit_unit(stated: float | int) -> float:
@@ -26,9 +26,9 @@ def last_digit_unit(stated: float | int) -> float:
 
 
 def agrees(computed: Any, stated: Any) -> bool:
-    if _is_numpy(computed) or (_is_sympy(computed) and getattr(computed, "is_Matrix", False)):
+    if is_numpy(computed) or (is_sympy(computed) and getattr(computed, "is_Matrix", False)):
         computed = computed.tolist()
-    if _is_sympy(computed) and not computed.is_Number:
+    if is_sympy(computed) and not computed.is_Number:
         return _symbolic_agrees(computed, stated)
     if isinstance(stated, str):
         return _text_agrees(computed, stated)

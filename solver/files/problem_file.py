@@ -57,6 +57,8 @@ class Problem:
     lines: Lines
     folder: Path | None = None
     """The folder of the file the problem is written in: its relative paths start there."""
+    given_at: tuple[Any, ...] = ("given",)
+    """Where the given data is in ``lines`` (a homework's ``derive:`` entry is the given of a derivation)."""
 
     @property
     def kind(self) -> str:
@@ -79,7 +81,7 @@ class Problem:
     def _locate(self, error: InputError) -> InputError:
         parts = error.field.split(".") if error.field else []
         # List positions are ints in the line map ("layers.1.weights" -> ("layers", 1, "weights")).
-        path = ("given", *(int(p) if p.isdigit() else p for p in parts))
+        path = (*self.given_at, *(int(p) if p.isdigit() else p for p in parts))
         line = line_of(self.lines, path)
         return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
 
@@ -99,11 +101,14 @@ def load_problem(path: Path) -> Problem:
     return problem_from_data(data, lines, where, path.parent)
 
 
-def problem_from_data(data: Any, lines: Lines, where: str, folder: Path | None = None) -> Problem:
+def problem_from_data(
+    data: Any, lines: Lines, where: str, folder: Path | None = None, given_at: tuple[Any, ...] = ("given",)
+) -> Problem:
     """Validate already-parsed YAML (also used for problems inline in a homework file).
 
     ``folder`` is that of the file the data comes from: the problem's relative paths start
-    there (without one, in the working directory).
+    there (without one, in the working directory).  ``given_at`` is where the given data
+    is in ``lines``.
     """
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
@@ -119,8 +124,8 @@ def problem_from_data(data: Any, lines: Lines, where: str, folder: Path | None =
         module = kind_module(envelope.kind)
     except InputError as error:
         raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
-    given = validate(module.Given, envelope.given, lines, where, ("given",))
-    return Problem(envelope, given, where, lines, folder)
+    given = validate(module.Given, envelope.given, lines, where, given_at)
+    return Problem(envelope, given, where, lines, folder, given_at)
 
 
 #: A course's name for a step: shown in text, Markdown and LaTeX, so a name and never markup.

@@ -135,6 +135,8 @@ class Solution:
         self.source = source
         self.notation: dict[str, str] = dict(notation or {})
         self.steps: dict[str, Step] = {}
+        #: The names an answer may use, for a kind that declares them (a derivation); else those of each value.
+        self.symbols: tuple[str, ...] = ()
         #: Summary tables shown after the steps; those with a ``key`` are published as data too.
         self.tables: list[Table] = []
         self._ancestors: dict[str, list[str]] = {}

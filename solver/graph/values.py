@@ -46,11 +46,13 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
-def _is_numpy(value: Any) -> bool:
+def is_numpy(value: Any) -> bool:
+    """Whether ``value`` is a NumPy array or scalar (asked without importing NumPy)."""
     return type(value).__module__.startswith("numpy")
 
 
-def _is_sympy(value: Any) -> bool:
+def is_sympy(value: Any) -> bool:
+    """Whether ``value`` is a SymPy expression (asked without importing SymPy)."""
     # The MRO, not just the type: a project's own SymPy functions (ReLU, σ) are SymPy values too.
     return any(k.__module__.startswith("sympy") for k in type(value).__mro__[:-1])
 
@@ -91,7 +93,7 @@ def format_value(value: Any, style: Style = "text") -> str:
         return "—"
     if isinstance(value, Shape):
         return r" \times ".join(str(d) for d in value) if style == "latex" else str(value)
-    if _is_numpy(value):
+    if is_numpy(value):
         if getattr(value, "ndim", 0) == 0:
             return format_number(value.item(), style)
         if value.size > SUMMARY_ENTRIES:
@@ -100,7 +102,7 @@ def format_value(value: Any, style: Style = "text") -> str:
     # Plain numbers first: an array's entries are thousands of them, and the SymPy test walks the MRO.
     if isinstance(value, (int, float, Fraction)):
         return format_number(value, style)
-    if _is_sympy(value):
+    if is_sympy(value):
         if getattr(value, "is_Matrix", False):
             return format_array(value.tolist(), style)
         if value.is_Number:
@@ -177,7 +179,7 @@ def is_finite(value: Any) -> bool:
     """
     if isinstance(value, float):
         return math.isfinite(value)
-    if _is_numpy(value):
+    if is_numpy(value):
         return getattr(value, "dtype", None) is None or value.dtype.kind not in "fc" or _all_finite(value)
     if isinstance(value, (list, tuple)):
         return all(is_finite(item) for item in value)
@@ -188,12 +190,12 @@ def to_json(value: Any) -> Any:
     """A JSON-ready value: shapes and arrays as (nested) lists, numbers as numbers."""
     if isinstance(value, Shape):
         return list(value)
-    if _is_numpy(value):
+    if is_numpy(value):
         # Finite numbers are JSON-ready as ``tolist`` gives them: skip the walk (a map may hold millions).
         if value.dtype.kind in "biu" or (value.dtype.kind == "f" and _all_finite(value)):
             return value.tolist()
         return to_json(value.tolist())
-    if _is_sympy(value):
+    if is_sympy(value):
         if getattr(value, "is_Matrix", False):
             return to_json(value.tolist())
         if value.is_Integer:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from solver.graph.steps import Solution, Step
-from solver.graph.values import SUMMARY_ENTRIES, _is_numpy, to_json
+from solver.graph.values import SUMMARY_ENTRIES, is_numpy, to_json
 from solver.render.equation import equation
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def solution_dict(solution: Solution, full: bool = False, convert: Convert = to_
 
 def _value_fields(step: Step, full: bool, convert: Convert) -> dict[str, Any]:
     """``{"value": ...}``, or for a large given array its shape and why the value is left out."""
-    size = step.value.size if _is_numpy(step.value) else 0
+    size = step.value.size if is_numpy(step.value) else 0
     if full or not step.is_given or size <= SUMMARY_ENTRIES:
         return {"value": convert(step.value)}
     return {
@@ -109,7 +109,7 @@ class _LargeArrays:
         return f"{_PLACEHOLDER}{len(self.encoded) - 1}@@"
 
     def convert(self, value: Any) -> Any:
-        if not _is_numpy(value) or value.size <= COMPACT_ENTRIES:
+        if not is_numpy(value) or value.size <= COMPACT_ENTRIES:
             return to_json(value)
         if id(value) not in self._slots:
             self._slots[id(value)] = self.slot(to_json(value))

@@ -105,7 +105,7 @@ def synthetic_answers(prepared, rng: random.Random) -> dict:
         elif draw < 0.4 and step.problem.id == "dense":
             value = plain(step.pick(slip))  # carried forward from a slip in z1
         elif draw < 0.55 and step.mistakes:
-            value = plain(rng.choice(step.mistakes)[1])
+            value = plain(rng.choice(step.mistakes).value)
         elif draw < 0.62:
             value = rng.choice(["about 3", "[[1, 2], [3]]", 42, "7x", None])
         answers.setdefault(step.problem.id, {})[step.reference] = value

@@ -84,7 +84,7 @@ def answer(step: PreparedStep, slip: dict, rng: random.Random) -> object:
     if draw < 0.65 and step.problem.id == "q7":
         return plain(step.pick(slip))
     if draw < 0.8 and step.mistakes:
-        return plain(rng.choice(step.mistakes)[1])
+        return plain(rng.choice(step.mistakes).value)
     if draw < 0.9:
         return rng.choice(GARBAGE)
     return None  # left blank

@@ -1,0 +1,1 @@
+"""Derivations: answers that are expressions in declared symbols (derive)."""
