@@ -7,6 +7,7 @@ from typing import Any
 
 from grader.homework import Homework
 from grader.parse import value_kind
+from solver.graph.names import split_entry
 from solver.graph.values import format_value, to_json
 
 #: What a student may write, by kind of value (for the answers template).
@@ -84,13 +85,7 @@ def answers_template(homework: Homework, source: str) -> str:
         for asked in problem.asked:
             kind = value_kind(problem.solution.entry(asked.reference))
             form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.symbols))
-            title = problem.solution[_base(asked.reference)].title
+            title = problem.solution[split_entry(asked.reference)[0]].title
             key = json.dumps(asked.reference) if not asked.reference.replace("_", "").isalnum() else asked.reference
             lines.append(f"    {key}:  # {title}; {form} ({asked.points:g} pt)")
     return "\n".join(lines) + "\n"
-
-
-def _base(reference: str) -> str:
-    from grader.prepare import base_name
-
-    return base_name(reference)

@@ -9,7 +9,7 @@ import pytest
 
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
-from solver.graph.names import latex_name, rename
+from solver.graph.names import entry_index, entry_name, latex_name, rename, split_entry
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.kinds.sizes import conv_size, pool_size
 from solver.render.json import render_json
@@ -67,6 +67,22 @@ def test_entries_are_addressed_from_one_unless_the_step_says_otherwise():
         s.entry("v[4]")
     with pytest.raises(InputError, match="no step or entry"):
         s.entry("u[1]")
+
+
+def test_an_entry_is_written_and_read_back_by_one_syntax():
+    s = Solution("demo", "t")
+    s.given("W", "weights", [[10, 11, 12], [20, 21, 22]], index_origin=(1, 0))
+    for position in [(0, 0), (1, 2), (0, 1)]:
+        written = entry_name("W", position, (1, 0))
+        assert split_entry(written)[0] == "W"
+        assert s.entry(written) == s["W"].value[position[0]][position[1]]
+    assert entry_name("feature_map", (0, 4)) == "feature_map[1,5]"
+    assert split_entry("dL/dW1[ 2, 3 ]") == ("dL/dW1", " 2, 3 ") and entry_index(" 2, 3 ") == (2, 3)
+    assert split_entry("W1") == ("W1", None) and split_entry("W1[1][2]") == ("W1[1][2]", None)
+    for not_whole in ["1.5", "+1", "1,", "", "a", "1_0"]:
+        assert entry_index(not_whole) is None
+        with pytest.raises(InputError, match="no step or entry"):
+            s.entry(f"W[{not_whole}]")
 
 
 def test_ancestors():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.graph.names import entry_name
 from solver.graph.values import format_number
 from solver.math.sliding import PoolLayout, PoolMode
 
@@ -60,11 +61,6 @@ def shown_cells(shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
     return [tuple(int(i) for i in np.unravel_index(n, shape)) for n in range(count)], total - count
 
 
-def cell_label(name: str, cell: tuple[int, ...]) -> str:
-    """``feature_map[1,2]``: the 1-based name a grader addresses (``Solution.entry``)."""
-    return f"{name}[{','.join(str(i + 1) for i in cell)}]"
-
-
 def rest_line(left: int, what: str) -> list[str]:
     if not left:
         return []
@@ -98,7 +94,7 @@ def conv_cell_lines(
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
-        label = cell_label(name, cell)
+        label = entry_name(name, cell)
         if patch.shape[0] == 1:
             work = f"patch {matrix_text(patch[0])}: {product_sum(patch[0], kernel[0])}"
         else:
@@ -140,7 +136,7 @@ def pool_cell_lines(
             work = f"avg = ({terms}) / {int(mask.sum())} = {number(pooled[cell])}"
         else:
             work = f"{mode} = {number(pooled[cell])}"
-        lines.append(f"{cell_label(name, cell)}: window {shown} → {work}")
+        lines.append(f"{entry_name(name, cell)}: window {shown} → {work}")
     return lines + rest_line(left, f"the {mode} of its window")
 
 
