@@ -17,7 +17,7 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.graph.tables import SummaryTable
-from solver.graph.values import format_number
+from solver.graph.values import format_number, format_term
 from solver.kinds.dense.forms import activation_form, derivative_note, loss_formulas
 from solver.kinds.dense.layers import (
     Layer,
@@ -100,18 +100,13 @@ def _examples(given: Any) -> list[tuple[Any, Any]]:
     return [(xs[0], vector(given.y))]
 
 
-def _text(value: Any) -> str:
-    text = format_number(float(value))
-    return f"({text})" if text.startswith("-") else text
-
-
 def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[str]:
     """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
     lines = []
     for j, row in enumerate(np.asarray(layer.weights, float)):
-        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, a_prev, strict=True)]
+        terms = [f"{format_term(w)}·{format_term(a)}" for w, a in zip(row, a_prev, strict=True)]
         if layer.bias is not None:
-            terms.append(_text(layer.bias[j]))
+            terms.append(format_term(layer.bias[j]))
         lines.append(f"unit {j + 1}: {' + '.join(terms)} = {format_number(float(z[j]))}")
     return lines
 
@@ -120,7 +115,7 @@ def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray
     """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
     lines = []
     for j in range(back.shape[1]):
-        terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
+        terms = " + ".join(f"{format_term(back[k, j])}·{format_term(delta_above[k])}" for k in range(back.shape[0]))
         value = float(back[:, j] @ delta_above) * slopes[j]
         lines.append(f"unit {j + 1}: ({terms})·{format_number(float(slopes[j]))} = {format_number(value)}")
     return lines

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.graph.names import entry_name
-from solver.graph.values import format_number
+from solver.graph.values import format_array, format_number, format_term
 from solver.math.sliding import PoolLayout, PoolMode
 
 #: A map with at most this many cells is worked in full; a larger one shows its first cells.
@@ -41,17 +41,6 @@ def number(x: float) -> str:
 def bracketed(x: float) -> str:
     """A number as a factor in a product: negatives in parentheses, as the notes write (5)(-1)."""
     return f"({number(x)})"
-
-
-def term(x: float) -> str:
-    """A number in a sum: parentheses only around a negative one."""
-    return bracketed(x) if x < 0 else number(x)
-
-
-def matrix_text(block: np.ndarray) -> str:
-    if block.ndim == 1:
-        return "[" + ", ".join(number(x) for x in block) + "]"
-    return "[" + ", ".join(matrix_text(row) for row in block) + "]"
 
 
 def shown_cells(shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
@@ -96,14 +85,14 @@ def conv_cell_lines(
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
         label = entry_name(name, cell)
         if patch.shape[0] == 1:
-            work = f"patch {matrix_text(patch[0])}: {product_sum(patch[0], kernel[0])}"
+            work = f"patch {format_array(patch[0].tolist())}: {product_sum(patch[0], kernel[0])}"
         else:
             sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
             lines += [
-                f"{label} channel {c}: patch {matrix_text(p)}: {product_sum(p, k)}"
+                f"{label} channel {c}: patch {format_array(p.tolist())}: {product_sum(p, k)}"
                 for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
             ]
-            work = "sum over channels: " + " + ".join(term(s) for s in sums) + f" = {number(sum(sums))}"
+            work = "sum over channels: " + " + ".join(format_term(s) for s in sums) + f" = {number(sum(sums))}"
         if bias is not None:
             work += f"; + bias {bracketed(bias)} = {number(feature_map[cell])}"
         lines.append(f"{label}: {work}")
@@ -129,10 +118,10 @@ def pool_cell_lines(
         top, left_col = row * layout.stride[0], col * layout.stride[1]
         rows, cols = slice(top, top + layout.window[0]), slice(left_col, left_col + layout.window[1])
         window = extended[(*channel, rows, cols)]
-        shown = matrix_text(window)
+        shown = format_array(window.tolist())
         if mode == "avg":
             mask = counted[rows, cols] > 0
-            terms = " + ".join(term(x) for x in window[mask])
+            terms = " + ".join(format_term(x) for x in window[mask])
             work = f"avg = ({terms}) / {int(mask.sum())} = {number(pooled[cell])}"
         else:
             work = f"{mode} = {number(pooled[cell])}"
