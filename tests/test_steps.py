@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from solver.graph.errors import InputError
-from solver.graph.formula import Template
+from solver.graph.formula import Template, text_to_latex
 from solver.graph.names import entry_index, entry_name, latex_name, rename, split_entry
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.kinds.sizes import conv_size, pool_size
@@ -151,3 +151,18 @@ def test_a_row_or_column_takes_one_index_like_a_vector():
     assert entry_position((1, 0), (3, 3), (1, 0), "W1[1,0]") == (0, 0)
     with pytest.raises(InputError, match="expected 2 indices"):
         entry_position((2,), (3, 3), (), "W1[2]")
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("{W2}[:, 1:]ᵀ·{delta2}", r"{W2}_{:,1:}^{\top} \cdot {delta2}"),
+        ("σ({z}) ⊙ (1 − σ({z}))", r"\sigma({z}) \odot (1 - \sigma({z}))"),
+        ("σz", r"\sigma z"),  # a command before a letter keeps its space
+        ("tanh({h}) + ln {y} + mean({e})", r"\tanh({h}) + \ln {y} + \mathrm{mean}({e})"),
+        ("[1; {x}]", r"\begin{bmatrix} 1 \\ {x} \end{bmatrix}"),
+        ("{tanh_h}·{diag}", r"{tanh_h} \cdot {diag}"),  # a step's name in a hole is left alone
+    ],
+)
+def test_text_formulas_have_one_latex_translation(text, latex):
+    assert text_to_latex(text) == latex
