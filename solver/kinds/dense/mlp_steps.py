@@ -27,7 +27,6 @@ from solver.kinds.dense.layers import (
     hidden_delta,
     output_delta,
     shown,
-    train,
     vector,
     weight_gradient,
     with_one,
@@ -459,16 +458,34 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
+    mean = given.reduction == "mean"
+    _network(solution, layers, examples, lossfn, given.learning_rate, mean, scalar_form)
+    if lossfn is not None and given.learning_rate is None and given.steps > 1:
+        raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
+    if lossfn is not None and given.learning_rate is not None and given.steps > 1:
+        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    return solution
+
+
+def _network(
+    solution: Solution,
+    layers: list[Layer],
+    examples: list[Any],
+    lossfn: Loss | None,
+    rate: float | None,
+    mean: bool,
+    scalar_form: bool,
+) -> None:
+    """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
     builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
     builder.givens()
-    if given.learning_rate is not None:
-        solution.given("eta", "learning rate η", given.learning_rate)
+    if rate is not None:
+        solution.given("eta", "learning rate η", rate)
     several = len(examples) > 1
     for i, (x, y) in enumerate(examples, start=1):
         builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
     if lossfn is None:
-        return solution
-    mean = given.reduction == "mean"
+        return
     if several:
         names = [f"_e{i}" for i in range(1, len(examples) + 1)]
         how = "mean" if mean else "sum"
@@ -494,32 +511,46 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
                     mean,
                     (),
                 )
-    if given.learning_rate is None:
-        if given.steps > 1:
-            raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
-        return solution
+    if rate is None:
+        return
     for number, layer in enumerate(layers, start=1):
         origin = (1, 0) if layer.folded else ()
         solution.add(update_step(f"W{number}_new", f"W{number}", f"dL/dW{number}", origin))
         if layer.bias is not None:
             solution.add(update_step(f"b{number}_new", f"b{number}", f"dL/db{number}"))
-    if given.steps > 1:
-        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
-    return solution
 
 
 def _training(
     solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
 ) -> None:
-    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat")."""
+    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat").
+
+    Each repetition evaluates the same steps as the worked update (a copy of the
+    graph without its worked detail), its new parameters put in for the old.
+    """
     if steps > 10_000:
         raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
+    one_step = Solution(solution.kind, "one gradient-descent step")
+    _network(one_step, layers, examples, lossfn, rate, mean, scalar_form=False)
+    data = tuple(step.name for step in one_step if step.is_given)
+    parameters = [name for name in data if f"{name}_new" in one_step]
+
+    def descend_repeatedly(*values: Any) -> list[float]:
+        current = dict(zip(data, values, strict=True))
+        history: list[float] = []
+        for iteration in range(steps + 1):
+            computed = one_step.evaluate(overrides=current)
+            history.append(float(computed["loss"]))
+            if iteration < steps:
+                current.update({name: computed[f"{name}_new"] for name in parameters})
+        return history
+
     history = solution.add(
         Step(
             "loss_history",
             f"loss before each of {steps} descent steps and after the last",
-            deps=("eta",),
-            compute=lambda eta: train(layers, examples, lossfn, eta, steps, mean),
+            deps=data,
+            compute=descend_repeatedly,
         )
     )
     table = SummaryTable("Training", ["iteration", "loss"], numeric={0, 1})
