@@ -57,11 +57,10 @@ def rename(name: str, notation: Mapping[str, str]) -> str:
     if derivative:
         top, bottom = derivative.groups()
         return f"d{rename(top, notation)}/d{rename(bottom, notation)}"
-    bare, index = _split_name(name)
-    match = _NAME.match(bare)
-    if not match:
+    pieces = _parts(name)
+    if pieces is None:
         return name
-    base, digits, suffix = match.groups()
+    base, digits, suffix, index = pieces
     if base + digits + suffix in notation:
         return notation[base + digits + suffix] + index
     if base + digits in notation:
@@ -83,11 +82,10 @@ def latex_name(name: str) -> str:
     if derivative:
         top, bottom = derivative.groups()
         return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
-    bare, index = _split_name(name)
-    match = _NAME.match(bare)
-    if not match:
+    pieces = _parts(name)
+    if pieces is None:
         return rf"\mathrm{{{name}}}"
-    base, digits, suffix = match.groups()
+    base, digits, suffix, index = pieces
     parts = [p for p in suffix.split("_") if p]
     step = re.fullmatch(r"hat(\d+)", parts[0]) if parts else None
     if step:  # y_hat3: the prediction of step 3
@@ -108,10 +106,14 @@ def latex_name(name: str) -> str:
     return text
 
 
-def _split_name(name: str) -> tuple[str, str]:
-    """A name without its entry index, and the index as written (``"[1,2]"``, or ``""``)."""
+def _parts(name: str) -> tuple[str, str, str, str] | None:
+    """``W1_new[2]`` -> ``("W", "1", "_new", "[2]")``: letters, layer number, suffixes, entry index."""
     bare, index = split_entry(name)
-    return bare, "" if index is None else f"[{index}]"
+    match = _NAME.match(bare)
+    if match is None:
+        return None
+    base, digits, suffix = match.groups()
+    return base, digits, suffix, "" if index is None else f"[{index}]"
 
 
 def _latex_base(base: str) -> str:
