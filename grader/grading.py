@@ -36,6 +36,7 @@ from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import Item, Status, StudentReport
 from grader.rules import carries_no_information, shape_like
 from solver.graph.errors import InputError
+from solver.graph.names import entry_index, entry_name, split_entry
 from solver.graph.steps import entry_position
 from solver.graph.values import Shape, format_value, is_numpy
 
@@ -135,11 +136,10 @@ def _parse_number_entry(raw: Any, key: str) -> float:
 
 
 def _index(key: str, shape: tuple[int, ...], origin: tuple[int, ...]) -> tuple[int, ...]:
-    inside = key[key.index("[") + 1 : -1] if key.endswith("]") else ""
-    try:
-        numbers = tuple(int(part) for part in inside.split(","))
-    except ValueError:
-        raise AnswerError(f"{key}: expected whole-number indices such as z1[2] or W1[1,2]") from None
+    _, inside = split_entry(key)
+    numbers = None if inside is None else entry_index(inside)
+    if numbers is None:
+        raise AnswerError(f"{key}: expected whole-number indices such as z1[2] or W1[1,2]")
     try:
         return entry_position(numbers, shape, origin, key)
     except InputError as error:
@@ -279,9 +279,9 @@ def _wrong_entries(step: PreparedStep, given: Any, verdict: Verdict, expected: A
     expected = np.asarray(expected, dtype=float)
     parts = []
     for index in verdict.wrong[:LISTED_ENTRIES]:
-        shown = ",".join(str(i + (origin[a] if a < len(origin) else 1)) for a, i in enumerate(index))
         value = "blank" if np.isnan(given[index]) else format_value(float(given[index]))
-        parts.append(f"{step.reference}[{shown}] = {value} (expected {format_value(float(expected[index]))})")
+        entry = entry_name(step.reference, index, origin)
+        parts.append(f"{entry} = {value} (expected {format_value(float(expected[index]))})")
     more = len(verdict.wrong) - LISTED_ENTRIES
     tail = f" and {more} more" if more > 0 else ""
     right = verdict.fraction * np.size(expected)

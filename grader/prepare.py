@@ -9,7 +9,6 @@ differ from the reference, one re-evaluation per carried-forward check.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +29,8 @@ from grader.parse import AnswerError, parse_answer, value_kind
 from grader.rounding import rounding_slack
 from grader.rules import Tolerance
 from solver.graph.errors import InputError
+from solver.graph.names import split_entry
 from solver.graph.values import format_value, to_json
-
-_BASE = re.compile(r"^(.+?)\[[^\]]*\]$")
-
 
 #: Wrong answers remembered per asked step.
 MAX_REMEMBERED = 2_000
@@ -98,11 +95,6 @@ class PreparedHomework:
         return [s for steps in self.steps.values() for s in steps]
 
 
-def base_name(reference: str) -> str:
-    match = _BASE.match(reference)
-    return match[1] if match else reference
-
-
 def expression_symbols(problem: LoadedProblem, expected: Any) -> tuple[str, ...]:
     """The names an answer may use: those the problem declares, else those of the expected expression."""
     if problem.solution.symbols:
@@ -121,7 +113,7 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
     step = PreparedStep(
         problem,
         asked,
-        base_name(asked.reference),
+        split_entry(asked.reference)[0],
         expected,
         kind,
         tolerance,

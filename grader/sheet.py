@@ -6,6 +6,7 @@ import json
 
 from grader.homework import Homework
 from grader.parse import value_kind
+from solver.graph.names import split_entry
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: What a student may write, by kind of value (for the answers template).
@@ -46,13 +47,7 @@ def answers_template(homework: Homework, source: str) -> str:
         for asked in problem.asked:
             kind = value_kind(problem.solution.entry(asked.reference))
             form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.solution.symbols))
-            title = problem.solution[_base(asked.reference)].title
+            title = problem.solution[split_entry(asked.reference)[0]].title
             key = json.dumps(asked.reference) if not asked.reference.replace("_", "").isalnum() else asked.reference
             lines.append(f"    {key}:  # {title}; {form} ({asked.points:g} pt)")
     return "\n".join(lines) + "\n"
-
-
-def _base(reference: str) -> str:
-    from grader.prepare import base_name
-
-    return base_name(reference)

@@ -140,7 +140,7 @@ def test_each_wrong_step_is_recomputed_once_from_its_ancestors_only(monkeypatch)
     import grader.grading
     import solver.graph.steps as steps
     from grader.answers import read_submission
-    from grader.prepare import base_name
+    from solver.graph.names import split_entry
 
     prepared = _prepared_homework()
     asked: list[tuple[str, str]] = []  # (problem title, step) of each recomputation the grader asks for
@@ -170,7 +170,7 @@ def test_each_wrong_step_is_recomputed_once_from_its_ancestors_only(monkeypatch)
     monkeypatch.setattr(steps, "_run", run)
     report = grader.grading.grade_submission(prepared, read_submission(SUBMISSIONS / "cleo_carried_forward.yaml"))
     titles = {p.id: p.solution.title for p in prepared.homework.problems}
-    carried = {(titles[i.problem], base_name(i.step)) for i in report.items if i.status == "carried_forward"}
+    carried = {(titles[i.problem], split_entry(i.step)[0]) for i in report.items if i.status == "carried_forward"}
     assert len(carried) == 9
     assert len(asked) == len(set(asked)) and carried <= set(asked)
     assert sorted(evaluated) == sorted(asked)

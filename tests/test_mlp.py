@@ -457,3 +457,15 @@ def test_sigmoid_and_softmax_are_stable_at_large_z():
     solution = solve_network(layers, [1.0], [1.0, 0.0], "mse")
     assert solution["y_hat"].value.tolist() == [1.0, 0.0]
     assert np.all(np.isfinite(solution["dL/dW1"].value))
+
+
+def test_training_repeats_the_worked_update_from_the_data_it_lists():
+    solution = load_problem(PROBLEMS / "two_layer_sigmoid_bce_two_examples.yaml").solve()
+    assert {"W1", "W2", "eta", "x_e1", "y_e2"} <= set(solution["loss_history"].deps)
+    history = solution["loss_history"].value
+    after_one = solution.evaluate(overrides={name: solution[f"{name}_new"].value for name in ("W1", "W2")})
+    assert history[1] == pytest.approx(after_one["loss"], rel=1e-12)
+    other_rate = solution.evaluate(overrides={"eta": 2 * solution["eta"].value})
+    moved = {name: other_rate[f"{name}_new"] for name in ("W1", "W2")}
+    assert other_rate["loss_history"][1] == pytest.approx(solution.evaluate(overrides=moved)["loss"], rel=1e-12)
+    assert other_rate["loss_history"][1] != pytest.approx(history[1])

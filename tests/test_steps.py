@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from solver.graph.errors import InputError
-from solver.graph.formula import Template
-from solver.graph.names import latex_name, rename
+from solver.graph.formula import Template, text_to_latex
+from solver.graph.names import entry_index, entry_name, latex_name, rename, split_entry
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.kinds.sizes import conv_size, pool_size
 from solver.render.json import render_json
@@ -67,6 +67,22 @@ def test_entries_are_addressed_from_one_unless_the_step_says_otherwise():
         s.entry("v[4]")
     with pytest.raises(InputError, match="no step or entry"):
         s.entry("u[1]")
+
+
+def test_an_entry_is_written_and_read_back_by_one_syntax():
+    s = Solution("demo", "t")
+    s.given("W", "weights", [[10, 11, 12], [20, 21, 22]], index_origin=(1, 0))
+    for position in [(0, 0), (1, 2), (0, 1)]:
+        written = entry_name("W", position, (1, 0))
+        assert split_entry(written)[0] == "W"
+        assert s.entry(written) == s["W"].value[position[0]][position[1]]
+    assert entry_name("feature_map", (0, 4)) == "feature_map[1,5]"
+    assert split_entry("dL/dW1[ 2, 3 ]") == ("dL/dW1", " 2, 3 ") and entry_index(" 2, 3 ") == (2, 3)
+    assert split_entry("W1") == ("W1", None) and split_entry("W1[1][2]") == ("W1[1][2]", None)
+    for not_whole in ["1.5", "+1", "1,", "", "a", "1_0"]:
+        assert entry_index(not_whole) is None
+        with pytest.raises(InputError, match="no step or entry"):
+            s.entry(f"W[{not_whole}]")
 
 
 def test_ancestors():
@@ -135,3 +151,18 @@ def test_a_row_or_column_takes_one_index_like_a_vector():
     assert entry_position((1, 0), (3, 3), (1, 0), "W1[1,0]") == (0, 0)
     with pytest.raises(InputError, match="expected 2 indices"):
         entry_position((2,), (3, 3), (), "W1[2]")
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("{W2}[:, 1:]ᵀ·{delta2}", r"{W2}_{:,1:}^{\top} \cdot {delta2}"),
+        ("σ({z}) ⊙ (1 − σ({z}))", r"\sigma({z}) \odot (1 - \sigma({z}))"),
+        ("σz", r"\sigma z"),  # a command before a letter keeps its space
+        ("tanh({h}) + ln {y} + mean({e})", r"\tanh({h}) + \ln {y} + \mathrm{mean}({e})"),
+        ("[1; {x}]", r"\begin{bmatrix} 1 \\ {x} \end{bmatrix}"),
+        ("{tanh_h}·{diag}", r"{tanh_h} \cdot {diag}"),  # a step's name in a hole is left alone
+    ],
+)
+def test_text_formulas_have_one_latex_translation(text, latex):
+    assert text_to_latex(text) == latex

@@ -55,6 +55,9 @@ MAX_NPY_HEADER = 1024
 #: Lists inside lists in JSON matrix text: channels, rows, columns.
 MAX_AXES = 3
 
+#: How a file writes a matrix: text such as ``"1 0; 0 1"`` (or a .txt/.csv/.npy path), or nested lists.
+MatrixData = str | list[Any]
+
 _ENTRY_SEPARATORS = re.compile(r"[\s,]+")
 _ROW_SEPARATORS = re.compile(r"[;\n]")
 #: What changes the nesting of JSON text: brackets, and strings (whose brackets do not count).

@@ -28,18 +28,47 @@ class Formula(Protocol):
 _HOLE = re.compile(r"\{([^{}\s]+)\}")
 
 
+#: Plain-text notation -> LaTeX, the one table every formula written as text goes through.
 _LATEX_FOR = {
     "·": r" \cdot ", "−": "-", "×": r" \times ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
-    "⌉": r"\rceil ", "∏": r"\prod ", "Σ": r"\sum ", "≥": r" \geq ", "≤": r" \leq ", "σ": r"\sigma ",
+    "⌉": r"\rceil ", "∏": r"\prod ", "Σ": r"\sum ", "≥": r" \geq ", "≤": r" \leq ", "σ": r"\sigma",
+    " ⊙ ": r" \odot ", "⊙": r" \odot ", "ᵀ": r"^{\top}", "²": "^{2}", "tanh": r"\tanh", "ln": r"\ln",
+    "ReLU": r"\operatorname{ReLU}", "softmax": r"\operatorname{softmax}", "diag": r"\operatorname{diag}",
+    "[:, 1:]": "_{:,1:}",
 }  # fmt: skip
+#: A symbol or a function name the table knows (longest first), outside the ``{name}`` holes.
+_NOTATION = re.compile(
+    r"\{[^{}\s]+\}|"
+    + "|".join(
+        rf"(?<![A-Za-z]){key}(?![A-Za-z])" if key.isascii() and key.isalpha() else re.escape(key)
+        for key in sorted(_LATEX_FOR, key=len, reverse=True)
+    )
+)
+#: Any other function name: upright, as ``\mathrm{mean}(``.
 _WORD = re.compile(r"(?<![\\{\w])([A-Za-z]{2,})(?=\()")
+#: ``[1; {a}]``: a column with a constant 1 on top (the input of a folded-bias layer).
+_WITH_ONE = re.compile(r"\[1; (\{[^{}]+\})\]")
+
+
+def _notation(match: re.Match[str]) -> str:
+    found = match[0]
+    if found.startswith("{"):
+        return found  # a hole: the name of a step, filled in later
+    latex = _LATEX_FOR[found]
+    follows = match.string[match.end() : match.end() + 1]
+    # ``\sigma`` before a letter needs a space to stay one command.
+    return latex + " " if latex[-1].isalpha() and follows.isalpha() else latex
 
 
 def text_to_latex(text: str) -> str:
-    """LaTeX for a plain-text pattern: operators translated, function names upright."""
-    for symbol, latex in _LATEX_FOR.items():
-        text = text.replace(symbol, latex)
-    return _WORD.sub(r"\\mathrm{\1}", text)
+    """LaTeX for a plain-text pattern: operators and known functions translated, other function names upright."""
+    text = _WITH_ONE.sub(r"\\begin{bmatrix} 1 \\\\ \1 \\end{bmatrix}", text)
+    return _WORD.sub(r"\\mathrm{\1}", _NOTATION.sub(_notation, text))
+
+
+def is_hole(text: str) -> bool:
+    """Whether ``text`` is a single ``{name}`` hole (which needs no parentheses around it)."""
+    return _HOLE.fullmatch(text) is not None
 
 
 def _fill(hole: re.Match[str], symbols: Mapping[str, str]) -> str:

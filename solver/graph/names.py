@@ -9,15 +9,37 @@ pre-activation ``a`` and the first weight matrix ``alpha``), and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
     "sigma", "tau", "phi", "psi", "omega",
 }  # fmt: skip
 
-_NAME = re.compile(r"^([A-Za-z]+?)(\d*)((?:_[A-Za-z0-9]+)*)(\[[^\]]*\])?$")
+_NAME = re.compile(r"^([A-Za-z]+?)(\d*)((?:_[A-Za-z0-9]+)*)$")
 _DERIVATIVE = re.compile(r"^d(\w+)/d(.+)$")
+#: One entry of a step's value: ``z1[2]``, ``W1[1,2]``.
+_ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[^\]]*)\]$")
+_WHOLE_NUMBERS = re.compile(r"\s*-?\d+\s*(?:,\s*-?\d+\s*)*")
+
+
+def split_entry(reference: str) -> tuple[str, str | None]:
+    """The step a reference names and the text of its index, if any: ``W1[1,2]`` -> ``("W1", "1,2")``."""
+    match = _ENTRY.match(reference)
+    return (match["name"], match["index"]) if match else (reference, None)
+
+
+def entry_name(name: str, position: Sequence[int], origin: Sequence[int] = ()) -> str:
+    """How an entry is addressed: zero-based ``position`` numbered from ``origin`` (1 per axis unless it says)."""
+    numbers = (i + (origin[axis] if axis < len(origin) else 1) for axis, i in enumerate(position))
+    return f"{name}[{','.join(map(str, numbers))}]"
+
+
+def entry_index(text: str) -> tuple[int, ...] | None:
+    """The whole numbers of an entry's index (``"1, 2"`` -> ``(1, 2)``); None when it holds anything else."""
+    if not _WHOLE_NUMBERS.fullmatch(text):
+        return None
+    return tuple(int(i) for i in text.split(","))
 
 
 def rename(name: str, notation: Mapping[str, str]) -> str:
@@ -35,11 +57,10 @@ def rename(name: str, notation: Mapping[str, str]) -> str:
     if derivative:
         top, bottom = derivative.groups()
         return f"d{rename(top, notation)}/d{rename(bottom, notation)}"
-    match = _NAME.match(name)
-    if not match:
+    pieces = _parts(name)
+    if pieces is None:
         return name
-    base, digits, suffix, index = match.groups()
-    index = index or ""
+    base, digits, suffix, index = pieces
     if base + digits + suffix in notation:
         return notation[base + digits + suffix] + index
     if base + digits in notation:
@@ -61,10 +82,10 @@ def latex_name(name: str) -> str:
     if derivative:
         top, bottom = derivative.groups()
         return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
-    match = _NAME.match(name)
-    if not match:
+    pieces = _parts(name)
+    if pieces is None:
         return rf"\mathrm{{{name}}}"
-    base, digits, suffix, index = match.groups()
+    base, digits, suffix, index = pieces
     parts = [p for p in suffix.split("_") if p]
     step = re.fullmatch(r"hat(\d+)", parts[0]) if parts else None
     if step:  # y_hat3: the prediction of step 3
@@ -83,6 +104,16 @@ def latex_name(name: str) -> str:
     if index:
         text += index.replace("[", "_{[").replace("]", "]}") if not subscripts else index
     return text
+
+
+def _parts(name: str) -> tuple[str, str, str, str] | None:
+    """``W1_new[2]`` -> ``("W", "1", "_new", "[2]")``: letters, layer number, suffixes, entry index."""
+    bare, index = split_entry(name)
+    match = _NAME.match(bare)
+    if match is None:
+        return None
+    base, digits, suffix = match.groups()
+    return base, digits, suffix, "" if index is None else f"[{index}]"
 
 
 def _latex_base(base: str) -> str:

@@ -19,7 +19,6 @@ the steps; grading re-runs them with a student's own values put in
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
@@ -29,6 +28,7 @@ from typing import Any
 from solver.graph.blocks import Block, View
 from solver.graph.errors import InputError
 from solver.graph.formula import Formula
+from solver.graph.names import entry_index, split_entry
 from solver.graph.tables import Table, published
 from solver.graph.values import format_value, is_finite
 
@@ -121,9 +121,6 @@ def _not_finite(step: Step, what: str) -> InputError:
         f"step {step.name} ({step.title}) is not a finite number ({what}); "
         f"expected data whose results stay within ±{sys.float_info.max:.1e}"
     )
-
-
-_ENTRY = re.compile(r"^(?P<name>.+?)\[(?P<index>\s*-?\d+\s*(?:,\s*-?\d+\s*)*)\]$")
 
 
 class Solution:
@@ -256,11 +253,10 @@ class Solution:
         values = self.values() if values is None else values
         if reference in self.steps:
             return values[reference]
-        match = _ENTRY.match(reference)
-        if not match or match["name"] not in self.steps:
+        name, written = split_entry(reference)
+        index = None if written is None else entry_index(written)
+        if index is None or name not in self.steps:
             raise InputError(f"no step or entry named {reference!r} in this {self.kind} solution")
-        name = match["name"]
-        index = tuple(int(i) for i in match["index"].split(","))
         return pick_entry(values[name], index, self.steps[name].index_origin, reference)
 
 

@@ -17,7 +17,6 @@ the activations' SymPy forms in ``solver.math.activations`` are built from them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from solver.graph.formula import Template
+from solver.graph.formula import Template, is_hole
 from solver.graph.names import latex_name
 from solver.graph.values import Style
 
@@ -207,23 +206,11 @@ def simplest(expr: Any) -> Any:
     return min(candidates, key=sympy.count_ops)
 
 
-#: Text-template notation -> LaTeX, for templates written once in text.
-_TEXT_TO_LATEX = (("[:, 1:]", "_{:,1:}"), ("·", r" \cdot "), ("ᵀ", r"^\top"), ("⊙", r"\odot"), ("−", "-"))
-_SINGLE_HOLE = re.compile(r"\{[^{}\s]+\}")
-
-
-def latex_of(text: str) -> str:
-    """A text template in LaTeX: ``{W2}ᵀ·{delta2}`` -> ``{W2}^\\top \\cdot {delta2}``."""
-    for plain, latex in _TEXT_TO_LATEX:
-        text = text.replace(plain, latex)
-    return re.sub(r"\[1; (\{[^{}]+\})\]", r"\\begin{bmatrix} 1 \\\\ \1 \\end{bmatrix}", text)
-
-
 @dataclass(frozen=True)
 class GroupedTemplate(Template):
     """A ``Template`` whose compound replacements are put in parentheses (``(ŷ − y)·a1ᵀ``).
 
-    Its LaTeX, unless given, is derived from the text (``·`` -> ``\\cdot``, ``ᵀ`` -> ``^\\top``).
+    Its LaTeX, unless given, is derived from the text as any ``Template``'s is.
     """
 
     def show(self, style: Style, symbols: Mapping[str, str]) -> str:
@@ -232,7 +219,6 @@ class GroupedTemplate(Template):
                 return text
             return rf"\left({text}\right)" if style == "latex" else f"({text})"
 
-        if not _SINGLE_HOLE.fullmatch(self.text):  # a lone hole needs no parentheses
+        if not is_hole(self.text):  # a lone hole needs no parentheses
             symbols = {name: group(text) for name, text in symbols.items()}
-        latex = self.latex if self.latex is not None else latex_of(self.text)
-        return Template(self.text, latex).show(style, symbols)
+        return Template(self.text, self.latex).show(style, symbols)

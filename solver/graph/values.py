@@ -8,6 +8,7 @@ stays cheap to import on the paths that never touch them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -87,6 +88,12 @@ def format_number(x: float | int | Fraction, style: Style = "text") -> str:
     return text
 
 
+def format_term(value: Any, style: Style = "text") -> str:
+    """A value put into a sum or product: a negative one keeps its sign to itself, ``(-2)``; ``3`` stays bare."""
+    text = format_value(value, style)
+    return f"({text})" if text.startswith("-") else text
+
+
 def format_value(value: Any, style: Style = "text") -> str:
     """Any step value, for a person."""
     if value is None:
@@ -116,7 +123,7 @@ def format_value(value: Any, style: Style = "text") -> str:
     return str(value)
 
 
-def format_array(rows: list, style: Style) -> str:
+def format_array(rows: list, style: Style = "text") -> str:
     """A vector or matrix; in LaTeX a vector is a column, as the notes write it."""
     if style == "latex":
         if rows and isinstance(rows[0], list):
@@ -124,7 +131,7 @@ def format_array(rows: list, style: Style) -> str:
         else:
             body = r" \\ ".join(format_value(x, style) for x in rows)
         return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-    return "[" + ", ".join(format_value(x, style) for x in rows) + "]"
+    return _listed(format_value(x, style) for x in rows)
 
 
 def format_corners(array: Any, style: Style = "text") -> str:
@@ -159,11 +166,16 @@ def _edge_items(vector: Any, style: Style, ellipsis: str) -> list[str]:
 
 def _nested_corners(array: Any, style: Style, ellipsis: str) -> str:
     if array.ndim == 1:
-        return "[" + ", ".join(_edge_items(array, style, ellipsis)) + "]"
+        return _listed(_edge_items(array, style, ellipsis))
     parts = [_nested_corners(sub, style, ellipsis) for sub in _edges(array)]
     if len(array) > 2 * EDGE_ENTRIES:
         parts.insert(EDGE_ENTRIES, ellipsis)
-    return "[" + ", ".join(parts) + "]"
+    return _listed(parts)
+
+
+def _listed(items: Iterable[str]) -> str:
+    """``[a, b, c]``: how plain text writes a vector, and (nested) a matrix."""
+    return "[" + ", ".join(items) + "]"
 
 
 def _all_finite(array: Any) -> bool:

@@ -11,6 +11,9 @@ from typing import Any
 from solver.graph.errors import InputError
 from solver.math.limits import MAX_DIMENSION, require_at_most
 
+#: How a file or the command line writes a size: ``12``, ``"12x12"`` or ``[12, 12]``.
+SizeText = int | str | list[int]
+
 _SEPARATOR = re.compile(r"\s*[xX×*]\s*")
 
 

@@ -17,6 +17,7 @@ from fractions import Fraction
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.math.sizes import parse_pair, require_non_negative, require_positive
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,6 @@ def padding_per_axis(
     padding: object, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
 ) -> list[tuple[int, int]]:
     """(before, after) padding per axis from ``2``, ``2x1``, ``same`` or ``valid``."""
-    from solver.math.sizes import parse_pair, require_non_negative
-
     if isinstance(padding, str) and padding.strip().lower() in PAD_WORDS:
         if padding.strip().lower() == "valid":
             return [(0, 0), (0, 0)]
@@ -269,6 +268,29 @@ def padding_per_axis(
         raise InputError(error.message + " or 'same' / 'valid'", field="padding") from None
     require_non_negative(pair, "padding")
     return [(p, p) for p in pair]
+
+
+def pool_window(
+    window: object, stride: object, padding: object, field_prefix: str = ""
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """A pooling layer's (window, stride, padding) per axis; the stride defaults to the window.
+
+    Padding is at most half the window on each axis, as PyTorch requires: a
+    wider pad would make windows of padding alone.
+    """
+    window_pair = parse_pair(window, "window")
+    stride_pair = window_pair if stride is None else parse_pair(stride, "stride")
+    padding_pair = parse_pair(padding, "padding")
+    require_positive(window_pair, "window")
+    require_positive(stride_pair, "stride")
+    require_non_negative(padding_pair, "padding")
+    if any(2 * p > k for p, k in zip(padding_pair, window_pair, strict=True)):
+        raise InputError(
+            f"padding {padding_pair[0]}x{padding_pair[1]} is more than half the window "
+            f"{window_pair[0]}x{window_pair[1]}; expected at most half, as PyTorch requires",
+            field=f"{field_prefix}padding",
+        )
+    return window_pair, stride_pair, padding_pair
 
 
 def add_window_steps(solution: Solution, axes: list[Axis], what: str, *, ceil: bool = False) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from solver.graph.names import latex_name, rename
 from solver.graph.steps import Solution, Step
-from solver.graph.values import Style, format_value
+from solver.graph.values import Style, format_term, format_value
 
 
 def display_name(name: str, solution: Solution, style: Style) -> str:
@@ -12,18 +12,12 @@ def display_name(name: str, solution: Solution, style: Style) -> str:
     return latex_name(shown) if style == "latex" else shown
 
 
-def _substituted(value: object, style: Style) -> str:
-    text = format_value(value, style)
-    # A negative number put into a product must keep its sign to itself.
-    return f"({text})" if text.startswith("-") else text
-
-
 def equation_parts(step: Step, solution: Solution, style: Style) -> list[str]:
     """The distinct members of ``name = formula = substituted = value``."""
     parts = [display_name(step.name, solution, style)]
     if step.formula is not None:
         names = {d: display_name(d, solution, style) for d in step.deps}
-        values = {d: _substituted(solution[d].value, style) for d in step.deps}
+        values = {d: format_term(solution[d].value, style) for d in step.deps}
         parts.append(step.formula.show(style, names))
         parts.append(step.formula.show(style, values))
     parts.append(format_value(step.value, style))

@@ -18,7 +18,7 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
 from solver.graph.tables import Column, Table
-from solver.graph.values import format_number
+from solver.graph.values import format_number, format_term
 from solver.kinds.dense.layers import (
     Layer,
     affine,
@@ -28,7 +28,6 @@ from solver.kinds.dense.layers import (
     operand,
     output_delta,
     shown,
-    train,
     vector,
     weight_gradient,
     with_one,
@@ -102,18 +101,13 @@ def _examples(given: Any) -> list[tuple[Any, Any]]:
     return [(xs[0], vector(given.y))]
 
 
-def _text(value: Any) -> str:
-    text = format_number(float(value))
-    return f"({text})" if text.startswith("-") else text
-
-
 def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[Block]:
     """``unit j: w·a terms = z_j`` lines, as the notes work a small layer."""
     lines: list[Block] = []
     for j, row in enumerate(np.asarray(layer.weights, float)):
-        terms = [f"{_text(w)}·{_text(a)}" for w, a in zip(row, a_prev, strict=True)]
+        terms = [f"{format_term(w)}·{format_term(a)}" for w, a in zip(row, a_prev, strict=True)]
         if layer.bias is not None:
-            terms.append(_text(layer.bias[j]))
+            terms.append(format_term(layer.bias[j]))
         lines.append(Math(f"{' + '.join(terms)} = {format_number(float(z[j]))}", label=f"unit {j + 1}"))
     return lines
 
@@ -122,7 +116,7 @@ def _delta_by_unit(back: np.ndarray, delta_above: np.ndarray, slopes: np.ndarray
     """``unit j: (Σ_k W[k, j]·δ_k)·f'(z_j)`` with numbers, as the notes chain dl/dα one factor at a time."""
     lines: list[Block] = []
     for j in range(back.shape[1]):
-        terms = " + ".join(f"{_text(back[k, j])}·{_text(delta_above[k])}" for k in range(back.shape[0]))
+        terms = " + ".join(f"{format_term(back[k, j])}·{format_term(delta_above[k])}" for k in range(back.shape[0]))
         value = float(back[:, j] @ delta_above) * slopes[j]
         text = f"({terms})·{format_number(float(slopes[j]))} = {format_number(value)}"
         lines.append(Math(text, label=f"unit {j + 1}"))
@@ -456,16 +450,34 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
     solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
+    mean = given.reduction == "mean"
+    _network(solution, layers, examples, lossfn, given.learning_rate, mean, scalar_form)
+    if lossfn is not None and given.learning_rate is None and given.steps > 1:
+        raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
+    if lossfn is not None and given.learning_rate is not None and given.steps > 1:
+        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    return solution
+
+
+def _network(
+    solution: Solution,
+    layers: list[Layer],
+    examples: list[Any],
+    lossfn: Loss | None,
+    rate: float | None,
+    mean: bool,
+    scalar_form: bool,
+) -> None:
+    """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
     builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
     builder.givens()
-    if given.learning_rate is not None:
-        solution.given("eta", "learning rate η", given.learning_rate)
+    if rate is not None:
+        solution.given("eta", "learning rate η", rate)
     several = len(examples) > 1
     for i, (x, y) in enumerate(examples, start=1):
         builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
     if lossfn is None:
-        return solution
-    mean = given.reduction == "mean"
+        return
     if several:
         names = [f"_e{i}" for i in range(1, len(examples) + 1)]
         how = "mean" if mean else "sum"
@@ -491,10 +503,8 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
                     mean,
                     (),
                 )
-    if given.learning_rate is None:
-        if given.steps > 1:
-            raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
-        return solution
+    if rate is None:
+        return
     for number, layer in enumerate(layers, start=1):
         origin = (1, 0) if layer.folded else ()
         parameters = [(f"W{number}", origin)] + ([(f"b{number}", ())] if layer.bias is not None else [])
@@ -509,23 +519,39 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
                     index_origin=index_origin,
                 )
             )
-    if given.steps > 1:
-        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
-    return solution
 
 
 def _training(
     solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
 ) -> None:
-    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat")."""
+    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat").
+
+    Each repetition evaluates the same steps as the worked update (a copy of the
+    graph without its worked detail), its new parameters put in for the old.
+    """
     if steps > 10_000:
         raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
+    one_step = Solution(solution.kind, "one gradient-descent step")
+    _network(one_step, layers, examples, lossfn, rate, mean, scalar_form=False)
+    data = tuple(step.name for step in one_step if step.is_given)
+    parameters = [name for name in data if f"{name}_new" in one_step]
+
+    def descend_repeatedly(*values: Any) -> list[float]:
+        current = dict(zip(data, values, strict=True))
+        history: list[float] = []
+        for iteration in range(steps + 1):
+            computed = one_step.evaluate(overrides=current)
+            history.append(float(computed["loss"]))
+            if iteration < steps:
+                current.update({name: computed[f"{name}_new"] for name in parameters})
+        return history
+
     history = solution.add(
         Step(
             "loss_history",
             f"loss before each of {steps} descent steps and after the last",
-            deps=("eta",),
-            compute=lambda eta: train(layers, examples, lossfn, eta, steps, mean),
+            deps=data,
+            compute=descend_repeatedly,
         )
     )
     table = Table("Training", [Column("iteration", numeric=True), Column("loss", numeric=True)])

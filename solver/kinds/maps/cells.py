@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from solver.graph.blocks import Block, Math, ProductSum, Sentence
-from solver.graph.values import format_array, format_number
+from solver.graph.names import entry_name
+from solver.graph.values import format_array, format_number, format_term
 from solver.math.sliding import PoolLayout, PoolMode
 
 #: A map with at most this many cells is worked in full; a larger one shows its first cells.
@@ -29,21 +30,11 @@ def bracketed(x: float) -> str:
     return f"({number(x)})"
 
 
-def term(x: float) -> str:
-    """A number in a sum: parentheses only around a negative one."""
-    return bracketed(x) if x < 0 else number(x)
-
-
 def shown_cells(shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
     """The cells worked in full (row-major) and how many are left unshown."""
     total = int(np.prod(shape))
     count = total if total <= FULL_CELLS else FIRST_CELLS
     return [tuple(int(i) for i in np.unravel_index(n, shape)) for n in range(count)], total - count
-
-
-def cell_label(name: str, cell: tuple[int, ...]) -> str:
-    """``feature_map[1,2]``: the 1-based name a grader addresses (``Solution.entry``)."""
-    return f"{name}[{','.join(str(i + 1) for i in cell)}]"
 
 
 def rest_line(left: int, what: str) -> list[Block]:
@@ -68,7 +59,7 @@ def conv_cell_lines(
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
-        label = cell_label(name, cell)
+        label = entry_name(name, cell)
         if patch.shape[0] == 1:
             lines.append(ProductSum(label, patch[0], kernel[0], bias))
             continue
@@ -76,7 +67,7 @@ def conv_cell_lines(
             ProductSum(f"{label} channel {c}", p, k) for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
         ]
         sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
-        work = "sum over channels: " + " + ".join(term(s) for s in sums) + f" = {number(sum(sums))}"
+        work = "sum over channels: " + " + ".join(format_term(s) for s in sums) + f" = {number(sum(sums))}"
         if bias is not None:
             work += f"; + bias {bracketed(bias)} = {number(feature_map[cell])}"
         lines.append(Math(work, label=label))
@@ -109,13 +100,13 @@ def pool_cell_lines(
         shown = {style: format_array(window.tolist(), style) for style in ("text", "latex")}
         if mode == "avg":
             mask = counted[rows, cols] > 0
-            terms = " + ".join(term(x) for x in window[mask])
+            terms = " + ".join(format_term(x) for x in window[mask])
             work = f"avg = ({terms}) / {int(mask.sum())} = {number(pooled[cell])}"
             latex = rf"\operatorname{{avg}} = \frac{{{terms}}}{{{int(mask.sum())}}} = {number(pooled[cell])}"
         else:
             work = f"{mode} = {number(pooled[cell])}"
             latex = rf"\{mode} = {number(pooled[cell])}"
-        label = cell_label(name, (row, col) if flat else cell)
+        label = entry_name(name, (row, col) if flat else cell)
         lines.append(Math(f"window {shown['text']} → {work}", rf"{shown['latex']} \to {latex}", label))
     return lines + rest_line(left, f"the {mode} of its window")
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from solver.files.matrices import MatrixData
 from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
@@ -23,9 +24,9 @@ from solver.graph.steps import Solution, Step, Variant
 from solver.graph.values import Shape, counted
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import conv_cell_lines
-from solver.kinds.maps.pool import MatrixData, SizeText, add_pooling, as_planes, pool_layout, read_map
+from solver.kinds.maps.pool import add_pooling, as_planes, pool_layout, read_map
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
-from solver.math.sizes import parse_pair, require_positive
+from solver.math.sizes import SizeText, parse_pair, require_positive
 from solver.math.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
 

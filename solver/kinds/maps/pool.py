@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from solver.files.matrices import matrix_from_data
+from solver.files.matrices import MatrixData, matrix_from_data
 from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
@@ -22,14 +22,11 @@ from solver.graph.steps import Solution, Step, Variant
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import divisor_note, pool_cell_lines
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
-from solver.math.sizes import parse_pair, require_non_negative, require_positive
+from solver.math.sizes import SizeText
 from solver.math.sliding import PoolLayout, PoolMode, chosen_cells, pool
-from solver.math.windows import Axis, add_output_step, add_window_steps
+from solver.math.windows import Axis, add_output_step, add_window_steps, pool_window
 
 KIND = "pool"
-
-SizeText = int | str | list[int]
-MatrixData = str | list[Any]
 
 
 @dataclass
@@ -69,18 +66,7 @@ def pool_layout(
     in_size: tuple[int, int], window: Any, stride: Any, padding: Any, ceil: bool, field_prefix: str = ""
 ) -> PoolLayout:
     """Check the window settings against the map and place the windows."""
-    win = parse_pair(window, "window")
-    step = win if stride is None else parse_pair(stride, "stride")
-    pad = parse_pair(padding, "padding")
-    require_positive(win, "window")
-    require_positive(step, "stride")
-    require_non_negative(pad, "padding")
-    if any(2 * p > k for p, k in zip(pad, win, strict=True)):
-        raise InputError(
-            f"padding {pad[0]}x{pad[1]} is more than half the window {win[0]}x{win[1]}; "
-            "expected at most half, as PyTorch requires",
-            field=f"{field_prefix}padding",
-        )
+    win, step, pad = pool_window(window, stride, padding, field_prefix)
     for n, k, p, axis in zip(in_size, win, pad, ("height", "width"), strict=True):
         if k > n + 2 * p:
             raise InputError(

@@ -1,47 +1,19 @@
 """How the rnn kind writes its formulas, in both conventions, as text and LaTeX.
 
-Formulas are written once as text with ``{step}`` holes; ``formula`` derives
-the LaTeX from the text so that the two never drift apart.
+Formulas are written once as text with ``{step}`` holes; their LaTeX comes
+from the text (``solver.graph.formula.text_to_latex``), so the two never drift apart.
 """
 
 from __future__ import annotations
 
-import re
-
-from solver.graph.formula import Template
+from solver.graph.formula import Template, is_hole, text_to_latex
 from solver.kinds.recurrent.bptt import Convention
 from solver.math.activations import activation
 from solver.math.losses import loss
 
-_HOLE = re.compile(r"(\{[^{}\s]+\})")
-_LATEX = (
-    ("·", r" \cdot "),
-    (" ⊙ ", r" \odot "),
-    ("⊙", r" \odot "),
-    ("ᵀ", r"^{\top}"),
-    ("²", "^{2}"),
-    ("−", "-"),
-    ("σ", r"\sigma"),
-    ("tanh", r"\tanh"),
-    ("ReLU", r"\operatorname{ReLU}"),
-    ("softmax", r"\operatorname{softmax}"),
-    ("diag", r"\operatorname{diag}"),
-    ("ln ", r"\ln "),
-    ("ln(", r"\ln("),
-    ("Σ", r"\sum "),
-)
-
-
-def _latex(text: str) -> str:
-    parts = _HOLE.split(text)
-    for i in range(0, len(parts), 2):  # even parts lie outside the holes
-        for plain, latex in _LATEX:
-            parts[i] = parts[i].replace(plain, latex)
-    return "".join(parts)
-
 
 def formula(text: str) -> Template:
-    return Template(text, _latex(text))
+    return Template(text)
 
 
 def hole(name: str) -> str:
@@ -51,7 +23,7 @@ def hole(name: str) -> str:
 def applied(function: str, inner: str) -> Template:
     """f(inner) as the activation writes itself, ``inner`` a text with holes."""
     forms = activation(function).forms
-    return Template(forms.value.replace("{z}", inner), forms.value_latex.replace("{z}", _latex(inner)))
+    return Template(forms.value.replace("{z}", inner), forms.value_latex.replace("{z}", text_to_latex(inner)))
 
 
 def times_text(weights: str, vector: str, convention: Convention) -> str:
@@ -73,7 +45,7 @@ def outer_text(local: str, used_with: str, convention: Convention, scalar: bool)
     """dL/dW for one use of W: the local gradient times what W multiplied there."""
     if scalar:
         return f"{local}·{hole(used_with)}"
-    if not _HOLE.fullmatch(local):
+    if not is_hole(local):
         local = f"({local})"
     if convention == "row":
         return f"{hole(used_with)}ᵀ·{local}"

@@ -7,12 +7,10 @@ from typing import Any, ClassVar
 
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
-from solver.math.sizes import parse_dims, parse_pair, require_positive
+from solver.math.sizes import SizeText, parse_dims, parse_pair, require_positive
 from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
 
 KIND = "conv-size"
-
-SizeText = int | str | list[int]
 
 
 @dataclass

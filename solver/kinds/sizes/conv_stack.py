@@ -19,7 +19,7 @@ from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
-from solver.math.sizes import parse_dims, parse_pair, require_positive
+from solver.math.sizes import SizeText, parse_dims, parse_pair, require_positive
 from solver.math.windows import Axis, check_fits, output_length, padding_per_axis
 
 KIND = "conv-stack"
@@ -31,7 +31,7 @@ PARAMETRIZED = ("conv", "dense", "batchnorm")
 class Given:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
-    input: int | str | list[int]
+    input: SizeText
     """Input size HxWxC, e.g. 39x39x3 (a 2-D size means one channel)."""
     layers: list[str | dict[str, Any]]
     """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10'."""

@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
-from solver.math.sizes import parse_dims, parse_pair, require_non_negative, require_positive
-from solver.math.windows import Axis, add_output_step, add_window_steps
+from solver.math.sizes import SizeText, parse_dims, require_positive
+from solver.math.windows import Axis, add_output_step, add_window_steps, pool_window
 
 KIND = "pool-size"
-
-SizeText = int | str | list[int]
 
 
 @dataclass
@@ -34,18 +31,8 @@ class Given:
 
 def solve(given: Given, title: str | None = None) -> Solution:
     input_dims = parse_dims(given.input, "input")
-    window = parse_pair(given.window, "window")
-    stride = window if given.stride is None else parse_pair(given.stride, "stride")
-    padding = parse_pair(given.padding, "padding")
-    for pair, what in ((input_dims, "input"), (window, "window"), (stride, "stride")):
-        require_positive(pair, what)
-    require_non_negative(padding, "padding")
-    if any(2 * p > k for p, k in zip(padding, window, strict=False)):
-        raise InputError(
-            f"padding {padding[0]}x{padding[1]} is more than half the window {window[0]}x{window[1]}; "
-            "expected at most half, as PyTorch requires",
-            field="padding",
-        )
+    require_positive(input_dims, "input")
+    window, stride, padding = pool_window(given.window, given.stride, given.padding)
     height, width = input_dims[0], input_dims[1] if len(input_dims) > 1 else input_dims[0]
     axes = [Axis(size, k, s, p, p) for size, k, s, p in zip((height, width), window, stride, padding, strict=False)]
     shown = "×".join(map(str, (height, width, *input_dims[2:])))
