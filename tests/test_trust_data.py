@@ -290,3 +290,14 @@ def test_matrix_answer_error_has_one_prefix():
     with pytest.raises(AnswerError) as caught:
         parse_array("1 2; 3 x")
     assert str(caught.value).startswith("matrix text: row 2, column 2")
+
+
+@pytest.mark.parametrize("losses", ["mse,mse", "mse,MSE", "huber,mae,huber"])
+def test_a_loss_named_twice_is_refused(cli, losses):
+    twice = losses.split(",")[0].lower()
+    refused(cli("loss", "--y", "1", "--y-hat", "0.5", "--losses", losses), f"{twice} is named twice", "once")
+
+
+def test_a_loss_named_twice_in_a_problem_file_is_refused_at_its_line(cli, tmp_path):
+    path = write(tmp_path, "kind: loss\ngiven:\n  y: [1]\n  y_hat: [0.5]\n  losses: [mse, mse]\n")
+    refused(cli("solve", path), f"{path}:5: given.losses", "mse is named twice")
