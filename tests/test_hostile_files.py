@@ -264,6 +264,12 @@ def _npy_with_header(header: bytes, version: int = 1, data: bytes = b"") -> byte
             "announces 32 bytes of data but the file holds 24",
         ),
         (lambda p: p.write_bytes(b"not numpy"), "bad header"),
+        (
+            lambda p: p.write_bytes(
+                _npy_with_header(b"{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000000000000, 0), }")
+            ),
+            "has an axis longer than 4194304",
+        ),
     ],
     ids=[
         "object",
@@ -276,6 +282,7 @@ def _npy_with_header(header: bytes, version: int = 1, data: bytes = b"") -> byte
         "huge shape",
         "short",
         "not npy",
+        "empty, with a huge axis",
     ],
 )
 def test_npy_headers_are_checked_before_the_data(cli, tmp_path, make, reason):

@@ -169,6 +169,9 @@ def _check_npy_contents(shape: tuple[int, ...], dtype: np.dtype) -> None:
         raise InputError(f".npy file holds {dtype} values; expected numbers")
     if len(shape) > MAX_AXES or any(n < 0 for n in shape):
         raise InputError(f".npy array of shape {shape}; expected a vector, an H x W matrix or C x H x W channels")
+    # An empty array can announce an axis of any length (shape (10**30, 0) has no entries).
+    if any(n > MAX_ENTRIES for n in shape):
+        raise InputError(f".npy array of shape {shape} has an axis longer than {MAX_ENTRIES}; expected at most that")
     _check_entries(math.prod(shape), f".npy array of shape {shape}")
 
 
