@@ -176,6 +176,21 @@ def test_numbers_in_an_answers_file_make_only_that_answer_invalid(cli, tmp_path,
     assert items["out_h"]["status"] != "invalid"
 
 
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system", "!custom"])
+def test_tags_beyond_plain_yaml_are_refused_in_nnsolve_words(cli, tmp_path, tag):
+    problem = tmp_path / "p.yaml"
+    problem.write_text(f"kind: conv-size\ngiven:\n  input: {tag} [12]\n  kernel: 3\n", encoding="utf-8")
+    result = cli("check", problem)
+    assert_refused(result.code, result.err, f"p.yaml:3: given.input: not valid YAML: the tag '{tag}' is not allowed")
+    assert "constructor" not in result.err
+
+    (tmp_path / "s.yaml").write_text(f"student: s\nanswers:\n  q1: {{padded_h: {tag} [17]}}\n", encoding="utf-8")
+    result = cli("grade", HOMEWORK, tmp_path / "s.yaml", "--json")
+    (report,) = json.loads(result.out)
+    feedback = {item["feedback"] for item in report["items"]}
+    assert all(f"the tag '{tag}' is not allowed" in text for text in feedback), feedback
+
+
 # --- what is read --------------------------------------------------------------------------------
 
 
