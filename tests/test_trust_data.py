@@ -313,3 +313,8 @@ def test_thousands_of_errors_in_a_file_are_the_first_three_and_a_count(cli, tmp_
     path = write(tmp_path, "kind: conv-size\nask: [" + ", ".join(["1"] * 5000) + "]\ngiven: {input: 5, kernel: 3}\n")
     refused(cli("check", path), "ask.0: got 1; expected text", "ask.2:", "; and 4997 more")
     assert "ask.3:" not in cli("check", path).err
+
+
+def test_filters_are_bounded_like_every_other_setting(cli):
+    refused(cli("conv-size", "12", "-k", "3", "-n", "9" * 23), "filters", "over nnsolve's limit of 100,000")
+    assert cli("conv-size", "12", "-k", "3", "-n", "100000").code == 0
