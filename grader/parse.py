@@ -21,6 +21,7 @@ Shape(7×7×40)
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from fractions import Fraction
@@ -198,5 +199,14 @@ def parse_answer(raw: Any, kind: str, symbols: tuple[str, ...] = ()) -> Any:
 
 
 def _shown(raw: Any) -> str:
+    """A student's value as the student wrote it, never as Python spells it (True, b'...', datetime.date(...))."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (bytes, bytearray)):
+        return "binary data"
+    if isinstance(raw, (set, frozenset)):
+        return "a set"
+    if isinstance(raw, datetime.date):  # YAML reads 2024-01-31 as a date
+        return f"the date {raw.isoformat()}"
     text = repr(raw)
     return text if len(text) <= 40 else text[:37] + "..."

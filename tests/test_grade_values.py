@@ -96,3 +96,22 @@ def test_matrices_entry_by_entry():
     assert wrong_shape.shape_problem == "shape 1×3, expected 2×2"
     # a row where a column was expected is the same vector
     assert compare_entries(np.array([1.0, 2.0]), np.array([[1.0], [2.0]]), Tolerance()).fraction == 1
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "shown", "python_spelling"),
+    [
+        ("true", "got true", "True"),
+        ("!!binary aGVsbG8=", "got binary data", "b'hello'"),
+        ("!!set {a, b}", "got a set", "{'"),
+        ("2001-12-14", "got the date 2001-12-14", "datetime"),
+    ],
+)
+def test_unreadable_values_are_shown_as_the_student_wrote_them(yaml_value, shown, python_spelling):
+    from solver.files.yaml_io import parse_yaml
+
+    raw, _ = parse_yaml(f"answer: {yaml_value}\n", "s.yaml", lenient_numbers=True)
+    for read in (parse_number, parse_shape):
+        with pytest.raises(AnswerError) as refused:
+            read(raw["answer"])
+        assert shown in str(refused.value) and python_spelling not in str(refused.value)

@@ -176,6 +176,21 @@ def test_numbers_in_an_answers_file_make_only_that_answer_invalid(cli, tmp_path,
     assert items["out_h"]["status"] != "invalid"
 
 
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/name:os.system", "!custom"])
+def test_tags_beyond_plain_yaml_are_refused_in_nnsolve_words(cli, tmp_path, tag):
+    problem = tmp_path / "p.yaml"
+    problem.write_text(f"kind: conv-size\ngiven:\n  input: {tag} [12]\n  kernel: 3\n", encoding="utf-8")
+    result = cli("check", problem)
+    assert_refused(result.code, result.err, f"p.yaml:3: given.input: not valid YAML: the tag '{tag}' is not allowed")
+    assert "constructor" not in result.err
+
+    (tmp_path / "s.yaml").write_text(f"student: s\nanswers:\n  q1: {{padded_h: {tag} [17]}}\n", encoding="utf-8")
+    result = cli("grade", HOMEWORK, tmp_path / "s.yaml", "--json")
+    (report,) = json.loads(result.out)
+    feedback = {item["feedback"] for item in report["items"]}
+    assert all(f"the tag '{tag}' is not allowed" in text for text in feedback), feedback
+
+
 # --- what is read --------------------------------------------------------------------------------
 
 
@@ -264,6 +279,12 @@ def _npy_with_header(header: bytes, version: int = 1, data: bytes = b"") -> byte
             "announces 32 bytes of data but the file holds 24",
         ),
         (lambda p: p.write_bytes(b"not numpy"), "bad header"),
+        (
+            lambda p: p.write_bytes(
+                _npy_with_header(b"{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000000000000, 0), }")
+            ),
+            "has an axis longer than 4194304",
+        ),
     ],
     ids=[
         "object",
@@ -276,6 +297,7 @@ def _npy_with_header(header: bytes, version: int = 1, data: bytes = b"") -> byte
         "huge shape",
         "short",
         "not npy",
+        "empty, with a huge axis",
     ],
 )
 def test_npy_headers_are_checked_before_the_data(cli, tmp_path, make, reason):

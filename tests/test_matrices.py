@@ -94,3 +94,25 @@ def test_unreadable_files(tmp_path):
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(InputError, match="cannot read"):
         load_matrix(str(tmp_path / "objects.npy"), "kernel")
+
+
+@pytest.mark.parametrize("layout", ["1\n", "1;", "1, ", "1\r\n"])
+def test_too_many_entries_are_refused_before_any_row_is_read(tmp_path, monkeypatch, layout):
+    from solver.files import matrices
+
+    def never(*args):
+        raise AssertionError("a row was converted before the entries were counted")
+
+    monkeypatch.setattr(matrices, "_row_values", never)
+    path = tmp_path / "column.txt"
+    path.write_text(layout * (matrices.MAX_ENTRIES + 1))
+    with pytest.raises(InputError, match=f"has {matrices.MAX_ENTRIES + 1} entries; expected at most"):
+        load_matrix(str(path), "image")
+
+
+@given(st.lists(st.lists(st.integers(-99, 99), min_size=1, max_size=4), min_size=1, max_size=4))
+def test_entries_counted_ahead_are_the_entries_read(rows):
+    from solver.files.matrices import _count_entries
+
+    text = " ;\n".join(", ".join(str(n) for n in row) for row in rows)
+    assert _count_entries(text) == sum(len(row) for row in rows)

@@ -290,3 +290,31 @@ def test_matrix_answer_error_has_one_prefix():
     with pytest.raises(AnswerError) as caught:
         parse_array("1 2; 3 x")
     assert str(caught.value).startswith("matrix text: row 2, column 2")
+
+
+@pytest.mark.parametrize("losses", ["mse,mse", "mse,MSE", "huber,mae,huber"])
+def test_a_loss_named_twice_is_refused(cli, losses):
+    twice = losses.split(",")[0].lower()
+    refused(cli("loss", "--y", "1", "--y-hat", "0.5", "--losses", losses), f"{twice} is named twice", "once")
+
+
+def test_a_loss_named_twice_in_a_problem_file_is_refused_at_its_line(cli, tmp_path):
+    path = write(tmp_path, "kind: loss\ngiven:\n  y: [1]\n  y_hat: [0.5]\n  losses: [mse, mse]\n")
+    refused(cli("solve", path), f"{path}:5: given.losses", "mse is named twice")
+
+
+def test_several_errors_in_a_file_are_one_line(cli, tmp_path):
+    path = write(tmp_path, "kind: conv-size\ngiven:\n  a: 1\n")
+    reasons = (f"{path}:2: given.input: missing field", "given.kernel: missing field", "given.a: unknown field")
+    refused(cli("check", path), *reasons)
+
+
+def test_thousands_of_errors_in_a_file_are_the_first_three_and_a_count(cli, tmp_path):
+    path = write(tmp_path, "kind: conv-size\nask: [" + ", ".join(["1"] * 5000) + "]\ngiven: {input: 5, kernel: 3}\n")
+    refused(cli("check", path), "ask.0: got 1; expected text", "ask.2:", "; and 4997 more")
+    assert "ask.3:" not in cli("check", path).err
+
+
+def test_filters_are_bounded_like_every_other_setting(cli):
+    refused(cli("conv-size", "12", "-k", "3", "-n", "9" * 23), "filters", "over nnsolve's limit of 100,000")
+    assert cli("conv-size", "12", "-k", "3", "-n", "100000").code == 0

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from solver.graph.errors import ExitStatus, InputError, InputErrors
+from solver.graph.errors import ExitStatus, InputError
 
 app = typer.Typer(
     name="nnsolve",
@@ -77,12 +77,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="nnsolve", standalone_mode=False)
         return result if isinstance(result, int) else ExitStatus.OK
-    except InputErrors as errors:
-        if show_traceback:
-            raise
-        for error in errors.errors:
-            error_line(str(error))
-        return ExitStatus.BAD_INPUT
     except InputError as error:
         if show_traceback:
             raise

@@ -172,6 +172,9 @@ def _check_npy_contents(shape: tuple[int, ...], dtype: np.dtype) -> None:
         raise InputError(f".npy file holds {dtype} values; expected numbers")
     if len(shape) > MAX_AXES or any(n < 0 for n in shape):
         raise InputError(f".npy array of shape {shape}; expected a vector, an H x W matrix or C x H x W channels")
+    # An empty array can announce an axis of any length (shape (10**30, 0) has no entries).
+    if any(n > MAX_ENTRIES for n in shape):
+        raise InputError(f".npy array of shape {shape} has an axis longer than {MAX_ENTRIES}; expected at most that")
     _check_entries(math.prod(shape), f".npy array of shape {shape}")
 
 
@@ -181,6 +184,8 @@ def _check_entries(count: int, what: str) -> None:
 
 
 def _from_rows(text: str, what: str) -> np.ndarray:
+    # Counted before any row is read: converting millions of short rows one by one takes minutes.
+    _check_entries(_count_entries(text), what)
     # A trailing ';' or blank lines are layout, not empty rows.
     rows = [row for row in (part.strip() for part in _ROW_SEPARATORS.split(text)) if row]
     if not rows:
@@ -193,6 +198,23 @@ def _from_rows(text: str, what: str) -> np.ndarray:
         _check_entries(entries, what)
     _check_ragged(parsed, what)
     return parsed[0] if len(parsed) == 1 else np.array(parsed)
+
+
+#: Which bytes separate entries or rows in the text form (non-ASCII bytes belong to entries).
+_SEPARATOR_BYTES = np.zeros(256, dtype=bool)
+_SEPARATOR_BYTES[list(b" \t\n\r\f\v,;")] = True
+
+
+def _count_entries(text: str) -> int:
+    """How many entries the text form holds (runs between separators), counted at array speed.
+
+    Exact for ASCII separators; an entry split only by a Unicode space counts once here (the
+    row-by-row count that follows still sees it), so this never over-counts.
+    """
+    is_separator = _SEPARATOR_BYTES[np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)]
+    starts = ~is_separator
+    starts[1:] &= is_separator[:-1]
+    return int(np.count_nonzero(starts))
 
 
 def _entries(row: str) -> list[str]:

@@ -142,6 +142,12 @@ class _Constructor(SafeConstructor):
         except (ValueError, OverflowError):
             raise self._error(node, "timestamp value cannot be read") from None
 
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        # A tag such as !!python/object/apply: said in nnsolve's words, never constructed.
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problem = f"not valid YAML: the tag {tag!r} is not allowed; expected plain numbers, text, lists and mappings"
+        raise self._error(node, problem)
+
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         problem = reading.digits_error(node.value)
         if problem is None:
@@ -172,6 +178,7 @@ _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yam
 _Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
 _Constructor.add_constructor("tag:yaml.org,2002:str", _Constructor.construct_yaml_str)
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Constructor.add_constructor(None, _Constructor.construct_undefined)
 
 _NOT_FINITE = "a number that is not finite (nan, inf or beyond 1e308); expected finite numbers"
 

@@ -41,9 +41,18 @@ class InputError(Exception):
         return self
 
 
+#: Errors named on the one line of ``InputErrors``; any beyond are counted.
+SHOWN_ERRORS = 3
+
+
 class InputErrors(InputError):
-    """Several independent input errors found at once (e.g. in one file)."""
+    """Several independent input errors found at once (e.g. in one file), said on one line.
+
+    A file with thousands of bad entries gives the first few and a count, never a wall of text.
+    """
 
     def __init__(self, errors: list[InputError]):
-        super().__init__("; ".join(str(e) for e in errors))
+        shown = "; ".join(str(e) for e in errors[:SHOWN_ERRORS])
+        more = len(errors) - SHOWN_ERRORS
+        super().__init__(shown + (f"; and {more} more" if more > 0 else ""))
         self.errors = errors

@@ -20,6 +20,7 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
     if not given.losses:
         raise InputError("expected at least one loss", field="losses")
     losses = [loss(name, delta=given.huber_delta, where=f"losses.{i}") for i, name in enumerate(given.losses)]
+    _check_each_loss_once([lossfn.name for lossfn in losses])
     for lossfn in losses:
         check_target(lossfn.name, y)
     solution = Solution(KIND, title or "Losses and their derivatives")
@@ -34,6 +35,13 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
         raise
     solution.tables.append(table)
     return solution
+
+
+def _check_each_loss_once(names: list[str]) -> None:
+    # Each loss is a row of the table and a step named after it: a second one would clash.
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise InputError(f"{name} is named twice; expected each loss once", field="losses")
 
 
 def _add_losses(solution: Solution, losses: list[Any], table: Table) -> None:

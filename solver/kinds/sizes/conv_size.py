@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
+from solver.math.limits import MAX_DIMENSION, require_at_most
 from solver.math.sizes import SizeText, parse_dims, parse_pair, require_positive
 from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
 
@@ -40,6 +41,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         require_positive(pair, what)
     if given.filters is not None:
         require_positive((given.filters,), "filters")
+        require_at_most(given.filters, MAX_DIMENSION, "filters", field="filters")
     height, width = input_dims[0], input_dims[1] if len(input_dims) > 1 else input_dims[0]
     pads = padding_per_axis(given.padding, kernel, dilation, stride)
     axes = [
