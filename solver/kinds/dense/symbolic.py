@@ -4,10 +4,18 @@ Forward steps compose the expressions (seed 002 (a): L = (ReLU(wx + b) − y)²)
 backward steps are written in the forward quantities, as the notes write them
 (σ'(z) = a(1 − a)), and SymPy simplifies each product of the chain, which is
 how ``dL/db2 = ŷ − y`` appears for a sigmoid output with BCE (seeds 000, 003).
+
+Every compute reads its deps' expressions and nothing else.  A step written in a
+forward quantity's name (``a1_1``, ``y_hat``) lists it in ``written_in``, not in
+``deps``: its value does not change with that quantity's expression.  A student's
+own earlier expression therefore carries forward exactly where the notes compose
+(z from w, x and b; the loss from a; each product of the chain), and the classic
+slips are declared as variants on the steps where they happen.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import sympy
@@ -49,8 +57,49 @@ def _symbols(base: str, count: int) -> list[sympy.Symbol]:
     return [sympy.Symbol(f"{base}_{i}", real=True) for i in range(1, count + 1)]
 
 
-def _constant(value: Any) -> Any:
-    return lambda *_: value
+def _entries(value: Any) -> list[Any]:
+    """The entries of a given vector (a list, a column) or a scalar, as a list."""
+    return list(_matrix(value))
+
+
+def _loss_variants(loss_name: str, compute: Any) -> tuple[Variant, ...]:
+    """The loss's slips that scale it (the ½ of the squared losses), from ``solver.kinds.dense.mistakes``."""
+    return tuple(
+        Variant(name, feedback, lambda *v, f=factor: sympy.Rational(f) * compute(*v))
+        for name, feedback, factor in loss_factor_mistakes(loss_name)
+    )
+
+
+def _gradient_variants(loss_name: str, compute: Any, outputs: list[Any]) -> tuple[Variant, ...]:
+    """dL/dŷ's slips, each a factor of the right derivative (MSE's n read from the outputs)."""
+    return tuple(
+        Variant(
+            name, feedback, lambda *v, f=factor: _shown(simplest(_matrix(compute(*v)) * sympy.Rational(f(outputs))))
+        )
+        for name, feedback, factor in gradient_factor_mistakes(loss_name)
+    )
+
+
+def _slope_variants(act: str, z: list[sympy.Symbol], a: list[sympy.Symbol]) -> tuple[Variant, ...]:
+    """The activation-derivative slips, written in z and a as the right slope is."""
+    wrong_forms = {
+        "activation_derivative_dropped": lambda zi, ai: sympy.Integer(1),
+        "relu_gradient_not_zeroed": lambda zi, ai: sympy.Integer(1),
+        "activation_instead_of_derivative": lambda zi, ai: ai,
+        "sigmoid_derivative_on_z": lambda zi, ai: zi * (1 - zi),
+        "sigmoid_derivative_of_activation": lambda zi, ai: sigma(ai) * (1 - sigma(ai)),
+        "tanh_derivative_unsquared": lambda zi, ai: 1 - ai,
+        "tanh_derivative_plus": lambda zi, ai: 1 + ai**2,
+    }
+    return tuple(
+        Variant(
+            name,
+            feedback,
+            lambda form=wrong_forms[name]: _shown(Matrix([form(zi, ai) for zi, ai in zip(z, a, strict=True)])),
+        )
+        for name, feedback, _ in derivative_mistakes(activation(act))
+        if name in wrong_forms
+    )
 
 
 def _product_step(solution: Solution, name: str, title: str, factors: tuple[str, ...]) -> Any:
@@ -79,9 +128,16 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
     solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
     solution.given("b", "bias", b)
     solution.given("y", "target", y)
-    z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0)) + b
     solution.add(
-        Step("z", "weighted sum", deps=("w", "x", "b"), compute=_constant(z), formula=GroupedTemplate("{w}·{x} + {b}"))
+        Step(
+            "z",
+            "weighted sum",
+            deps=("w", "x", "b"),
+            compute=lambda wv, xv, bv: (
+                sum((wi * xi for wi, xi in zip(_entries(wv), _entries(xv), strict=True)), sympy.Integer(0)) + bv
+            ),
+            formula=GroupedTemplate("{w}·{x} + {b}"),
+        )
     )
     a = act.sympy(z)
     solution.add(
@@ -103,12 +159,18 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             formula=SympyFormula(local_loss),
         )
     )
+
+    def loss_slope(yv: Any) -> Any:
+        return sympy.factor_terms(sympy.diff(loss_of(a_symbol, yv), a_symbol))
+
     solution.add(
         Step(
             "dL/da",
             "derivative of the loss with respect to a",
-            deps=("a", "y"),
-            compute=_constant(sympy.factor_terms(sympy.diff(local_loss, a_symbol))),
+            deps=("y",),
+            compute=loss_slope,
+            written_in=("a",),
+            variants=_gradient_variants(loss_name, loss_slope, [a_symbol]),
         )
     )
     solution.add(
@@ -129,7 +191,7 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             formula=GroupedTemplate("{x}"),
         )
     )
-    solution.add(Step("dz/db", "derivative of z with respect to b", compute=_constant(sympy.Integer(1))))
+    solution.add(Step("dz/db", "derivative of z with respect to b", compute=lambda: sympy.Integer(1)))
     _product_step(solution, "dL/dw", "gradient with respect to w (chain rule)", ("dL/da", "da/dz", "dz/dw"))
     _product_step(solution, "dL/db", "gradient with respect to b (chain rule)", ("dL/da", "da/dz", "dz/db"))
     _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
@@ -169,7 +231,7 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
     x = _symbols("x", widths[0])
     solution.given("x", "input", _shown(Matrix(x)))
     count = len(given.layers)
-    previous, below = "x", Matrix(x)
+    previous, below = "x", None
     folded_flags, activations = [], []
     for number, layer in enumerate(given.layers, start=1):
         act = activation(layer.activation, where=f"layers.{number - 1}.activation")
@@ -182,26 +244,27 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         columns = range(0 if folded else 1, inputs + 1)
         weights = Matrix([[sympy.Symbol(f"W{number}_{i}{j}", real=True) for j in columns] for i in range(1, units + 1)])
         solution.given(f"W{number}", f"weights of layer {number}", weights, index_origin=(1, 0) if folded else ())
-        deps: tuple[str, ...] = (f"W{number}", previous)
-        z_value = weights * (Matrix([1, *below]) if folded else below)
-        if not folded and not no_bias:
-            bias = Matrix(_symbols(f"b{number}", units))
-            solution.given(f"b{number}", f"biases of layer {number}", _shown(bias))
-            deps += (f"b{number}",)
-            z_value += bias
-            formula = GroupedTemplate(f"{{W{number}}}·{{{previous}}} + {{b{number}}}")
-        else:
-            formula = GroupedTemplate(
-                f"{{W{number}}}·[1; {{{previous}}}]" if folded else f"{{W{number}}}·{{{previous}}}"
-            )
+        has_bias = not folded and not no_bias
+        if has_bias:
+            solution.given(f"b{number}", f"biases of layer {number}", _shown(Matrix(_symbols(f"b{number}", units))))
+        bias_deps = (f"b{number}",) if has_bias else ()
         z_name = f"z{number}"
+        if previous == "x":  # the input is given: read it
+            deps, written_in = (f"W{number}", "x", *bias_deps), ()
+            compute = partial(_affine, folded=folded)
+        else:  # the layer below is written in its own names, a1_1, a1_2, ...
+            deps, written_in = (f"W{number}", *bias_deps), (previous,)
+            compute = partial(_affine_on, below, folded=folded)
+        below_text = f"[1; {{{previous}}}]" if folded else f"{{{previous}}}"
+        plus_bias = f" + {{b{number}}}" if has_bias else ""
         solution.add(
             Step(
                 z_name,
                 f"pre-activation of layer {number}",
                 deps=deps,
-                compute=_constant(_shown(z_value)),
-                formula=formula,
+                compute=compute,
+                formula=GroupedTemplate(f"{{W{number}}}·{below_text}{plus_bias}"),
+                written_in=written_in,
             )
         )
         last = number == count
@@ -220,6 +283,32 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         previous = a_name
     _symbolic_backward(solution, given, widths, activations, folded_flags, lossfn)
     return solution
+
+
+def _affine(weights: Any, below: Any, bias: Any = None, *, folded: bool = False) -> Any:
+    """W·a (+ b), or W·[1; a] with the bias folded into column 0 of W."""
+    column = _matrix(below)
+    z = _matrix(weights) * (Matrix([1, *column]) if folded else column)
+    return _shown(z if bias is None else z + _matrix(bias))
+
+
+def _affine_on(below: Any, weights: Any, bias: Any = None, *, folded: bool = False) -> Any:
+    """``_affine`` on a layer below written in its names (not a value read from a step)."""
+    return _affine(weights, below, bias, folded=folded)
+
+
+def _slope_step(solution: Solution, name: str, title: str, act: str, z_name: str, a_name: str, width: int) -> None:
+    """f'(z) entry by entry, written in z and a as the notes write it (σ' = a(1 − a)): a rule, reading no value."""
+    z, a = _symbols(z_name, width), _symbols(a_name, width)
+    solution.add(
+        Step(
+            name,
+            title,
+            compute=lambda: _shown(Matrix([activation_derivative(act, zi, ai) for zi, ai in zip(z, a, strict=True)])),
+            written_in=(z_name, a_name),
+            variants=_slope_variants(act, z, a),
+        )
+    )
 
 
 def _input_width(given: Any) -> int:
@@ -249,7 +338,9 @@ def _symbolic_backward(
             "dL/dy_hat",
             "derivative of the loss with respect to the output",
             deps=("loss",),
-            compute=_constant(_shown(gradient)),
+            compute=loss_slope,
+            written_in=("y_hat",),
+            variants=_gradient_variants(loss_name, loss_slope, y_hat),
         )
     )
     top = f"z{count}"
@@ -300,19 +391,26 @@ def _symbolic_backward(
     pairs: list[tuple[str, str]] = []
     for number in range(1, count + 1):
         below = "x" if number == 1 else f"a{number - 1}"
-        below_symbols = Matrix(_symbols("x" if number == 1 else below, widths[number - 1]))
-        if folded[number - 1]:
-            below_symbols = Matrix([1, *below_symbols])
+        fold = folded[number - 1]
+
+        def outer(delta: Any, column: Any, fold: bool = fold) -> Any:
+            rows = Matrix([1, *_matrix(column)]) if fold else _matrix(column)
+            return simplest(_matrix(delta) * rows.T)
+
+        if number == 1:  # the input is given: read it
+            deps, written_in, compute = ("delta1", "x"), (), outer
+        else:  # the layer below is written in its own names
+            named = Matrix(_symbols(below, widths[number - 1]))
+            deps, written_in, compute = (f"delta{number}",), (below,), partial(outer, column=named)
         solution.add(
             Step(
                 f"dL/dW{number}",
                 f"gradient of the weights of layer {number}",
-                deps=(f"delta{number}", below),
-                compute=lambda d, _, rows=below_symbols: simplest(_matrix(d) * rows.T),
-                formula=GroupedTemplate(
-                    f"{{delta{number}}}·" + ("[1; {" + below + "}]ᵀ" if folded[number - 1] else "{" + below + "}ᵀ")
-                ),
-                index_origin=(1, 0) if folded[number - 1] else (),
+                deps=deps,
+                compute=compute,
+                formula=GroupedTemplate(f"{{delta{number}}}·" + (f"[1; {{{below}}}]ᵀ" if fold else f"{{{below}}}ᵀ")),
+                index_origin=(1, 0) if fold else (),
+                written_in=written_in,
             )
         )
         pairs.append((f"W{number}", f"dL/dW{number}"))
