@@ -29,7 +29,7 @@ from conftest import PROBLEMS
 from solver.files.problem_file import load_problem
 from solver.graph.errors import InputError
 from solver.graph.steps import Noted, Solution, Step
-from solver.graph.values import Shape, _is_sympy
+from solver.graph.values import Shape, is_sympy
 from solver.kinds import kind_module
 
 # --- perturbed values ---------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def _perturbed(value: Any, variant: int, rng: np.random.Generator) -> Any:
             noise = rng.uniform(0.1, 0.6, size=value.shape)
             return (value + noise, -value - noise, value * 1.7 + noise)[variant]
         return None
-    if _is_sympy(value):
+    if is_sympy(value):
         import sympy
 
         delta = sympy.Symbol(f"perturbation_{variant}")
@@ -82,7 +82,7 @@ def _perturbed(value: Any, variant: int, rng: np.random.Generator) -> Any:
 def same(a: Any, b: Any) -> bool:
     if isinstance(a, Noted) and isinstance(b, Noted):
         return a.note == b.note and same(a.value, b.value)
-    if _is_sympy(a) or _is_sympy(b):
+    if is_sympy(a) or is_sympy(b):
         return bool(a == b)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
