@@ -25,7 +25,6 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from solver.graph.errors import InputError
 from solver.graph.formula import Style, Template, is_hole
 from solver.graph.names import latex_name
 

@@ -21,10 +21,10 @@ from typing import Any
 import sympy
 
 from solver.graph.errors import InputError
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution, Step, Variant
 from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
-from solver.math.activations import Activation, activation
-from solver.math.losses import Loss, loss
+from solver.math.activations import Activation, activation, slope_mistakes
+from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import update_step
 
 Matrix = sympy.Matrix
@@ -62,43 +62,36 @@ def _entries(value: Any) -> list[Any]:
     return list(_matrix(value))
 
 
-def _loss_variants(loss_name: str, compute: Any) -> tuple[Variant, ...]:
-    """The loss's slips that scale it (the ½ of the squared losses), from ``solver.kinds.dense.mistakes``."""
+def _scalings(mistakes: tuple[LossMistake, ...], outputs: int) -> list[tuple[LossMistake, Any]]:
+    """The loss's slips that only scale the right expression, each with its exact factor for ``outputs`` outputs."""
+    return [(m, sympy.Rational(m.scale(outputs))) for m in mistakes if m.scale is not None]
+
+
+def _loss_variants(lossfn: Loss, compute: Any, outputs: int) -> tuple[Variant, ...]:
+    """The loss value's slips that scale it (the ½ of the squared losses)."""
     return tuple(
-        Variant(name, feedback, lambda *v, f=factor: sympy.Rational(f) * compute(*v))
-        for name, feedback, factor in loss_factor_mistakes(loss_name)
+        Variant(m.name, m.feedback, lambda *v, f=factor: f * compute(*v))
+        for m, factor in _scalings(lossfn.value_mistakes, outputs)
     )
 
 
-def _gradient_variants(loss_name: str, compute: Any, outputs: list[Any]) -> tuple[Variant, ...]:
-    """dL/dŷ's slips, each a factor of the right derivative (MSE's n read from the outputs)."""
+def _gradient_variants(lossfn: Loss, compute: Any, outputs: int) -> tuple[Variant, ...]:
+    """dL/dŷ's slips that scale it: the 2 of the square, MSE's 1/n, the residual's sign."""
     return tuple(
-        Variant(
-            name, feedback, lambda *v, f=factor: _shown(simplest(_matrix(compute(*v)) * sympy.Rational(f(outputs))))
-        )
-        for name, feedback, factor in gradient_factor_mistakes(loss_name)
+        Variant(m.name, m.feedback, lambda *v, f=factor: _shown(simplest(_matrix(compute(*v)) * f)))
+        for m, factor in _scalings(lossfn.gradient_mistakes, outputs)
     )
 
 
-def _slope_variants(act: str, z: list[sympy.Symbol], a: list[sympy.Symbol]) -> tuple[Variant, ...]:
+def _slope_variants(act: Activation, z: list[sympy.Symbol], a: list[sympy.Symbol]) -> tuple[Variant, ...]:
     """The activation-derivative slips, written in z and a as the right slope is."""
-    wrong_forms = {
-        "activation_derivative_dropped": lambda zi, ai: sympy.Integer(1),
-        "relu_gradient_not_zeroed": lambda zi, ai: sympy.Integer(1),
-        "activation_instead_of_derivative": lambda zi, ai: ai,
-        "sigmoid_derivative_on_z": lambda zi, ai: zi * (1 - zi),
-        "sigmoid_derivative_of_activation": lambda zi, ai: sigma(ai) * (1 - sigma(ai)),
-        "tanh_derivative_unsquared": lambda zi, ai: 1 - ai,
-        "tanh_derivative_plus": lambda zi, ai: 1 + ai**2,
-    }
     return tuple(
         Variant(
-            name,
-            feedback,
-            lambda form=wrong_forms[name]: _shown(Matrix([form(zi, ai) for zi, ai in zip(z, a, strict=True)])),
+            m.name,
+            m.feedback,
+            lambda m=m: _shown(Matrix([m.sympy_slope(sympy, zi, ai) for zi, ai in zip(z, a, strict=True)])),
         )
-        for name, feedback, _ in derivative_mistakes(activation(act))
-        if name in wrong_forms
+        for m in slope_mistakes(act)
     )
 
 
@@ -115,15 +108,13 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
     return solution.add(Step(name, title, deps=factors, compute=compute, formula=SympyFormula(product)))
 
 
-def solve_neuron(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.neuron import KIND
-
+def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
     act, lossfn = activation(given.activation, where="activation"), loss(given.loss or "mse", where="loss")
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
     w, x = _symbols("w", count), _symbols("x", count)
     b, y = sympy.symbols("b y", real=True)
     z_symbol, a_symbol = sympy.symbols("z a", real=True)
-    solution = Solution(KIND, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
+    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
     solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
     solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
     solution.given("b", "bias", b)
@@ -139,29 +130,29 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             formula=GroupedTemplate("{w}·{x} + {b}"),
         )
     )
-    a = act.sympy(z)
     solution.add(
         Step(
             "a",
             f"activation ({act.name})",
             deps=("z",),
-            compute=_constant(a),
+            compute=act.sympy,
             formula=SympyFormula(act.sympy(z_symbol)),
         )
     )
-    local_loss = lossfn.sympy(a_symbol, y)
+
     solution.add(
         Step(
             "loss",
             f"{lossfn.name} loss in terms of w, b and x",
             deps=("a", "y"),
-            compute=_constant(lossfn.sympy(a, y)),
-            formula=SympyFormula(local_loss),
+            compute=lossfn.sympy,
+            formula=SympyFormula(lossfn.sympy(a_symbol, y)),
+            variants=_loss_variants(lossfn, lossfn.sympy, outputs=1),
         )
     )
 
     def loss_slope(yv: Any) -> Any:
-        return sympy.factor_terms(sympy.diff(loss_of(a_symbol, yv), a_symbol))
+        return sympy.factor_terms(sympy.diff(lossfn.sympy(a_symbol, yv), a_symbol))
 
     solution.add(
         Step(
@@ -170,16 +161,17 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             deps=("y",),
             compute=loss_slope,
             written_in=("a",),
-            variants=_gradient_variants(loss_name, loss_slope, [a_symbol]),
+            variants=_gradient_variants(lossfn, loss_slope, outputs=1),
         )
     )
     solution.add(
         Step(
             "da/dz",
             "derivative of the activation",
-            deps=("z",),
-            compute=_constant(act.sympy_derivative(z_symbol, a_symbol)),
+            compute=lambda: act.sympy_derivative(z_symbol, a_symbol),
+            written_in=("z", "a"),
             note=act.symbolic_note,
+            variants=_slope_variants(act, [z_symbol], [a_symbol]),
         )
     )
     solution.add(
@@ -215,9 +207,7 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
         )
 
 
-def solve_mlp(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.mlp import KIND
-
+def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
     lossfn = loss(given.loss or "mse", where="loss")
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
@@ -227,7 +217,7 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         if not units or units < 1:
             raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
         widths.append(units)
-    solution = Solution(KIND, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
+    solution = Solution(kind, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
     x = _symbols("x", widths[0])
     solution.given("x", "input", _shown(Matrix(x)))
     count = len(given.layers)
@@ -275,9 +265,9 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
             Step(
                 a_name,
                 "output" if last else f"activation of layer {number}",
-                deps=(z_name,),
-                compute=_constant(_shown(Matrix([act.sympy(s) for s in z_symbols]))),
+                compute=lambda act=act, z=z_symbols: _shown(Matrix([act.sympy(s) for s in z])),
                 formula=SympyFormula(act.sympy(sympy.Symbol(z_name))),
+                written_in=(z_name,),
             )
         )
         previous = a_name
@@ -297,14 +287,16 @@ def _affine_on(below: Any, weights: Any, bias: Any = None, *, folded: bool = Fal
     return _affine(weights, below, bias, folded=folded)
 
 
-def _slope_step(solution: Solution, name: str, title: str, act: str, z_name: str, a_name: str, width: int) -> None:
+def _slope_step(
+    solution: Solution, name: str, title: str, act: Activation, z_name: str, a_name: str, width: int
+) -> None:
     """f'(z) entry by entry, written in z and a as the notes write it (σ' = a(1 − a)): a rule, reading no value."""
     z, a = _symbols(z_name, width), _symbols(a_name, width)
     solution.add(
         Step(
             name,
             title,
-            compute=lambda: _shown(Matrix([activation_derivative(act, zi, ai) for zi, ai in zip(z, a, strict=True)])),
+            compute=lambda: _shown(Matrix([act.sympy_derivative(zi, ai) for zi, ai in zip(z, a, strict=True)])),
             written_in=(z_name, a_name),
             variants=_slope_variants(act, z, a),
         )
@@ -328,11 +320,29 @@ def _symbolic_backward(
     y_hat = _symbols("y_hat", widths[-1])
     y = _symbols("y", widths[-1])
     solution.given("y", "target", _shown(Matrix(y)))
-    local_loss = sum((lossfn.sympy(p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0))
-    solution.add(Step("loss", f"{lossfn.name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
-    gradient = Matrix(
-        [sympy.factor_terms(sympy.diff(local_loss, p)) for p in y_hat]
-    )  # as the notes write it, before simplifying
+
+    def loss_of(targets: Any) -> Any:
+        entries = _entries(targets)
+        return sum(
+            (lossfn.sympy(p, t, len(entries)) for p, t in zip(y_hat, entries, strict=True)),
+            sympy.Integer(0),
+        )
+
+    solution.add(
+        Step(
+            "loss",
+            f"{lossfn.name} loss",
+            deps=("y",),
+            compute=loss_of,
+            written_in=("y_hat",),
+            variants=_loss_variants(lossfn, loss_of, outputs=len(y_hat)),
+        )
+    )
+
+    def loss_slope(loss_value: Any) -> Any:
+        # As the notes write it, before simplifying.
+        return _shown(Matrix([sympy.factor_terms(sympy.diff(loss_value, p)) for p in y_hat]))
+
     solution.add(
         Step(
             "dL/dy_hat",
@@ -340,14 +350,12 @@ def _symbolic_backward(
             deps=("loss",),
             compute=loss_slope,
             written_in=("y_hat",),
-            variants=_gradient_variants(loss_name, loss_slope, y_hat),
+            variants=_gradient_variants(lossfn, loss_slope, outputs=len(y_hat)),
         )
     )
     top = f"z{count}"
-    z_top = _symbols(top, widths[-1])
-    slope = Matrix([activations[-1].sympy_derivative(z, a) for z, a in zip(z_top, y_hat, strict=True)])
-    solution.add(
-        Step(f"dy_hat/d{top}", "derivative of the output activation", deps=(top,), compute=_constant(_shown(slope)))
+    _slope_step(
+        solution, f"dy_hat/d{top}", "derivative of the output activation", activations[-1], top, "y_hat", widths[-1]
     )
     solution.add(
         Step(
@@ -362,16 +370,8 @@ def _symbolic_backward(
     )
     for number in range(count - 1, 0, -1):
         a_name, z_name = f"a{number}", f"z{number}"
-        pairs = zip(_symbols(z_name, widths[number]), _symbols(a_name, widths[number]), strict=True)
-        slope = Matrix([activations[number - 1].sympy_derivative(z, a) for z, a in pairs])
-        solution.add(
-            Step(
-                f"d{a_name}/d{z_name}",
-                f"derivative of the activation of layer {number}",
-                deps=(z_name,),
-                compute=_constant(_shown(slope)),
-            )
-        )
+        title = f"derivative of the activation of layer {number}"
+        _slope_step(solution, f"d{a_name}/d{z_name}", title, activations[number - 1], z_name, a_name, widths[number])
         above_folded = folded[number]
 
         def rule(w: Any, d: Any, s: Any, above_folded: bool = above_folded) -> Any:
