@@ -520,7 +520,7 @@ def _network(
 
 
 def _training(
-    solution: Solution, layers: list[Layer], lossfn: Loss, steps: int, mean: bool, suffixes: list[str]
+    solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
 ) -> None:
     """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat").
 
