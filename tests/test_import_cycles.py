@@ -4,7 +4,8 @@ library never reaches for the grader (the command line's lazy command table asid
 Imports are read from the AST, so nothing is executed.  Two graphs are checked: the module-level
 imports (what loading a module pulls in) and every import including those inside functions (the
 lazy ones that keep start-up light): a cycle through a lazy import is still two modules that
-cannot be read one without the other.
+cannot be read one without the other.  Imports under ``if TYPE_CHECKING:`` name types for the
+annotations only and are never run, so they are left out of both.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def imports(known: dict[str, Path]) -> list[Import]:
 
         def visit(node: ast.AST, lazy: bool, module: str = module, is_package: bool = is_package) -> None:
             for child in ast.iter_child_nodes(node):
+                if _is_type_checking(child):
+                    continue
                 if isinstance(child, (ast.Import, ast.ImportFrom)):
                     names = _imported_names(child, module, is_package)
                     # ``from pkg import module`` names the module itself when there is one.
@@ -70,6 +73,16 @@ def imports(known: dict[str, Path]) -> list[Import]:
 
         visit(ast.parse(path.read_text(encoding="utf-8")), lazy=False)
     return found
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) with no else: imports for annotations only."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def find_cycle(edges: list[Import]) -> list[str] | None:
@@ -128,7 +141,11 @@ def test_the_reader_sees_module_level_lazy_and_relative_imports(tmp_path):
     (tmp_path / "solver" / "two.py").write_text("def f():\n    from solver.one import g\n")
     (tmp_path / "solver" / "three.py").write_text("import grader.core\n")
     (tmp_path / "grader" / "core.py").write_text("")
+    (tmp_path / "grader" / "typed.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import solver.one\n"
+    )
     found = imports(modules(tmp_path))
+    assert not [i for i in found if i.source == "grader.typed"]
     assert find_cycle(found) in (["solver.one", "solver.two", "solver.one"], ["solver.two", "solver.one", "solver.two"])
     assert find_cycle([i for i in found if not i.lazy]) is None
     assert Import("solver.three", "grader.core", False) in found
