@@ -10,7 +10,8 @@ The sources (``Source``), each with the feedback it gives and the credit it earn
   the +1 on both axes).  Re-running the solution with the wrong rule in place, on
   the problem's data or on the student's own earlier answers, gives the value that
   mistake leads to;
-* **constant factors** of an expression (twice, half, the opposite of the answer);
+* **constant factors** of an expression that no declared rule explains (``constant_factor``:
+  "Your expression is -1 times the answer");
 * **transposed** matrices.
 
 When several names fit, ``rank`` orders them: the most credit first; then a hint
@@ -125,26 +126,13 @@ def hint_explanation(message: str, score: float, value: Any) -> Explanation:
     return Explanation("author_hint", message, score, Source.HINT, value=value)
 
 
-#: Names and feedback of an expression off by a constant factor (ratio given / expected).
-FACTORS = {
-    2.0: ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?)."),
-    0.5: (
-        "factor_half",
-        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
-    ),
-    -1.0: ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y."),
-}
-
-
 def _constant_factor(given: Any, expected: Any, credit: float) -> list[Explanation]:
+    """An expression a constant times the answer; a declared slip that explains it ranks first."""
     from solver.math.equivalence import constant_ratio
 
     ratio = constant_ratio(given, expected)
     if ratio is None:
         return []
-    for factor, (name, feedback) in FACTORS.items():
-        if abs(ratio - factor) < 1e-9:
-            return [Explanation(name, feedback, credit, Source.FACTOR)]
     feedback = f"Your expression is {ratio:.4g} times the answer."
     return [Explanation("constant_factor", feedback, credit, Source.FACTOR)]
 

@@ -193,8 +193,9 @@ def _step(prepared: Any, problem: str, reference: str) -> Any:
     [
         ("q10", "dL/db", "sigmoid(w*x + b) - y", "author_hint", "HINT"),
         ("q7", "loss", 3.67901, "loss_without_half", "RULE"),
-        ("q10", "L", "(sigmoid(w*x + b) - y)^2", "factor_2", "FACTOR"),
-        ("q10", "L", "-1/2*(sigmoid(w*x + b) - y)^2", "sign_flipped", "FACTOR"),
+        ("q10", "L", "(sigmoid(w*x + b) - y)^2", "factor_2", "RULE"),
+        ("q10", "L", "-1/2*(sigmoid(w*x + b) - y)^2", "sign_flipped", "RULE"),
+        ("q10", "L", "3*(sigmoid(w*x + b) - y)^2/2", "constant_factor", "FACTOR"),
         ("q8", "dL/dW1", "-0.007624 -0.01525 -0.2158; 0 0 0; -0.007624 -0.01525 -0.2158", "transposed", "TRANSPOSED"),
     ],
 )

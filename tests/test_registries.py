@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver.math.activations import ACTIVATIONS, slope_mistakes
+from solver.math.activations import ACTIVATIONS, sigmoid, slope_mistakes
 from solver.math.losses import LOSSES, loss
 from solver.math.optimizers import OPTIMIZERS
 
@@ -42,6 +42,19 @@ def test_every_slope_mistake_shows_in_the_numbers(name):
     act = ACTIVATIONS[name]
     for mistake in slope_mistakes(act):
         assert not np.allclose(mistake.slope(Z), act.derivative(Z)), mistake.name
+
+
+@pytest.mark.parametrize("name", [n for n in SYMBOLIC_ACTIVATIONS if slope_mistakes(ACTIVATIONS[n])])
+def test_every_slope_mistakes_symbolic_form_is_its_numeric_slope(name):
+    # Written in z and a = f(z) as symbolic mode shows it, evaluated at numbers: the same wrong slope.
+    import sympy
+
+    act = ACTIVATIONS[name]
+    z, a = sympy.symbols("z a", real=True)
+    for mistake in slope_mistakes(act):
+        form = sympy.lambdify((z, a), mistake.sympy_slope(sympy, z, a), [{"sigma": sigmoid}, "numpy"])
+        written = np.broadcast_to(form(Z, act(Z)), Z.shape)
+        np.testing.assert_allclose(written, mistake.slope(Z), rtol=1e-12, err_msg=mistake.name)
 
 
 def test_softplus_is_pytorchs():

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from solver.graph.values import Style
+#: How a formula or a value is printed: plain text for terminals, LaTeX for Markdown and sheets.
+Style = Literal["text", "latex"]
 
 
 class Formula(Protocol):

@@ -62,7 +62,9 @@ class Step:
     """One named quantity of a worked solution.
 
     ``compute`` takes the values of ``deps`` in order and returns the value
-    (or a ``Noted`` value).  A step with no ``compute`` is given data.
+    (or a ``Noted`` value), and reads nothing else.  A step with no ``compute`` is given data.
+    ``written_in`` names steps whose *names* the value is written in without reading their
+    values, as the notes write σ'(z) = a(1 − a): shown in the formula, never recomputed from.
     ``index_origin`` gives, per axis, the number of the first entry when a
     grader addresses entries (``W1[1,2]``): 1 as the notes count, 0 for an
     axis whose entry 0 is a folded bias.
@@ -81,6 +83,8 @@ class Step:
     variants: tuple[Variant, ...] = ()
     #: Pictures of the value (a ``Grid`` with marked cells, a ``Table``), drawn by every format.
     views: tuple[View, ...] = ()
+    #: Names the formula is written in but the value never reads (σ' written as a(1 − a)): shown, not deps.
+    written_in: tuple[str, ...] = ()
 
     @property
     def is_given(self) -> bool:
@@ -162,7 +166,7 @@ class Solution:
         """Append a step after its dependencies, compute its value and return it."""
         if step.name in self.steps:
             raise ValueError(f"step {step.name!r} is defined twice")
-        missing = [d for d in step.deps if d not in self.steps]
+        missing = [d for d in (*step.deps, *step.written_in) if d not in self.steps]
         if missing:
             raise ValueError(f"step {step.name!r} depends on unknown steps {missing}")
         if not step.is_given:

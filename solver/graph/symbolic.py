@@ -25,9 +25,8 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from solver.graph.formula import Template, is_hole
+from solver.graph.formula import Style, Template, is_hole
 from solver.graph.names import latex_name
-from solver.graph.values import Style
 
 #: What makes a replacement compound, needing parentheses inside a product or a power
 #: ("/" is left out: step names such as dL/da contain it).

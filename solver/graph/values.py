@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
-Style = Literal["text", "latex"]
+from solver.graph.formula import Style
 
 #: Significant digits shown for floats (JSON always carries full precision).
 DISPLAY_DIGITS = 6

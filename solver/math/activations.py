@@ -69,11 +69,13 @@ class Forms:
 
 @dataclass(frozen=True)
 class SlopeMistake:
-    """A wrong f'(z) students write: its name, the feedback, and the wrong slope as a function of z."""
+    """A wrong f'(z) students write: its name, the feedback, and the wrong slope as a function of z;
+    ``sympy_slope`` (sympy module, z, a) -> the same slip written as the notes write f' (in a where they do)."""
 
     name: str
     feedback: str
     slope: Callable[[Array], Array]
+    sympy_slope: Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ def _ones(z: Array) -> Array:
     return np.ones_like(np.asarray(z, dtype=float))
 
 
+def _sympy_one(sp: Any, z: Any, a: Any) -> Any:
+    return sp.Integer(1)
+
+
 def slope_mistakes(act: Activation) -> tuple[SlopeMistake, ...]:
     """The wrong derivatives students write for ``act``: the chain rule's slips, then its own."""
     if act.name == "linear":
@@ -153,11 +159,13 @@ def slope_mistakes(act: Activation) -> tuple[SlopeMistake, ...]:
         "activation_derivative_dropped",
         "The chain runs through a = f(z): multiply by f'(z) too; you took it as 1.",
         _ones,
+        _sympy_one,
     )
     itself = SlopeMistake(
         "activation_instead_of_derivative",
         f"The chain multiplies by the derivative {act.derivative_text}; you used the activation {act.text} itself.",
         act,
+        lambda sp, z, a: a,
     )
     return ((itself,) if act.slope_one_is_own_mistake else (dropped, itself)) + act.mistakes
 
@@ -193,6 +201,7 @@ def _not_as_slope(name: str) -> SlopeMistake:
         "relu_gradient_not_zeroed" if name == "relu" else "leaky_relu_slope_not_scaled",
         f"{pretty} has slope {slope} where z < 0; you let the gradient through there as if the slope were 1.",
         _ones,
+        _sympy_one,
     )
 
 
@@ -262,11 +271,13 @@ ACTIVATIONS: dict[str, Activation] = {
                     "sigmoid_derivative_on_z",
                     "σ'(z) is σ(z)(1 − σ(z)) = a(1 − a); you used z(1 − z), putting z where the activation belongs.",
                     lambda z: z * (1 - z),
+                    lambda sp, z, a: z * (1 - z),
                 ),
                 SlopeMistake(
                     "sigmoid_derivative_of_activation",
                     "σ'(z) is a(1 − a) with a = σ(z); you applied σ' to a itself: σ(a)(1 − σ(a)).",
                     lambda z: sigmoid(sigmoid(z)) * (1 - sigmoid(sigmoid(z))),
+                    lambda sp, z, a: _named("sigma")(a) * (1 - _named("sigma")(a)),
                 ),
             ),
         ),
@@ -285,11 +296,13 @@ ACTIVATIONS: dict[str, Activation] = {
                     "tanh_derivative_unsquared",
                     "tanh'(z) is 1 − tanh²(z); you wrote 1 − tanh(z) without the square.",
                     lambda z: 1 - np.tanh(z),
+                    lambda sp, z, a: 1 - a,
                 ),
                 SlopeMistake(
                     "tanh_derivative_plus",
                     "tanh'(z) is 1 − tanh²(z); you added tanh²(z) instead of subtracting it.",
                     lambda z: 1 + np.tanh(z) ** 2,
+                    lambda sp, z, a: 1 + a**2,
                 ),
             ),
         ),
@@ -326,6 +339,7 @@ ACTIVATIONS: dict[str, Activation] = {
                     "softplus_derivative_sigmoid_slope",
                     "softplus'(z) is σ(z) itself; you used σ'(z) = σ(z)(1 − σ(z)), one derivative too many.",
                     lambda z: sigmoid(z) * (1 - sigmoid(z)),
+                    lambda sp, z, a: _named("sigma")(z) * (1 - _named("sigma")(z)),
                 ),
             ),
         ),

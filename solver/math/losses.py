@@ -99,6 +99,9 @@ class LossMistake:
     name: str
     feedback: str
     wrong: Callable[[Loss, Array, Array], Any]
+    #: For a slip that only scales the right value: the factor, given the number of outputs
+    #: (symbolic mode scales the right expression by it); None for the others.
+    scale: Callable[[int], float] | None = None
 
 
 Targets = Literal["any", "probability", "distribution"]
@@ -149,21 +152,26 @@ class Loss:
         return self.sympy_form(sympy, prediction, target, outputs)
 
 
-def _scaled(factor: float) -> Callable[[Loss, Array, Array], Any]:
-    return lambda loss, p, y: factor * loss.value(p, y)
+def _scaled(name: str, feedback: str, factor: float) -> LossMistake:
+    """A loss value off by a constant factor."""
+    return LossMistake(name, feedback, lambda loss, p, y: factor * loss.value(p, y), scale=lambda n: factor)
 
 
-def _scaled_gradient(factor: Callable[[Array], float]) -> Callable[[Loss, Array, Array], Any]:
-    return lambda loss, p, y: factor(p) * np.atleast_1d(loss.gradient(p, y))
+def _scaled_gradient(name: str, feedback: str, factor: Callable[[int], float]) -> LossMistake:
+    """A dL/dŷ off by a factor that may depend on the number of outputs n."""
+    return LossMistake(
+        name,
+        feedback,
+        lambda loss, p, y: factor(np.size(p)) * np.atleast_1d(loss.gradient(p, y)),
+        scale=factor,
+    )
 
 
-RESIDUAL_REVERSED = LossMistake(
-    "residual_reversed",
-    "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.",
-    _scaled_gradient(lambda p: -1.0),
+RESIDUAL_REVERSED = _scaled_gradient(
+    "residual_reversed", "The derivative is in ŷ − y, not y − ŷ: your sign is flipped.", lambda n: -1.0
 )
-MISSING_FACTOR_2 = LossMistake(
-    "derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", _scaled_gradient(lambda p: 0.5)
+MISSING_FACTOR_2 = _scaled_gradient(
+    "derivative_missing_factor_2", "d/dŷ (ŷ − y)² is 2(ŷ − y); you dropped the 2.", lambda n: 0.5
 )
 
 
@@ -186,7 +194,7 @@ LOSSES: dict[str, Loss] = {
             ),
             lambda sp, p, t, n: (p - t) ** 2 / n,
             value_mistakes=(
-                LossMistake("loss_with_half", "mse has no ½ in front; you halved the squared error.", _scaled(0.5)),
+                _scaled("loss_with_half", "mse has no ½ in front; you halved the squared error.", 0.5),
                 LossMistake(
                     "sum_instead_of_mean",
                     "MSE is the mean over the outputs; you summed the squared errors instead of averaging them.",
@@ -196,10 +204,10 @@ LOSSES: dict[str, Loss] = {
             gradient_mistakes=(
                 MISSING_FACTOR_2,
                 # n is the number of outputs: for a single output the slip cannot show.
-                LossMistake(
+                _scaled_gradient(
                     "derivative_missing_mean",
                     "MSE averages over the n outputs, so its derivative keeps the 1/n; you dropped it.",
-                    _scaled_gradient(lambda p: float(np.atleast_1d(p).size)),
+                    float,
                 ),
                 RESIDUAL_REVERSED,
             ),
@@ -211,7 +219,7 @@ LOSSES: dict[str, Loss] = {
             Forms("Σ ({p} − {y})²", r"\sum ({p} - {y})^2", "2 ({p} − {y})", r"2 ({p} - {y})"),
             lambda sp, p, t, n: (p - t) ** 2,
             value_mistakes=(
-                LossMistake("loss_with_half", "sse has no ½ in front; you halved the squared error.", _scaled(0.5)),
+                _scaled("loss_with_half", "sse has no ½ in front; you halved the squared error.", 0.5),
                 LossMistake(
                     "mean_instead_of_sum", "This loss sums the squared errors; you averaged them.", _squares(np.mean)
                 ),
@@ -224,14 +232,12 @@ LOSSES: dict[str, Loss] = {
             lambda p, y, _: (float(0.5 * np.sum((p - y) ** 2)), p - y),
             Forms("½ Σ ({p} − {y})²", r"\frac{1}{2} \sum ({p} - {y})^2", "{p} − {y}", r"{p} - {y}"),
             lambda sp, p, t, n: (p - t) ** 2 / 2,
-            value_mistakes=(
-                LossMistake("loss_without_half", "This loss is ½ Σ (ŷ − y)²; you left out the ½.", _scaled(2.0)),
-            ),
+            value_mistakes=(_scaled("loss_without_half", "This loss is ½ Σ (ŷ − y)²; you left out the ½.", 2.0),),
             gradient_mistakes=(
-                LossMistake(
+                _scaled_gradient(
                     "derivative_extra_factor_2",
                     "d/dŷ ½(ŷ − y)² is ŷ − y: the ½ cancels the 2, which you kept.",
-                    _scaled_gradient(lambda p: 2.0),
+                    lambda n: 2.0,
                 ),
                 RESIDUAL_REVERSED,
             ),

@@ -16,8 +16,9 @@ def equation_parts(step: Step, solution: Solution, style: Style) -> list[str]:
     """The distinct members of ``name = formula = substituted = value``."""
     parts = [display_name(step.name, solution, style)]
     if step.formula is not None:
-        names = {d: display_name(d, solution, style) for d in step.deps}
-        values = {d: format_term(solution[d].value, style) for d in step.deps}
+        names = {d: display_name(d, solution, style) for d in (*step.deps, *step.written_in)}
+        # A quantity the value is written in keeps its name: only the deps' values are put in.
+        values = {**names, **{d: format_term(solution[d].value, style) for d in step.deps}}
         parts.append(step.formula.show(style, names))
         parts.append(step.formula.show(style, values))
     parts.append(format_value(step.value, style))

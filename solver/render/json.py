@@ -37,6 +37,7 @@ def solution_dict(solution: Solution, full: bool = False, convert: Convert = to_
                 "latex": equation(step, solution, "latex"),
                 **_value_fields(step, full, convert),
                 "deps": list(step.deps),
+                **({"written_in": list(step.written_in)} if step.written_in else {}),
                 "note": step.note,
             }
             for step in solution

@@ -35,4 +35,4 @@ class Given:
 def solve(given: Given, title: str | None = None) -> Solution:
     from solver.kinds.dense.loss_steps import solve_table
 
-    return solve_table(given, title)
+    return solve_table(KIND, given, title)

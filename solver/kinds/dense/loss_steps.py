@@ -11,9 +11,7 @@ from solver.kinds.dense.layers import shown, vector
 from solver.math.losses import check_target, loss, loss_steps
 
 
-def solve_table(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.loss import KIND
-
+def solve_table(kind: str, given: Any, title: str | None = None) -> Solution:
     y, y_hat = vector(given.y), vector(given.y_hat)
     if y.size != y_hat.size:
         raise InputError(f"y has {y.size} entries but y_hat has {y_hat.size}; expected the same length", field="y_hat")
@@ -23,7 +21,7 @@ def solve_table(given: Any, title: str | None = None) -> Solution:
     _check_each_loss_once([lossfn.name for lossfn in losses])
     for lossfn in losses:
         check_target(lossfn.name, y)
-    solution = Solution(KIND, title or "Losses and their derivatives")
+    solution = Solution(kind, title or "Losses and their derivatives")
     solution.given("y", "target", shown(y))
     solution.given("y_hat", "prediction", shown(y_hat))
     table = Table("Loss table", [Column("loss"), Column("formula"), Column("L", numeric=True), Column("dL/dŷ")])

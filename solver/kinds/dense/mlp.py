@@ -69,7 +69,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
         from solver.kinds.dense.symbolic import solve_mlp
 
-        return solve_mlp(given, title)
+        return solve_mlp(KIND, given, title)
     from solver.kinds.dense.mlp_steps import solve_numeric
 
-    return solve_numeric(given, title)
+    return solve_numeric(KIND, given, title)

@@ -418,9 +418,7 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
     )
 
 
-def solve_numeric(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.mlp import KIND
-
+def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_training(given.y, given.learning_rate, given.loss)
     if given.steps < 1:
         raise InputError(f"steps = {given.steps}: expected at least 1 gradient-descent step", field="steps")
@@ -447,7 +445,7 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
         if y is not None and lossfn is not None:
             check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
     widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
-    solution = Solution(KIND, title or f"{widths} network: forward pass, backpropagation and update")
+    solution = Solution(kind, title or f"{widths} network: forward pass, backpropagation and update")
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"

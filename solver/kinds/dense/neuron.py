@@ -44,7 +44,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
         from solver.kinds.dense.symbolic import solve_neuron
 
-        return solve_neuron(given, title)
+        return solve_neuron(KIND, given, title)
     from solver.kinds.dense.neuron_steps import solve_numeric
 
-    return solve_numeric(given, title)
+    return solve_numeric(KIND, given, title)

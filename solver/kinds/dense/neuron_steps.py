@@ -21,9 +21,7 @@ def _dot(w: Any, x: Any) -> float:
     return float(np.dot(vector(w), vector(x)))
 
 
-def solve_numeric(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.neuron import KIND
-
+def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     if given.w is None or given.x is None:
         raise InputError(
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
@@ -40,7 +38,7 @@ def solve_numeric(given: Any, title: str | None = None) -> Solution:
         )
     scalar = w.size == 1
     solution = Solution(
-        KIND, title or f"One {act.name} neuron: forward pass" + (", gradients" if given.y is not None else "")
+        kind, title or f"One {act.name} neuron: forward pass" + (", gradients" if given.y is not None else "")
     )
     solution.given("w", "weight" if scalar else "weights", shown(w))
     solution.given("x", "input" if scalar else "inputs", shown(x))

@@ -4,19 +4,27 @@ Forward steps compose the expressions (seed 002 (a): L = (ReLU(wx + b) − y)²)
 backward steps are written in the forward quantities, as the notes write them
 (σ'(z) = a(1 − a)), and SymPy simplifies each product of the chain, which is
 how ``dL/db2 = ŷ − y`` appears for a sigmoid output with BCE (seeds 000, 003).
+
+Every compute reads its deps' expressions and nothing else.  A step written in a
+forward quantity's name (``a1_1``, ``y_hat``) lists it in ``written_in``, not in
+``deps``: its value does not change with that quantity's expression.  A student's
+own earlier expression therefore carries forward exactly where the notes compose
+(z from w, x and b; the loss from a; each product of the chain), and the classic
+slips are declared as variants on the steps where they happen.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import sympy
 
 from solver.graph.errors import InputError
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution, Step, Variant
 from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
-from solver.math.activations import Activation, activation
-from solver.math.losses import Loss, loss
+from solver.math.activations import Activation, activation, slope_mistakes
+from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import update_step
 
 Matrix = sympy.Matrix
@@ -49,8 +57,42 @@ def _symbols(base: str, count: int) -> list[sympy.Symbol]:
     return [sympy.Symbol(f"{base}_{i}", real=True) for i in range(1, count + 1)]
 
 
-def _constant(value: Any) -> Any:
-    return lambda *_: value
+def _entries(value: Any) -> list[Any]:
+    """The entries of a given vector (a list, a column) or a scalar, as a list."""
+    return list(_matrix(value))
+
+
+def _scalings(mistakes: tuple[LossMistake, ...], outputs: int) -> list[tuple[LossMistake, Any]]:
+    """The loss's slips that only scale the right expression, each with its exact factor for ``outputs`` outputs."""
+    return [(m, sympy.Rational(m.scale(outputs))) for m in mistakes if m.scale is not None]
+
+
+def _loss_variants(lossfn: Loss, compute: Any, outputs: int) -> tuple[Variant, ...]:
+    """The loss value's slips that scale it (the ½ of the squared losses)."""
+    return tuple(
+        Variant(m.name, m.feedback, lambda *v, f=factor: f * compute(*v))
+        for m, factor in _scalings(lossfn.value_mistakes, outputs)
+    )
+
+
+def _gradient_variants(lossfn: Loss, compute: Any, outputs: int) -> tuple[Variant, ...]:
+    """dL/dŷ's slips that scale it: the 2 of the square, MSE's 1/n, the residual's sign."""
+    return tuple(
+        Variant(m.name, m.feedback, lambda *v, f=factor: _shown(simplest(_matrix(compute(*v)) * f)))
+        for m, factor in _scalings(lossfn.gradient_mistakes, outputs)
+    )
+
+
+def _slope_variants(act: Activation, z: list[sympy.Symbol], a: list[sympy.Symbol]) -> tuple[Variant, ...]:
+    """The activation-derivative slips, written in z and a as the right slope is."""
+    return tuple(
+        Variant(
+            m.name,
+            m.feedback,
+            lambda m=m: _shown(Matrix([m.sympy_slope(sympy, zi, ai) for zi, ai in zip(z, a, strict=True)])),
+        )
+        for m in slope_mistakes(act)
+    )
 
 
 def _product_step(solution: Solution, name: str, title: str, factors: tuple[str, ...]) -> Any:
@@ -66,58 +108,70 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
     return solution.add(Step(name, title, deps=factors, compute=compute, formula=SympyFormula(product)))
 
 
-def solve_neuron(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.neuron import KIND
-
+def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
     act, lossfn = activation(given.activation, where="activation"), loss(given.loss or "mse", where="loss")
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
     w, x = _symbols("w", count), _symbols("x", count)
     b, y = sympy.symbols("b y", real=True)
     z_symbol, a_symbol = sympy.symbols("z a", real=True)
-    solution = Solution(KIND, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
+    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
     solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
     solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
     solution.given("b", "bias", b)
     solution.given("y", "target", y)
-    z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), sympy.Integer(0)) + b
     solution.add(
-        Step("z", "weighted sum", deps=("w", "x", "b"), compute=_constant(z), formula=GroupedTemplate("{w}·{x} + {b}"))
+        Step(
+            "z",
+            "weighted sum",
+            deps=("w", "x", "b"),
+            compute=lambda wv, xv, bv: (
+                sum((wi * xi for wi, xi in zip(_entries(wv), _entries(xv), strict=True)), sympy.Integer(0)) + bv
+            ),
+            formula=GroupedTemplate("{w}·{x} + {b}"),
+        )
     )
-    a = act.sympy(z)
     solution.add(
         Step(
             "a",
             f"activation ({act.name})",
             deps=("z",),
-            compute=_constant(a),
+            compute=act.sympy,
             formula=SympyFormula(act.sympy(z_symbol)),
         )
     )
-    local_loss = lossfn.sympy(a_symbol, y)
+
     solution.add(
         Step(
             "loss",
             f"{lossfn.name} loss in terms of w, b and x",
             deps=("a", "y"),
-            compute=_constant(lossfn.sympy(a, y)),
-            formula=SympyFormula(local_loss),
+            compute=lossfn.sympy,
+            formula=SympyFormula(lossfn.sympy(a_symbol, y)),
+            variants=_loss_variants(lossfn, lossfn.sympy, outputs=1),
         )
     )
+
+    def loss_slope(yv: Any) -> Any:
+        return sympy.factor_terms(sympy.diff(lossfn.sympy(a_symbol, yv), a_symbol))
+
     solution.add(
         Step(
             "dL/da",
             "derivative of the loss with respect to a",
-            deps=("a", "y"),
-            compute=_constant(sympy.factor_terms(sympy.diff(local_loss, a_symbol))),
+            deps=("y",),
+            compute=loss_slope,
+            written_in=("a",),
+            variants=_gradient_variants(lossfn, loss_slope, outputs=1),
         )
     )
     solution.add(
         Step(
             "da/dz",
             "derivative of the activation",
-            deps=("z",),
-            compute=_constant(act.sympy_derivative(z_symbol, a_symbol)),
+            compute=lambda: act.sympy_derivative(z_symbol, a_symbol),
+            written_in=("z", "a"),
             note=act.symbolic_note,
+            variants=_slope_variants(act, [z_symbol], [a_symbol]),
         )
     )
     solution.add(
@@ -129,7 +183,7 @@ def solve_neuron(given: Any, title: str | None = None) -> Solution:
             formula=GroupedTemplate("{x}"),
         )
     )
-    solution.add(Step("dz/db", "derivative of z with respect to b", compute=_constant(sympy.Integer(1))))
+    solution.add(Step("dz/db", "derivative of z with respect to b", compute=lambda: sympy.Integer(1)))
     _product_step(solution, "dL/dw", "gradient with respect to w (chain rule)", ("dL/da", "da/dz", "dz/dw"))
     _product_step(solution, "dL/db", "gradient with respect to b (chain rule)", ("dL/da", "da/dz", "dz/db"))
     _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
@@ -153,9 +207,7 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
         )
 
 
-def solve_mlp(given: Any, title: str | None = None) -> Solution:
-    from solver.kinds.dense.mlp import KIND
-
+def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
     lossfn = loss(given.loss or "mse", where="loss")
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
@@ -165,11 +217,11 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         if not units or units < 1:
             raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
         widths.append(units)
-    solution = Solution(KIND, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
+    solution = Solution(kind, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
     x = _symbols("x", widths[0])
     solution.given("x", "input", _shown(Matrix(x)))
     count = len(given.layers)
-    previous, below = "x", Matrix(x)
+    previous, below = "x", None
     folded_flags, activations = [], []
     for number, layer in enumerate(given.layers, start=1):
         act = activation(layer.activation, where=f"layers.{number - 1}.activation")
@@ -182,26 +234,27 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
         columns = range(0 if folded else 1, inputs + 1)
         weights = Matrix([[sympy.Symbol(f"W{number}_{i}{j}", real=True) for j in columns] for i in range(1, units + 1)])
         solution.given(f"W{number}", f"weights of layer {number}", weights, index_origin=(1, 0) if folded else ())
-        deps: tuple[str, ...] = (f"W{number}", previous)
-        z_value = weights * (Matrix([1, *below]) if folded else below)
-        if not folded and not no_bias:
-            bias = Matrix(_symbols(f"b{number}", units))
-            solution.given(f"b{number}", f"biases of layer {number}", _shown(bias))
-            deps += (f"b{number}",)
-            z_value += bias
-            formula = GroupedTemplate(f"{{W{number}}}·{{{previous}}} + {{b{number}}}")
-        else:
-            formula = GroupedTemplate(
-                f"{{W{number}}}·[1; {{{previous}}}]" if folded else f"{{W{number}}}·{{{previous}}}"
-            )
+        has_bias = not folded and not no_bias
+        if has_bias:
+            solution.given(f"b{number}", f"biases of layer {number}", _shown(Matrix(_symbols(f"b{number}", units))))
+        bias_deps = (f"b{number}",) if has_bias else ()
         z_name = f"z{number}"
+        if previous == "x":  # the input is given: read it
+            deps, written_in = (f"W{number}", "x", *bias_deps), ()
+            compute = partial(_affine, folded=folded)
+        else:  # the layer below is written in its own names, a1_1, a1_2, ...
+            deps, written_in = (f"W{number}", *bias_deps), (previous,)
+            compute = partial(_affine_on, below, folded=folded)
+        below_text = f"[1; {{{previous}}}]" if folded else f"{{{previous}}}"
+        plus_bias = f" + {{b{number}}}" if has_bias else ""
         solution.add(
             Step(
                 z_name,
                 f"pre-activation of layer {number}",
                 deps=deps,
-                compute=_constant(_shown(z_value)),
-                formula=formula,
+                compute=compute,
+                formula=GroupedTemplate(f"{{W{number}}}·{below_text}{plus_bias}"),
+                written_in=written_in,
             )
         )
         last = number == count
@@ -212,14 +265,42 @@ def solve_mlp(given: Any, title: str | None = None) -> Solution:
             Step(
                 a_name,
                 "output" if last else f"activation of layer {number}",
-                deps=(z_name,),
-                compute=_constant(_shown(Matrix([act.sympy(s) for s in z_symbols]))),
+                compute=lambda act=act, z=z_symbols: _shown(Matrix([act.sympy(s) for s in z])),
                 formula=SympyFormula(act.sympy(sympy.Symbol(z_name))),
+                written_in=(z_name,),
             )
         )
         previous = a_name
     _symbolic_backward(solution, given, widths, activations, folded_flags, lossfn)
     return solution
+
+
+def _affine(weights: Any, below: Any, bias: Any = None, *, folded: bool = False) -> Any:
+    """W·a (+ b), or W·[1; a] with the bias folded into column 0 of W."""
+    column = _matrix(below)
+    z = _matrix(weights) * (Matrix([1, *column]) if folded else column)
+    return _shown(z if bias is None else z + _matrix(bias))
+
+
+def _affine_on(below: Any, weights: Any, bias: Any = None, *, folded: bool = False) -> Any:
+    """``_affine`` on a layer below written in its names (not a value read from a step)."""
+    return _affine(weights, below, bias, folded=folded)
+
+
+def _slope_step(
+    solution: Solution, name: str, title: str, act: Activation, z_name: str, a_name: str, width: int
+) -> None:
+    """f'(z) entry by entry, written in z and a as the notes write it (σ' = a(1 − a)): a rule, reading no value."""
+    z, a = _symbols(z_name, width), _symbols(a_name, width)
+    solution.add(
+        Step(
+            name,
+            title,
+            compute=lambda: _shown(Matrix([act.sympy_derivative(zi, ai) for zi, ai in zip(z, a, strict=True)])),
+            written_in=(z_name, a_name),
+            variants=_slope_variants(act, z, a),
+        )
+    )
 
 
 def _input_width(given: Any) -> int:
@@ -239,24 +320,42 @@ def _symbolic_backward(
     y_hat = _symbols("y_hat", widths[-1])
     y = _symbols("y", widths[-1])
     solution.given("y", "target", _shown(Matrix(y)))
-    local_loss = sum((lossfn.sympy(p, t, len(y)) for p, t in zip(y_hat, y, strict=True)), sympy.Integer(0))
-    solution.add(Step("loss", f"{lossfn.name} loss", deps=("y_hat", "y"), compute=_constant(local_loss)))
-    gradient = Matrix(
-        [sympy.factor_terms(sympy.diff(local_loss, p)) for p in y_hat]
-    )  # as the notes write it, before simplifying
+
+    def loss_of(targets: Any) -> Any:
+        entries = _entries(targets)
+        return sum(
+            (lossfn.sympy(p, t, len(entries)) for p, t in zip(y_hat, entries, strict=True)),
+            sympy.Integer(0),
+        )
+
+    solution.add(
+        Step(
+            "loss",
+            f"{lossfn.name} loss",
+            deps=("y",),
+            compute=loss_of,
+            written_in=("y_hat",),
+            variants=_loss_variants(lossfn, loss_of, outputs=len(y_hat)),
+        )
+    )
+
+    def loss_slope(loss_value: Any) -> Any:
+        # As the notes write it, before simplifying.
+        return _shown(Matrix([sympy.factor_terms(sympy.diff(loss_value, p)) for p in y_hat]))
+
     solution.add(
         Step(
             "dL/dy_hat",
             "derivative of the loss with respect to the output",
             deps=("loss",),
-            compute=_constant(_shown(gradient)),
+            compute=loss_slope,
+            written_in=("y_hat",),
+            variants=_gradient_variants(lossfn, loss_slope, outputs=len(y_hat)),
         )
     )
     top = f"z{count}"
-    z_top = _symbols(top, widths[-1])
-    slope = Matrix([activations[-1].sympy_derivative(z, a) for z, a in zip(z_top, y_hat, strict=True)])
-    solution.add(
-        Step(f"dy_hat/d{top}", "derivative of the output activation", deps=(top,), compute=_constant(_shown(slope)))
+    _slope_step(
+        solution, f"dy_hat/d{top}", "derivative of the output activation", activations[-1], top, "y_hat", widths[-1]
     )
     solution.add(
         Step(
@@ -271,16 +370,8 @@ def _symbolic_backward(
     )
     for number in range(count - 1, 0, -1):
         a_name, z_name = f"a{number}", f"z{number}"
-        pairs = zip(_symbols(z_name, widths[number]), _symbols(a_name, widths[number]), strict=True)
-        slope = Matrix([activations[number - 1].sympy_derivative(z, a) for z, a in pairs])
-        solution.add(
-            Step(
-                f"d{a_name}/d{z_name}",
-                f"derivative of the activation of layer {number}",
-                deps=(z_name,),
-                compute=_constant(_shown(slope)),
-            )
-        )
+        title = f"derivative of the activation of layer {number}"
+        _slope_step(solution, f"d{a_name}/d{z_name}", title, activations[number - 1], z_name, a_name, widths[number])
         above_folded = folded[number]
 
         def rule(w: Any, d: Any, s: Any, above_folded: bool = above_folded) -> Any:
@@ -300,19 +391,26 @@ def _symbolic_backward(
     pairs: list[tuple[str, str]] = []
     for number in range(1, count + 1):
         below = "x" if number == 1 else f"a{number - 1}"
-        below_symbols = Matrix(_symbols("x" if number == 1 else below, widths[number - 1]))
-        if folded[number - 1]:
-            below_symbols = Matrix([1, *below_symbols])
+        fold = folded[number - 1]
+
+        def outer(delta: Any, column: Any, fold: bool = fold) -> Any:
+            rows = Matrix([1, *_matrix(column)]) if fold else _matrix(column)
+            return simplest(_matrix(delta) * rows.T)
+
+        if number == 1:  # the input is given: read it
+            deps, written_in, compute = ("delta1", "x"), (), outer
+        else:  # the layer below is written in its own names
+            named = Matrix(_symbols(below, widths[number - 1]))
+            deps, written_in, compute = (f"delta{number}",), (below,), partial(outer, column=named)
         solution.add(
             Step(
                 f"dL/dW{number}",
                 f"gradient of the weights of layer {number}",
-                deps=(f"delta{number}", below),
-                compute=lambda d, _, rows=below_symbols: simplest(_matrix(d) * rows.T),
-                formula=GroupedTemplate(
-                    f"{{delta{number}}}·" + ("[1; {" + below + "}]ᵀ" if folded[number - 1] else "{" + below + "}ᵀ")
-                ),
-                index_origin=(1, 0) if folded[number - 1] else (),
+                deps=deps,
+                compute=compute,
+                formula=GroupedTemplate(f"{{delta{number}}}·" + (f"[1; {{{below}}}]ᵀ" if fold else f"{{{below}}}ᵀ")),
+                index_origin=(1, 0) if fold else (),
+                written_in=written_in,
             )
         )
         pairs.append((f"W{number}", f"dL/dW{number}"))

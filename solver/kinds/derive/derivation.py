@@ -16,6 +16,18 @@ from solver.kinds import GIVEN_CONFIG
 
 KIND = "derive"
 
+#: The slips every step of a derivation declares, as factors of the author's expression: with no
+#: rule written down, a constant factor is what can be told (name, feedback, factor).
+SLIPS = (
+    ("factor_2", "Your expression is twice the answer: a factor 2 too many (the ½ of the squared loss?).", "2"),
+    (
+        "factor_half",
+        "Your expression is half the answer: a factor 2 is missing (from the derivative of a square?).",
+        "1/2",
+    ),
+    ("sign_flipped", "Your expression has the opposite sign: check the order of a difference such as ŷ − y.", "-1"),
+)
+
 
 @dataclass
 class Given:
@@ -28,8 +40,10 @@ class Given:
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    import sympy
+
     from solver.graph.formula import Template
-    from solver.graph.steps import Step
+    from solver.graph.steps import Step, Variant
     from solver.math.expressions import ParseError, parse_expression
 
     solution = Solution(KIND, title or "Derivation")
@@ -46,6 +60,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 # The author's expression is the problem's data: the step has no parents.
                 compute=lambda e=expression: e,
                 formula=Template(" ".join(text.split())),  # parsed, so only names, numbers and operators
+                variants=tuple(
+                    Variant(name, feedback, lambda e=expression, f=factor: sympy.Rational(f) * e)
+                    for name, feedback, factor in SLIPS
+                ),
             )
         )
     return solution

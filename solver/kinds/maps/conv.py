@@ -228,6 +228,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
 
 def _add_pooled_size(solution: Solution, layout: PoolLayout) -> None:
     """The size after pooling, written with the numbers as the notes do: ⌊(H − K)/S⌋ + 1."""
+    rule = (layout.window, layout.stride, layout.padding, layout.ceil)
     per_axis = [f"⌊({n} − {k})/{s}⌋ + 1" for n, k, s in zip(layout.in_size, layout.window, layout.stride, strict=True)]
     text = f"{per_axis[0]} per axis" if per_axis[0] == per_axis[1] else " × ".join(per_axis)
     solution.add(
@@ -235,7 +236,8 @@ def _add_pooled_size(solution: Solution, layout: PoolLayout) -> None:
             "pooled_size",
             "size after pooling: each window gives one cell",
             deps=("output_size",),
-            compute=lambda size: Shape((*layout.out_size, *size[2:])),
+            # The same windows placed on whatever H×W the size says (the layout's window and stride are the rule).
+            compute=lambda size: Shape((*PoolLayout.of(tuple(size[:2]), *rule).out_size, *size[2:])),
             formula=Template(text),
         )
     )

@@ -64,11 +64,13 @@ def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
             lambda p, target: share * loss.gradient(p, target),
             loss_gradient_formula(loss.name, y_hat, y, T if every else None),
         )
+        # A linear output passes the gradient through: its slope does not read the prediction.
+        linear = net.output == "linear"
         steps.add(
             local,
             f"gradient at the output pre-activation z_y{of_step}",
-            (grad, y_hat),
-            lambda g, p: g @ bptt.output_jacobian(net.output, p),
+            (grad,) if linear else (grad, y_hat),
+            (lambda g: g) if linear else (lambda g, p: g @ bptt.output_jacobian(net.output, p)),
             formula(output_slope_text(net.output, grad, y_hat, net.convention, net.scalar)),
         )
         from_output[t] = local
