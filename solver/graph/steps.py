@@ -23,14 +23,16 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from solver.graph.blocks import Block, View
 from solver.graph.errors import InputError
 from solver.graph.formula import Formula
 from solver.graph.names import entry_index, split_entry
-from solver.graph.tables import Table, published
 from solver.graph.values import format_value, is_finite
+
+if TYPE_CHECKING:  # the size commands start without loading what only worked sheets need
+    from solver.graph.blocks import Block, View
+    from solver.graph.tables import Table
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,8 @@ class Solution:
 
     def published(self) -> dict[str, Any]:
         """The data of the tables that have a ``key`` (e.g. conv-stack's ``layers``), by key."""
+        from solver.graph.tables import published
+
         return {table.key: published(table) for table in self.tables if table.key}
 
     @property
