@@ -212,14 +212,6 @@ def check_homework(loaded: Homework, as_json: bool) -> int:
     return ExitStatus.OK if result.ok else ExitStatus.DISCREPANCY
 
 
-def solve_homework(loaded: Homework, fmt: str, full: bool) -> None:
-    """The solution sheet of a whole homework (``nnsolve solve HOMEWORK``), in any format of ``solver.render``."""
-    from grader.sheet import homework_sheet
-    from solver.render import FORMATS
-
-    FORMATS[fmt].renderer().write_sheet(homework_sheet(loaded), sys.stdout, full)
-
-
 def register(app: typer.Typer) -> None:
     app.command("grade")(grade)
     app.command("answer-template")(answer_template)

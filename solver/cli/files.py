@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -9,12 +10,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, console, emit
+from solver.cli.output import (
+    FormatOption,
+    FullOption,
+    JsonOption,
+    OutOption,
+    OutputFormat,
+    QuestionsOption,
+    chosen_format,
+    console,
+    handout_renderer,
+    written_to,
+)
 from solver.graph.errors import ExitStatus
+from solver.render import FORMATS
 
 if TYPE_CHECKING:
     from grader.homework import Homework
     from solver.files.problem_file import Problem
+    from solver.render.sheet import Sheet
 
 FileArgument = Annotated[Path, typer.Argument(help="A problem file (YAML).")]
 
@@ -32,17 +46,42 @@ def _read(file: Path) -> Problem | Homework:
 
 
 def solve(
-    file: FileArgument, fmt: FormatOption = OutputFormat.term, as_json: JsonOption = False, full: FullOption = False
+    file: FileArgument,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+    out: OutOption = None,
+    questions: QuestionsOption = False,
 ) -> None:
     """Work a problem file step by step (or every problem of a homework file)."""
     from solver.files.problem_file import Problem
 
+    name = chosen_format(fmt, as_json, out)
+    handout = handout_renderer(name) if questions else None
     problem = _read(file)
-    if not isinstance(problem, Problem):
-        from grader.cli import solve_homework
+    target = sys.stdout if out is None else io.StringIO()
+    if handout is not None:
+        handout.write_handout(_sheet(problem), target)
+    elif isinstance(problem, Problem):
+        FORMATS[name].renderer().write_solution(problem.solve(), target, full)
+    else:
+        FORMATS[name].renderer().write_sheet(_sheet(problem), target, full)
+    if out is not None:
+        written_to(out, target.getvalue())
 
-        return solve_homework(problem, chosen_format(fmt, as_json), full)
-    emit(problem.solve(), chosen_format(fmt, as_json), full)
+
+def _sheet(problem: Problem | Homework) -> Sheet:
+    """A homework's sheet, or a problem's as a sheet of one that asks its stated answers (else its last step)."""
+    from grader.sheet import homework_sheet
+    from solver.files.problem_file import Problem
+    from solver.render.sheet import Asked, Sheet, SheetProblem
+
+    if not isinstance(problem, Problem):
+        return homework_sheet(problem)
+    solution = problem.solve()
+    names = [n for n in problem.envelope.source_answers if n in solution] or list(solution.answers)[-1:]
+    asked = [Asked(n, 1, solution.entry(n)) for n in names]
+    return Sheet(solution.title, [SheetProblem(problem.kind, solution.title, asked, solution)])
 
 
 def check(file: FileArgument, as_json: JsonOption = False) -> int:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from enum import Enum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.render import FORMATS
+
+if TYPE_CHECKING:
+    from solver.render import Renderer
 
 #: The choices of ``--format``: one per registered format.
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
@@ -22,15 +29,60 @@ FullOption = Annotated[
     typer.Option("--full", help="Leave nothing out: every time step in text, large given arrays (an image) in JSON."),
 ]
 
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file; its extension (.html, .md, .json, ...) names the format."),
+]
+QuestionsOption = Annotated[
+    bool, typer.Option("--questions", help="The handout: statements, given data and room for the answers, no answers.")
+]
 
-def chosen_format(fmt: OutputFormat, as_json: bool) -> str:
-    """The name of the format to write: ``--json`` wins over ``--format``."""
-    return "json" if as_json else fmt.value
+#: The format an output file's extension names.
+EXTENSIONS = {".html": "html", ".pdf": "pdf", ".tex": "tex", ".md": "md", ".json": "json"}
+
+
+def chosen_format(fmt: OutputFormat, as_json: bool, out: Path | None = None) -> str:
+    """The name of the format to write: an output file's extension, else ``--json``, else ``--format``."""
+    if out is None:
+        return "json" if as_json else fmt.value
+    name = EXTENSIONS.get(out.suffix.lower())
+    if name is None or name not in FORMATS:
+        known = ", ".join(e for e, n in EXTENSIONS.items() if n in FORMATS)
+        raise InputError(f"cannot tell the format of {str(out)!r} from its extension; use one of {known}")
+    return name
 
 
 def emit(solution: Solution, fmt: str, full: bool = False) -> None:
     """Print ``solution`` (summarised where it is long, unless ``full``); only the chosen format's module is loaded."""
     FORMATS[fmt].renderer().write_solution(solution, sys.stdout, full)
+
+
+def handout_renderer(fmt: str) -> Renderer:
+    """The renderer of ``fmt``, which must write handouts (``--questions``)."""
+    if not FORMATS[fmt].handout:
+        formats = ", ".join(f.name for f in FORMATS.values() if f.handout)
+        raise InputError(f"--questions writes a handout in {formats}, not {fmt}")
+    return FORMATS[fmt].renderer()
+
+
+def written_to(out: Path | None, text: str) -> None:
+    """``text`` on standard output, or as the whole file ``out``: written beside it, then moved in place.
+
+    A failure (no such folder, no permission) leaves nothing half-written.
+    """
+    if out is None:
+        sys.stdout.write(text)
+        return
+    partial = None
+    try:
+        handle, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(partial, out)
+    except OSError as error:
+        if partial is not None and os.path.exists(partial):
+            os.unlink(partial)
+        raise InputError(f"cannot write {str(out)!r}: {error.strerror or error}") from None
 
 
 def console():

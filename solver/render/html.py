@@ -1,0 +1,234 @@
+"""HTML solution sheets: one self-contained page, math as MathML, figures as inline SVG.
+
+The page runs no script and fetches nothing: MathML Core is laid out natively by
+Chromium and Firefox, so each step's LaTeX is translated here (``latex2mathml``)
+and the figures (``solver.render.figures``) are inlined as SVG.  One style sheet
+serves a phone (fluid width, wide math scrolls), the screen and print (margins
+that fit both A4 and Letter, each problem of a homework on a new page).
+
+Three pages: a problem's key (``write_solution``), a homework's key
+(``write_sheet``: what is asked and its points, then every step worked) and a
+homework's handout (``write_handout``: statement, given data and figures, the
+asked steps with room for the answer and no answer anywhere).  Views (``DRAW``):
+a grid as a table with its marked cells shaded, a table as a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING, Any, TextIO
+
+from solver.graph.blocks import Grid, Math, ProductSum, Sentence
+from solver.graph.names import split_entry
+from solver.graph.steps import Solution
+from solver.graph.tables import Table, cell_text
+from solver.graph.values import format_value
+from solver.render.equation import display_name, equation
+from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
+
+if TYPE_CHECKING:
+    from solver.render.sheet import Sheet, SheetProblem
+
+#: Margins that fit A4 (210×297 mm) and Letter (216×279 mm), so either paper prints the page whole.
+STYLE = """
+body { font-family: system-ui, sans-serif; line-height: 1.5; max-width: 50rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; border-bottom: 1px solid #bbb; } h3 { font-size: 1.1rem; }
+math { font-size: 1.1em; }
+.eq, .scroll { overflow-x: auto; overflow-y: hidden; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid #ccc; padding: .2rem .5rem; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.mark { background: #ffe08a; font-weight: bold; }
+.note { border-left: 3px solid #bbb; padding-left: .7rem; color: #444; }
+.source { font-style: italic; color: #555; }
+figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .9rem; color: #444; }
+.room { border: 1px solid #888; min-height: 3.5rem; margin: .3rem 0 1rem; }
+code { font-size: .9em; }
+@media print {
+  @page { margin: 18mm 15mm; }
+  body { max-width: none; padding: 0; }
+  .eq, .scroll { overflow: visible; }
+  section.problem + section.problem { break-before: page; }
+  .step, figure, table { break-inside: avoid; }
+}
+"""
+
+
+def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
+    out.write(_page(solution.title, [*_statement(solution, 1, key=True), *_worked(solution, 2, full)]))
+
+
+def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
+    body = [f"<h1>{escape(sheet.title)}</h1>"]
+    for problem in sheet.problems:
+        body += _problem(problem, key=True, full=full)
+    out.write(_page(sheet.title, body))
+
+
+def write_handout(sheet: Sheet, out: TextIO) -> None:
+    """The questions only: statement, given data, figures drawn without answers, room for each asked step."""
+    body = [f"<h1>{escape(sheet.title)}</h1>"]
+    for problem in sheet.problems:
+        body += _problem(problem, key=False, full=False)
+    out.write(_page(sheet.title, body))
+
+
+def _page(title: str, body: list[str]) -> str:
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head>",
+            "<body>",
+            *body,
+            "</body></html>",
+            "",
+        ]
+    )
+
+
+def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
+    solution = problem.solution
+    lines = [f'<section class="problem" id="{escape(problem.id)}">']
+    lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({problem.points:g} points)</h2>")
+    lines += _statement(solution, 3, key)
+    lines += ["<h3>Asked</h3>", "<table><tr><th>step</th><th></th><th>points</th>"]
+    lines[-1] += "<th>answer</th></tr>" if key else "</tr>"
+    for asked in problem.asked:
+        name = _math(display_name(asked.reference, solution, "latex"))
+        step = solution[split_entry(asked.reference)[0]]
+        row = f"<tr><td>{name}</td><td>{escape(step.title)}</td><td class='num'>{asked.points:g}</td>"
+        if key:
+            row += f"<td>{_math(format_value(asked.value, 'latex'))}</td>"
+        lines.append(row + "</tr>")
+    lines.append("</table>")
+    if key:
+        lines += _worked(solution, 3, full)
+    else:
+        for asked in problem.asked:
+            title = escape(solution[split_entry(asked.reference)[0]].title)
+            name = _math(display_name(asked.reference, solution, "latex"))
+            lines += [f"<p>{name}: {title} ({asked.points:g} points)</p>", '<div class="room"></div>']
+    return [*lines, "</section>"]
+
+
+def _statement(solution: Solution, level: int, key: bool) -> list[str]:
+    """The title (on a page of one problem), the source, the given data and the figures."""
+    from solver.render.figures import figures
+
+    lines = [f"<h{level}>{escape(solution.title)}</h{level}>"] if level == 1 else []
+    sub = min(level + 1, 6) if level == 1 else level
+    if solution.source:
+        lines.append(f'<p class="source">Source: {escape(solution.source)}</p>')
+    givens = [s for s in solution if s.is_given]
+    if givens:
+        lines += [f"<h{sub}>Given</h{sub}>", '<div class="scroll"><table>']
+        for step in summarised_steps(givens, False):
+            if isinstance(step, Elided):
+                lines.append(f"<tr><td>⋮</td><td colspan='2'>{escape(step.text())}</td></tr>")
+                continue
+            name = _math(display_name(step.name, solution, "latex"))
+            value = _math(format_value(step.value, "latex"))
+            lines.append(f"<tr><td>{name}</td><td>{escape(step.title)}</td><td>{value}</td></tr>")
+        lines.append("</table></div>")
+    for figure in figures(solution, key=key):
+        lines += [f'<figure class="figure" id="figure-{escape(figure.name)}">', figure.svg]
+        lines += [f"<figcaption>{escape(figure.caption)}</figcaption>", "</figure>"]
+    return lines
+
+
+def _worked(solution: Solution, level: int, full: bool) -> list[str]:
+    lines = [f"<h{level}>Solution</h{level}>"]
+    number = 0
+    for step in summarised_steps([s for s in solution if not s.is_given], full):
+        if isinstance(step, Elided):
+            number += step.count  # the steps after a gap keep their numbers
+            lines.append(f"<p>{escape(step.text())}</p>")
+            continue
+        number += 1
+        heading = f"<strong>{number}. {escape(step.title)}</strong> <code>{escape(step.name)}</code>"
+        lines += ['<div class="step">', f"<p>{heading}</p>"]
+        lines.append(f'<div class="eq">{_math(shortened(equation(step, solution, "latex"), full), block=True)}</div>')
+        if step.detail:
+            lines += ["<ul>", *(f"<li>{WRITE[type(block)](block, full)}</li>" for block in step.detail), "</ul>"]
+        for view in step.views:
+            lines += DRAW[type(view)](view, full)
+        if step.note:
+            lines.append(f'<p class="note">{escape(step.note)}</p>')
+        lines.append("</div>")
+    for table in solution.tables:
+        if table.rows:
+            lines += _table(table, full)
+    return lines
+
+
+#: A minus that starts a number (after an opening bracket, a separator, a relation or an operator), not a subtraction.
+_NEGATIVE = re.compile(r"(^|[(\[{,=&;:]|\\\\|\\cdot|\\times|\\left\(|\\left\[)(\s*)-(\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
+
+
+def _math(latex: str, block: bool = False) -> str:
+    """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction."""
+    from latex2mathml.converter import convert
+
+    return convert(_NEGATIVE.sub(r"\1\2{-\3}", latex), display="block" if block else "inline")
+
+
+def _prose(block: Sentence, full: bool) -> str:
+    return escape(block.words)
+
+
+def _worked_line(block: Math | ProductSum, full: bool) -> str:
+    latex = _math(shortened(block.written("latex"), full))
+    return f"{escape(block.label)}: {latex}" if block.label else latex
+
+
+#: How each kind of detail block is written: one list item each.
+WRITE: dict[type, Callable[[Any, bool], str]] = {Sentence: _prose, Math: _worked_line, ProductSum: _worked_line}
+
+
+def _table(table: Table, full: bool) -> list[str]:
+    table = summarised_table(table, full)
+    lines = [f"<p><strong>{escape(table.title)}</strong></p>", '<div class="scroll"><table>']
+    lines.append("<tr>" + "".join(f"<th>{escape(c.title)}</th>" for c in table.columns) + "</tr>")
+    for row in table.rows:
+        cells = (
+            f"<td{' class=num' if column.numeric else ''}>{escape(cell_text(cell, column))}</td>"
+            for cell, column in zip(row, table.columns, strict=True)
+        )
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    return [*lines, "</table></div>", *(f"<p>{escape(line)}</p>" for line in table.footer)]
+
+
+def _grid(view: Grid, full: bool) -> list[str]:
+    """One table per channel, numbered rows and columns, marked cells shaded (and bracketed in the text)."""
+    from solver.render.grids import MAX_DRAWN, caption, cell_rows, planes
+
+    lines: list[str] = []
+    for channel, grid, marks in planes(view):
+        rows = cell_rows(grid, marks)
+        legend = f" — shaded: {escape(view.legend.removeprefix('[ ] '))}" if marks and view.legend else ""
+        lines += [f"<p><em>{escape(caption(view, grid))}{', ' + channel if channel else ''}</em>{legend}</p>"]
+        header = [str(c + 1) for c in range(min(grid.shape[1], MAX_DRAWN))] + (["…"] * (len(rows[0]) > MAX_DRAWN))
+        lines += ['<div class="scroll"><table class="grid">', _header_row(header)]
+        for r, row in enumerate(rows):
+            label = str(r + 1) if r < min(grid.shape[0], MAX_DRAWN) else "⋮"
+            cells = (f"<td class='num mark'>{escape(t[1:-1])}</td>" if t.startswith("[") else _cell(t) for t in row)
+            lines.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
+        lines.append("</table></div>")
+    return lines
+
+
+def _header_row(header: list[str]) -> str:
+    return "<tr><th></th>" + "".join(f"<th>{h}</th>" for h in header) + "</tr>"
+
+
+def _cell(text: str) -> str:
+    return f"<td class=num>{escape(text)}</td>"
+
+
+#: How each kind of view is drawn.
+DRAW: dict[type, Callable[[Any, bool], list[str]]] = {Grid: _grid, Table: _table}
