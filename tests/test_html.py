@@ -1,0 +1,119 @@
+"""HTML sheets: the handout holds no answer, -o writes the whole file or nothing, and Chromium renders the key."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import PROBLEMS
+
+from grader.homework import load_homework
+from grader.sheet import homework_sheet
+from solver.render.figures import figures
+from solver.render.html import _math, write_handout
+
+HOMEWORK = PROBLEMS / "homework1.yaml"
+
+
+def _handout(sheet) -> str:
+    out = io.StringIO()
+    write_handout(sheet, out)
+    return out.getvalue()
+
+
+def test_the_handout_does_not_depend_on_any_answer():
+    """Every worked value replaced by nonsense leaves the handout unchanged: no answer can be in it."""
+    sheet = homework_sheet(load_homework(HOMEWORK))
+    before = _handout(sheet)
+    for problem in sheet.problems:
+        for step in problem.solution:
+            if not step.is_given:
+                step.value, step.detail, step.views = 987654.25, [], ()
+        problem.asked[:] = [type(a)(a.reference, a.points, 987654.25) for a in problem.asked]
+    after = _handout(sheet)
+    assert after == before
+    assert "987654" not in after
+    assert "Solution" not in before and "answer</th>" not in before
+
+
+def test_a_negative_number_is_one_number_not_a_subtraction():
+    assert "<mo>&#x02212;</mo><mn>1.4</mn></mrow>" in _math(r"\left( -1.4 \right)")
+    assert "<mrow><mo>&#x02212;</mo><mn>2</mn></mrow>" in _math("x = -2")
+    assert "<mn>3</mn><mo>&#x02212;</mo><mn>2</mn>" in _math("3 - 2")  # a subtraction stays one
+
+
+def test_output_file_takes_its_format_from_the_extension(cli, tmp_path):
+    key = tmp_path / "key.html"
+    assert cli("solve", HOMEWORK, "-o", key).code == 0
+    assert key.read_text().startswith("<!DOCTYPE html>")
+    sheet = tmp_path / "key.md"
+    assert cli("solve", HOMEWORK, "-o", sheet).code == 0
+    assert sheet.read_text().startswith("# Homework 1")
+
+
+@pytest.mark.parametrize("name", ["sheet.docx", "missing/sheet.html", "."])
+def test_a_bad_output_path_is_one_line_and_writes_nothing(cli, tmp_path, name):
+    result = cli("solve", HOMEWORK, "-o", tmp_path / name)
+    assert result.code == 2
+    assert result.err.startswith("nnsolve: error:") and result.err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_questions_need_a_format_that_writes_handouts(cli):
+    result = cli("solve", HOMEWORK, "--questions", "--format", "md")
+    assert result.code == 2 and "--questions" in result.err
+
+
+def _chromium(page: Path, tmp_path: Path) -> tuple[str, bytes]:
+    """The DOM Chromium built from ``page`` and a screenshot of it, headless and offline."""
+    flags = [
+        shutil.which("chromium") or "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=900,1200",
+    ]
+    shot = tmp_path / "page.png"
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True)
+    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
+    return dom.stdout, shot.read_bytes()
+
+
+def _pixels(png: bytes) -> bytes:
+    """The filtered scanlines of a PNG (its IDAT chunks, inflated)."""
+    data, at = b"", 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        if png[at + 4 : at + 8] == b"IDAT":
+            data += png[at + 8 : at + 8 + length]
+        at += 12 + length
+    return zlib.decompress(data)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
+def test_chromium_renders_the_homework(cli, tmp_path, questions):
+    page = tmp_path / "sheet.html"
+    assert cli("solve", HOMEWORK, "-o", page, *(["--questions"] if questions else [])).code == 0
+    dom, shot = _chromium(page, tmp_path)
+    assert dom.count("<math") >= 20
+    assert "<merror" not in dom
+    text = re.sub(r"<math.*?</math>", "", dom, flags=re.S)
+    assert not re.search(r"\\(frac|mathrm|cdot|left|text)\b", text), "LaTeX left as text"
+    sheet = homework_sheet(load_homework(HOMEWORK))
+    drawn = [f for p in sheet.problems for f in figures(p.solution, key=not questions)]
+    assert dom.count('<figure class="figure"') == len(drawn)
+    for figure in drawn:
+        assert f'id="figure-{figure.name}"' in dom and "<svg" in dom
+    assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
