@@ -43,6 +43,8 @@ class Format:
     module: str
     #: What ``--help`` says it writes.
     description: str
+    #: Writes bytes (a PDF) to the binary stream under its text stream (``out.buffer``).
+    binary: bool = False
 
     def renderer(self) -> Renderer:
         return importlib.import_module(self.module)  # type: ignore[return-value]
@@ -54,5 +56,6 @@ FORMATS: dict[str, Format] = {
         Format("term", "solver.render.terminal", "coloured steps"),
         Format("md", "solver.render.markdown", "Markdown sheet"),
         Format("json", "solver.render.json", "machine-readable"),
+        Format("pdf", "solver.render.pdf", "PDF sheet, with nnsolve[pdf]", binary=True),
     )
 }
