@@ -17,7 +17,7 @@ from solver.render import FORMATS
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: The formats that draw detail and views (JSON publishes values and keyed tables only).
-DRAWING = ("term", "md", "pdf")
+DRAWING = ("term", "md", "pdf", "tex")
 
 
 def test_each_drawing_format_has_a_drawing_for_every_kind_of_view():

@@ -56,6 +56,7 @@ FORMATS: dict[str, Format] = {
         Format("term", "solver.render.terminal", "coloured steps"),
         Format("md", "solver.render.markdown", "Markdown sheet"),
         Format("json", "solver.render.json", "machine-readable"),
+        Format("tex", "solver.render.tex", "LaTeX exam-class sheet"),
         Format("pdf", "solver.render.pdf", "PDF sheet, with nnsolve[pdf]", binary=True),
     )
 }
