@@ -17,7 +17,7 @@ from solver.render import FORMATS
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: The formats that draw detail and views (JSON publishes values and keyed tables only).
-DRAWING = ("term", "md")
+DRAWING = ("term", "md", "pdf", "tex")
 
 
 def test_each_drawing_format_has_a_drawing_for_every_kind_of_view():
@@ -45,7 +45,7 @@ def _showcase() -> Solution:
     return solution
 
 
-@pytest.mark.parametrize("name", list(FORMATS))
+@pytest.mark.parametrize("name", [name for name, f in FORMATS.items() if not f.binary])
 def test_every_format_writes_a_solution_and_a_sheet(name):
     solution = _showcase()
     renderer = FORMATS[name].renderer()
@@ -55,6 +55,14 @@ def test_every_format_writes_a_solution_and_a_sheet(name):
     sheet = io.StringIO()
     renderer.write_sheet(Sheet("Homework", [SheetProblem("p1", "Demo", [Asked("y", 2, 4.0)], solution)]), sheet, False)
     assert "p1" in sheet.getvalue()
+
+
+@pytest.mark.parametrize("name", [name for name, f in FORMATS.items() if f.binary])
+def test_a_binary_format_writes_bytes_under_its_text_stream(name):
+    pytest.importorskip("typst")
+    out = io.TextIOWrapper(io.BytesIO())
+    FORMATS[name].renderer().write_solution(_showcase(), out, False)
+    assert out.buffer.getvalue().startswith(b"%PDF")
 
 
 def test_markdown_typesets_detail_instead_of_printing_code():

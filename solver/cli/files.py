@@ -59,7 +59,8 @@ def solve(
     name = chosen_format(fmt, as_json, out)
     handout = handout_renderer(name) if questions else None
     problem = _read(file)
-    target = sys.stdout if out is None else io.StringIO()
+    # A file is written whole at the end; a binary format (PDF) writes to the text stream's buffer.
+    target = sys.stdout if out is None else io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     if handout is not None:
         handout.write_handout(_sheet(problem), target)
     elif isinstance(problem, Problem):
@@ -67,7 +68,8 @@ def solve(
     else:
         FORMATS[name].renderer().write_sheet(_sheet(problem), target, full)
     if out is not None:
-        written_to(out, target.getvalue())
+        target.flush()
+        written_to(out, target.buffer.getvalue())
 
 
 def _sheet(problem: Problem | Homework) -> Sheet:

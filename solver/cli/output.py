@@ -65,19 +65,16 @@ def handout_renderer(fmt: str) -> Renderer:
     return FORMATS[fmt].renderer()
 
 
-def written_to(out: Path | None, text: str) -> None:
-    """``text`` on standard output, or as the whole file ``out``: written beside it, then moved in place.
+def written_to(out: Path, data: bytes) -> None:
+    """``data`` as the whole file ``out``: written beside it, then moved in place.
 
     A failure (no such folder, no permission) leaves nothing half-written.
     """
-    if out is None:
-        sys.stdout.write(text)
-        return
     partial = None
     try:
         handle, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
         os.replace(partial, out)
     except OSError as error:
         if partial is not None and os.path.exists(partial):

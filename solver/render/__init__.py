@@ -45,6 +45,8 @@ class Format:
     description: str
     #: Whether it writes a homework's handout (``write_handout``: the questions without answers).
     handout: bool = False
+    #: Writes bytes (a PDF) to the binary stream under its text stream (``out.buffer``).
+    binary: bool = False
 
     def renderer(self) -> Renderer:
         return importlib.import_module(self.module)  # type: ignore[return-value]
@@ -57,5 +59,7 @@ FORMATS: dict[str, Format] = {
         Format("md", "solver.render.markdown", "Markdown sheet"),
         Format("json", "solver.render.json", "machine-readable"),
         Format("html", "solver.render.html", "web page with MathML and figures", handout=True),
+        Format("tex", "solver.render.tex", "LaTeX exam-class sheet", handout=True),
+        Format("pdf", "solver.render.pdf", "PDF sheet, with nnsolve[pdf]", handout=True, binary=True),
     )
 }

@@ -1,0 +1,170 @@
+"""PDF solution sheets, made offline by the Typst compiler (the ``typst`` package, ``nnsolve[pdf]``).
+
+The sheet is handed to one fixed Typst template (``pdf.typ``) as JSON data: every
+title, name and number reaches the page as a string, never as Typst markup, so
+nothing from a problem file is compiled as code.  Math is written in its text form
+(``z = W·a + b = 1.5``), which the bundled fonts set as they are.
+
+The key (``questions=False``) works every step; the handout (``questions=True``)
+keeps each problem's statement, its given data and figures drawn without answers,
+and the asked steps with their points and room to answer, and no worked value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from importlib import resources
+from typing import TYPE_CHECKING, Any, TextIO
+
+from solver.graph.blocks import Grid
+from solver.graph.errors import InputError
+from solver.graph.tables import Table, cell_text
+from solver.graph.values import format_value
+from solver.render.equation import display_name, equation
+from solver.render.grids import caption, cell_rows, planes
+from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
+
+if TYPE_CHECKING:
+    from solver.graph.steps import Solution
+    from solver.render.sheet import Sheet
+
+#: What to install when the ``typst`` package is missing.
+INSTALL_HINT = "PDF sheets need the typst package: pip install 'nnsolve[pdf]'"
+
+
+def write_solution(solution: Solution, out: TextIO, full: bool, questions: bool = False) -> None:
+    asked = [(step.name, 0.0) for step in solution if not step.is_given]
+    problem = _problem(solution.title, solution, asked, full, questions)
+    _write({"title": solution.title, "questions": questions, "problems": [problem]}, out)
+
+
+def write_sheet(sheet: Sheet, out: TextIO, full: bool, questions: bool = False) -> None:
+    problems = [
+        _problem(
+            f"{p.id}: {p.title} ({p.points:g} points)",
+            p.solution,
+            [(a.reference, a.points) for a in p.asked],
+            full,
+            questions,
+        )
+        for p in sheet.problems
+    ]
+    _write({"title": sheet.title, "questions": questions, "problems": problems}, out)
+
+
+def pdf_bytes(document: dict[str, Any]) -> bytes:
+    """The PDF of a document (``_problem``'s data), compiled offline with the bundled fonts only."""
+    try:
+        import typst
+    except ImportError:
+        raise InputError(INSTALL_HINT) from None
+    template = resources.files("solver.render").joinpath("pdf.typ").read_bytes()
+    return typst.compile(template, sys_inputs={"sheet": json.dumps(document)}, ignore_system_fonts=True)
+
+
+def _write(document: dict[str, Any], out: TextIO) -> None:
+    """A PDF is bytes: it goes to the binary stream under ``out`` (stdout's, or a file's)."""
+    data = pdf_bytes(document)
+    out.flush()
+    out.buffer.write(data)  # type: ignore[attr-defined]
+    out.buffer.flush()  # type: ignore[attr-defined]
+
+
+def _problem(
+    title: str, solution: Solution, asked: list[tuple[str, float]], full: bool, questions: bool
+) -> dict[str, Any]:
+    """One problem as the template reads it: strings, lists and numbers only."""
+    from solver.render.figures import figures
+
+    givens = []
+    for step in summarised_steps([s for s in solution if s.is_given], full):
+        if isinstance(step, Elided):
+            givens.append({"name": "⋮", "title": step.text(), "value": ""})
+        else:
+            name = display_name(step.name, solution, "text")
+            givens.append({"name": name, "title": step.title, "value": format_value(step.value, "text")})
+    problem: dict[str, Any] = {
+        "title": title,
+        "source": solution.source or "",
+        "givens": givens,
+        "asked": [_asked(reference, points, solution) for reference, points in asked],
+        "figures": [{"caption": f.caption, "svg": f.svg} for f in figures(solution, key=not questions)],
+        "steps": [],
+        "tables": [],
+    }
+    if not questions:
+        problem["steps"] = _steps(solution, full)
+        problem["tables"] = [_table(table, full) for table in solution.tables if table.rows]
+    return problem
+
+
+def _asked(reference: str, points: float, solution: Solution) -> dict[str, Any]:
+    step = solution[reference.split("[", 1)[0]]
+    index = reference[len(step.name) :]
+    return {"name": display_name(step.name, solution, "text") + index, "title": step.title, "points": points}
+
+
+def _steps(solution: Solution, full: bool) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = []
+    number = 0
+    for step in summarised_steps([s for s in solution if not s.is_given], full):
+        if isinstance(step, Elided):
+            number += step.count  # the steps after a gap keep their numbers
+            steps.append({"gap": step.text()})
+            continue
+        number += 1
+        steps.append(
+            {
+                "number": number,
+                "title": step.title,
+                "name": display_name(step.name, solution, "text"),
+                "equation": shortened(equation(step, solution, "text"), full),
+                "detail": [
+                    {"label": block.label, "text": shortened(block.written("text"), full)} for block in step.detail
+                ],
+                "views": [view for v in step.views for view in DRAW[type(v)](v, full)],
+                "note": step.note or "",
+            }
+        )
+    return steps
+
+
+def _table(table: Table, full: bool) -> dict[str, Any]:
+    """A table as the template draws it: a caption, a header row, rows of text and what is marked."""
+    table = summarised_table(table, full)
+    rows = [[cell_text(cell, column) for cell, column in zip(row, table.columns, strict=True)] for row in table.rows]
+    return {
+        "caption": table.title,
+        "header": [column.title for column in table.columns],
+        "rows": rows,
+        "marked": [[False] * len(row) for row in rows],
+        "footer": list(table.footer),
+    }
+
+
+def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
+    """One table per channel, rows and columns numbered, marked cells shaded."""
+    drawn = []
+    for channel, grid, marks in planes(view):
+        rows = cell_rows(grid, marks)
+        legend = f" (shaded: {view.legend.removeprefix('[ ] ')})" if marks and view.legend else ""
+        drawn.append(
+            {
+                "caption": caption(view, grid) + (f", {channel}" if channel else "") + legend,
+                "header": ["", *(str(c + 1) for c in range(len(rows[0])))],
+                "rows": [[str(r + 1), *(text.strip("[]") for text in row)] for r, row in enumerate(rows)],
+                "marked": [[False, *(text.startswith("[") for text in row)] for row in rows],
+                "footer": [],
+            }
+        )
+    return drawn
+
+
+#: How each kind of view is drawn: as one or more tables for the template.
+DRAW: dict[type, Callable[[Any, bool], list[dict[str, Any]]]] = {Grid: _grid, Table: lambda t, full: [_table(t, full)]}
+
+
+def write_handout(sheet: Sheet, out: TextIO) -> None:
+    """The questions only (``--questions``): no answer and no worked step anywhere."""
+    write_sheet(sheet, out, full=False, questions=True)
