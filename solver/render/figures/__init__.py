@@ -24,14 +24,15 @@ Drawer = Callable[["Solution", bool], list[Figure]]
 
 
 def _drawers() -> dict[str, list[Drawer]]:
-    from solver.render.figures import dense, maps
+    from solver.render.figures import dense, graph, maps, stack
 
     return {
         "neuron": [dense.network],
         "mlp": [dense.network],
         "conv": [maps.windows],
         "pool": [maps.windows],
-        "*": [],
+        "conv-stack": [stack.column],
+        "*": [graph.computation],
     }
 
 
