@@ -1,19 +1,45 @@
-"""Figures drawn from a solution's step graph, as self-contained SVG."""
+"""Figures drawn from a solution's step graph, as self-contained SVG.
+
+``figures(solution, key=...)`` picks the drawings that fit the solution's
+kind (one table, ``DRAWERS``) and always adds the computation graph of its
+steps.  With ``key=False`` a figure shows the given data only: no computed
+value, no gradient, nothing a student is asked for.  Every name shown goes
+through the problem's ``notation``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from solver.graph.steps import Solution
+from solver.render.figures.figure import Figure
+
+if TYPE_CHECKING:
+    from solver.graph.steps import Solution
+
+__all__ = ["Figure", "figures"]
 
 
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    caption: str
-    svg: str
+Drawer = Callable[["Solution", bool], list[Figure]]
+
+
+def _drawers() -> dict[str, list[Drawer]]:
+    from solver.render.figures import dense, graph, maps, stack
+
+    return {
+        "neuron": [dense.network],
+        "mlp": [dense.network],
+        "conv": [maps.windows],
+        "pool": [maps.windows],
+        "conv-stack": [stack.column],
+        "*": [graph.computation],
+    }
 
 
 def figures(solution: Solution, *, key: bool) -> list[Figure]:
-    """The figures of ``solution``; ``key=False`` draws no answers."""
-    return []
+    """The figures of ``solution``: its kind's own, then its computation graph."""
+    table = _drawers()
+    drawn: list[Figure] = []
+    for draw in (*table.get(solution.kind, []), *table["*"]):
+        drawn += draw(solution, key)
+    return drawn

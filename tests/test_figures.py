@@ -1,0 +1,156 @@
+"""Figures: well-formed, self-contained SVG that shows the right numbers, and no answer in a handout."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.files.problem_file import load_problem
+from solver.graph.values import format_number
+from solver.render.figures import figures
+
+PROBLEMS = Path(__file__).parent.parent / "problems"
+SVG = "{http://www.w3.org/2000/svg}"
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def solve(name: str):
+    return load_problem(PROBLEMS / name).solve()
+
+
+def texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def drawn(name: str, *, key: bool) -> dict[str, str]:
+    return {f.name: f.svg for f in figures(solve(name), key=key)}
+
+
+FILES = sorted(p.name for p in PROBLEMS.glob("*.yaml") if p.name != "homework1.yaml")
+
+
+@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("key", [True, False])
+def test_every_figure_is_self_contained_svg(name: str, key: bool) -> None:
+    for figure in figures(solve(name), key=key):
+        root = ET.fromstring(figure.svg)
+        assert root.tag == f"{SVG}svg" and figure.caption
+        assert len(list(root.iter())) > 5, f"{figure.name} draws nothing"
+        assert any(t.strip() for t in texts(figure.svg))
+        assert "<script" not in figure.svg and "http://" not in figure.svg.replace("http://www.w3.org/2000/svg", "")
+        assert all("href" not in attribute for e in root.iter() for attribute in e.attrib)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_handout_figures_show_only_given_numbers(name: str) -> None:
+    """Every number in a handout figure is an entry of some given value: nothing computed shows."""
+    solution = solve(name)
+    given = {
+        format_number(float(v))
+        for s in solution
+        if s.is_given
+        for v in np.ravel(np.asarray(s.value, dtype=object))
+        if isinstance(v, (int, float, np.number)) or getattr(v, "is_Number", False)
+    }
+    for figure in figures(solution, key=False):
+        for text in texts(figure.svg):
+            number = text.removeprefix("= ").removeprefix("δ ")
+            if NUMBER.fullmatch(number):  # a value (names such as a2 hold digits too)
+                assert number in given | {"1"}, f"{name} {figure.name}: {text!r} is not given data"
+
+
+def test_network_shows_forward_values_computed_by_plain_loops() -> None:
+    solution = solve("tanh_network_2_3_1_question_1.yaml")
+    w1, w2 = solution["W1"].value.tolist(), solution["W2"].value.tolist()
+    x = [1.0, *solution["x"].value.tolist()]  # the folded bias reads a constant 1
+    hidden = [1.0] + [math.tanh(sum(w * v for w, v in zip(row, x, strict=True))) for row in w1]
+    y_hat = sum(w * v for w, v in zip(w2[0], hidden, strict=True))  # a linear output
+    shown = texts(drawn("tanh_network_2_3_1_question_1.yaml", key=True)["network"])
+    for value in (*hidden[1:], y_hat):
+        assert format_number(value) in shown
+    # The notation renames every name shown: this course calls the activations z.
+    assert "z1" in shown and "a1" not in shown
+
+
+def test_network_key_adds_gradients_and_the_handout_has_none() -> None:
+    key = drawn("delta_rule_three_layers.yaml", key=True)["network"]
+    handout = drawn("delta_rule_three_layers.yaml", key=False)["network"]
+    solution = solve("delta_rule_three_layers.yaml")
+    gradient = format_number(float(solution["dL/dW2"].value[0, 1]))
+    assert gradient in texts(key) and gradient not in texts(handout)
+    assert format_number(float(solution["y_hat"].value)) not in texts(handout)
+    assert format_number(-0.6) in texts(handout)  # the weights are given data
+
+
+def plain_correlation(image: np.ndarray, kernel: np.ndarray, stride: int) -> np.ndarray:
+    k = kernel.shape[0]
+    size = (image.shape[0] - k) // stride + 1
+    out = np.zeros((size, size))
+    for r in range(size):
+        for c in range(size):
+            total = 0.0
+            for i in range(k):
+                for j in range(k):
+                    total += image[r * stride + i, c * stride + j] * kernel[i, j]
+            out[r, c] = total
+    return out
+
+
+@pytest.mark.parametrize(("name", "stride"), [("conv_003_stride_2.yaml", 2), ("conv_004_4_2a.yaml", 1)])
+def test_conv_panels_show_each_cell_with_its_window(name: str, stride: int) -> None:
+    solution = solve(name)
+    image = np.asarray(solution["image"].value, dtype=float)
+    kernel = np.asarray(solution["kernel"].value, dtype=float)
+    expected = plain_correlation(image, kernel, stride)
+    svg = drawn(name, key=True)["windows-feature_map"]
+    shown = texts(svg)
+    for value in expected.ravel():
+        assert f"= {format_number(value)}" in shown
+    marked = ET.fromstring(svg).findall(f".//{SVG}rect[@fill='#f4c542']")
+    assert len(marked) == expected.size * kernel.size  # one window per output cell
+
+
+def test_conv_names_follow_the_notation_and_the_handout_has_no_sum() -> None:
+    key = texts(drawn("conv_004_4_2a.yaml", key=True)["windows-feature_map"])
+    assert "Y[1,1]" in key and not any("feature_map" in t for t in key)
+    handout = drawn("conv_004_4_2a.yaml", key=False)
+    assert "windows-feature_map" not in handout and not any(t.startswith("=") for t in texts(handout["given-maps"]))
+
+
+def test_pooling_marks_the_cell_each_window_picks() -> None:
+    solution = solve("pool_003_max_pooling.yaml")
+    svg = drawn("pool_003_max_pooling.yaml", key=True)["windows-pooled"]
+    marked = ET.fromstring(svg).findall(f".//{SVG}rect[@fill='#f4c542']")
+    assert len(marked) == np.asarray(solution["pooled"].value).size
+    maps = np.asarray(solution["map"].value)
+    windows = maps.reshape(2, 2, 2, 2, 2).max(axis=(2, 4))  # plain 2×2 blocks
+    assert {format_number(v) for v in windows.ravel()} <= set(texts(svg))
+
+
+def test_conv_stack_column_shows_shapes_and_parameters_in_the_key_only() -> None:
+    solution = solve("conv_stack_lenet5.yaml")
+    key = texts(drawn("conv_stack_lenet5.yaml", key=True)["stack"])
+    handout = texts(drawn("conv_stack_lenet5.yaml", key=False)["stack"])
+    assert "28×28×6" in key and "156 params" in key  # 6 filters of 5·5·1 weights and a bias: 6·26
+    assert "28×28×6" not in handout and not any("params" in t for t in handout)
+    assert (
+        len(ET.fromstring(drawn("conv_stack_lenet5.yaml", key=True)["stack"]).findall(f"{SVG}rect"))
+        == sum(1 for s in solution if s.name.removeprefix("out").isdigit()) + 1
+    )
+
+
+def test_computation_graph_draws_every_step_and_dep() -> None:
+    solution = solve("neuron_003_sigmoid.yaml")
+    svg = drawn("neuron_003_sigmoid.yaml", key=True)["graph"]
+    root = ET.fromstring(svg)
+    assert len(root.findall(f"{SVG}rect")) == len(list(solution))
+    assert len(root.findall(f"{SVG}line")) == sum(len(s.deps) for s in solution)
+    assert format_number(1 / (1 + math.exp(-(0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5)))) in texts(svg)
+    assert format_number(float(solution["a"].value)) not in texts(drawn("neuron_003_sigmoid.yaml", key=False)["graph"])
