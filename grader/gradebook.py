@@ -9,8 +9,6 @@ grow with the class.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,22 +16,7 @@ from typing import TextIO
 
 from grader.prepare import PreparedHomework
 from grader.report import StudentReport
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at ``path`` complete, or not at all."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
-    os.close(handle)
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+from solver.files.writing import atomic_file
 
 
 def gradebook_header(prepared: PreparedHomework) -> list[str]:

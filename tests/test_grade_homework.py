@@ -168,6 +168,7 @@ def test_grade_a_directory_prints_a_table_and_a_class_line(cli, tmp_path):
 
 def test_the_gradebook_is_written_atomically(prepared, tmp_path, monkeypatch):
     from grader import gradebook
+    from solver.files import writing
 
     target = tmp_path / "grades.csv"
     target.write_text("the previous gradebook\n", encoding="utf-8")
@@ -175,7 +176,7 @@ def test_the_gradebook_is_written_atomically(prepared, tmp_path, monkeypatch):
     def crash(*_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gradebook.os, "replace", crash)
+    monkeypatch.setattr(writing.os, "replace", crash)
     with pytest.raises(OSError):
         gradebook.write_gradebook(target, [["student", "total"], ["s1", "3"]])
     assert target.read_text(encoding="utf-8") == "the previous gradebook\n"

@@ -117,3 +117,14 @@ def test_chromium_renders_the_homework(cli, tmp_path, questions):
     for figure in drawn:
         assert f'id="figure-{figure.name}"' in dom and "<svg" in dom
     assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
+
+
+def test_a_written_sheet_gets_the_permissions_of_any_new_file(cli, tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        assert cli("solve", PROBLEMS / "conv_size_000_3_1.yaml", "-o", tmp_path / "key.html").code == 0
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "key.html").stat().st_mode & 0o777 == 0o644  # not a temporary file's 0600

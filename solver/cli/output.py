@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -70,15 +68,12 @@ def written_to(out: Path, data: bytes) -> None:
 
     A failure (no such folder, no permission) leaves nothing half-written.
     """
-    partial = None
+    from solver.files.writing import atomic_file
+
     try:
-        handle, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
-        with os.fdopen(handle, "wb") as file:
+        with atomic_file(out, "wb") as file:
             file.write(data)
-        os.replace(partial, out)
     except OSError as error:
-        if partial is not None and os.path.exists(partial):
-            os.unlink(partial)
         raise InputError(f"cannot write {str(out)!r}: {error.strerror or error}") from None
 
 
