@@ -31,11 +31,14 @@ from solver.render.summary import Elided, shortened, summarised_steps, summarise
 if TYPE_CHECKING:
     from solver.render.sheet import Sheet, SheetProblem
 
-#: Margins that fit A4 (210×297 mm) and Letter (216×279 mm), so either paper prints the page whole.
+#: Math is set in a font with an OpenType MATH table (one is installed on common systems), so that
+#: brackets stretch around matrices.  Margins fit A4 (210×297 mm) and Letter (216×279 mm), so either
+#: paper prints the page whole.
 STYLE = """
 body { font-family: system-ui, sans-serif; line-height: 1.5; max-width: 50rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; border-bottom: 1px solid #bbb; } h3 { font-size: 1.1rem; }
-math { font-size: 1.1em; }
+math { font-size: 1.1em;
+  font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
 .eq, .scroll { overflow-x: auto; overflow-y: hidden; }
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #ccc; padding: .2rem .5rem; vertical-align: top; }
