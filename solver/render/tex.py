@@ -18,6 +18,7 @@ from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import display_name, equation
 from solver.render.grids import caption, cell_rows, planes
+from solver.render.latex_text import escaped
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -51,25 +52,6 @@ def write_sheet(sheet: Sheet, out: TextIO, full: bool, questions: bool = False) 
         for p in sheet.problems
     ]
     out.write(_document(sheet.title, parts, questions))
-
-
-def escaped(text: str) -> str:
-    r"""Text from a file, set as text: ``50% of $x_1$`` -> ``50\% of \$x\_1\$``."""
-    return "".join(_ESCAPES.get(char, char) for char in text)
-
-
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "^": r"\textasciicircum{}",
-    "_": r"\_",
-    "%": r"\%",
-    "~": r"\textasciitilde{}",
-}
 
 
 def _document(title: str, questions_tex: list[str], questions: bool) -> str:
