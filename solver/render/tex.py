@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 PREAMBLE = r"""\documentclass[11pt,a4paper]{exam}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
+\usepackage{lmodern}
+\usepackage{xcolor}
+\usepackage{tikz}
+\usetikzlibrary{arrows.meta}
+\usepackage{caption}
 \usepackage{amsmath,amssymb}
 \usepackage{newunicodechar}
 \newunicodechar{⋮}{\ensuremath{\vdots}}
@@ -91,6 +96,7 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
             name = display_name(step.name, solution, "latex")
             lines.append(rf"${name}$ & {escaped(step.title)} & ${format_value(step.value, 'latex')}$ \\")
         lines.append(r"\end{tabular}")
+    lines += _figures(solution, key=not questions)
     lines.append(r"\begin{parts}")
     for reference, part_points in asked:
         step = solution[reference.split("[", 1)[0]]
@@ -101,6 +107,21 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
     if not questions:
         lines += [r"\begin{solution}", *_worked(solution, full), r"\end{solution}"]
     return "\n".join(lines)
+
+
+def _figures(solution: Solution, key: bool) -> list[str]:
+    """Each figure centred as TikZ with its numbered caption; the handout's drawn without answers.
+
+    A minipage keeps the picture and its caption on one page.
+    """
+    from solver.render.figures import figures
+
+    lines: list[str] = []
+    for figure in figures(solution, key=key):
+        caption = rf"\captionof{{figure}}{{{escaped(figure.caption)}}}"
+        box = [r"\begin{minipage}{\linewidth}\centering", figure.drawing.tikz(), caption, r"\end{minipage}"]
+        lines += [r"\begin{center}", *box, r"\end{center}"]
+    return lines
 
 
 def _worked(solution: Solution, full: bool) -> list[str]:

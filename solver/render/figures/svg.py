@@ -113,7 +113,8 @@ class Circle:
 
     def tikz(self, palette: Palette) -> str:
         # The radius in coordinate units (no unit given), so it shrinks with the picture.
-        return rf"\path[{_paint(palette, self.fill, self.stroke)}] ({_n(self.x)},{_n(self.y)}) circle[radius={_n(self.r)}];"
+        centre = f"({_n(self.x)},{_n(self.y)})"
+        return rf"\path[{_paint(palette, self.fill, self.stroke)}] {centre} circle[radius={_n(self.r)}];"
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class Line:
         extra = (' stroke-dasharray="4 3"' if self.dashed else "") + (
             f' marker-end="url(#{arrow_id})"' if self.arrow else ""
         )
-        return f'<line x1="{self.x1:g}" y1="{self.y1:g}" x2="{self.x2:g}" y2="{self.y2:g}" stroke="{self.stroke}"{extra}/>'
+        ends = f'x1="{self.x1:g}" y1="{self.y1:g}" x2="{self.x2:g}" y2="{self.y2:g}"'
+        return f'<line {ends} stroke="{self.stroke}"{extra}/>'
 
     def tikz(self, palette: Palette) -> str:
         options = [f"draw={palette(self.stroke)}"]
@@ -227,8 +229,7 @@ class Drawing:
         width, height = self.width * PIXEL_PT, self.height * PIXEL_PT
         scale = rf"min(1, \linewidth/{_n(width)}, {MAX_HEIGHT:g}*\textheight/{_n(height)})"
         options = (
-            f"x={PIXEL_PT:g}pt, y=-{PIXEL_PT:g}pt, scale={{{scale}}}, transform shape, "
-            "line width=0.5pt, inner sep=0pt"
+            f"x={PIXEL_PT:g}pt, y=-{PIXEL_PT:g}pt, scale={{{scale}}}, transform shape, line width=0.5pt, inner sep=0pt"
         )
         return "\n".join(
             [
