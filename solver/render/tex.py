@@ -4,8 +4,10 @@ Each problem is a ``\\question`` worth its points, each asked step a ``\\part``.
 The key switches ``\\printanswers`` on and works every step in a ``solution``
 environment; the handout (``questions=True``) switches it off and leaves a box
 to answer in: its source holds no worked step and no answer, so handing out the
-``.tex`` gives nothing away.  Prose from a file (titles, sources, notes) is
-escaped, so that it is set as text and never read as LaTeX commands.
+``.tex`` gives nothing away.  Each problem's figures follow its given data as
+TikZ pictures (the key's drawn with the answers, the handout's with the given
+data only).  Prose from a file (titles, sources, notes) is escaped, so that it
+is set as text and never read as LaTeX commands.
 """
 
 from __future__ import annotations
