@@ -98,7 +98,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     solution = problem.solution
     lines = [f'<section class="problem" id="{escape(problem.id)}">']
     lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({problem.points:g} points)</h2>")
-    lines += _statement(solution, 3, key)
+    lines += _statement(solution, 3, key, id_prefix=f"figure-{problem.id}-")
     lines += ["<h3>Asked</h3>", "<table><tr><th>step</th><th></th><th>points</th>"]
     lines[-1] += "<th>answer</th></tr>" if key else "</tr>"
     for asked in problem.asked:
@@ -119,8 +119,12 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     return [*lines, "</section>"]
 
 
-def _statement(solution: Solution, level: int, key: bool) -> list[str]:
-    """The title (on a page of one problem), the source, the given data and the figures."""
+def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figure-") -> list[str]:
+    """The title (on a page of one problem), the source, the given data and the figures.
+
+    Each figure's id is ``id_prefix`` and its name: on a sheet, the prefix names the problem,
+    so that no two figures on the page (nor their arrow heads) share an id.
+    """
     from solver.render.figures import figures
 
     lines = [f"<h{level}>{escape(solution.title)}</h{level}>"] if level == 1 else []
@@ -139,7 +143,8 @@ def _statement(solution: Solution, level: int, key: bool) -> list[str]:
             lines.append(f"<tr><td>{name}</td><td>{escape(step.title)}</td><td>{value}</td></tr>")
         lines.append("</table></div>")
     for figure in figures(solution, key=key):
-        lines += [f'<figure class="figure" id="figure-{escape(figure.name)}">', figure.svg]
+        figure_id = id_prefix + figure.name
+        lines += [f'<figure class="figure" id="{escape(figure_id)}">', figure.drawing.svg(figure_id)]
         lines += [f"<figcaption>{escape(figure.caption)}</figcaption>", "</figure>"]
     return lines
 
