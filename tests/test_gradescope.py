@@ -310,6 +310,7 @@ def test_student_text_stays_literal_in_markdown():
 
     assert code_span("a ``b`` <script>") == "``` a ``b`` <script> ```"
     assert code_span("x\ny\x00z") == "` x y z `"
+    assert code_span("1" * 300) == f"` {'1' * 200}… `" and code_span("1" * 300, None) == f"` {'1' * 300} `"
     assert markdown_text("*bold* [link](u) <b>") == "\\*bold\\* \\[link\\](u) \\<b\\>"
 
 
@@ -388,6 +389,8 @@ def test_files_outside_the_homework_folder_are_refused_and_nothing_is_written(cl
 def test_build_refuses_a_missing_folder_and_a_file_that_is_no_wheel(cli, tmp_path):
     missing = cli("gradescope", "build", HOMEWORK, "-o", tmp_path / "nowhere" / "ag.zip")
     assert missing.code == 2 and "no such folder" in missing.err
+    folder = cli("gradescope", "build", HOMEWORK, "-o", tmp_path)
+    assert folder.code == 2 and "a folder; expected -o to name a .zip file" in folder.err
     (tmp_path / "thing.txt").write_text("x")
     not_wheel = cli("gradescope", "build", HOMEWORK, "-o", tmp_path / "ag.zip", "--wheel", tmp_path / "thing.txt")
     assert not_wheel.code == 2 and "expected nnsolve's wheel file" in not_wheel.err

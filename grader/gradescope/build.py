@@ -72,8 +72,9 @@ class Autograder:
 
 def build_autograder(homework: Path, out: Path, wheel: Path | None, expected_after_due_date: bool) -> Autograder:
     """Write the autograder zip for ``homework`` to ``out``; ``wheel`` is built from this checkout unless given."""
-    if not out.parent.is_dir():
-        raise InputError("no such folder; expected -o to name a .zip file in an existing folder", where=str(out))
+    if not out.parent.is_dir() or out.is_dir():
+        found = "a folder" if out.is_dir() else "no such folder"
+        raise InputError(f"{found}; expected -o to name a .zip file in an existing folder", where=str(out))
     files = course_files(homework)
     settings = {"homework": f"{COURSE}/{homework.name}", "expected_after_due_date": expected_after_due_date}
     with tempfile.TemporaryDirectory(prefix="nnsolve-wheel-") as scratch:

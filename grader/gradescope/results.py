@@ -32,12 +32,15 @@ def markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def code_span(value: Any) -> str:
-    """``value`` (what a student wrote, or a value) as one Markdown code span, whatever it holds."""
+def code_span(value: Any, limit: int | None = SHOWN_ANSWER) -> str:
+    """``value`` (what a student wrote, or a value) as one Markdown code span, whatever it holds.
+
+    What a student wrote is cut at ``limit`` characters; the expected values are shown whole (None).
+    """
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    if len(text) > SHOWN_ANSWER:
-        text = text[:SHOWN_ANSWER] + "…"
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
     fence = "`" * (1 + max((len(run) for run in _BACKTICKS.findall(text)), default=0))
     return f"{fence} {text} {fence}" if text else "(blank)"
 
@@ -55,6 +58,13 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _feedback(item: Item) -> str:
+    """The grader's feedback as Markdown, unless it only says "expected …" (said beside it already)."""
+    if not item.feedback or item.feedback == f"expected {item.expected_text}":
+        return ""
+    return markdown_text(item.feedback)
+
+
 def _step_output(item: Item, show_expected: bool) -> str:
     """The step's feedback as Markdown paragraphs: status and points, the answer, and (unless held back) the rest."""
     status = item.status.replace("_", " ")
@@ -65,11 +75,9 @@ def _step_output(item: Item, show_expected: bool) -> str:
         lines.append(f"Your answer: {code_span(item.given)}")
     if show_expected:
         if item.expected_text:
-            lines.append(f"Expected: {code_span(item.expected_text)}")
-        # A wrong answer's feedback is often just "expected …", already said on the line above.
-        if item.feedback and item.feedback != f"expected {item.expected_text}":
-            lines.append(markdown_text(item.feedback))
-    return "\n\n".join(lines)
+            lines.append(f"Expected: {code_span(item.expected_text, None)}")
+        lines.append(_feedback(item))
+    return "\n\n".join(line for line in lines if line)
 
 
 def _tags(item: Item) -> list[str]:
@@ -93,8 +101,7 @@ def key_test(items: list[Item]) -> dict[str, Any]:
     """Every step's expected value and feedback, shown once the due date has passed (worth no points)."""
     lines = []
     for item in items:
-        parts = [f"expected {code_span(item.expected_text)}" if item.expected_text else ""]
-        parts.append(markdown_text(item.feedback) if item.feedback else "")
+        parts = [f"expected {code_span(item.expected_text, None)}" if item.expected_text else "", _feedback(item)]
         lines.append(f"- **{markdown_text(step_name(item))}**: " + "; ".join(p for p in parts if p))
     return {
         "name": KEY_TEST,
