@@ -164,8 +164,10 @@ def test_setup_installs_the_wheel_and_run_autograder_uses_it(environment):
         cwd="/",
     )
     venv = Path(environment["PATH"].split(os.pathsep)[0]).parent
-    for line in done.stdout.splitlines():
-        assert Path(line).is_relative_to(venv), f"{line} is not the installed wheel"
+    modules = done.stdout.splitlines()
+    assert len(modules) == 2, done.stderr
+    for module in modules:
+        assert Path(module).is_relative_to(venv), f"{module} is not the installed wheel's"
     assert shutil.which("nnsolve", path=environment["PATH"]).startswith(str(venv))
 
 

@@ -19,13 +19,15 @@ import json
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.gradescope.results import failed_results, graded_results
-from grader.prepare import PreparedHomework
 from solver.files import reading
 from solver.files.writing import atomic_file
 from solver.graph.errors import InputError
+
+if TYPE_CHECKING:
+    from grader.prepare import PreparedHomework
 
 #: The autograder's settings, written by ``nnsolve gradescope build`` into the zip.
 SETTINGS = "nnsolve-autograder.json"
