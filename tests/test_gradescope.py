@@ -52,6 +52,20 @@ def autograder_zip(tmp_path_factory) -> Path:
     return out
 
 
+def dependencies_without_nnsolve(folder: Path) -> Path:
+    """A folder of links to everything this environment has installed, nnsolve excepted."""
+    import pip
+
+    folder.mkdir()
+    sites = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], str(Path(pip.__file__).parents[1])]
+    for site in dict.fromkeys(sites):
+        for entry in Path(site).iterdir():
+            nnsolve = entry.name in ("solver", "grader") or "nnsolve" in entry.name.lower()
+            if not nnsolve and not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory, autograder_zip) -> dict[str, str]:
     """The environment run_autograder sees once setup.sh has run in a fresh venv: PATH leads to its nnsolve."""
@@ -60,9 +74,9 @@ def environment(tmp_path_factory, autograder_zip) -> dict[str, str]:
     venv = here / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=RUN_TIMEOUT)
     site = next((venv / "lib").glob("python*/site-packages"))
-    # The dependencies (and pip itself) are this environment's: setup.sh needs no network.
-    paths = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    (site / "test-dependencies.pth").write_text("\n".join(paths) + "\n", encoding="utf-8")
+    # The dependencies (and pip itself) are this environment's, so setup.sh needs no network; nnsolve is
+    # left out of them (it may be installed here, editable), so that the venv's can only be the wheel's.
+    (site / "test-dependencies.pth").write_text(f"{dependencies_without_nnsolve(here / 'deps')}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env |= {"PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", "PIP_NO_INDEX": "1"}
     source = here / "source"
