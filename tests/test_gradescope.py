@@ -304,9 +304,20 @@ def test_expected_values_can_wait_for_the_due_date(cli, autograder_root):
     padded_h = next(t for t in steps if t["name"] == "q1 · padded_h")  # Cleo wrote 15; 9 + 2·4 is 17
     assert "15" in padded_h["output"] and "17" not in padded_h["output"]
     assert all(t["visibility"] == "visible" and "Expected" not in t["output"] for t in steps)
+    assert all("correct for your" not in t["output"] for t in steps)  # feedback waits too
     assert key["visibility"] == "after_due_date" and key["max_score"] == 0 and key["score"] == 0
     assert "**q1 · padded\\_h**: expected ` 17 `" in key["output"]
     assert results["score"] == grade_json(cli, SUBMISSIONS / "cleo_carried_forward.yaml")["score"]
+
+
+def test_why_an_answer_cannot_be_read_is_said_before_the_due_date(cli, autograder_root):
+    settings = autograder_root / "source" / "nnsolve-autograder.json"
+    settings.write_text(json.dumps({"homework": "course/homework1.yaml", "expected_after_due_date": True}))
+    submit(autograder_root, {"answers.yaml": "student: s01\nanswers:\n  q1: {padded_h: seventeen}\n"}, metadata())
+    results, _ = run_here(cli, autograder_root)
+    padded_h = next(t for t in results["tests"] if t["name"] == "q1 · padded_h")
+    assert "invalid" in padded_h["tags"] and "expected a number" in padded_h["output"]
+    assert "17" not in padded_h["output"]
 
 
 @pytest.mark.parametrize(

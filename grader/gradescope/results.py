@@ -73,9 +73,10 @@ def _step_output(item: Item, show_expected: bool) -> str:
         lines.append(f"Mistake: {markdown_text(item.mistake)}")
     if item.given is not None:
         lines.append(f"Your answer: {code_span(item.given)}")
-    if show_expected:
-        if item.expected_text:
-            lines.append(f"Expected: {code_span(item.expected_text, None)}")
+    if show_expected and item.expected_text:
+        lines.append(f"Expected: {code_span(item.expected_text, None)}")
+    # Why an answer cannot be read is about how it is written, not about the value expected: always said.
+    if show_expected or item.status == "invalid":
         lines.append(_feedback(item))
     return "\n\n".join(line for line in lines if line)
 
