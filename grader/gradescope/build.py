@@ -19,7 +19,6 @@ kept, not rewritten, so they resolve in ``course/`` as they did on disk.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.gradescope.run import SETTINGS
+from grader.gradescope.run import SETTINGS, settings_json
 from solver.files.reading import recording_reads
 from solver.files.writing import atomic_file
 from solver.graph.errors import InputError
@@ -76,17 +75,17 @@ def build_autograder(homework: Path, out: Path, wheel: Path | None, expected_aft
         found = "a folder" if out.is_dir() else "no such folder"
         raise InputError(f"{found}; expected -o to name a .zip file in an existing folder", where=str(out))
     files = course_files(homework)
-    settings = {"homework": f"{COURSE}/{homework.name}", "expected_after_due_date": expected_after_due_date}
+    in_zip = f"{COURSE}/{homework.name}"
     with tempfile.TemporaryDirectory(prefix="nnsolve-wheel-") as scratch:
         wheel = checked_wheel(wheel) if wheel is not None else build_wheel(Path(scratch))
         with atomic_file(out, "wb") as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", SETUP_SH.format(wheel=wheel.name).encode(), EXECUTABLE)
             _add(archive, "run_autograder", RUN_AUTOGRADER.encode(), EXECUTABLE)
-            _add(archive, SETTINGS, (json.dumps(settings, indent=2) + "\n").encode(), READABLE)
+            _add(archive, SETTINGS, settings_json(in_zip, expected_after_due_date).encode(), READABLE)
             _add(archive, wheel.name, wheel.read_bytes(), READABLE)
             for name, path in files.items():
                 _add(archive, name, path.read_bytes(), READABLE)
-    return Autograder(homework.name, [n for n in files if n != settings["homework"]], wheel.name)
+    return Autograder(homework.name, [name for name in files if name != in_zip], wheel.name)
 
 
 def _add(archive: zipfile.ZipFile, name: str, content: bytes, mode: int) -> None:
@@ -115,8 +114,7 @@ def _inside(path: Path, folder: Path) -> str:
     if written is None or ".." in written or not path.resolve().is_relative_to(folder.resolve()):
         raise InputError(
             f"the homework reads {path}, outside its folder {folder.resolve()}; expected every problem and "
-            "matrix file in the homework's folder or below (copy it there), so that the zip holds only the course",
-            where=str(path),
+            "matrix file in the homework's folder or below (copy it there), so that the zip holds only the course"
         )
     return "/".join(written)
 

@@ -107,6 +107,11 @@ def _grade(root: Path, settings: Settings, prepared: PreparedHomework) -> tuple[
     return results, line
 
 
+def settings_json(homework: str, expected_after_due_date: bool) -> str:
+    """The settings file's text: ``homework`` is its path inside the autograder's source folder."""
+    return json.dumps({"homework": homework, "expected_after_due_date": expected_after_due_date}, indent=2) + "\n"
+
+
 def read_settings(source: Path) -> Settings:
     """The settings ``nnsolve gradescope build`` wrote; the homework must lie inside ``source``."""
     where = str(source / SETTINGS)
