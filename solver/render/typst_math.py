@@ -18,7 +18,6 @@ unless both sides are letters or digits (``alpha x``, ``2 dot.op 3``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 from solver.render.mathml import mathml_tree
@@ -46,7 +45,10 @@ ACCENTS = {"^": "hat", "~": "tilde", "\u02dc": "tilde", "\u00af": "overline", "\
 #: The widths of latex2mathml's spaces (``\,``, ``\:``, ``\;``, ``\quad``, ``\qquad``), by Typst's name for each.
 SPACES = {"0.167em": "thin", "0.222em": "med", "0.278em": "thick", "1em": "quad", "2em": "wide"}
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+#: One Latin or Greek letter (with the variants latex2mathml writes for \vartheta, \phi, \varpi, \varkappa,
+#: \varrho, \epsilon): Typst sets it as a variable, and it cannot be read as anything else.
+_LETTER = re.compile("[A-Za-z\u0391-\u03a9\u03b1-\u03c9\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5]")
 _CHARACTER_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]+);")
 #: Characters a Typst string literal cannot hold as they are.
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"'}
@@ -96,18 +98,13 @@ def _leaf(tag: str, text: str, variant: str | None) -> str:
     """A number, a variable, an operator or words."""
     if tag == "mn" and _NUMBER.fullmatch(text):
         return text
-    if tag == "mi" and variant is None and _is_letter(text):
+    if tag == "mi" and variant is None and _LETTER.fullmatch(text):
         return text
     if tag in ("mo", "mi") and text in SYMBOLS:  # a prime comes as an mi
         return SYMBOLS[text]
     if tag in ("mo", "mi") and variant is None and len(text) > 1:  # \tanh, \max, \operatorname{ReLU}
         return f"op({quoted(text)})"
     return quoted(text)
-
-
-def _is_letter(text: str) -> bool:
-    """One Latin or Greek letter: Typst sets it as a variable, and it cannot be read as anything else."""
-    return len(text) == 1 and text.isalpha() and unicodedata.name(text, "").startswith(("LATIN", "GREEK"))
 
 
 def _row(element: Element) -> str:
