@@ -29,6 +29,7 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
         ),
         (r"\left\lfloor \frac{9}{2} \right\rfloor", "lr(floor.l frac(9, 2)floor.r)"),
         (r"\mathrm{out}_{h} = -1.5", 'attach("out", b: h)eq minus 1.5'),
+        (r"\mathrm{output\_size}", '"output_size"'),  # one word, though latex2mathml gives each letter apart
         (r"\sigma'(z) \cdot \tanh(a)", 'attach(σ, t: prime)paren.l z paren.r dot.c op("tanh")paren.l a paren.r'),
         (r"\sum \hat{y} \odot 2", "sum hat(y)dot.o 2"),
         (r"\text{patch }\;x", '"patch\\u{a0}"thick x'),
