@@ -69,7 +69,7 @@ def quoted(text: str) -> str:
 
 
 def _markup(element: Element) -> str:
-    tag = element.tag.rsplit("}", 1)[-1]
+    tag = _tag(element)
     children = list(element)
     if tag in ("mi", "mn", "mo", "mtext"):
         return _leaf(tag, _text(element), element.get("mathvariant"))
@@ -116,6 +116,7 @@ def _row(element: Element) -> str:
 
 
 def _pieces(children: list[Element]) -> str:
+    """Elements side by side, each bracketed matrix as one piece whose brackets grow with it."""
     pieces = []
     start = 0
     while start < len(children):
@@ -134,7 +135,6 @@ def _merged_upright(children: list[Element]) -> Iterable[Element]:
         if _tag(child) == "mi" and child.get("mathvariant") == "normal":
             if word is None:
                 word = child.makeelement(child.tag, dict(child.attrib))
-                word.text = ""
             word.text = (word.text or "") + _text(child)
             continue
         if word is not None:
