@@ -15,7 +15,6 @@ a grid as a table with its marked cells shaded, a table as a table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,6 +25,7 @@ from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import display_name, equation
+from solver.render.mathml import braced_negatives
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -174,15 +174,11 @@ def _worked(solution: Solution, level: int, full: bool) -> list[str]:
     return lines
 
 
-#: A minus that starts a number (after an opening bracket, a separator, a relation or an operator), not a subtraction.
-_NEGATIVE = re.compile(r"(^|[(\[{,=&;:]|\\\\|\\cdot|\\times|\\left\(|\\left\[)(\s*)-(\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
-
-
 def _math(latex: str, block: bool = False) -> str:
     """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction."""
     from latex2mathml.converter import convert
 
-    return convert(_NEGATIVE.sub(r"\1\2{-\3}", latex), display="block" if block else "inline")
+    return convert(braced_negatives(latex), display="block" if block else "inline")
 
 
 def _prose(block: Sentence, full: bool) -> str:
