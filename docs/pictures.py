@@ -49,7 +49,8 @@ def pdf_page(pdf: Path, png: Path) -> None:
     pages = int(_pdfinfo(pdf)["Pages"])
     number = next((n for n in range(1, pages + 1) if PDF_PAGE_WITH in _page_text(pdf, n)), 1)
     stem = png.with_suffix("")
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(number), "-l", str(number), "-singlefile", pdf, stem], check=True)
+    page = ["-f", str(number), "-l", str(number)]
+    subprocess.run(["pdftoppm", "-png", "-r", "80", *page, "-singlefile", pdf, stem], check=True)
 
 
 def _pdfinfo(pdf: Path) -> dict[str, str]:
