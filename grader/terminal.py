@@ -39,7 +39,8 @@ VALUE_COLUMN = 14
 FEEDBACK_MIN = 30
 
 
-def _cell(value: Any, limit: int = CELL) -> str:
+def value_text(value: Any, limit: int = CELL) -> str:
+    """A given or expected value on one line, cut between words past ``limit`` characters."""
     text = "—" if value is None else value if isinstance(value, str) else format_value(value)
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -82,8 +83,8 @@ def student_table(report: StudentReport, width: int = 100) -> Table | None:
     cells = {
         "question": [i.problem for i in report.items],
         "step": [i.step for i in report.items],
-        "given": [_cell(i.given) for i in report.items],
-        "expected": [_cell(i.expected_text or i.expected) for i in report.items],
+        "given": [value_text(i.given) for i in report.items],
+        "expected": [value_text(i.expected_text or i.expected) for i in report.items],
         "points": [_points(i) for i in report.items],
         "status": [w for i in report.items for w in (i.status, i.mistake or "")],
     }
@@ -119,8 +120,8 @@ def student_blocks(report: StudentReport, width: int = 80) -> Table:
     for item in report.items:
         heading = Text.assemble(Text(item.step, "bold"), f"  {_points(item)}  ", _status(item, " "))
         grid.add_row(Text(item.problem, "bold"), heading)
-        grid.add_row("  given", Text(_cell(item.given, BLOCK_CELL)))
-        grid.add_row("  expected", Text(_cell(item.expected_text or item.expected, BLOCK_CELL)))
+        grid.add_row("  given", Text(value_text(item.given, BLOCK_CELL)))
+        grid.add_row("  expected", Text(value_text(item.expected_text or item.expected, BLOCK_CELL)))
         if item.feedback:
             grid.add_row("  feedback", Text(item.feedback))
     return grid
