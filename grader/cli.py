@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from grader.gradebook import GRADEBOOKS
+
 if TYPE_CHECKING:
     from grader.feedback import FeedbackFolder
     from grader.gradebook import Assignment, Gradebook, GradebookFormat
@@ -31,8 +33,9 @@ GradebookOption = Annotated[
     typer.Option(
         "--gradebook",
         metavar="LMS",
-        help="Write a gradebook to -o FILE: canvas, moodle or blackboard (their grade imports), "
-        "or csv (a column per asked step).",
+        help="Write a gradebook to -o FILE: "
+        + "; ".join(f"{book.name} ({book.description})" for book in GRADEBOOKS.values())
+        + ".",
     ),
 ]
 RosterOption = Annotated[
@@ -103,7 +106,7 @@ def grade(
     from grader.roster import read_roster
     from solver.graph.errors import InputError
 
-    target = gradebook_target(gradebook, output, csv_path)
+    target = _gradebook_target(gradebook, output, csv_path)
     if roster_path is not None and target is None and feedback is None:
         raise InputError("--roster is for a gradebook or feedback; expected --gradebook, --csv or --feedback too")
     roster = read_roster(roster_path) if roster_path is not None else None
@@ -131,11 +134,10 @@ def grade(
             print(f"feedback written to {feedback}")
 
 
-def gradebook_target(
+def _gradebook_target(
     name: str | None, output: Path | None, csv_path: Path | None
 ) -> tuple[GradebookFormat, Path] | None:
     """The gradebook asked for, and its file: ``--gradebook NAME -o FILE``, or ``--csv FILE``."""
-    from grader.gradebook import GRADEBOOKS
     from solver.graph.errors import InputError
 
     if csv_path is not None:
@@ -253,7 +255,7 @@ class RosterSink(ReportSink):
 
         student = self._roster.find(report.student)
         if student is None:
-            print(f"{report.student}: not on the roster, left out of the gradebook ({report.source})", file=sys.stderr)
+            print(f"{report.student}: not on the roster, not written ({report.source})", file=sys.stderr)
             return
         earlier = self._graded.get(student.id)
         self._graded[student.id] = report.source

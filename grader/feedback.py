@@ -23,7 +23,7 @@ from html import escape
 from pathlib import Path
 
 from grader.report import Item, StudentReport
-from grader.terminal import BLOCK_CELL, value_text
+from grader.terminal import BLOCK_CELL, rounded, value_text
 from solver.graph.errors import InputError
 
 #: Longest file name stem; ids are short, and file systems allow 255 bytes.
@@ -46,7 +46,7 @@ def _title(report: StudentReport, homework: str) -> str:
 
 def _score_line(report: StudentReport) -> str:
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    return f"{report.score:g} / {report.max_score:g} points ({percent:.0f}%)"
+    return f"{rounded(report.score)} / {rounded(report.max_score)} points ({percent:.0f}%)"
 
 
 def _cells(item: Item) -> list[str]:
@@ -57,21 +57,33 @@ def _cells(item: Item) -> list[str]:
         item.step,
         value_text(item.given, BLOCK_CELL),
         value_text(item.expected_text or item.expected, BLOCK_CELL),
-        f"{item.score:g} / {item.max_score:g}",
+        f"{rounded(item.score)} / {rounded(item.max_score)}",
         status.replace("_", " "),
         item.feedback,
     ]
 
 
+#: The sheets' classes the page's columns take: points right-aligned like every number.
+_HTML_CLASS = {"points": ' class="num"'}
+
+
 def feedback_html(report: StudentReport, homework: str) -> str:
-    """The student's page: who, the score, and the table of their items."""
+    """The student's page: who, the score, and the table of their items, each item's feedback under it.
+
+    The feedback has a row of its own, as wide as the table: beside six other columns
+    it would be squeezed into a narrow strip on a page the width of a sheet.
+    """
     from solver.render.html import page
 
     title = _title(report, homework)
     body = [f"<h1>{escape(title)}</h1>", f"<p><strong>{escape(_score_line(report))}</strong></p>"]
-    body += ['<div class="scroll"><table>', "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr>"]
+    body += ['<div class="scroll"><table>', "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS[:-1]) + "</tr>"]
     for item in report.items:
-        body.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in _cells(item)) + "</tr>")
+        *cells, feedback = map(escape, _cells(item))
+        row = zip(COLUMNS[:-1], cells, strict=True)
+        body.append("<tr>" + "".join(f"<td{_HTML_CLASS.get(c, '')}>{cell}</td>" for c, cell in row) + "</tr>")
+        if feedback:
+            body.append(f'<tr><td></td><td colspan="{len(cells) - 1}" class="note">{feedback}</td></tr>')
     body.append("</table></div>")
     return page(title, body)
 

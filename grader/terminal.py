@@ -50,7 +50,8 @@ def value_text(value: Any, limit: int = CELL) -> str:
     return (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
 
 
-def _number(x: float) -> str:
+def rounded(x: float) -> str:
+    """A score as people read it: at most two decimals."""
     return f"{round(x, 2):g}"
 
 
@@ -61,11 +62,11 @@ def _longest_word(texts: list[str]) -> int:
 def _title(report: StudentReport) -> str:
     who = f"{report.student} ({report.name})" if report.name else report.student
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    return f"{who}: {_number(report.score)} / {_number(report.max_score)} ({percent:.0f}%)"
+    return f"{who}: {rounded(report.score)} / {rounded(report.max_score)} ({percent:.0f}%)"
 
 
 def _points(item: Item) -> str:
-    return f"{_number(item.score)}/{_number(item.max_score)}"
+    return f"{rounded(item.score)}/{rounded(item.max_score)}"
 
 
 def _status(item: Item, separator: str) -> Text:
@@ -142,8 +143,8 @@ def class_line(scores: list[float], top: float) -> str:
         return "Class: no submissions"
     return (
         f"Class: {len(scores)} {'student' if len(scores) == 1 else 'students'}, "
-        f"mean {statistics.fmean(scores):.2f} / {_number(top)}, "
-        f"median {_number(statistics.median(scores))}, lowest {_number(min(scores))}, highest {_number(max(scores))}"
+        f"mean {statistics.fmean(scores):.2f} / {rounded(top)}, "
+        f"median {rounded(statistics.median(scores))}, lowest {rounded(min(scores))}, highest {rounded(max(scores))}"
     )
 
 
@@ -153,7 +154,7 @@ def unusable_line(report: StudentReport) -> Text | None:
     if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
         return None
     return Text.assemble(
-        (f"{report.student}: 0 / {_number(report.max_score)}", "bold"),
+        (f"{report.student}: 0 / {rounded(report.max_score)}", "bold"),
         (" — every item invalid: ", "bold red"),
         reasons.pop() or "",
     )

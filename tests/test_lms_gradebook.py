@@ -241,3 +241,18 @@ def test_rows_are_written_as_students_are_graded(tmp_path):
         written = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
         assert written[2][:3] == ["Ada Lovelace", "", "s01"]
         assert not any(isinstance(value, type(report)) for value in vars(book).values())
+
+
+@pytest.mark.parametrize("name", GRADEBOOKS)
+def test_every_gradebook_has_a_row_per_roster_student_and_no_zero_for_the_absent(cli, tmp_path, course, name):
+    """Run for each entry of the registry: the next format is covered without a new test."""
+    roster = _write(tmp_path / "roster.csv", PLAIN_ROSTER)
+    out = tmp_path / "book.csv"
+    args = ("--gradebook", name, "-o", out, "--roster", roster, "--column-id", "77")
+    assert cli("grade", HOMEWORK, course, *args).code == 0
+    rows = _rows(out)
+    leading = 2 if rows[1][0] == "Points Possible" else 1
+    assert len(rows) - leading == len(PLAIN_ROSTER.splitlines()) - 1
+    zoe = next(row for row in rows if {"s09", "zoe", "zoe@uni.edu", "Zoe Absent"} & set(row))
+    assert "0" not in zoe and "" in zoe
+    assert not any("x99" in cell for row in rows for cell in row)
