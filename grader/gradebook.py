@@ -182,6 +182,22 @@ def feedback_summary(report: StudentReport) -> str:
     return "\n".join(lines)
 
 
+#: What a spreadsheet reads as the start of a formula when a cell begins with it.
+_FORMULA_START = re.compile(r"[=+\-@\t\r]")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?(e-?[0-9]+)?")
+
+
+def inert(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it and never runs it: text that would start a formula gets a leading ``'``.
+
+    Names and ids come from files, and instructors open gradebooks in spreadsheets before
+    importing them: a name like ``=HYPERLINK(...)`` must stay text.  Numbers are left alone.
+    """
+    if _FORMULA_START.match(cell) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def check_roster(book: GradebookFormat, assignment: Assignment, roster: Roster) -> None:
     """Refuse a roster that lacks, for some student, the id ``book`` matches rows by."""
     needed = book.needs(assignment)
@@ -208,7 +224,7 @@ class Gradebook:
         self._roster = roster
         self._writer = csv.writer(out, lineterminator="\n", quoting=book.quoting)
         leading = book.leading(assignment)
-        self._writer.writerows(leading)
+        self._writer.writerows(map(inert, row) for row in leading)
         self._leading = len(leading)
         self._rows = 0
         self._row_of: dict[str, int] = {}
@@ -230,7 +246,7 @@ class Gradebook:
     def _write(self, student: Student, report: StudentReport | None) -> None:
         self._row_of[student.id] = self._rows
         self._rows += 1
-        self._writer.writerow(self._book.row(self._assignment, student, report))
+        self._writer.writerow(map(inert, self._book.row(self._assignment, student, report)))
 
     def finish(self) -> None:
         """Write the roster's students that had no submission, then leave out replaced rows."""

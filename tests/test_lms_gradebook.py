@@ -256,3 +256,20 @@ def test_every_gradebook_has_a_row_per_roster_student_and_no_zero_for_the_absent
     zoe = next(row for row in rows if {"s09", "zoe", "zoe@uni.edu", "Zoe Absent"} & set(row))
     assert "0" not in zoe and "" in zoe
     assert not any("x99" in cell for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("name", GRADEBOOKS)
+def test_text_that_would_start_a_formula_stays_text(cli, tmp_path, name):
+    """A spreadsheet opening the gradebook must not run a name or id from an answers file as a formula."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    text = (SAMPLES / "ada_correct.yaml").read_text(encoding="utf-8")
+    text = text.replace("student: s01", "student: '@SUM(A1)'").replace("Ada Lovelace", "'=HYPERLINK(\"x\")'")
+    (folder / "hostile.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "book.csv"
+    assert cli("grade", HOMEWORK, folder, "--gradebook", name, "-o", out, "--column-id", "7").code == 0
+    cells = [cell for row in _rows(out) for cell in row]
+    assert "'@SUM(A1)" in cells
+    assert name in ("blackboard", "moodle") or "'=HYPERLINK(\"x\")" in cells  # their rows hold no name
+    assert not any(cell[:1] in ("=", "@", "+") for cell in cells)
+    assert all(cell == "" or cell[0] != "-" or float(cell) < 0 for cell in cells)
