@@ -163,3 +163,10 @@ def test_chromium_renders_a_feedback_page(cli, tmp_path):
     assert dom.count("<tr>") > 30 and "<img" not in dom and "<script>alert" not in dom
     assert HOSTILE_ANSWER.replace("<", "&lt;").replace(">", "&gt;") in dom
     assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
+
+
+def test_a_feedback_folder_whose_parent_is_missing_is_one_line(cli, tmp_path):
+    result = cli("grade", HOMEWORK, SAMPLES / "ada_correct.yaml", "--feedback", tmp_path / "no" / "feedback")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "cannot write the feedback" in result.err and "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []

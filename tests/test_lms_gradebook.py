@@ -270,6 +270,6 @@ def test_text_that_would_start_a_formula_stays_text(cli, tmp_path, name):
     assert cli("grade", HOMEWORK, folder, "--gradebook", name, "-o", out, "--column-id", "7").code == 0
     cells = [cell for row in _rows(out) for cell in row]
     assert "'@SUM(A1)" in cells
-    assert name in ("blackboard", "moodle") or "'=HYPERLINK(\"x\")" in cells  # their rows hold no name
+    assert name in ("blackboard", "moodle") or '\'=HYPERLINK("x")' in cells  # their rows hold no name
     assert not any(cell[:1] in ("=", "@", "+") for cell in cells)
     assert all(cell == "" or cell[0] != "-" or float(cell) < 0 for cell in cells)
