@@ -174,7 +174,9 @@ GRADEBOOKS: dict[str, GradebookFormat] = {
 
 def feedback_summary(report: StudentReport) -> str:
     """The score, then one line for each item not fully right: its status, mistake and feedback."""
-    lines = [f"{report.score:g} / {report.max_score:g}"]
+    from grader.terminal import rounded  # Rich, which it imports, is loaded only when a summary is written
+
+    lines = [f"{rounded(report.score)} / {rounded(report.max_score)}"]
     for item in report.items:
         if item.score < item.max_score or item.status == "invalid":
             named = f" ({item.mistake})" if item.mistake else ""

@@ -125,7 +125,7 @@ def test_moodle_gradebook_has_the_chosen_identifier_a_grade_and_feedback(
     assert absent[1:] == ["", ""]
     # Eve's named mistakes reach her feedback, one line per item not fully right.
     eve = next(row for row in rows[1:] if "eve" in row[0] or row[0] == "1005")
-    assert eve[2].startswith(f"{scores['s05'][0]:g} / {scores['s05'][1]:g}\n")
+    assert eve[2].startswith(f"{round(scores['s05'][0], 2):g} / {scores['s05'][1]:g}\n")
     assert "q7 z1: mistake (" in eve[2]
 
 
