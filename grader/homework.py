@@ -26,7 +26,7 @@ homework's ask entries may.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -195,6 +195,10 @@ class Homework:
     def is_random(self) -> bool:
         """Whether each student gets a variant of their own (some problem has ``random:``)."""
         return any(p.random is not None for p in self.problems)
+
+    def fixed(self) -> Homework:
+        """The homework with the file's own data for every student (its random problems drawn no more)."""
+        return replace(self, problems=[replace(p, random=None) for p in self.problems])
 
 
 def is_homework_data(data: Any) -> bool:

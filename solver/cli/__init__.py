@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "rnn": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
+    "variants": "grader.variants_cli",
 }
 _registered: set[str] = set()
 
