@@ -109,8 +109,14 @@ class _DistinguishableMistakes:
         self.accepted: list[PreparedStep] = []
 
     def loaded(self, solution: Solution) -> LoadedProblem:
-        """The problem with the drawn solution: a fixed problem now, drawn no more."""
-        return replace(self.problem, solution=solution, random=None)
+        """The problem with the drawn solution: a fixed problem now, drawn no more.
+
+        A title the kind made from the file's data ("... on 12×12") is made again from the drawn data.
+        """
+        made = self.problem.title == self.problem.solution.title
+        return replace(
+            self.problem, solution=solution, random=None, title=solution.title if made else self.problem.title
+        )
 
     def __call__(self, solution: Solution) -> str | None:
         loaded = self.loaded(solution)

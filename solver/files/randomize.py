@@ -347,11 +347,11 @@ def draw_variant(problem: Problem, rng: np.random.Generator, test: Test | None =
         if reason is None:
             return Variant(candidate, solution, drawn)
         reasons[reason] += 1
-    reason, count = reasons.most_common(1)[0]
+    reason = reasons.most_common(1)[0][0]
     from solver.files.yaml_io import line_of
 
     raise InputError(
-        f"no good variant in {spec.attempts} draws (most often, {count} times: {reason}); "
+        f"no good variant in {spec.attempts} draws (most often: {reason}); "
         "expected ranges and conditions that more draws meet",
         where=f"{problem.where}:{line_of(problem.lines, ('random',))}: random",
     )
