@@ -196,11 +196,10 @@ def check_homework(loaded: Homework, as_json: bool, variants: int | None = None)
     """The self-test of a homework (``nnsolve check HOMEWORK``); 3 when the reference is not full marks.
 
     A random homework is self-tested on the file's own data, and with ``variants``
-    on that many students' variants too (``grader.variants.check_variants``).
+    on that many students' variants too (``grader.selftest.check_variants``).
     """
     from grader.prepare import prepare
-    from grader.selftest import self_test, self_test_lines
-    from grader.variants import check_variants
+    from grader.selftest import check_variants, self_test, self_test_lines
     from solver.graph.errors import ExitStatus
     from solver.graph.values import counted
 

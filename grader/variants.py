@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -172,79 +171,3 @@ def student_sheet(own: StudentHomework, student: Student) -> Sheet:
     sheet = homework_sheet(own.homework)
     who = f"{student.name} ({student.id})" if student.name else student.id
     return replace(sheet, title=f"{sheet.title} — {who}, variant {own.note}")
-
-
-# -- nnsolve check HOMEWORK --variants N ------------------------------------------------------------
-
-
-#: A spec gives students shared numbers when fewer than this share of the students checked get variants of their own.
-NARROW = 0.5
-
-
-@dataclass
-class VariantsCheck:
-    """The self-test of N students' variants: what failed, and the problems whose spec gives few variants."""
-
-    students: int
-    #: Failures (a variant that cannot be drawn, a reference that does not grade 100%) -> how many variants had it.
-    failures: Counter[str]
-    #: Problem id -> how many different variants the students checked got.
-    distinct: dict[str, int]
-
-    @property
-    def narrow(self) -> list[str]:
-        return [pid for pid, count in self.distinct.items() if count < NARROW * self.students]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "variants": self.students,
-            "ok": self.ok,
-            "failures": [{"failure": failure, "variants": count} for failure, count in self.failures.items()],
-            "distinct": self.distinct,
-            "too_narrow": self.narrow,
-        }
-
-    def lines(self) -> list[str]:
-        found = [f"{self.students} variants checked: {self.failures.total()} failures"]
-        found += [f"  ✗ {failure} ({count} of {self.students} variants)" for failure, count in self.failures.items()]
-        for pid, count in self.distinct.items():
-            mark = "  too narrow: students share numbers" if pid in self.narrow else ""
-            found.append(f"  {pid}: {count} different variants in {self.students}{mark}")
-        return found
-
-
-def check_variants(homework: Homework, count: int) -> VariantsCheck:
-    """Draw ``count`` students' variants; each must meet its conditions and grade its reference 100%."""
-    from grader.prepare import prepare
-    from grader.selftest import self_test
-    from solver.files.randomize import missed_condition
-
-    require_random(homework)
-    variants = StudentVariants(prepare(homework))
-    failures: Counter[str] = Counter()
-    seen: dict[str, set[str]] = {p.id: set() for p in homework.problems if p.random is not None}
-    for number in range(1, count + 1):
-        student = f"variant-check-{number}"
-        try:
-            prepared, _ = variants.prepared_for(student)
-        except InputError as error:
-            failures[str(error)] += 1
-            continue
-        drawn = variants.of(student).drawn
-        for template, own in zip(homework.problems, prepared.homework.problems, strict=True):
-            if template.random is None:
-                continue
-            seen[own.id].add(json.dumps(drawn[own.id], sort_keys=True, default=str))
-            # Checked again on the variant as drawn, as a student's sheet will show it.
-            missed = missed_condition(template.random.conditions(), own.solution)
-            failures.update([f"{own.id}: {missed}"] if missed else [])
-        failures.update(
-            f"{item.problem} {item.step}: the reference answer is {item.status}: {item.feedback}"
-            for item in self_test(prepared).report.items
-            if item.status != "correct"
-        )
-    return VariantsCheck(count, failures, {pid: len(values) for pid, values in seen.items()})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -163,9 +164,15 @@ def _check_notation(notation: dict[str, str], lines: Lines, where: str) -> None:
 def validate(model: type, data: Any, lines: Lines, where: str, prefix: tuple[Any, ...]) -> Any:
     """``model`` built from ``data``, or one located error per problem found."""
     try:
-        return TypeAdapter(model).validate_python(data)
+        return _adapter(model).validate_python(data)
     except ValidationError as error:
         raise InputErrors(_located_errors(error, data, lines, where, prefix)) from None
+
+
+@cache
+def _adapter(model: type) -> TypeAdapter[Any]:
+    """The validator of ``model``, built once: building one reads the model's source for its docstrings."""
+    return TypeAdapter(model)
 
 
 def _located_errors(
