@@ -20,6 +20,9 @@ problems:
 ```
 
 Settings apply at homework, problem and step level, the nearest winning.
+A problem with ``random:`` (``solver.files.randomize``) gives each student a
+variant of their own (``grader.variants``), seeded with the homework's ``salt:``,
+a secret to keep out of everything students see.
 A problem file may carry ``hints`` too (step -> list of hints), as the
 homework's ask entries may.
 """

@@ -47,6 +47,8 @@ def variants(
     loaded = load_homework(homework)
     require_random(loaded)
     students = read_roster(roster)
+    if not len(students):
+        raise InputError("the roster lists no student; expected a row per student", where=str(roster))
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError("already exists and is not an empty folder; expected a new folder", where=str(out))
     variants = StudentVariants(prepare(loaded))

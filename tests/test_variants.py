@@ -238,6 +238,7 @@ def test_variants_writes_a_handout_and_a_template_per_student_and_an_index(cli, 
     [
         ("name\nAda\n", "no student id column"),
         ("id,name\ns1,Ada\ns1,Ben\n", "appears twice"),
+        ("id,name\n", "the roster lists no student"),
     ],
 )
 def test_a_bad_roster_writes_nothing(cli, tmp_path, roster, expected):

@@ -1,7 +1,8 @@
 """Problem files: load, validate and solve them.
 
 A problem file is YAML with ``kind``, ``title``, ``source``, ``given`` (the
-kind's data), and optionally ``ask``, ``notation`` and ``source_answers``.
+kind's data), and optionally ``ask``, ``notation``, ``source_answers`` and
+``random`` (how to draw other given data for each student: ``solver.files.randomize``).
 Every error names the file, the line and the field path.
 """
 
