@@ -119,11 +119,13 @@ class _DistinguishableMistakes:
 
     def __call__(self, solution: Solution) -> str | None:
         loaded = self.loaded(solution)
-        steps = [prepare_step(loaded, asked) for asked in loaded.asked]
-        for step in steps:
+        steps = []
+        for asked in loaded.asked:
+            step = prepare_step(loaded, asked)
             lost = sorted(self.caught[step.reference] & {m.name for m in step.indistinguishable})
             if lost:
                 return f"the mistake {lost[0]} gives the true {step.reference}"
+            steps.append(step)
         self.accepted = steps
         return None
 

@@ -362,3 +362,19 @@ def test_solve_student_of_a_fixed_homework_or_a_problem_is_refused(cli):
     assert "has no random problem" in cli("solve", PROBLEMS / "homework1.yaml", "--student", "s1").err
     result = cli("solve", PROBLEMS / "conv_000_vertical_edge.yaml", "--student", "s1")
     assert result.code == 2 and "--student takes a homework file" in result.err
+
+
+def test_grading_a_class_keeps_no_students_variant_but_the_last(tmp_path):
+    """Per-student preparation must not grow with the class: earlier students' solutions are freed."""
+    import gc
+
+    from grader.answers import Submission
+    from grader.grading import grade_submission
+    from grader.mistakes import _RECOMPUTED
+
+    prepared = prepare(load_homework(small_homework(tmp_path)))
+    for number in range(30):
+        grade_submission(prepared, Submission(f"s{number}", "", "(test)", {"size": {"padded": 1}}))
+    gc.collect()
+    # The file's own solutions (2 problems) and the last student's (2): none of the 29 before.
+    assert len(_RECOMPUTED) <= 4
