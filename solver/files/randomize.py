@@ -323,13 +323,15 @@ Test = Callable[["Solution"], str | None]
 
 
 @dataclass
-class Variant:
+class Drawn:
+    """A drawn variant: the problem with its drawn given data, its solution, and the values drawn by path."""
+
     problem: Problem
     solution: Solution
     drawn: dict[str, Any]
 
 
-def draw_variant(problem: Problem, rng: np.random.Generator, test: Test | None = None) -> Variant:
+def draw_variant(problem: Problem, rng: np.random.Generator, test: Test | None = None) -> Drawn:
     """A variant of the random ``problem`` meeting its conditions and ``test``, drawn at most ``attempts`` times."""
     spec = problem.envelope.random
     assert spec is not None, "only a problem with random: has variants"
@@ -345,7 +347,7 @@ def draw_variant(problem: Problem, rng: np.random.Generator, test: Test | None =
             continue
         reason = missed_condition(conditions, solution) or (test(solution) if test else None)
         if reason is None:
-            return Variant(candidate, solution, drawn)
+            return Drawn(candidate, solution, drawn)
         reasons[reason] += 1
     reason = reasons.most_common(1)[0][0]
     from solver.files.yaml_io import line_of
