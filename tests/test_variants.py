@@ -380,3 +380,11 @@ def test_grading_a_class_keeps_no_students_variant_but_the_last(tmp_path):
     gc.collect()
     # The file's own solutions (2 problems) and the last student's (2): none of the 29 before.
     assert len(_RECOMPUTED) - before <= 4
+
+
+def test_a_variant_that_cannot_be_drawn_leaves_no_folder_behind(cli, tmp_path):
+    (tmp_path / "none.yaml").write_text(SMALL.format(salt="x").replace("out >= 3]", "out >= 300]"), encoding="utf-8")
+    roster = write_roster(tmp_path / "roster.csv", [("s001", "Ada"), ("s002", "Ben")])
+    result = cli("variants", tmp_path / "none.yaml", "--roster", roster, "-o", tmp_path / "out")
+    assert result.code == 2 and "no good variant" in result.err and result.err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["none.yaml", "roster.csv"]  # no partial folder either
