@@ -362,6 +362,10 @@ def test_solve_student_of_a_fixed_homework_or_a_problem_is_refused(cli):
     assert "has no random problem" in cli("solve", PROBLEMS / "homework1.yaml", "--student", "s1").err
     result = cli("solve", PROBLEMS / "conv_000_vertical_edge.yaml", "--student", "s1")
     assert result.code == 2 and "--student takes a homework file" in result.err
+    result = cli("check", PROBLEMS / "conv_000_vertical_edge.yaml", "--variants", "3")
+    assert result.code == 2 and "--variants takes a homework file" in result.err
+    result = cli("check", PROBLEMS / "homework1.yaml", "--variants", "3")
+    assert result.code == 2 and "has no random problem" in result.err
 
 
 def test_grading_a_class_keeps_no_students_variant_but_the_last(tmp_path):

@@ -132,6 +132,8 @@ def check(
         from grader.cli import check_homework
 
         return check_homework(problem, as_json, variants)
+    if variants is not None:
+        raise InputError("--variants takes a homework file with random problems", where=str(file))
     solution = problem.solve()
     results: list[dict[str, Any]] = []
     for name, stated in problem.envelope.source_answers.items():
