@@ -3,6 +3,7 @@
 ```yaml
 student: s001
 name: Ada Lovelace
+note: 3f9a-2c1b           # the variant's note, on a random homework's sheet and template
 answers:
   q1: {moves_h: 4, output: 5x4}
   q2:
@@ -44,6 +45,8 @@ class Submission:
     source: str
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     problem: str | None = None
+    #: The variant's note the file carries (a random homework's), if any.
+    note: str | None = None
 
 
 def read_submission(path: Path) -> Submission:
@@ -62,14 +65,17 @@ def submission_from_data(data: Any, source: str, fallback: str) -> Submission:
     if not isinstance(data, dict):
         kind = "an empty file" if data is None else f"a {type(data).__name__}"
         return Submission(fallback, "", source, problem=f"found {kind}; expected a mapping with student and answers")
-    unknown = sorted(str(k) for k in data if k not in ("student", "name", "answers"))
+    unknown = sorted(str(k) for k in data if k not in ("student", "name", "note", "answers"))
     student = _text(data.get("student")) or fallback
     name = _text(data.get("name"))
     if unknown:
-        return Submission(student, name, source, problem=f"unknown fields {unknown}; expected student, name, answers")
+        return Submission(
+            student, name, source, problem=f"unknown fields {unknown}; expected student, name, note, answers"
+        )
     answers = data.get("answers")
     if not isinstance(answers, dict):
         return Submission(student, name, source, problem="answers: expected a mapping of problem id -> steps")
+    note = _text(data.get("note")) or None
     by_problem: dict[str, dict[str, Any]] = {}
     for problem_id, steps in answers.items():
         if not isinstance(steps, dict):
@@ -80,8 +86,8 @@ def submission_from_data(data: Any, source: str, fallback: str) -> Submission:
     if student == TEMPLATE_ID:
         # Under the template's id every unnamed file would be the same student: use the file's name.
         problem = None if _has_an_answer(by_problem) else "the answers template, untouched: no id and no answer"
-        return Submission(fallback, name, source, by_problem, problem)
-    return Submission(student, name, source, by_problem)
+        return Submission(fallback, name, source, by_problem, problem, note)
+    return Submission(student, name, source, by_problem, note=note)
 
 
 def _has_an_answer(answers: dict[str, dict[str, Any]]) -> bool:

@@ -344,24 +344,28 @@ def answer_template(homework: HomeworkArgument) -> None:
     sys.stdout.write(answers_template(load_homework(homework), str(homework)))
 
 
-def check_homework(loaded: Homework, as_json: bool) -> int:
-    """The self-test of a homework (``nnsolve check HOMEWORK``); 3 when the reference is not full marks."""
+def check_homework(loaded: Homework, as_json: bool, variants: int | None = None) -> int:
+    """The self-test of a homework (``nnsolve check HOMEWORK``); 3 when the reference is not full marks.
+
+    A random homework is self-tested on the file's own data, and with ``variants``
+    on that many students' variants too (``grader.selftest.check_variants``).
+    """
     from grader.prepare import prepare
-    from grader.selftest import self_test, self_test_lines
+    from grader.selftest import check_variants, self_test, self_test_lines
     from solver.graph.errors import ExitStatus
     from solver.graph.values import counted
 
-    result = self_test(prepare(loaded))
+    result = self_test(prepare(loaded.fixed()))
+    drawn = check_variants(loaded, variants) if variants is not None else None
     if as_json:
-        sys.stdout.write(
-            json.dumps({"file": str(loaded.path), **result.to_json()}, indent=2, ensure_ascii=False) + "\n"
-        )
+        found = {"file": str(loaded.path), **result.to_json(), **({"variants": drawn.to_json()} if drawn else {})}
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
     else:
         steps = sum(len(p.asked) for p in loaded.problems)
         problems = counted(len(loaded.problems), "problem")
         print(f"{loaded.path}: valid homework, {problems}, {counted(steps, 'asked step')}")
-        print("\n".join(self_test_lines(result)))
-    return ExitStatus.OK if result.ok else ExitStatus.DISCREPANCY
+        print("\n".join(self_test_lines(result) + (drawn.lines() if drawn else [])))
+    return ExitStatus.OK if result.ok and (drawn is None or drawn.ok) else ExitStatus.DISCREPANCY
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,7 @@ answer it carries nothing forward.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -54,6 +54,8 @@ class Credit:
 
 
 def grade_submission(prepared: PreparedHomework, submission: Submission) -> StudentReport:
+    if prepared.homework.is_random and not submission.problem:
+        prepared, submission = _own_variant(prepared, submission)
     report = StudentReport(submission.student, submission.name, submission.source)
     if submission.problem:
         report.items = [
@@ -72,6 +74,18 @@ def grade_submission(prepared: PreparedHomework, submission: Submission) -> Stud
         earlier = _EarlierAnswers(steps, read)
         report.items += [_grade_step(step, raws, read[step.reference], earlier) for step in steps]
     return report
+
+
+def _own_variant(prepared: PreparedHomework, submission: Submission) -> tuple[PreparedHomework, Submission]:
+    """The student's own variant of a random homework; the submission refused when its note is another's."""
+    from grader.variants import note_mismatch, student_variants
+
+    try:
+        own, note = student_variants(prepared).prepared_for(submission.student)
+    except InputError as error:
+        return prepared, replace(submission, answers={}, problem=f"no variant can be drawn for this student: {error}")
+    refusal = note_mismatch(submission.note, note, submission.student)
+    return own, replace(submission, answers={}, problem=refusal) if refusal else submission
 
 
 def grade_all(prepared: PreparedHomework, submissions: Iterable[Submission]) -> list[StudentReport]:

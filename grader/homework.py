@@ -20,13 +20,16 @@ problems:
 ```
 
 Settings apply at homework, problem and step level, the nearest winning.
+A problem with ``random:`` (``solver.files.randomize``) gives each student a
+variant of their own (``grader.variants``), seeded with the homework's ``salt:``,
+a secret to keep out of everything students see.
 A problem file may carry ``hints`` too (step -> list of hints), as the
 homework's ask entries may.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -157,6 +160,8 @@ class HomeworkFile:
     """The problems, in order."""
     grading: Grading = field(default_factory=Grading)
     """Settings for every problem."""
+    salt: str | None = None
+    """A secret mixed into every student's variant of the random problems: keep it out of what students see."""
 
 
 @dataclass
@@ -175,6 +180,8 @@ class LoadedProblem:
     title: str
     solution: Solution
     asked: list[AskedStep]
+    #: The problem as written, when it draws its given data for each student (``random:``).
+    random: Problem | None = None
 
 
 @dataclass
@@ -182,9 +189,19 @@ class Homework:
     title: str
     path: Path
     problems: list[LoadedProblem]
+    salt: str | None = None
 
     def problem(self, problem_id: str) -> LoadedProblem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
+
+    @property
+    def is_random(self) -> bool:
+        """Whether each student gets a variant of their own (some problem has ``random:``)."""
+        return any(p.random is not None for p in self.problems)
+
+    def fixed(self) -> Homework:
+        """The homework with the file's own data for every student (its random problems drawn no more)."""
+        return replace(self, problems=[replace(p, random=None) for p in self.problems])
 
 
 def is_homework_data(data: Any) -> bool:
@@ -211,7 +228,7 @@ def homework_from_data(data: Any, lines: Lines, path: Path) -> Homework:
             raise InputError(f"problem id {item.id!r} is used twice; expected unique ids", where=where)
         seen.add(item.id)
         loaded.append(_load_one(item, index, model.grading.under(DEFAULTS), path, lines))
-    return Homework(model.title, path, loaded)
+    return Homework(model.title, path, loaded, model.salt)
 
 
 def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lines: Lines) -> LoadedProblem:
@@ -240,7 +257,7 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
         check_asked(solution, reference, f"{path}:{line}: problems.{index}.ask.{reference}")
         hints = [*file_hints.get(reference, []), *spec.hints]
         asked.append(AskedStep(reference, spec.points, spec.grading().under(grading), hints))
-    return LoadedProblem(item.id, title, solution, asked)
+    return LoadedProblem(item.id, title, solution, asked, problem if problem.envelope.random else None)
 
 
 def _derivation_problem(derive: Derivation, problem_id: str, index: int, path: Path, lines: Lines) -> Problem:

@@ -86,6 +86,8 @@ class PreparedStep:
 class PreparedHomework:
     homework: Homework
     steps: dict[str, list[PreparedStep]]
+    #: A random homework's students' own variants (``grader.variants.StudentVariants``), made as they are graded.
+    variants: Any = field(default=None, repr=False, compare=False)
 
     @property
     def max_score(self) -> float:

@@ -7,19 +7,25 @@
 * a mistake that gives the same value as one ranked before it is reported as
   named as that one (q1: one padding instead of two gives what TensorFlow's
   'same' rule gives), and one whose value carries no information (all zeros)
-  as never named: so an author sees exactly what the grader will say.
+  as never named: so an author sees exactly what the grader will say;
+* with --variants N (a random homework), N students' variants drawn and self-tested
+  the same way, and the problems whose spec gives students shared numbers named.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from grader.answers import Submission
 from grader.grading import grade_submission
+from grader.homework import Homework
 from grader.prepare import PreparedHomework, PreparedStep
 from grader.report import StudentReport
 from grader.rules import carries_no_information
+from solver.graph.errors import InputError
 from solver.graph.values import format_value, to_json
 
 
@@ -125,3 +131,79 @@ def self_test_lines(result: SelfTest) -> list[str]:
         if step.not_named:
             lines.append(f"      never named here (zero or constant, no information): {', '.join(step.not_named)}")
     return lines
+
+
+# -- nnsolve check HOMEWORK --variants N ------------------------------------------------------------
+
+
+#: A spec gives students shared numbers when fewer than this share of the students checked get variants of their own.
+NARROW = 0.5
+
+
+@dataclass
+class VariantsCheck:
+    """The self-test of N students' variants: what failed, and the problems whose spec gives few variants."""
+
+    students: int
+    #: Failures (a variant that cannot be drawn, a reference that does not grade 100%) -> how many variants had it.
+    failures: Counter[str]
+    #: Problem id -> how many different variants the students checked got.
+    distinct: dict[str, int]
+
+    @property
+    def narrow(self) -> list[str]:
+        return [pid for pid, count in self.distinct.items() if count < NARROW * self.students]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variants": self.students,
+            "ok": self.ok,
+            "failures": [{"failure": failure, "variants": count} for failure, count in self.failures.items()],
+            "distinct": self.distinct,
+            "too_narrow": self.narrow,
+        }
+
+    def lines(self) -> list[str]:
+        found = [f"{self.students} variants checked: {self.failures.total()} failures"]
+        found += [f"  ✗ {failure} ({count} of {self.students} variants)" for failure, count in self.failures.items()]
+        for pid, count in self.distinct.items():
+            mark = "  too narrow: students share numbers" if pid in self.narrow else ""
+            found.append(f"  {pid}: {count} different variants in {self.students}{mark}")
+        return found
+
+
+def check_variants(homework: Homework, count: int) -> VariantsCheck:
+    """Draw ``count`` students' variants; each must meet its conditions and grade its reference 100%."""
+    from grader.prepare import prepare
+    from grader.variants import StudentVariants, require_random
+    from solver.files.randomize import missed_condition
+
+    require_random(homework)
+    variants = StudentVariants(prepare(homework))
+    failures: Counter[str] = Counter()
+    seen: dict[str, set[str]] = {p.id: set() for p in homework.problems if p.random is not None}
+    for number in range(1, count + 1):
+        student = f"variant-check-{number}"
+        try:
+            prepared, _ = variants.prepared_for(student)
+        except InputError as error:
+            failures[str(error)] += 1
+            continue
+        drawn = variants.of(student).drawn
+        for template, own in zip(homework.problems, prepared.homework.problems, strict=True):
+            if template.random is None:
+                continue
+            seen[own.id].add(json.dumps(drawn[own.id], sort_keys=True, default=str))
+            # Checked again on the variant as drawn, as a student's sheet will show it.
+            missed = missed_condition(template.random.conditions(), own.solution)
+            failures.update([f"{own.id}: {missed}"] if missed else [])
+        failures.update(
+            f"{item.problem} {item.step}: the reference answer is {item.status}: {item.feedback}"
+            for item in self_test(prepared).report.items
+            if item.status != "correct"
+        )
+    return VariantsCheck(count, failures, {pid: len(values) for pid, values in seen.items()})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+from grader.answers import TEMPLATE_ID
 from grader.homework import Homework
 from grader.parse import value_kind
+from grader.roster import Student
 from solver.graph.names import split_entry
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
@@ -33,13 +35,20 @@ def homework_sheet(homework: Homework) -> Sheet:
     return Sheet(homework.title, problems)
 
 
-def answers_template(homework: Homework, source: str) -> str:
-    """An answers file to fill in: every asked step, blank, with what kind of value it takes."""
+def answers_template(homework: Homework, source: str, student: Student | None = None, note: str | None = None) -> str:
+    """An answers file to fill in: every asked step, blank, with what kind of value it takes.
+
+    A student's own template (a random homework's variant) names them and carries the variant's note;
+    their id and name are quoted as JSON strings, which YAML reads back as the same text whatever they hold.
+    """
+    who = [f"student: {TEMPLATE_ID}", "name: Your Name"]
+    if student is not None:
+        who = [f"student: {json.dumps(student.id)}", f"name: {json.dumps(student.name)}"]
     lines = [
         f"# Answers for {homework.title!r} ({source})",
         "# Fill in each value after the colon; leave a step blank if you skip it.",
-        "student: your-id",
-        "name: Your Name",
+        *who,
+        *([f"note: {json.dumps(note)}  # your variant: keep this line as it is"] if note else []),
         "answers:",
     ]
     for problem in homework.problems:

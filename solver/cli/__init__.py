@@ -50,6 +50,7 @@ COMMAND_MODULES: dict[str, str] = {
     "grade": "grader.cli",
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",
+    "variants": "grader.variants_cli",
 }
 _registered: set[str] = set()
 

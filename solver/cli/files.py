@@ -52,6 +52,9 @@ def solve(
     full: FullOption = False,
     out: OutOption = None,
     questions: QuestionsOption = False,
+    student: Annotated[
+        str | None, typer.Option("--student", help="A random homework: this student's variant (their key).")
+    ] = None,
 ) -> None:
     """Work a problem file step by step (or every problem of a homework file)."""
     from solver.files.problem_file import Problem
@@ -59,6 +62,8 @@ def solve(
     name = chosen_format(fmt, as_json, out)
     handout = handout_renderer(name) if questions else None
     problem = _read(file)
+    if student is not None:
+        problem = _student_variant(problem, student)
     # A file is written whole at the end; a binary format (PDF) writes to the text stream's buffer.
     target = sys.stdout if out is None else io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     if handout is not None:
@@ -72,12 +77,27 @@ def solve(
         written_to(out, target.buffer.getvalue())
 
 
-def _sheet(problem: Problem | Homework) -> Sheet:
+def _student_variant(problem: Problem | Homework, student: str) -> Sheet:
+    """The sheet of ``student``'s variant of a random homework."""
+    from grader.roster import Student
+    from grader.variants import require_random, student_homework, student_sheet
+    from solver.files.problem_file import Problem
+    from solver.graph.errors import InputError
+
+    if isinstance(problem, Problem):
+        raise InputError("--student takes a homework file (a problem file has no students)", where=problem.where)
+    require_random(problem)
+    return student_sheet(student_homework(problem, student), Student(student))
+
+
+def _sheet(problem: Problem | Homework | Sheet) -> Sheet:
     """A homework's sheet, or a problem's as a sheet of one that asks its stated answers (else its last step)."""
     from grader.sheet import homework_sheet
     from solver.files.problem_file import Problem
     from solver.render.sheet import Asked, Sheet, SheetProblem
 
+    if isinstance(problem, Sheet):
+        return problem
     if not isinstance(problem, Problem):
         return homework_sheet(problem)
     solution = problem.solve()
@@ -86,7 +106,16 @@ def _sheet(problem: Problem | Homework) -> Sheet:
     return Sheet(solution.title, [SheetProblem(problem.kind, solution.title, asked, solution)])
 
 
-def check(file: FileArgument, as_json: JsonOption = False) -> int:
+def check(
+    file: FileArgument,
+    as_json: JsonOption = False,
+    variants: Annotated[
+        int | None,
+        typer.Option(
+            "--variants", min=1, max=10_000, help="A random homework: also self-test this many students' variants."
+        ),
+    ] = None,
+) -> int:
     """Validate a problem file and compare its answers with what its source states (a homework: self-test).
 
     Exit status 0 when every stated answer agrees or is a declared erratum,
@@ -102,7 +131,9 @@ def check(file: FileArgument, as_json: JsonOption = False) -> int:
     if not isinstance(problem, Problem):
         from grader.cli import check_homework
 
-        return check_homework(problem, as_json)
+        return check_homework(problem, as_json, variants)
+    if variants is not None:
+        raise InputError("--variants takes a homework file with random problems", where=str(file))
     solution = problem.solve()
     results: list[dict[str, Any]] = []
     for name, stated in problem.envelope.source_answers.items():

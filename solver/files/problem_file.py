@@ -1,7 +1,8 @@
 """Problem files: load, validate and solve them.
 
 A problem file is YAML with ``kind``, ``title``, ``source``, ``given`` (the
-kind's data), and optionally ``ask``, ``notation`` and ``source_answers``.
+kind's data), and optionally ``ask``, ``notation``, ``source_answers`` and
+``random`` (how to draw other given data for each student: ``solver.files.randomize``).
 Every error names the file, the line and the field path.
 """
 
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from solver.files.randomize import Condition, RandomSpec, check_paths, parse_conditions
 from solver.files.reading import paths_relative_to
 from solver.files.yaml_io import Lines, line_of, parse_yaml, read_text
 from solver.graph.errors import InputError, InputErrors
@@ -47,6 +50,8 @@ class Envelope:
     """Known mistakes of the source: step name -> explanation."""
     hints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """For the grader: step -> foreseen wrong answers, each {answer, message, score}."""
+    random: RandomSpec | None = None
+    """How to draw the given data for each student (a homework's variants); given is then the default."""
 
 
 @dataclass
@@ -59,10 +64,22 @@ class Problem:
     """The folder of the file the problem is written in: its relative paths start there."""
     given_at: tuple[Any, ...] = ("given",)
     """Where the given data is in ``lines`` (a homework's ``derive:`` entry is the given of a derivation)."""
+    _conditions: list[Condition] | None = field(default=None, repr=False)
 
     @property
     def kind(self) -> str:
         return self.envelope.kind
+
+    def conditions(self) -> list[Condition]:
+        """The random spec's conditions, parsed once against the step names of the file's own solution."""
+        if self._conditions is None:
+            self.solve()
+        return self._conditions or []
+
+    def with_given(self, given: dict[str, Any]) -> Problem:
+        """The same problem with other given data (a drawn variant), validated as the file's own."""
+        validated = validate(kind_module(self.kind).Given, given, self.lines, self.where, self.given_at)
+        return replace(self, envelope=replace(self.envelope, given=given), given=validated)
 
     def solve(self) -> Solution:
         """Solve the problem; errors found while solving point at their field's line."""
@@ -76,6 +93,8 @@ class Problem:
         solution.source = self.envelope.source
         for index, reference in enumerate(self.envelope.ask):
             check_asked(solution, reference, f"{self.where}:{line_of(self.lines, ('ask', index))}: ask.{index}")
+        if self.envelope.random is not None and self._conditions is None:
+            self._conditions = parse_conditions(self.envelope.random, solution, self.lines, self.where)
         return solution
 
     def _locate(self, error: InputError) -> InputError:
@@ -125,6 +144,8 @@ def problem_from_data(
     except InputError as error:
         raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
     given = validate(module.Given, envelope.given, lines, where, given_at)
+    if envelope.random is not None:
+        check_paths(envelope.random, envelope.given, lines, where)
     return Problem(envelope, given, where, lines, folder, given_at)
 
 
@@ -144,9 +165,15 @@ def _check_notation(notation: dict[str, str], lines: Lines, where: str) -> None:
 def validate(model: type, data: Any, lines: Lines, where: str, prefix: tuple[Any, ...]) -> Any:
     """``model`` built from ``data``, or one located error per problem found."""
     try:
-        return TypeAdapter(model).validate_python(data)
+        return _adapter(model).validate_python(data)
     except ValidationError as error:
         raise InputErrors(_located_errors(error, data, lines, where, prefix)) from None
+
+
+@cache
+def _adapter(model: type) -> TypeAdapter[Any]:
+    """The validator of ``model``, built once: building one reads the model's source for its docstrings."""
+    return TypeAdapter(model)
 
 
 def _located_errors(

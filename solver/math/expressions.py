@@ -397,6 +397,17 @@ def _check_size(node: Node, value: complex, operands: list[complex], text: str) 
         raise ParseError(reason, text, node.start)
 
 
+def evaluate_at(tree: Node, point: dict[str, float], text: str) -> complex:
+    """The value of ``tree`` at ``point`` (a value for each name); a ParseError when undefined or out of bounds."""
+    return _evaluate(tree, point, text)
+
+
+def names_in(tree: Node) -> frozenset[str]:
+    """The symbols ``tree`` uses."""
+    own = frozenset([tree.value]) if tree.op == "name" else frozenset()
+    return own.union(*(names_in(arg) for arg in tree.args))
+
+
 def check_magnitude(tree: Node, names: Iterable[str], text: str) -> None:
     """A ParseError when a value of ``tree`` at a sample point leaves the bounds of ``MAX_MAGNITUDE``."""
     names = sorted(names)
