@@ -9,7 +9,7 @@ pre-activation ``a`` and the first weight matrix ``alpha``), and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
@@ -21,6 +21,23 @@ _DERIVATIVE = re.compile(r"^d(\w+)/d(.+)$")
 #: One entry of a step's value: ``z1[2]``, ``W1[1,2]``.
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[^\]]*)\]$")
 _WHOLE_NUMBERS = re.compile(r"\s*-?\d+\s*(?:,\s*-?\d+\s*)*")
+
+
+#: A step's name inside prose (a title, a label, a caption): ``gradient of {W_y}``, ``{feature_map[1,2]}``.
+_NAME_IN_PROSE = re.compile(r"\{([A-Za-z][\w'/]*(?:\[[\d,]*\])?)\}")
+
+
+def fill_names(text: str, name: Callable[[str], str] = str, words: Callable[[str], str] = str) -> str:
+    """Prose that names steps, as a format writes it: each ``{name}`` by ``name``, the words between by ``words``.
+
+    Titles and labels mark the names they mention (``gradient of {W_y}``), so that each
+    format shows them as the course names them (``gradient of $V$``) and sets them as
+    math, while the words stay text.  By default the canonical names are put in
+    (``gradient of W_y``), as error messages and machine-readable output show them.
+    """
+    pieces = _NAME_IN_PROSE.split(text)
+    # split() alternates: words, a name, words, a name, ..., words.
+    return "".join(name(piece) if i % 2 else words(piece) for i, piece in enumerate(pieces))
 
 
 def split_entry(reference: str) -> tuple[str, str | None]:

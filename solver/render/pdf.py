@@ -21,7 +21,7 @@ from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation
+from solver.render.equation import Shown, display_name, equation
 from solver.render.grids import caption, cell_rows, planes
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
@@ -77,13 +77,14 @@ def _problem(
     """One problem as the template reads it: strings, lists and numbers only."""
     from solver.render.figures import figures
 
+    shown = Shown(solution, "text")
     givens = []
     for step in summarised_steps([s for s in solution if s.is_given], full):
         if isinstance(step, Elided):
-            givens.append({"name": "⋮", "title": step.text(), "value": ""})
+            givens.append({"name": "⋮", "title": shown.prose(step.text()), "value": ""})
         else:
             name = display_name(step.name, solution, "text")
-            givens.append({"name": name, "title": step.title, "value": format_value(step.value, "text")})
+            givens.append({"name": name, "title": shown.prose(step.title), "value": format_value(step.value, "text")})
     problem: dict[str, Any] = {
         "title": title,
         "source": solution.source or "",
@@ -95,55 +96,60 @@ def _problem(
     }
     if not questions:
         problem["steps"] = _steps(solution, full)
-        problem["tables"] = [_table(table, full) for table in solution.tables if table.rows]
+        problem["tables"] = [_table(table, full, shown) for table in solution.tables if table.rows]
     return problem
 
 
 def _asked(reference: str, points: float, solution: Solution) -> dict[str, Any]:
     step = solution[reference.split("[", 1)[0]]
     index = reference[len(step.name) :]
-    return {"name": display_name(step.name, solution, "text") + index, "title": step.title, "points": points}
+    title = Shown(solution, "text").prose(step.title)
+    return {"name": display_name(step.name, solution, "text") + index, "title": title, "points": points}
 
 
 def _steps(solution: Solution, full: bool) -> list[dict[str, Any]]:
+    shown = Shown(solution, "text")
     steps: list[dict[str, Any]] = []
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
         if isinstance(step, Elided):
             number += step.count  # the steps after a gap keep their numbers
-            steps.append({"gap": step.text()})
+            steps.append({"gap": shown.prose(step.text())})
             continue
         number += 1
         steps.append(
             {
                 "number": number,
-                "title": step.title,
+                "title": shown.prose(step.title),
                 "name": display_name(step.name, solution, "text"),
                 "equation": shortened(equation(step, solution, "text"), full),
                 "detail": [
-                    {"label": block.label, "text": shortened(block.written("text"), full)} for block in step.detail
+                    {"label": shown.prose(block.label), "text": shortened(shown.block(block), full)}
+                    for block in step.detail
                 ],
-                "views": [view for v in step.views for view in DRAW[type(v)](v, full)],
+                "views": [view for v in step.views for view in DRAW[type(v)](v, full, shown)],
                 "note": step.note or "",
             }
         )
     return steps
 
 
-def _table(table: Table, full: bool) -> dict[str, Any]:
+def _table(table: Table, full: bool, shown: Shown) -> dict[str, Any]:
     """A table as the template draws it: a caption, a header row, rows of text and what is marked."""
     table = summarised_table(table, full)
-    rows = [[cell_text(cell, column) for cell, column in zip(row, table.columns, strict=True)] for row in table.rows]
+    rows = [
+        [shown.prose(cell_text(c, column)) for c, column in zip(row, table.columns, strict=True)] for row in table.rows
+    ]
     return {
-        "caption": table.title,
+        "caption": shown.prose(table.title),
         "header": [column.title for column in table.columns],
         "rows": rows,
         "marked": [[False] * len(row) for row in rows],
-        "footer": list(table.footer),
+        "footer": [shown.prose(line) for line in table.footer],
     }
 
 
-def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[dict[str, Any]]:
     """One table per channel, rows and columns numbered, marked cells shaded."""
     drawn = []
     for channel, grid, marks in planes(view):
@@ -151,7 +157,7 @@ def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
         legend = f" (shaded: {view.legend.removeprefix('[ ] ')})" if marks and view.legend else ""
         drawn.append(
             {
-                "caption": caption(view, grid) + (f", {channel}" if channel else "") + legend,
+                "caption": shown.prose(caption(view, grid) + (f", {channel}" if channel else "") + legend),
                 "header": ["", *(str(c + 1) for c in range(len(rows[0])))],
                 "rows": [[str(r + 1), *(text.strip("[]") for text in row)] for r, row in enumerate(rows)],
                 "marked": [[False, *(text.startswith("[") for text in row)] for row in rows],
@@ -162,7 +168,10 @@ def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
 
 
 #: How each kind of view is drawn: as one or more tables for the template.
-DRAW: dict[type, Callable[[Any, bool], list[dict[str, Any]]]] = {Grid: _grid, Table: lambda t, full: [_table(t, full)]}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[dict[str, Any]]]] = {
+    Grid: _grid,
+    Table: lambda table, full, shown: [_table(table, full, shown)],
+}
 
 
 def write_handout(sheet: Sheet, out: TextIO) -> None:
