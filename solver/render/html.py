@@ -178,11 +178,19 @@ def _shown(solution: Solution) -> Shown:
 _NEGATIVE = re.compile(r"(^|[(\[{,=&;:]|\\\\|\\cdot|\\times|\\left\(|\\left\[)(\s*)-(\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
 
 
+#: A function name applied without parentheses (``y \log p``): latex2mathml gives it none of the space LaTeX does.
+_BARE_FUNCTION = re.compile(r"\\(log|ln|exp)\b(?!\s*(?:\(|\\left))")
+
+
 def _math(latex: str, block: bool = False) -> str:
-    """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction."""
+    """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction.
+
+    A function name without parentheses gets LaTeX's thin spaces, so that ``1 log 0.5`` does not run together.
+    """
     from latex2mathml.converter import convert
 
-    return convert(_NEGATIVE.sub(r"\1\2{-\3}", latex), display="block" if block else "inline")
+    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", _NEGATIVE.sub(r"\1\2{-\3}", latex))
+    return convert(latex, display="block" if block else "inline")
 
 
 def _prose(block: Sentence, full: bool, shown: Shown) -> str:
