@@ -9,8 +9,10 @@ intermediate values explains (``grader.rounding``), and, when it is not right,
 checked for carried-forward credit, author hints and named mistakes
 (``grader.grading``, ``grader.mistakes``).  Everything that does not depend on
 the student is computed once (``grader.prepare``).  Reports come out as a Rich
-table (``grader.terminal``), a CSV gradebook written atomically
-(``grader.gradebook``) or JSON (``grader.report``).
+table (``grader.terminal``), a gradebook an LMS imports or nnsolve's per-step
+CSV, written atomically and matched to a class roster (``grader.gradebook``,
+``grader.roster``), each student's feedback page (``grader.feedback``) or JSON
+(``grader.report``).
 
 The solver never imports this package; the command line joins them.
 

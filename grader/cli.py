@@ -6,16 +6,20 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from grader.gradebook import GRADEBOOKS
+
 if TYPE_CHECKING:
-    from grader.gradebook import Gradebook
+    from grader.feedback import FeedbackFolder
+    from grader.gradebook import Assignment, Gradebook, GradebookFormat
     from grader.homework import Homework
-    from grader.prepare import PreparedHomework
     from grader.report import StudentReport
+    from grader.roster import Roster
 
 HomeworkArgument = Annotated[Path, typer.Argument(help="A homework file (YAML).")]
 
@@ -24,11 +28,55 @@ HomeworkArgument = Annotated[Path, typer.Argument(help="A homework file (YAML)."
 TABLE_CLASS = 50
 
 
+GradebookOption = Annotated[
+    str | None,
+    typer.Option(
+        "--gradebook",
+        metavar="LMS",
+        help="Write a gradebook to -o FILE: "
+        + "; ".join(f"{book.name} ({book.description})" for book in GRADEBOOKS.values())
+        + ".",
+    ),
+]
+RosterOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--roster",
+        help="The class (CSV with an id or student column, or a Canvas or Blackboard gradebook export): "
+        "its students with no submission get an empty grade, submissions of others are left out.",
+    ),
+]
+
+
 def grade(
     homework: HomeworkArgument,
     submissions: Annotated[list[Path], typer.Argument(help="Answers files, or directories of them.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write a CSV gradebook to this file.")] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write a CSV gradebook (a column per asked step) to this file.")
+    ] = None,
+    gradebook: GradebookOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The file --gradebook writes.")] = None,
+    roster_path: RosterOption = None,
+    assignment: Annotated[
+        str | None,
+        typer.Option(
+            "--assignment",
+            help="The grade column's heading (default: the homework's title); for Canvas, as its export "
+            "heads it: 'Homework 1 (12345)'.",
+        ),
+    ] = None,
+    moodle_id: Annotated[
+        str, typer.Option("--moodle-id", help="What Moodle matches students by: email, username or idnumber.")
+    ] = "email",
+    column_id: Annotated[
+        str,
+        typer.Option("--column-id", help="Blackboard's column id: the number after '|' in a downloaded heading."),
+    ] = "",
+    feedback: Annotated[
+        Path | None,
+        typer.Option("--feedback", help="Write each student's feedback, as HTML and Markdown, into this folder."),
+    ] = None,
     tables: Annotated[
         bool | None,
         typer.Option(
@@ -52,16 +100,24 @@ def grade(
     """
     from grader.answers import submission_paths
     from grader.batch import grade_class
+    from grader.gradebook import Assignment
     from grader.homework import load_homework
     from grader.prepare import prepare
+    from grader.roster import read_roster
     from solver.graph.errors import InputError
 
+    target = _gradebook_target(gradebook, output, csv_path)
+    if roster_path is not None and target is None and feedback is None:
+        raise InputError("--roster is for a gradebook or feedback; expected --gradebook, --csv or --feedback too")
+    roster = read_roster(roster_path) if roster_path is not None else None
     paths = submission_paths(submissions)
     if not paths:
         raise InputError("no answers files found; expected .yaml files or directories holding them")
     prepared = prepare(load_homework(homework))
+    settings = Assignment(prepared, assignment or prepared.homework.title, moodle_id, column_id)
     with ExitStack() as stack:
-        sinks = _sinks(stack, prepared, csv_path, as_json, _show_tables(tables, len(paths)))
+        sinks = _sinks(stack, settings, target, roster, feedback, keep_last)
+        sinks.append(JsonSink() if as_json else TerminalSink(_show_tables(tables, len(paths))))
         seen: dict[str, str] = {}
         scores: dict[str, float] = {}
         for report in _with_progress(stack, grade_class(prepared, paths, jobs), len(paths)):
@@ -71,8 +127,32 @@ def grade(
                 sink.add(report)
         for sink in sinks:
             sink.finish(list(scores.values()), prepared.max_score)
-    if csv_path is not None and not as_json:
-        print(f"gradebook written to {csv_path}")
+    if not as_json:
+        if target is not None:
+            print(f"gradebook written to {target[1]}")
+        if feedback is not None:
+            print(f"feedback written to {feedback}")
+
+
+def _gradebook_target(
+    name: str | None, output: Path | None, csv_path: Path | None
+) -> tuple[GradebookFormat, Path] | None:
+    """The gradebook asked for, and its file: ``--gradebook NAME -o FILE``, or ``--csv FILE``."""
+    from solver.graph.errors import InputError
+
+    if csv_path is not None:
+        if name is not None:
+            raise InputError("--csv and --gradebook each write a gradebook; expected one of them")
+        return GRADEBOOKS["csv"], csv_path
+    if name is None:
+        if output is not None:
+            raise InputError("-o names the file of a gradebook; expected --gradebook too")
+        return None
+    if name not in GRADEBOOKS:
+        raise InputError(f"unknown gradebook {name!r}; expected one of: {', '.join(GRADEBOOKS)}", where="--gradebook")
+    if output is None:
+        raise InputError(f"--gradebook {name} writes a file; expected -o FILE too")
+    return GRADEBOOKS[name], output
 
 
 def _show_tables(tables: bool | None, students: int) -> bool:
@@ -96,13 +176,21 @@ def _check_duplicate(report: StudentReport, seen: dict[str, str], keep_last: boo
 
 
 def _sinks(
-    stack: ExitStack, prepared: PreparedHomework, csv_path: Path | None, as_json: bool, tables: bool
+    stack: ExitStack,
+    assignment: Assignment,
+    target: tuple[GradebookFormat, Path] | None,
+    roster: Roster | None,
+    feedback: Path | None,
+    keep_last: bool,
 ) -> list[ReportSink]:
-    """Where each report goes as soon as it is graded: the gradebook, then the JSON or the terminal."""
+    """Where each report goes as soon as it is graded, before the JSON or the terminal."""
     sinks: list[ReportSink] = []
-    if csv_path is not None:
-        sinks.append(stack.enter_context(_gradebook_sink(csv_path, prepared)))
-    sinks.append(JsonSink() if as_json else TerminalSink(tables))
+    if roster is not None:
+        sinks.append(RosterSink(roster, keep_last))
+    if target is not None:
+        sinks.append(stack.enter_context(_gradebook_sink(*target, assignment, roster)))
+    if feedback is not None:
+        sinks.append(stack.enter_context(_feedback_sink(feedback, assignment.prepared.homework.title, roster)))
     return sinks
 
 
@@ -153,6 +241,36 @@ class TerminalSink(ReportSink):
         self._console.print(Text(class_line(scores, top), style="bold"))
 
 
+class RosterSink(ReportSink):
+    """Lists, on stderr, the submissions of students not on the roster and the students with none."""
+
+    def __init__(self, roster: Roster, keep_last: bool):
+        self._roster = roster
+        self._keep_last = keep_last
+        #: Roster id -> the answers file graded for that student.
+        self._graded: dict[str, str] = {}
+
+    def add(self, report: StudentReport) -> None:
+        from solver.graph.errors import InputError
+
+        student = self._roster.find(report.student)
+        if student is None:
+            print(f"{report.student}: not on the roster, not written ({report.source})", file=sys.stderr)
+            return
+        earlier = self._graded.get(student.id)
+        self._graded[student.id] = report.source
+        if earlier is not None and not self._keep_last:
+            raise InputError(
+                f"{earlier} and {report.source} are both for student {student.id!r} of the roster; "
+                "expected one file per student (--keep-last keeps the later one)"
+            )
+
+    def finish(self, scores: list[float], top: float) -> None:
+        for student in self._roster:
+            if student.id not in self._graded:
+                print(f"{student.id}: on the roster, no submission (an empty grade)", file=sys.stderr)
+
+
 class GradebookSink(ReportSink):
     def __init__(self, gradebook: Gradebook):
         self._gradebook = gradebook
@@ -162,15 +280,49 @@ class GradebookSink(ReportSink):
 
 
 @contextmanager
-def _gradebook_sink(path: Path, prepared: PreparedHomework) -> Iterator[GradebookSink]:
+def _gradebook_sink(
+    book: GradebookFormat, path: Path, assignment: Assignment, roster: Roster | None
+) -> Iterator[GradebookSink]:
     from grader.gradebook import open_gradebook
     from solver.graph.errors import InputError
 
     try:
-        with open_gradebook(path, prepared) as gradebook:
+        with open_gradebook(path, book, assignment, roster) as gradebook:
             yield GradebookSink(gradebook)
     except OSError as error:
         raise InputError(f"cannot write the gradebook: {error.strerror}", where=str(path)) from None
+
+
+class FeedbackSink(ReportSink):
+    """Each student's feedback files; with a roster, only its students', named by their roster id."""
+
+    def __init__(self, folder: FeedbackFolder, roster: Roster | None):
+        self._folder = folder
+        self._roster = roster
+
+    def add(self, report: StudentReport) -> None:
+        if self._roster is None:
+            self._folder.add(report)
+            return
+        student = self._roster.find(report.student)
+        if student is not None:
+            self._folder.add(replace(report, student=student.id, name=report.name or student.name))
+
+
+@contextmanager
+def _feedback_sink(folder: Path, homework: str, roster: Roster | None) -> Iterator[FeedbackSink]:
+    from grader.feedback import FeedbackFolder
+    from solver.graph.errors import InputError
+
+    try:
+        pages = FeedbackFolder(folder, homework)
+        try:
+            yield FeedbackSink(pages, roster)
+            pages.finish()
+        finally:
+            pages.discard()
+    except OSError as error:
+        raise InputError(f"cannot write the feedback: {error.strerror}", where=str(folder)) from None
 
 
 def _with_progress(stack: ExitStack, reports: Iterator[StudentReport], total: int) -> Iterator[StudentReport]:

@@ -1,12 +1,15 @@
 """A class roster: the students of a course and the ids their LMS knows them by.
 
 A roster is a CSV file. nnsolve's own form has a student id column (``id`` or
-``student``) and optionally ``name`` and ``email``.  A gradebook exported from
+``student``) and optionally ``name``, ``email``, ``username`` and ``idnumber``
+(the ids Moodle and Blackboard know a student by).  A gradebook exported from
 Canvas is accepted as it is: its columns ``Student``, ``ID``, ``SIS User ID``,
 ``SIS Login ID`` and ``Section`` are kept, so that a gradebook written for
 Canvas copies them back, and its ``Points Possible`` row is skipped.  A
 student's nnsolve id matches whichever of ``SIS User ID``, ``SIS Login ID`` or
-``ID`` holds it.
+``ID`` holds it.  A Grade Center file downloaded from Blackboard is accepted
+too: its ``Username`` and ``Student ID`` (the nnsolve id, else the username)
+and its ``First Name`` and ``Last Name``.
 
 The file is untrusted like every other: its size, its row count and the length
 of its fields are bounded, and every error names the file and line.
@@ -36,6 +39,10 @@ CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_ID_COLUMNS = ("SIS User ID", "SIS Login ID", "ID")
 #: The id columns of nnsolve's own roster form.
 ID_COLUMNS = ("id", "student")
+#: The columns of a Blackboard Grade Center download that tell it apart.
+BLACKBOARD_COLUMNS = ("Last Name", "First Name", "Username")
+#: Where a Blackboard download may hold the id nnsolve knows a student by, most specific first.
+BLACKBOARD_ID_COLUMNS = ("Student ID", "Username")
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,10 @@ class Student:
     id: str
     name: str = ""
     email: str = ""
+    #: The login name Moodle and Blackboard know the student by.
+    username: str = ""
+    #: The institution's student number (Moodle's "ID number").
+    idnumber: str = ""
     lms: dict[str, str] = field(default_factory=dict)
 
 
@@ -63,7 +74,7 @@ class Roster:
                 self._by_id.setdefault(key, student)
 
     def find(self, student_id: str) -> Student | None:
-        """The student whose id (or, on a Canvas export, any of its ids) is ``student_id``."""
+        """The student whose id, username or (on a Canvas export) any of its ids is ``student_id``."""
         return self._by_id.get(student_id)
 
     def __iter__(self) -> Iterator[Student]:
@@ -74,7 +85,9 @@ class Roster:
 
 
 def _keys(student: Student) -> list[str]:
-    return [student.id, *(student.lms.get(column, "") for column in CANVAS_ID_COLUMNS)]
+    """Every id the student may be known by: nnsolve's, the login, and a Canvas export's ids."""
+    keys = [student.id, student.username, *(student.lms.get(column, "") for column in CANVAS_ID_COLUMNS)]
+    return [key for key in keys if key]
 
 
 def read_roster(path: Path) -> Roster:
@@ -86,11 +99,13 @@ def read_roster(path: Path) -> Roster:
         raise InputError("the roster is empty; expected a header row with an id column", where=str(path))
     header = [name.strip().lstrip("\ufeff") for name in header]
     canvas = all(column in header for column in ("Student", "ID"))
-    id_columns = CANVAS_ID_COLUMNS if canvas else ID_COLUMNS
+    blackboard = not canvas and all(column in header for column in BLACKBOARD_COLUMNS)
+    id_columns = CANVAS_ID_COLUMNS if canvas else BLACKBOARD_ID_COLUMNS if blackboard else ID_COLUMNS
+    read_student = _canvas_student if canvas else _blackboard_student if blackboard else _plain_student
     if not any(column in header for column in id_columns):
         raise InputError(
             f"no student id column in the header ({', '.join(header) or 'nothing'}); "
-            "expected a column named 'id' or 'student', or a Canvas gradebook export",
+            "expected a column named 'id' or 'student', a Canvas gradebook export or a Blackboard download",
             where=f"{path}:1",
         )
     students: list[Student] = []
@@ -99,7 +114,7 @@ def read_roster(path: Path) -> Roster:
         values = dict(zip(header, (value.strip() for value in row), strict=False))  # short rows leave columns out
         if canvas and values.get("Student", "").strip().lower() == "points possible":
             continue
-        student = _canvas_student(values) if canvas else _plain_student(values)
+        student = read_student(values)
         if not student.id:
             if not any(values.values()):
                 continue  # a blank line
@@ -133,10 +148,17 @@ def _rows(text: str, path: Path) -> Iterator[list[str]]:
 
 def _plain_student(values: dict[str, str]) -> Student:
     student_id = values.get("id") or values.get("student") or ""
-    return Student(student_id, values.get("name", ""), values.get("email", ""))
+    extra = {column: values.get(column, "") for column in ("name", "email", "username", "idnumber")}
+    return Student(student_id, **extra)
+
+
+def _blackboard_student(values: dict[str, str]) -> Student:
+    username, number = values.get("Username", ""), values.get("Student ID", "")
+    name = " ".join(part for part in (values.get("First Name", ""), values.get("Last Name", "")) if part)
+    return Student(number or username, name, values.get("Email", ""), username, number)
 
 
 def _canvas_student(values: dict[str, str]) -> Student:
     lms = {column: values.get(column, "") for column in CANVAS_COLUMNS}
     student_id = next((lms[column] for column in CANVAS_ID_COLUMNS if lms[column]), "")
-    return Student(student_id, lms["Student"], values.get("Email", values.get("email", "")), lms)
+    return Student(student_id, lms["Student"], values.get("Email", values.get("email", "")), lms=lms)

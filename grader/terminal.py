@@ -39,7 +39,8 @@ VALUE_COLUMN = 14
 FEEDBACK_MIN = 30
 
 
-def _cell(value: Any, limit: int = CELL) -> str:
+def value_text(value: Any, limit: int = CELL) -> str:
+    """A given or expected value on one line, cut between words past ``limit`` characters."""
     text = "—" if value is None else value if isinstance(value, str) else format_value(value)
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -49,7 +50,8 @@ def _cell(value: Any, limit: int = CELL) -> str:
     return (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
 
 
-def _number(x: float) -> str:
+def rounded(x: float) -> str:
+    """A score as people read it: at most two decimals."""
     return f"{round(x, 2):g}"
 
 
@@ -60,11 +62,11 @@ def _longest_word(texts: list[str]) -> int:
 def _title(report: StudentReport) -> str:
     who = f"{report.student} ({report.name})" if report.name else report.student
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    return f"{who}: {_number(report.score)} / {_number(report.max_score)} ({percent:.0f}%)"
+    return f"{who}: {rounded(report.score)} / {rounded(report.max_score)} ({percent:.0f}%)"
 
 
 def _points(item: Item) -> str:
-    return f"{_number(item.score)}/{_number(item.max_score)}"
+    return f"{rounded(item.score)}/{rounded(item.max_score)}"
 
 
 def _status(item: Item, separator: str) -> Text:
@@ -82,8 +84,8 @@ def student_table(report: StudentReport, width: int = 100) -> Table | None:
     cells = {
         "question": [i.problem for i in report.items],
         "step": [i.step for i in report.items],
-        "given": [_cell(i.given) for i in report.items],
-        "expected": [_cell(i.expected_text or i.expected) for i in report.items],
+        "given": [value_text(i.given) for i in report.items],
+        "expected": [value_text(i.expected_text or i.expected) for i in report.items],
         "points": [_points(i) for i in report.items],
         "status": [w for i in report.items for w in (i.status, i.mistake or "")],
     }
@@ -119,8 +121,8 @@ def student_blocks(report: StudentReport, width: int = 80) -> Table:
     for item in report.items:
         heading = Text.assemble(Text(item.step, "bold"), f"  {_points(item)}  ", _status(item, " "))
         grid.add_row(Text(item.problem, "bold"), heading)
-        grid.add_row("  given", Text(_cell(item.given, BLOCK_CELL)))
-        grid.add_row("  expected", Text(_cell(item.expected_text or item.expected, BLOCK_CELL)))
+        grid.add_row("  given", Text(value_text(item.given, BLOCK_CELL)))
+        grid.add_row("  expected", Text(value_text(item.expected_text or item.expected, BLOCK_CELL)))
         if item.feedback:
             grid.add_row("  feedback", Text(item.feedback))
     return grid
@@ -141,8 +143,8 @@ def class_line(scores: list[float], top: float) -> str:
         return "Class: no submissions"
     return (
         f"Class: {len(scores)} {'student' if len(scores) == 1 else 'students'}, "
-        f"mean {statistics.fmean(scores):.2f} / {_number(top)}, "
-        f"median {_number(statistics.median(scores))}, lowest {_number(min(scores))}, highest {_number(max(scores))}"
+        f"mean {statistics.fmean(scores):.2f} / {rounded(top)}, "
+        f"median {rounded(statistics.median(scores))}, lowest {rounded(min(scores))}, highest {rounded(max(scores))}"
     )
 
 
@@ -152,7 +154,7 @@ def unusable_line(report: StudentReport) -> Text | None:
     if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
         return None
     return Text.assemble(
-        (f"{report.student}: 0 / {_number(report.max_score)}", "bold"),
+        (f"{report.student}: 0 / {rounded(report.max_score)}", "bold"),
         (" — every item invalid: ", "bold red"),
         reasons.pop() or "",
     )

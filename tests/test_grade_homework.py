@@ -177,8 +177,10 @@ def test_the_gradebook_is_written_atomically(prepared, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(writing.os, "replace", crash)
-    with pytest.raises(OSError):
-        gradebook.write_gradebook(target, [["student", "total"], ["s1", "3"]])
+    report = grade_submission(prepared, read_submission(SUBMISSIONS / "ada_correct.yaml"))
+    assignment = gradebook.Assignment(prepared, "Homework 1")
+    with pytest.raises(OSError), gradebook.open_gradebook(target, gradebook.GRADEBOOKS["csv"], assignment) as book:
+        book.add(report)
     assert target.read_text(encoding="utf-8") == "the previous gradebook\n"
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
 

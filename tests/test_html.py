@@ -42,6 +42,16 @@ def test_the_handout_does_not_depend_on_any_answer():
     assert "Solution" not in before and "answer</th>" not in before
 
 
+@pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
+def test_no_two_elements_of_the_homework_page_share_an_id(cli, tmp_path, questions):
+    """Each figure has its own arrow head: one shared id would make every figure point at the first one's."""
+    page = tmp_path / "sheet.html"
+    assert cli("solve", HOMEWORK, "-o", page, *(["--questions"] if questions else [])).code == 0
+    ids = re.findall(r'\sid="([^"]*)"', page.read_text())
+    assert sum(i.endswith("arrow") for i in ids) >= 2  # the page has several figures with arrows
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
 def test_a_negative_number_is_one_number_not_a_subtraction():
     assert "<mo>&#x02212;</mo><mn>1.4</mn></mrow>" in _math(r"\left( -1.4 \right)")
     assert "<mrow><mo>&#x02212;</mo><mn>2</mn></mrow>" in _math("x = -2")
@@ -112,10 +122,10 @@ def test_chromium_renders_the_homework(cli, tmp_path, questions):
     text = re.sub(r"<math.*?</math>", "", dom, flags=re.S)
     assert not re.search(r"\\(frac|mathrm|cdot|left|text)\b", text), "LaTeX left as text"
     sheet = homework_sheet(load_homework(HOMEWORK))
-    drawn = [f for p in sheet.problems for f in figures(p.solution, key=not questions)]
+    drawn = [(p.id, f) for p in sheet.problems for f in figures(p.solution, key=not questions)]
     assert dom.count('<figure class="figure"') == len(drawn)
-    for figure in drawn:
-        assert f'id="figure-{figure.name}"' in dom and "<svg" in dom
+    for problem_id, figure in drawn:
+        assert f'id="figure-{problem_id}-{figure.name}"' in dom and "<svg" in dom
     assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
 
 

@@ -97,7 +97,7 @@ def _pdf_document(path, monkeypatch) -> str:
 RENAMED = {
     "term": ("gradient of w_o", "X (4×4)"),
     "md": ("gradient of $w_{o}$", "*$X$ (4×4)*"),
-    "tex": (r"gradient of $w_{o}$", r"\emph{$X$ (4×4)"),
+    "tex": (r"gradient of $w_{o}$", r"\emph{$X$ (4\ensuremath{\times}4)"),
     "html": ("gradient of <math", "<em><math"),
 }
 

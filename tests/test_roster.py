@@ -57,3 +57,24 @@ def test_bad_rosters_are_refused_with_their_line(tmp_path: Path, text: str, expe
     with pytest.raises(InputError) as raised:
         read_roster(_write(tmp_path, text))
     assert expected in str(raised.value) and "roster.csv" in str(raised.value)
+
+
+def test_plain_roster_keeps_the_usernames_and_id_numbers_moodle_and_blackboard_match(tmp_path: Path) -> None:
+    roster = read_roster(_write(tmp_path, "id,username,idnumber\ns1,ada,1001\n"))
+    ada = roster.find("s1")
+    assert (ada.username, ada.idnumber) == ("ada", "1001")
+    assert roster.find("ada") is ada  # an answers file may name its student by login
+    assert roster.find("1001") is None  # an id number is not an id nnsolve matches
+
+
+def test_blackboard_download_is_a_roster(tmp_path: Path) -> None:
+    text = (
+        '"Last Name","First Name","Username","Student ID","Last Access","HW1 [Total Pts: 10 Score] |77"\n'
+        '"Lovelace","Ada","ada","s1","",""\n'
+        '"Turing","Alan","alan","","",""\n'
+    )
+    roster = read_roster(_write(tmp_path, text))
+    assert [s.id for s in roster] == ["s1", "alan"]  # the Student ID, else the username
+    ada = roster.find("ada")
+    assert ada is roster.find("s1") and ada.name == "Ada Lovelace" and ada.username == "ada"
+    assert not roster.canvas

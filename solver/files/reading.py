@@ -11,6 +11,9 @@ Paths written inside a file (a homework's ``file:``, a problem's matrix
 files) are read from that file's folder: ``paths_relative_to`` sets the
 folder while a file's data is used, and ``resolved`` applies it.  Paths on
 the command line stay relative to the working directory.
+
+``recording_reads`` lists the files opened while it is in effect: what a
+homework needs beside it (its problem and matrix files), as loading it finds them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ _NOT_REGULAR = (
 )
 
 _folder: ContextVar[Path | None] = ContextVar("folder", default=None)
+_reads: ContextVar[list[Path] | None] = ContextVar("reads", default=None)
 
 
 def open_regular(path: Path, what: str) -> BinaryIO:
@@ -51,6 +55,9 @@ def open_regular(path: Path, what: str) -> BinaryIO:
         raise InputError(f"no such {what}", where=str(path)) from None
     except OSError as error:
         raise InputError(f"cannot read {what}: {error.strerror}", where=str(path)) from None
+    reads = _reads.get()
+    if reads is not None:
+        reads.append(path)
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
@@ -120,3 +127,14 @@ def resolved(path: Path) -> Path:
     """``path`` as the current file's data means it: relative to its folder; absolute paths stay absolute."""
     folder = _folder.get()
     return path if folder is None or path.is_absolute() else folder / path
+
+
+@contextmanager
+def recording_reads() -> Iterator[list[Path]]:
+    """A list that receives the path of every file opened for reading while in effect, as it was opened."""
+    reads: list[Path] = []
+    token = _reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _reads.reset(token)

@@ -26,16 +26,20 @@ from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation
+from solver.render.mathml import braced_negatives
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
     from solver.render.sheet import Sheet, SheetProblem
 
-#: Margins that fit A4 (210×297 mm) and Letter (216×279 mm), so either paper prints the page whole.
+#: Math is set in a font with an OpenType MATH table (one is installed on common systems), so that
+#: brackets stretch around matrices.  Margins fit A4 (210×297 mm) and Letter (216×279 mm), so either
+#: paper prints the page whole.
 STYLE = """
 body { font-family: system-ui, sans-serif; line-height: 1.5; max-width: 50rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.3rem; border-bottom: 1px solid #bbb; } h3 { font-size: 1.1rem; }
-math { font-size: 1.1em; }
+math { font-size: 1.1em;
+  font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "DejaVu Math TeX Gyre", math; }
 .eq, .scroll { overflow-x: auto; overflow-y: hidden; }
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #ccc; padding: .2rem .5rem; vertical-align: top; }
@@ -58,14 +62,14 @@ code { font-size: .9em; }
 
 
 def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
-    out.write(_page(solution.title, [*_statement(solution, 1, key=True), *_worked(solution, 2, full)]))
+    out.write(page(solution.title, [*_statement(solution, 1, key=True), *_worked(solution, 2, full)]))
 
 
 def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
     body = [f"<h1>{escape(sheet.title)}</h1>"]
     for problem in sheet.problems:
         body += _problem(problem, key=True, full=full)
-    out.write(_page(sheet.title, body))
+    out.write(page(sheet.title, body))
 
 
 def write_handout(sheet: Sheet, out: TextIO) -> None:
@@ -73,10 +77,11 @@ def write_handout(sheet: Sheet, out: TextIO) -> None:
     body = [f"<h1>{escape(sheet.title)}</h1>"]
     for problem in sheet.problems:
         body += _problem(problem, key=False, full=False)
-    out.write(_page(sheet.title, body))
+    out.write(page(sheet.title, body))
 
 
-def _page(title: str, body: list[str]) -> str:
+def page(title: str, body: list[str]) -> str:
+    """A whole page around ``body`` (lines of HTML), with the sheets' style sheet; ``title`` is escaped here."""
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -96,7 +101,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     shown = _shown(solution)
     lines = [f'<section class="problem" id="{escape(problem.id)}">']
     lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({problem.points:g} points)</h2>")
-    lines += _statement(solution, 3, key)
+    lines += _statement(solution, 3, key, id_prefix=f"figure-{problem.id}-")
     lines += ["<h3>Asked</h3>", "<table><tr><th>step</th><th></th><th>points</th>"]
     lines[-1] += "<th>answer</th></tr>" if key else "</tr>"
     for asked in problem.asked:
@@ -117,8 +122,12 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     return [*lines, "</section>"]
 
 
-def _statement(solution: Solution, level: int, key: bool) -> list[str]:
-    """The title (on a page of one problem), the source, the given data and the figures."""
+def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figure-") -> list[str]:
+    """The title (on a page of one problem), the source, the given data and the figures.
+
+    Each figure's id is ``id_prefix`` and its name: on a sheet, the prefix names the problem,
+    so that no two figures on the page (nor their arrow heads) share an id.
+    """
     from solver.render.figures import figures
 
     shown = _shown(solution)
@@ -138,7 +147,8 @@ def _statement(solution: Solution, level: int, key: bool) -> list[str]:
             lines.append(f"<tr><td>{name}</td><td>{shown.prose(step.title)}</td><td>{value}</td></tr>")
         lines.append("</table></div>")
     for figure in figures(solution, key=key):
-        lines += [f'<figure class="figure" id="figure-{escape(figure.name)}">', figure.svg]
+        figure_id = id_prefix + figure.name
+        lines += [f'<figure class="figure" id="{escape(figure_id)}">', figure.drawing.svg(figure_id)]
         lines += [f"<figcaption>{escape(figure.caption)}</figcaption>", "</figure>"]
     return lines
 
@@ -174,10 +184,6 @@ def _shown(solution: Solution) -> Shown:
     return Shown(solution, "latex", math=_math, words=escape)
 
 
-#: A minus that starts a number (after an opening bracket, a separator, a relation or an operator), not a subtraction.
-_NEGATIVE = re.compile(r"(^|[(\[{,=&;:]|\\\\|\\cdot|\\times|\\left\(|\\left\[)(\s*)-(\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
-
-
 #: A function name applied without parentheses (``y \log p``): latex2mathml gives it none of the space LaTeX does.
 _BARE_FUNCTION = re.compile(r"\\(log|ln|exp)\b(?!\s*(?:\(|\\left))")
 
@@ -189,7 +195,7 @@ def _math(latex: str, block: bool = False) -> str:
     """
     from latex2mathml.converter import convert
 
-    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", _NEGATIVE.sub(r"\1\2{-\3}", latex))
+    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", braced_negatives(latex))
     return convert(latex, display="block" if block else "inline")
 
 

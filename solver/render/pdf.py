@@ -1,9 +1,11 @@
 """PDF solution sheets, made offline by the Typst compiler (the ``typst`` package, ``nnsolve[pdf]``).
 
 The sheet is handed to one fixed Typst template (``pdf.typ``) as JSON data: every
-title, name and number reaches the page as a string, never as Typst markup, so
-nothing from a problem file is compiled as code.  Math is written in its text form
-(``z = W·a + b = 1.5``), which the bundled fonts set as they are.
+title and word reaches the page as a string, never as Typst markup.  Math (names,
+values, each member of a step's chain) is the same LaTeX as the HTML sheet's,
+written as Typst math markup by ``solver.render.typst_math`` from a closed
+vocabulary in which every piece of a file's text is a quoted string, so nothing
+from a problem file is compiled as code.
 
 The key (``questions=False``) works every step; the handout (``questions=True``)
 keeps each problem's statement, its given data and figures drawn without answers,
@@ -17,16 +19,18 @@ from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TextIO
 
-from solver.graph.blocks import Grid
+from solver.graph.blocks import Grid, Math, ProductSum, Sentence
 from solver.graph.errors import InputError
+from solver.graph.names import split_entry
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import Shown, display_name, equation
+from solver.render.equation import Shown, display_name, equation_parts
 from solver.render.grids import caption, cell_rows, planes
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
+from solver.render.typst_math import quoted, typst_math
 
 if TYPE_CHECKING:
-    from solver.graph.steps import Solution
+    from solver.graph.steps import Solution, Step
     from solver.render.sheet import Sheet
 
 #: What to install when the ``typst`` package is missing.
@@ -81,10 +85,10 @@ def _problem(
     givens = []
     for step in summarised_steps([s for s in solution if s.is_given], full):
         if isinstance(step, Elided):
-            givens.append({"name": "⋮", "title": shown.prose(step.text()), "value": ""})
+            givens.append({"name": quoted("⋮"), "title": shown.prose(step.text()), "value": quoted("")})
         else:
-            name = display_name(step.name, solution, "text")
-            givens.append({"name": name, "title": shown.prose(step.title), "value": format_value(step.value, "text")})
+            what = shown.prose(step.title)
+            givens.append({"name": _name(step.name, solution), "title": what, "value": _value(step.value)})
     problem: dict[str, Any] = {
         "title": title,
         "source": solution.source or "",
@@ -101,10 +105,34 @@ def _problem(
 
 
 def _asked(reference: str, points: float, solution: Solution) -> dict[str, Any]:
-    step = solution[reference.split("[", 1)[0]]
-    index = reference[len(step.name) :]
+    step = solution[split_entry(reference)[0]]
     title = Shown(solution, "text").prose(step.title)
-    return {"name": display_name(step.name, solution, "text") + index, "title": title, "points": points}
+    return {"name": _name(reference, solution), "title": title, "points": points}
+
+
+def _name(name: str, solution: Solution) -> str:
+    """A step's (or an entry's) name as the course writes it, typeset: ``x_hat`` is x̂, ``dL/dW1`` a fraction."""
+    return typst_math(display_name(name, solution, "latex"), fallback=display_name(name, solution, "text"))
+
+
+def _value(value: Any) -> str:
+    latex = format_value(value, "latex")
+    return typst_math(latex, fallback=latex)
+
+
+def _chain(step: Step, solution: Solution, full: bool) -> list[str]:
+    """The members of ``name = formula = substituted = value`` after the name, each one line that starts with =."""
+    parts = [shortened(part, full) for part in equation_parts(step, solution, "latex")[1:]]
+    return [typst_math("= " + part, fallback="= " + part) for part in parts]
+
+
+def _detail(block: Sentence | Math | ProductSum, full: bool, shown: Shown) -> dict[str, str]:
+    """A line of worked detail: words as text, arithmetic as math, the names in both as the course writes them."""
+    label = shown.prose(block.label)
+    if isinstance(block, Sentence):
+        return {"label": label, "text": shown.prose(block.words)}
+    latex = shortened(Shown(shown.solution, "latex").block(block), full)
+    return {"label": label, "math": typst_math(latex, fallback=latex)}
 
 
 def _steps(solution: Solution, full: bool) -> list[dict[str, Any]]:
@@ -121,12 +149,9 @@ def _steps(solution: Solution, full: bool) -> list[dict[str, Any]]:
             {
                 "number": number,
                 "title": shown.prose(step.title),
-                "name": display_name(step.name, solution, "text"),
-                "equation": shortened(equation(step, solution, "text"), full),
-                "detail": [
-                    {"label": shown.prose(block.label), "text": shortened(shown.block(block), full)}
-                    for block in step.detail
-                ],
+                "name": _name(step.name, solution),
+                "equation": _chain(step, solution, full),
+                "detail": [_detail(block, full, shown) for block in step.detail],
                 "views": [view for v in step.views for view in DRAW[type(v)](v, full, shown)],
                 "note": step.note or "",
             }

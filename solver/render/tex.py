@@ -4,8 +4,10 @@ Each problem is a ``\\question`` worth its points, each asked step a ``\\part``.
 The key switches ``\\printanswers`` on and works every step in a ``solution``
 environment; the handout (``questions=True``) switches it off and leaves a box
 to answer in: its source holds no worked step and no answer, so handing out the
-``.tex`` gives nothing away.  Prose from a file (titles, sources, notes) is
-escaped, so that it is set as text and never read as LaTeX commands.
+``.tex`` gives nothing away.  Each problem's figures follow its given data as
+TikZ pictures (the key's drawn with the answers, the handout's with the given
+data only).  Prose from a file (titles, sources, notes) is escaped, so that it
+is set as text and never read as LaTeX commands.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation
 from solver.render.grids import caption, cell_rows, planes
+from solver.render.latex_text import escaped
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -27,6 +30,11 @@ if TYPE_CHECKING:
 PREAMBLE = r"""\documentclass[11pt,a4paper]{exam}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
+\usepackage{lmodern}
+\usepackage{xcolor}
+\usepackage{tikz}
+\usetikzlibrary{arrows.meta}
+\usepackage{caption}
 \usepackage{amsmath,amssymb}
 \usepackage{newunicodechar}
 \newunicodechar{⋮}{\ensuremath{\vdots}}
@@ -51,25 +59,6 @@ def write_sheet(sheet: Sheet, out: TextIO, full: bool, questions: bool = False) 
         for p in sheet.problems
     ]
     out.write(_document(sheet.title, parts, questions))
-
-
-def escaped(text: str) -> str:
-    r"""Text from a file, set as text: ``50% of $x_1$`` -> ``50\% of \$x\_1\$``."""
-    return "".join(_ESCAPES.get(char, char) for char in text)
-
-
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "^": r"\textasciicircum{}",
-    "_": r"\_",
-    "%": r"\%",
-    "~": r"\textasciitilde{}",
-}
 
 
 def _document(title: str, questions_tex: list[str], questions: bool) -> str:
@@ -110,6 +99,7 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
             name = display_name(step.name, solution, "latex")
             lines.append(rf"${name}$ & {shown.prose(step.title)} & ${format_value(step.value, 'latex')}$ \\")
         lines.append(r"\end{tabular}")
+    lines += _figures(solution, key=not questions)
     lines.append(r"\begin{parts}")
     for reference, part_points in asked:
         step = solution[reference.split("[", 1)[0]]
@@ -125,6 +115,21 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
 def _shown(solution: Solution) -> Shown:
     """Names typeset in the course's notation, words escaped."""
     return Shown(solution, "latex", math=lambda latex: f"${latex}$", words=escaped)
+
+
+def _figures(solution: Solution, key: bool) -> list[str]:
+    """Each figure centred as TikZ with its numbered caption; the handout's drawn without answers.
+
+    A minipage keeps the picture and its caption on one page.
+    """
+    from solver.render.figures import figures
+
+    lines: list[str] = []
+    for figure in figures(solution, key=key):
+        caption = rf"\captionof{{figure}}{{{escaped(figure.caption)}}}"
+        box = [r"\begin{minipage}{\linewidth}\centering", figure.drawing.tikz(), caption, r"\end{minipage}"]
+        lines += [r"\begin{center}", *box, r"\end{center}"]
+    return lines
 
 
 def _worked(solution: Solution, full: bool) -> list[str]:

@@ -1,4 +1,4 @@
-"""Figures drawn from a solution's step graph, as self-contained SVG.
+"""Figures drawn from a solution's step graph, as SVG or TikZ.
 
 ``figures(solution, key=...)`` picks the drawings that fit the solution's
 kind (one table, ``DRAWERS``) and always adds the computation graph of its

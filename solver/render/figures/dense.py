@@ -118,7 +118,7 @@ ROW = 70
 RADIUS = 22
 
 
-def _draw(layers: list[Layer], edges: list[Edges], title: str) -> str:
+def _draw(layers: list[Layer], edges: list[Edges], title: str) -> Drawing:
     rows = max(len(layer.values) + layer.constant_one for layer in layers)
     drawing = Drawing(COLUMN * len(layers), ROW * rows + 70, title)
     centres = [_centres(layer, n, rows) for n, layer in enumerate(layers)]
@@ -144,7 +144,7 @@ def _draw(layers: list[Layer], edges: list[Edges], title: str) -> str:
             drawing.text(cx, cy, format_number(value) if value is not None else "", size=10)
             if delta is not None:
                 drawing.text(cx, cy + RADIUS + 9, f"δ {format_number(delta)}", size=9, fill=KEY)
-    return drawing.svg()
+    return drawing
 
 
 def _centres(layer: Layer, column: int, rows: int) -> list[tuple[float, float]]:

@@ -1,8 +1,10 @@
-"""What every figure is: a name, a caption and one self-contained SVG drawing."""
+"""What every figure is: a name, a caption and one drawing, written as SVG or as TikZ."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from solver.render.figures.svg import Drawing
 
 
 @dataclass(frozen=True)
@@ -10,5 +12,9 @@ class Figure:
     #: A short identifier, unique within one solution's figures (for anchors and file names).
     name: str
     caption: str
-    #: A whole ``<svg>`` element: no scripts, no external references, text as text.
-    svg: str
+    drawing: Drawing
+
+    @property
+    def svg(self) -> str:
+        """A whole ``<svg>`` element: no scripts, no external references, text as text."""
+        return self.drawing.svg(f"figure-{self.name}")

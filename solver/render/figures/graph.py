@@ -48,4 +48,4 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
         )
         if value:
             drawing.text(x + BOX_W / 2, y + 23, value, size=10, fill=KEY if not step.is_given else "#222")
-    return [Figure("graph", caption, drawing.svg())]
+    return [Figure("graph", caption, drawing)]

@@ -100,7 +100,7 @@ def _padding_cells(solution: Solution, source: str, shape: tuple[int, ...]) -> s
     }
 
 
-def _conv_panels(solution: Solution, step: Step, named: Any, title: str) -> str:
+def _conv_panels(solution: Solution, step: Step, named: Any, title: str) -> Drawing:
     source, kernel_name = step.deps[0], step.deps[1]
     planes = _planes(solution[source].value)
     kernel = _planes(solution[kernel_name].value)
@@ -132,10 +132,10 @@ def _conv_panels(solution: Solution, step: Step, named: Any, title: str) -> str:
         drawing.text(
             GAP / 2, drawing.height - 14, f"… {left:,} more cells, each the same sum of products", anchor="start"
         )
-    return drawing.svg()
+    return drawing
 
 
-def _pooled(source: Grid, step: Step, named: Any, title: str) -> str:
+def _pooled(source: Grid, step: Step, named: Any, title: str) -> Drawing:
     planes = _planes(source.grid)
     result = _planes(step.value)
     width = planes.shape[0] * (planes.shape[2] * CELL + GAP / 2) + GAP
@@ -146,10 +146,10 @@ def _pooled(source: Grid, step: Step, named: Any, title: str) -> str:
     _grid(drawing, GAP / 2, 26, planes, set(source.marks))
     drawing.text(width + 20, 12, named(step.name), size=11, anchor="start")
     _grid(drawing, width + 20, 26, result, set())
-    return drawing.svg()
+    return drawing
 
 
-def _given(steps: list[Step], named: Any, title: str) -> str:
+def _given(steps: list[Step], named: Any, title: str) -> Drawing:
     planes = [_planes(s.value) for s in steps]
     widths = [p.shape[0] * (p.shape[2] * CELL + GAP / 2) + GAP for p in planes]
     drawing = Drawing(sum(widths) + GAP, max(p.shape[1] for p in planes) * CELL + 50, title)
@@ -158,4 +158,4 @@ def _given(steps: list[Step], named: Any, title: str) -> str:
         drawing.text(x, 12, named(step.name), size=11, anchor="start")
         _grid(drawing, x, 26, plane, set())
         x += width
-    return drawing.svg()
+    return drawing

@@ -40,4 +40,4 @@ def column(solution: Solution, key: bool) -> list[Figure]:
             drawing.text(BOX_W + 10, y + BOX_H / 2 + 9, f"{params} params", size=9, anchor="end", fill=KEY)
         if n:
             drawing.line(20 + BOX_W / 2, y - STEP + BOX_H, 20 + BOX_W / 2, y, arrow=True)
-    return [Figure("stack", caption, drawing.svg())]
+    return [Figure("stack", caption, drawing)]

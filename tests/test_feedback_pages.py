@@ -1,0 +1,172 @@
+"""Per-student feedback (grade --feedback DIR): a page and a Markdown file each, escaped, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import PROBLEMS
+from test_html import _chromium, _pixels
+
+from grader.feedback import file_stem
+
+HOMEWORK = PROBLEMS / "homework1.yaml"
+SAMPLES = PROBLEMS / "submissions"
+HOSTILE_NAME = "<script>alert('name')</script> *bold* | pipe"
+HOSTILE_ANSWER = "<img src=x onerror=alert(1)>"
+
+
+class _Cells(HTMLParser):
+    """The text of every table row of a page, and the tags it holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.tags: set[str] = set()
+        self._in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.add(tag)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.rows[-1].append("")
+            self._in_cell = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cell:
+            self.rows[-1][-1] += data
+
+
+def _parsed(page: Path) -> _Cells:
+    cells = _Cells()
+    cells.feed(page.read_text(encoding="utf-8"))
+    return cells
+
+
+def _hostile_class(tmp_path: Path) -> Path:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "eve_dense_mistakes.yaml", folder)
+    text = (SAMPLES / "ada_correct.yaml").read_text(encoding="utf-8")
+    text = text.replace("student: s01", "student: ../../evil").replace("name: Ada Lovelace", f'name: "{HOSTILE_NAME}"')
+    text = text.replace("padded_h: 17", f'padded_h: "{HOSTILE_ANSWER}"')
+    (folder / "hostile.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_each_student_gets_a_page_and_markdown_with_every_item(cli, tmp_path):
+    out = tmp_path / "feedback"
+    result = cli("grade", HOMEWORK, SAMPLES, "--json", "--feedback", out)
+    assert result.code == 0, result.err
+    reports = json.loads(result.out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{r['student']}{suffix}" for r in reports for suffix in (".html", ".md")
+    )
+    for report in reports:
+        rows = _parsed(out / f"{report['student']}.html").rows
+        assert rows[0] == ["question", "step", "your answer", "expected", "points", "status"]
+        # Each item's row, then its feedback in a row of its own (a blank cell, then the feedback).
+        items = iter(rows[1:])
+        for item in report["items"]:
+            row = next(items)
+            assert row[:2] == [item["problem"], item["step"]]
+            assert row[4] == f"{round(item['score'], 2):g} / {round(item['max_score'], 2):g}"
+            if item["feedback"]:
+                assert next(items) == ["", item["feedback"]]
+        assert next(items, None) is None
+        markdown = (out / f"{report['student']}.md").read_text(encoding="utf-8")
+        assert markdown.count("\n| ") == len(report["items"]) + 1
+        assert f"{round(report['score'], 2):g} / {round(report['max_score'], 2):g} points" in markdown
+    eve = (out / "s05.html").read_text(encoding="utf-8")
+    assert "mistake (" in eve and "<script" not in eve
+
+
+def test_everything_from_files_is_escaped_and_ids_are_safe_file_names(cli, tmp_path):
+    out = tmp_path / "feedback"
+    assert cli("grade", HOMEWORK, _hostile_class(tmp_path), "--feedback", out).code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["_.._evil.html", "_.._evil.md", "s05.html", "s05.md"]
+    assert not list(tmp_path.glob("evil*")) and not list(tmp_path.parent.glob("evil*"))
+    page = (out / "_.._evil.html").read_text(encoding="utf-8")
+    cells = _parsed(out / "_.._evil.html")
+    page_tags = {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "p",
+        "strong",
+        "div",
+        "table",
+        "tr",
+        "th",
+        "td",
+    }
+    assert cells.tags <= page_tags
+    assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in page
+    assert HOSTILE_ANSWER in cells.rows[1]
+    markdown = (out / "_.._evil.md").read_text(encoding="utf-8")
+    assert "<script" not in markdown and "<img" not in markdown and "&lt;img src=x onerror=alert(1)&gt;" in markdown
+    assert "\\*bold\\* \\| pipe" in markdown
+
+
+@pytest.mark.parametrize(("student", "expected"), [("s01", "s01"), ("a b/c", "a_b_c"), ("..", "_"), ("", "_")])
+def test_file_stems(student, expected):
+    assert file_stem(student) == expected
+
+
+def test_ids_that_would_share_a_file_are_refused_and_nothing_is_written(cli, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for number, student in enumerate(("Ada Lovelace", "ada_lovelace")):
+        text = (SAMPLES / "ada_correct.yaml").read_text(encoding="utf-8")
+        (folder / f"{number}.yaml").write_text(text.replace("student: s01", f"student: {student}"), encoding="utf-8")
+    out = tmp_path / "feedback"
+    result = cli("grade", HOMEWORK, folder, "--feedback", out)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "'Ada Lovelace' and 'ada_lovelace' would share the feedback files" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class"]
+
+
+def test_with_a_roster_only_its_students_get_feedback_under_their_roster_id(cli, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text('Student,ID,SIS User ID,SIS Login ID,Section\n"Lovelace, Ada",101,,s01,A\n', encoding="utf-8")
+    out = tmp_path / "feedback"
+    result = cli("grade", HOMEWORK, SAMPLES, "--feedback", out, "--roster", roster)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["s01.html", "s01.md"]
+    assert "s05: not on the roster" in result.err
+
+
+def test_a_feedback_path_that_is_a_file_is_refused(cli, tmp_path):
+    (tmp_path / "feedback").write_text("notes\n", encoding="utf-8")
+    result = cli("grade", HOMEWORK, SAMPLES / "ada_correct.yaml", "--feedback", tmp_path / "feedback")
+    assert result.code == 2 and "not a folder" in result.err and result.err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_chromium_renders_a_feedback_page(cli, tmp_path):
+    out = tmp_path / "feedback"
+    assert cli("grade", HOMEWORK, _hostile_class(tmp_path), "--feedback", out).code == 0
+    dom, shot = _chromium(out / "_.._evil.html", tmp_path)
+    assert dom.count("<tr>") > 30 and "<img" not in dom and "<script>alert" not in dom
+    assert HOSTILE_ANSWER.replace("<", "&lt;").replace(">", "&gt;") in dom
+    assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
+
+
+def test_a_feedback_folder_whose_parent_is_missing_is_one_line(cli, tmp_path):
+    result = cli("grade", HOMEWORK, SAMPLES / "ada_correct.yaml", "--feedback", tmp_path / "no" / "feedback")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "cannot write the feedback" in result.err and "Traceback" not in result.err
+    assert list(tmp_path.iterdir()) == []
