@@ -152,3 +152,10 @@ def test_prose_names_are_escaped_words_and_typeset_names_in_latex_and_html():
     tex = Shown(solution, "latex", math=lambda latex: f"${latex}$", words=escaped).prose("50% of {W_y}")
     assert tex == r"50\% of $w_{o}$"
     assert Shown(solution, "text").prose("<b> {W_y}") == "<b> w_o"
+
+
+def test_only_plain_step_names_are_read_as_names_in_prose():
+    """Braces around anything else (a file's words) stay words, escaped by the format like any other."""
+    for text in ("{a b}", r"{\input}", "{ŷ}", "{1}", "{}"):
+        assert fill_names(text, name=lambda name: "NAME") == text
+    assert fill_names("{dL/dW_h_path3} {x[1,2]}", name=lambda name: f"<{name}>") == "<dL/dW_h_path3> <x[1,2]>"

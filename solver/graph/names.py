@@ -24,7 +24,7 @@ _WHOLE_NUMBERS = re.compile(r"\s*-?\d+\s*(?:,\s*-?\d+\s*)*")
 
 
 #: A step's name inside prose (a title, a label, a caption): ``gradient of {W_y}``, ``{feature_map[1,2]}``.
-_NAME_IN_PROSE = re.compile(r"\{([A-Za-z][\w'/]*(?:\[[\d,]*\])?)\}")
+_NAME_IN_PROSE = re.compile(r"\{([A-Za-z][A-Za-z0-9_'/]*(?:\[[\d,]*\])?)\}")
 
 
 def fill_names(text: str, name: Callable[[str], str] = str, words: Callable[[str], str] = str) -> str:
