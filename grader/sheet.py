@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from grader.answers import TEMPLATE_ID
 from grader.homework import Homework
 from grader.parse import value_kind
 from grader.roster import Student
-from solver.graph.names import split_entry
+from solver.graph.names import fill_names, rename, split_entry
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: What a student may write, by kind of value (for the answers template).
@@ -57,6 +58,8 @@ def answers_template(homework: Homework, source: str, student: Student | None = 
             kind = value_kind(problem.solution.entry(asked.reference))
             form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.solution.symbols))
             title = problem.solution[split_entry(asked.reference)[0]].title
+            # The key is the canonical id students type; the comment names steps as the course does.
+            title = fill_names(title, partial(rename, notation=problem.solution.notation))
             key = json.dumps(asked.reference) if not asked.reference.replace("_", "").isalnum() else asked.reference
             lines.append(f"    {key}:  # {title}; {form} ({asked.points:g} pt)")
     return "\n".join(lines) + "\n"

@@ -128,7 +128,7 @@ def test_seed_000_vertical_edge():
     solution = _solved("conv_000_vertical_edge.yaml")
     assert solution["feature_map"].value.tolist() == [[-8, 0, 0]] * 3
     first = solution["feature_map"].detail[0]
-    assert first.label == "feature_map[1,1]"
+    assert first.label == "{feature_map[1,1]}"  # a name, shown as the course names it
     assert first.written("text") == "patch [[1, 5], [1, 5]]: (1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8"
     assert solution.entry("feature_map[2,2]") == 0
 

@@ -19,7 +19,7 @@ from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.graph.values import format_value, is_sympy
 from solver.render import pdf
-from solver.render.equation import equation
+from solver.render.equation import Shown, equation
 
 needs_typst = pytest.mark.skipif(not __import__("importlib").util.find_spec("typst"), reason="nnsolve[pdf] missing")
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
@@ -90,7 +90,8 @@ def test_the_handout_asks_every_step_and_works_none(sheet, tmp_path):
     for problem in sheet.problems:
         assert problem.title in text
         for asked in problem.asked:
-            assert problem.solution[asked.reference.split("[")[0]].title in text
+            title = problem.solution[asked.reference.split("[")[0]].title
+            assert Shown(problem.solution, "text").prose(title) in text  # names as the course writes them
         for step in problem.solution:
             if not step.is_given and step.formula is not None:
                 assert _flat(equation(step, problem.solution, "text")) not in text, step.name

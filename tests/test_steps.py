@@ -112,11 +112,31 @@ def test_rename(name, notation, expected):
     assert rename(name, notation) == expected
 
 
-@pytest.mark.parametrize(
-    ("name", "latex"),
-    [("z1", "z_{1}"), ("y_hat", r"\hat{y}"), ("W1_new", "W_{1}^{new}"), ("alpha", r"\alpha"),
-     ("dL/dW1", r"\frac{\partial L}{\partial W_{1}}"), ("K_h", "K_{h}")],
-)  # fmt: skip
+#: Every form of name the kinds and the seeds' notation produce, typeset as the notes write them.
+NAMES_AS_TYPESET = [
+    # a letter or a Greek letter, its layer number and short indices as subscripts
+    ("z1", "z_{1}"), ("alpha", r"\alpha"), ("delta3", r"\delta_{3}"), ("K_h", "K_{h}"), ("W_hh", "W_{hh}"),
+    ("h0", "h_{0}"), ("z1_e1", "z_{1,e1}"), ("M_1", "M_{1}"),
+    # hats and the updated value
+    ("y_hat", r"\hat{y}"), ("y_hat3", r"\hat{y}_{3}"), ("a1_hat", r"\hat{a}_{1}"), ("y_hat_e1", r"\hat{y}_{e1}"),
+    ("W1_new", "W_{1}^{new}"), ("w_h_new", "w_{h}^{new}"), ("b_new", "b^{new}"),
+    # a word is one upright name, and words after it are the same name
+    ("loss", r"\mathrm{loss}"), ("output_size", r"\mathrm{output\_size}"), ("feature_map", r"\mathrm{feature\_map}"),
+    ("total_params", r"\mathrm{total\_params}"), ("pooled_size", r"\mathrm{pooled\_size}"),
+    ("padded_image", r"\mathrm{padded\_image}"), ("loss_history", r"\mathrm{loss\_history}"),
+    # ... with its layer number or a short index as a subscript
+    ("feature_map1", r"\mathrm{feature\_map}_{1}"), ("out1", r"\mathrm{out}_{1}"), ("out_h", r"\mathrm{out}_{h}"),
+    ("padded_w", r"\mathrm{padded}_{w}"), ("loss_e1", r"\mathrm{loss}_{e1}"), ("net_o", r"\mathrm{net}_{o}"),
+    # a word labelling a letter is text
+    ("E_total", r"E_{\text{total}}"), ("n_kernels", r"n_{\text{kernels}}"), ("w_h_path3", r"w_{h,\text{path }3}"),
+    # entries and derivatives
+    ("x[2]", "x_{[2]}"), ("W1[1,2]", "W_{1}[1,2]"), ("feature_map[1,1]", r"\mathrm{feature\_map}_{[1,1]}"),
+    ("dL/dW1", r"\frac{\partial L}{\partial W_{1}}"),
+    ("dout_o/dnet_o", r"\frac{\partial \mathrm{out}_{o}}{\partial \mathrm{net}_{o}}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "latex"), NAMES_AS_TYPESET)
 def test_latex_name(name, latex):
     assert latex_name(name) == latex
 

@@ -4,7 +4,9 @@ Both are data, never preformatted text, so that each format draws them its own w
 the terminal writes a block as a line of text, Markdown typesets it as math, and a
 format that draws figures draws a ``Grid`` as a picture.  A block is written in the
 two forms every format picks from (``written("text")`` and ``written("latex")``)
-and may carry a ``label`` (the cell or unit it works out) that formats set apart.
+and may carry a ``label`` (the cell or unit it works out) that formats set apart; a
+label, and a grid's title and legend, mark the steps they name as ``{name}``
+(``solver.graph.names.fill_names``), so that each format shows the course's names.
 
 Detail blocks: ``Sentence`` (prose), ``Math`` (a line of worked arithmetic),
 ``ProductSum`` (a cell of a feature map: its patch, the products with the kernel,
@@ -17,10 +19,11 @@ their sum).  Views: ``Grid`` (a map with marked cells) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from solver.graph.formula import text_to_latex
+from solver.graph.formula import Template
 from solver.graph.tables import Table
 from solver.graph.values import Style, format_array, format_number
 
@@ -32,22 +35,25 @@ class Sentence:
     words: str
     label: str = ""
 
-    def written(self, style: Style = "text") -> str:
+    def written(self, style: Style = "text", name: Callable[[str], str] = str) -> str:
         return self.words
 
 
 @dataclass(frozen=True)
 class Math:
-    """A line of worked arithmetic; its LaTeX form is translated from the text unless given."""
+    """A line of worked arithmetic; its LaTeX form is translated from the text unless given.
+
+    ``names`` are the steps it mentions as ``{name}`` holes (a BPTT path's factors),
+    filled by ``name`` when it is written, so that each format shows the course's names.
+    """
 
     text: str
     latex: str | None = None
     label: str = ""
+    names: tuple[str, ...] = ()
 
-    def written(self, style: Style = "text") -> str:
-        if style == "text":
-            return self.text
-        return self.latex if self.latex is not None else text_to_latex(self.text)
+    def written(self, style: Style = "text", name: Callable[[str], str] = str) -> str:
+        return Template(self.text, self.latex).show(style, {n: name(n) for n in self.names})
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class ProductSum:
     kernel: Any
     bias: float | None = None
 
-    def written(self, style: Style = "text") -> str:
+    def written(self, style: Style = "text", name: Callable[[str], str] = str) -> str:
         """``patch [[1, 5], [1, 5]]: (1)(1) + (5)(-1) + (1)(1) + (5)(-1) = 1 - 5 + 1 - 5 = -8``."""
         pairs = list(zip(self.patch.ravel(), self.kernel.ravel(), strict=True))
         terms = [float(x * k) for x, k in pairs]

@@ -47,6 +47,8 @@ _NOTATION = re.compile(
 )
 #: Any other function name: upright, as ``\mathrm{mean}(``.
 _WORD = re.compile(r"(?<![\\{\w])([A-Za-z]{2,})(?=\()")
+#: Words that are not a function (``per axis``, ``sum over channels``), with the spaces around them.
+_TEXT = re.compile(r"( ?)(?<![\\{\w])([A-Za-z]{2,}(?: [A-Za-z]{2,})*)( ?)(?![\w(])")
 #: ``[1; {a}]``: a column with a constant 1 on top (the input of a folded-bias layer).
 _WITH_ONE = re.compile(r"\[1; (\{[^{}]+\})\]")
 
@@ -62,9 +64,14 @@ def _notation(match: re.Match[str]) -> str:
 
 
 def text_to_latex(text: str) -> str:
-    """LaTeX for a plain-text pattern: operators and known functions translated, other function names upright."""
+    """LaTeX for a plain-text pattern: operators and known functions translated, other function names upright.
+
+    Words are text with their spaces (``+ 1 per axis`` -> ``+ 1\\text{ per axis}``): math
+    would set them as a product of italic letters run together.
+    """
     text = _WITH_ONE.sub(r"\\begin{bmatrix} 1 \\\\ \1 \\end{bmatrix}", text)
-    return _WORD.sub(r"\\mathrm{\1}", _NOTATION.sub(_notation, text))
+    text = _WORD.sub(r"\\mathrm{\1}", _NOTATION.sub(_notation, text))
+    return _TEXT.sub(r"\\text{\1\2\3}", text)
 
 
 def is_hole(text: str) -> bool:

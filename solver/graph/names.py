@@ -9,7 +9,7 @@ pre-activation ``a`` and the first weight matrix ``alpha``), and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
@@ -21,6 +21,23 @@ _DERIVATIVE = re.compile(r"^d(\w+)/d(.+)$")
 #: One entry of a step's value: ``z1[2]``, ``W1[1,2]``.
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[^\]]*)\]$")
 _WHOLE_NUMBERS = re.compile(r"\s*-?\d+\s*(?:,\s*-?\d+\s*)*")
+
+
+#: A step's name inside prose (a title, a label, a caption): ``gradient of {W_y}``, ``{feature_map[1,2]}``.
+_NAME_IN_PROSE = re.compile(r"\{([A-Za-z][A-Za-z0-9_'/]*(?:\[[\d,]*\])?)\}")
+
+
+def fill_names(text: str, name: Callable[[str], str] = str, words: Callable[[str], str] = str) -> str:
+    """Prose that names steps, as a format writes it: each ``{name}`` by ``name``, the words between by ``words``.
+
+    Titles and labels mark the names they mention (``gradient of {W_y}``), so that each
+    format shows them as the course names them (``gradient of $V$``) and sets them as
+    math, while the words stay text.  By default the canonical names are put in
+    (``gradient of W_y``), as error messages and machine-readable output show them.
+    """
+    pieces = _NAME_IN_PROSE.split(text)
+    # split() alternates: words, a name, words, a name, ..., words.
+    return "".join(name(piece) if i % 2 else words(piece) for i, piece in enumerate(pieces))
 
 
 def split_entry(reference: str) -> tuple[str, str | None]:
@@ -77,7 +94,26 @@ def rename(name: str, notation: Mapping[str, str]) -> str:
 
 
 def latex_name(name: str) -> str:
-    """LaTeX for a (possibly renamed) step name: ``W1_new`` -> ``W_{1}^{new}``."""
+    r"""LaTeX for a (possibly renamed) step name, by one rule drawn from every name the kinds produce.
+
+    A name is a symbol, then ``_``-separated parts, then an optional entry index:
+
+    * the symbol is a letter (``z``), a Greek letter's name (``\delta``) or a word set
+      upright (``\mathrm{loss}``); its layer number is a subscript (``z1`` -> ``z_{1}``);
+    * words (three letters or more) that follow a word are the same name, joined
+      upright: ``output_size`` -> ``\mathrm{output\_size}``, never a word as a
+      subscript of a word; a number ending the name is still its subscript
+      (``feature_map1`` -> ``\mathrm{feature\_map}_{1}``);
+    * short parts (a letter or two, with digits: ``h``, ``hh``, ``e1``) are subscripts:
+      ``out_h`` -> ``\mathrm{out}_{h}``, ``W_hh`` -> ``W_{hh}``;
+    * a word after a letter labels it, set as text: ``E_total`` -> ``E_{\text{total}}``,
+      ``w_h_path3`` -> ``w_{h,\text{path }3}``;
+    * ``hat`` puts a hat on the symbol (``y_hat`` -> ``\hat{y}``, ``y_hat3`` -> ``\hat{y}_{3}``),
+      ``new`` is a superscript (``W1_new`` -> ``W_{1}^{new}``);
+    * an entry index is a subscript of a name without one (``x[2]`` -> ``x_{[2]}``) and
+      follows one with (``W_{1}[1,2]``);
+    * a derivative ``dA/dB`` is the fraction of its parts' names.
+    """
     derivative = _DERIVATIVE.match(name)
     if derivative:
         top, bottom = derivative.groups()
@@ -90,20 +126,49 @@ def latex_name(name: str) -> str:
     step = re.fullmatch(r"hat(\d+)", parts[0]) if parts else None
     if step:  # y_hat3: the prediction of step 3
         parts[0:1] = ["hat", step[1]]
-    superscript = ""
-    if "hat" in parts:
-        parts.remove("hat")
-        base = rf"\hat{{{_latex_base(base)}}}"
-    else:
-        base = _latex_base(base)
-    if "new" in parts:
-        parts.remove("new")
-        superscript = "^{new}"
-    subscripts = ([digits] if digits else []) + parts
-    text = base + (f"_{{{','.join(subscripts)}}}" if subscripts else "") + superscript
+    hat, new = "hat" in parts, "new" in parts
+    parts = [p for p in parts if p not in ("hat", "new")]
+    symbol, subscripts = _symbol(base, digits, parts)
+    if hat:
+        symbol = rf"\hat{{{symbol}}}"
+    text = symbol + (f"_{{{','.join(subscripts)}}}" if subscripts else "") + ("^{new}" if new else "")
     if index:
         text += index.replace("[", "_{[").replace("]", "]}") if not subscripts else index
     return text
+
+
+#: A part of a name that is a word, with the number that may end it: ``map``, ``path3``.
+_WORD_PART = re.compile(r"([A-Za-z]{3,})(\d*)")
+
+
+def _symbol(base: str, digits: str, parts: list[str]) -> tuple[str, list[str]]:
+    """The symbol's LaTeX and its subscripts: words after a word join it, other parts are subscripts."""
+    words = [base]
+    if _is_word(base) and not digits:
+        while parts and (word := _WORD_PART.fullmatch(parts[0])) and not _is_greek(word[1]):
+            words.append(word[1])
+            parts = parts[1:]
+            if word[2]:  # feature_map1: the number ends the name
+                digits = word[2]
+                break
+    symbol = r"\mathrm{" + r"\_".join(words) + "}" if len(words) > 1 else _latex_base(base)
+    return symbol, ([digits] if digits else []) + [_subscript(part) for part in parts]
+
+
+def _subscript(part: str) -> str:
+    """A short part as it is (``h``, ``e1``); a word as text (``\\text{total}``, ``\\text{path }3``)."""
+    word = _WORD_PART.fullmatch(part)
+    if word is None or _is_greek(word[1]):
+        return _latex_base(part) if _is_greek(part) else part
+    return rf"\text{{{word[1]}{' ' if word[2] else ''}}}{word[2]}"
+
+
+def _is_greek(letters: str) -> bool:
+    return letters.lower() in GREEK
+
+
+def _is_word(letters: str) -> bool:
+    return len(letters) >= 3 and not _is_greek(letters)
 
 
 def _parts(name: str) -> tuple[str, str, str, str] | None:
@@ -117,7 +182,7 @@ def _parts(name: str) -> tuple[str, str, str, str] | None:
 
 
 def _latex_base(base: str) -> str:
-    if base.lower() in GREEK:
+    if _is_greek(base):
         return "\\" + base
     if len(base) == 1:
         return base

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver.graph.errors import InputError
 from solver.graph.formula import Formula
-from solver.graph.names import entry_index, split_entry
+from solver.graph.names import entry_index, fill_names, split_entry
 from solver.graph.values import format_value, is_finite
 
 if TYPE_CHECKING:  # the size commands start without loading what only worked sheets need
@@ -73,6 +73,7 @@ class Step:
     """
 
     name: str
+    #: What the step is, in words; the steps it mentions are marked ``{name}`` (``gradient of {W_y}``).
     title: str
     deps: tuple[str, ...] = ()
     compute: Callable[..., Any] | None = None
@@ -124,7 +125,7 @@ def _quiet_numpy() -> Any:
 
 def _not_finite(step: Step, what: str) -> InputError:
     return InputError(
-        f"step {step.name} ({step.title}) is not a finite number ({what}); "
+        f"step {step.name} ({fill_names(step.title)}) is not a finite number ({what}); "
         f"expected data whose results stay within ±{sys.float_info.max:.1e}"
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from solver.graph.names import fill_names
 from solver.graph.values import format_value
 
 
@@ -54,7 +55,10 @@ def cell_text(value: Any, column: Column) -> str:
 def published(table: Table) -> Any:
     """The rows as data: ``[{key: cell}]`` over the keyed columns, or ``{by-cell: other cell}`` with ``by``."""
     keyed = [(i, column.key) for i, column in enumerate(table.columns) if column.key]
-    records = [{key: row[i] for i, key in keyed} for row in table.rows]
+    # A cell naming a step ({dh3/dh1}) is published as the canonical name.
+    records = [
+        {key: fill_names(row[i]) if isinstance(row[i], str) else row[i] for i, key in keyed} for row in table.rows
+    ]
     if not table.by:
         return records
     (value_key,) = (key for _, key in keyed if key != table.by)

@@ -95,7 +95,7 @@ def update_step(
 
     return Step(
         name,
-        title or f"{entry.title} of {parameter}",
+        title or f"{entry.title} of {{{parameter}}}",
         deps=(parameter, rate, gradient),
         compute=by(entry.rule),
         formula=entry.formula("{" + parameter + "}", "{" + rate + "}", "{" + gradient + "}", template),

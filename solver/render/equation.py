@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from solver.graph.names import latex_name, rename
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from solver.graph.names import fill_names, latex_name, rename
 from solver.graph.steps import Solution, Step
 from solver.graph.values import Style, format_term, format_value
+
+if TYPE_CHECKING:
+    from solver.graph.blocks import Block
 
 
 def display_name(name: str, solution: Solution, style: Style) -> str:
@@ -31,3 +38,29 @@ def equation_parts(step: Step, solution: Solution, style: Style) -> list[str]:
 
 def equation(step: Step, solution: Solution, style: Style) -> str:
     return " = ".join(equation_parts(step, solution, style))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How one format shows a solution's names: as the course names them, in its style, wherever they appear.
+
+    Names in formulas go through ``display_name``; names in prose (titles, labels,
+    captions, cells naming a step) are marked ``{name}`` and set by ``math``
+    (``$...$`` in Markdown, MathML in HTML), the words between by ``words`` (escaped
+    where the format needs it).
+    """
+
+    solution: Solution
+    style: Style
+    math: Callable[[str], str] = str
+    words: Callable[[str], str] = str
+
+    def name(self, name: str) -> str:
+        return display_name(name, self.solution, self.style)
+
+    def prose(self, text: str) -> str:
+        return fill_names(text, lambda name: self.math(self.name(name)), self.words)
+
+    def block(self, block: Block) -> str:
+        """A detail block's work in this style, the names it mentions as the course names them."""
+        return block.written(self.style, self.name)

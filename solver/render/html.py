@@ -15,6 +15,7 @@ a grid as a table with its marked cells shaded, a table as a table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any, TextIO
@@ -24,7 +25,7 @@ from solver.graph.names import split_entry
 from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation
+from solver.render.equation import Shown, display_name, equation
 from solver.render.mathml import braced_negatives
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
@@ -97,6 +98,7 @@ def page(title: str, body: list[str]) -> str:
 
 def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     solution = problem.solution
+    shown = _shown(solution)
     lines = [f'<section class="problem" id="{escape(problem.id)}">']
     lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({problem.points:g} points)</h2>")
     lines += _statement(solution, 3, key, id_prefix=f"figure-{problem.id}-")
@@ -105,7 +107,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     for asked in problem.asked:
         name = _math(display_name(asked.reference, solution, "latex"))
         step = solution[split_entry(asked.reference)[0]]
-        row = f"<tr><td>{name}</td><td>{escape(step.title)}</td><td class='num'>{asked.points:g}</td>"
+        row = f"<tr><td>{name}</td><td>{shown.prose(step.title)}</td><td class='num'>{asked.points:g}</td>"
         if key:
             row += f"<td>{_math(format_value(asked.value, 'latex'))}</td>"
         lines.append(row + "</tr>")
@@ -114,7 +116,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
         lines += _worked(solution, 3, full)
     else:
         for asked in problem.asked:
-            title = escape(solution[split_entry(asked.reference)[0]].title)
+            title = shown.prose(solution[split_entry(asked.reference)[0]].title)
             name = _math(display_name(asked.reference, solution, "latex"))
             lines += [f"<p>{name}: {title} ({asked.points:g} points)</p>", '<div class="room"></div>']
     return [*lines, "</section>"]
@@ -128,6 +130,7 @@ def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figu
     """
     from solver.render.figures import figures
 
+    shown = _shown(solution)
     lines = [f"<h{level}>{escape(solution.title)}</h{level}>"] if level == 1 else []
     sub = min(level + 1, 6) if level == 1 else level
     if solution.source:
@@ -137,11 +140,11 @@ def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figu
         lines += [f"<h{sub}>Given</h{sub}>", '<div class="scroll"><table>']
         for step in summarised_steps(givens, False):
             if isinstance(step, Elided):
-                lines.append(f"<tr><td>⋮</td><td colspan='2'>{escape(step.text())}</td></tr>")
+                lines.append(f"<tr><td>⋮</td><td colspan='2'>{shown.prose(step.text())}</td></tr>")
                 continue
             name = _math(display_name(step.name, solution, "latex"))
             value = _math(format_value(step.value, "latex"))
-            lines.append(f"<tr><td>{name}</td><td>{escape(step.title)}</td><td>{value}</td></tr>")
+            lines.append(f"<tr><td>{name}</td><td>{shown.prose(step.title)}</td><td>{value}</td></tr>")
         lines.append("</table></div>")
     for figure in figures(solution, key=key):
         figure_id = id_prefix + figure.name
@@ -151,72 +154,86 @@ def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figu
 
 
 def _worked(solution: Solution, level: int, full: bool) -> list[str]:
+    shown = _shown(solution)
     lines = [f"<h{level}>Solution</h{level}>"]
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
         if isinstance(step, Elided):
             number += step.count  # the steps after a gap keep their numbers
-            lines.append(f"<p>{escape(step.text())}</p>")
+            lines.append(f"<p>{shown.prose(step.text())}</p>")
             continue
         number += 1
-        heading = f"<strong>{number}. {escape(step.title)}</strong> <code>{escape(step.name)}</code>"
+        heading = f"<strong>{number}. {shown.prose(step.title)}</strong> <code>{escape(step.name)}</code>"
         lines += ['<div class="step">', f"<p>{heading}</p>"]
         lines.append(f'<div class="eq">{_math(shortened(equation(step, solution, "latex"), full), block=True)}</div>')
         if step.detail:
-            lines += ["<ul>", *(f"<li>{WRITE[type(block)](block, full)}</li>" for block in step.detail), "</ul>"]
+            lines += ["<ul>", *(f"<li>{WRITE[type(block)](block, full, shown)}</li>" for block in step.detail), "</ul>"]
         for view in step.views:
-            lines += DRAW[type(view)](view, full)
+            lines += DRAW[type(view)](view, full, shown)
         if step.note:
             lines.append(f'<p class="note">{escape(step.note)}</p>')
         lines.append("</div>")
     for table in solution.tables:
         if table.rows:
-            lines += _table(table, full)
+            lines += _table(table, full, shown)
     return lines
 
 
+def _shown(solution: Solution) -> Shown:
+    """Names as MathML in the course's notation, words escaped."""
+    return Shown(solution, "latex", math=_math, words=escape)
+
+
+#: A function name applied without parentheses (``y \log p``): latex2mathml gives it none of the space LaTeX does.
+_BARE_FUNCTION = re.compile(r"\\(log|ln|exp)\b(?!\s*(?:\(|\\left))")
+
+
 def _math(latex: str, block: bool = False) -> str:
-    """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction."""
+    """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction.
+
+    A function name without parentheses gets LaTeX's thin spaces, so that ``1 log 0.5`` does not run together.
+    """
     from latex2mathml.converter import convert
 
-    return convert(braced_negatives(latex), display="block" if block else "inline")
+    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", braced_negatives(latex))
+    return convert(latex, display="block" if block else "inline")
 
 
-def _prose(block: Sentence, full: bool) -> str:
-    return escape(block.words)
+def _prose(block: Sentence, full: bool, shown: Shown) -> str:
+    return shown.prose(block.words)
 
 
-def _worked_line(block: Math | ProductSum, full: bool) -> str:
-    latex = _math(shortened(block.written("latex"), full))
-    return f"{escape(block.label)}: {latex}" if block.label else latex
+def _worked_line(block: Math | ProductSum, full: bool, shown: Shown) -> str:
+    latex = _math(shortened(shown.block(block), full))
+    return f"{shown.prose(block.label)}: {latex}" if block.label else latex
 
 
 #: How each kind of detail block is written: one list item each.
-WRITE: dict[type, Callable[[Any, bool], str]] = {Sentence: _prose, Math: _worked_line, ProductSum: _worked_line}
+WRITE: dict[type, Callable[[Any, bool, Shown], str]] = {Sentence: _prose, Math: _worked_line, ProductSum: _worked_line}
 
 
-def _table(table: Table, full: bool) -> list[str]:
+def _table(table: Table, full: bool, shown: Shown) -> list[str]:
     table = summarised_table(table, full)
-    lines = [f"<p><strong>{escape(table.title)}</strong></p>", '<div class="scroll"><table>']
+    lines = [f"<p><strong>{shown.prose(table.title)}</strong></p>", '<div class="scroll"><table>']
     lines.append("<tr>" + "".join(f"<th>{escape(c.title)}</th>" for c in table.columns) + "</tr>")
     for row in table.rows:
         cells = (
-            f"<td{' class=num' if column.numeric else ''}>{escape(cell_text(cell, column))}</td>"
+            f"<td{' class=num' if column.numeric else ''}>{shown.prose(cell_text(cell, column))}</td>"
             for cell, column in zip(row, table.columns, strict=True)
         )
         lines.append("<tr>" + "".join(cells) + "</tr>")
-    return [*lines, "</table></div>", *(f"<p>{escape(line)}</p>" for line in table.footer)]
+    return [*lines, "</table></div>", *(f"<p>{shown.prose(line)}</p>" for line in table.footer)]
 
 
-def _grid(view: Grid, full: bool) -> list[str]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[str]:
     """One table per channel, numbered rows and columns, marked cells shaded (and bracketed in the text)."""
     from solver.render.grids import MAX_DRAWN, caption, cell_rows, planes
 
     lines: list[str] = []
     for channel, grid, marks in planes(view):
         rows = cell_rows(grid, marks)
-        legend = f" — shaded: {escape(view.legend.removeprefix('[ ] '))}" if marks and view.legend else ""
-        lines += [f"<p><em>{escape(caption(view, grid))}{', ' + channel if channel else ''}</em>{legend}</p>"]
+        legend = f" — shaded: {shown.prose(view.legend.removeprefix('[ ] '))}" if marks and view.legend else ""
+        lines += [f"<p><em>{shown.prose(caption(view, grid))}{', ' + channel if channel else ''}</em>{legend}</p>"]
         header = [str(c + 1) for c in range(min(grid.shape[1], MAX_DRAWN))] + (["…"] * (len(rows[0]) > MAX_DRAWN))
         lines += ['<div class="scroll"><table class="grid">', _header_row(header)]
         for r, row in enumerate(rows):
@@ -236,4 +253,4 @@ def _cell(text: str) -> str:
 
 
 #: How each kind of view is drawn.
-DRAW: dict[type, Callable[[Any, bool], list[str]]] = {Grid: _grid, Table: _table}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[str]]] = {Grid: _grid, Table: _table}

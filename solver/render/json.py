@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from solver.graph.names import fill_names
 from solver.graph.steps import Solution, Step
 from solver.graph.values import SUMMARY_ENTRIES, is_numpy, to_json
 from solver.render.equation import equation
@@ -33,7 +34,7 @@ def solution_dict(solution: Solution, full: bool = False, convert: Convert = to_
         "steps": [
             {
                 "name": step.name,
-                "title": step.title,
+                "title": fill_names(step.title),
                 "latex": equation(step, solution, "latex"),
                 **_value_fields(step, full, convert),
                 "deps": list(step.deps),

@@ -14,7 +14,7 @@ from solver.graph.blocks import Grid, Math, ProductSum, Sentence
 from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation
+from solver.render.equation import Shown, display_name, equation
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
 def render_markdown(solution: Solution, heading_level: int = 1, full: bool = False) -> str:
     """A Markdown sheet; long runs of time steps are summarised unless ``full``."""
     hashes = "#" * heading_level
+    shown = Shown(solution, "latex", math=_inline)
     lines = [f"{hashes} {solution.title}", ""]
     if solution.source:
         lines += [f"*Source: {solution.source}*", ""]
@@ -47,64 +48,68 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
         lines += [f"{hashes}# Given", "", "| | | |", "|---|---|---|"]
         for step in summarised_steps(givens, full):
             if isinstance(step, Elided):
-                lines.append(f"| ⋮ | {step.text()} | |")
+                lines.append(f"| ⋮ | {shown.prose(step.text())} | |")
                 continue
             name = display_name(step.name, solution, "latex")
-            lines.append(f"| ${name}$ | {step.title} | ${format_value(step.value, 'latex')}$ |")
+            lines.append(f"| ${name}$ | {shown.prose(step.title)} | ${format_value(step.value, 'latex')}$ |")
         lines.append("")
     lines += [f"{hashes}# Solution", ""]
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
         if isinstance(step, Elided):
             number += step.count  # the steps after a gap keep their numbers
-            lines += [step.text(), ""]
+            lines += [shown.prose(step.text()), ""]
             continue
         number += 1
-        lines += [f"**{number}. {step.title}** (`{step.name}`)", ""]
+        lines += [f"**{number}. {shown.prose(step.title)}** (`{step.name}`)", ""]
         lines += ["$$", shortened(equation(step, solution, "latex"), full), "$$", ""]
-        lines += [WRITE[type(block)](block, full) for block in step.detail]
+        lines += [WRITE[type(block)](block, full, shown) for block in step.detail]
         if step.detail:
             lines.append("")
         for view in step.views:
-            lines += DRAW[type(view)](view, full)
+            lines += DRAW[type(view)](view, full, shown)
         if step.note:
             lines += [f"> {step.note}", ""]
     for table in solution.tables:
         if table.rows:
-            lines += _table(table, full)
+            lines += _table(table, full, shown)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _prose(block: Sentence, full: bool) -> str:
-    return f"- {block.words}"
+def _inline(latex: str) -> str:
+    return f"${latex}$"
 
 
-def _math(block: Math | ProductSum, full: bool) -> str:
-    latex = f"${shortened(block.written('latex'), full)}$"
-    return f"- {block.label}: {latex}" if block.label else f"- {latex}"
+def _prose(block: Sentence, full: bool, shown: Shown) -> str:
+    return f"- {shown.prose(block.words)}"
+
+
+def _math(block: Math | ProductSum, full: bool, shown: Shown) -> str:
+    latex = f"${shortened(shown.block(block), full)}$"
+    return f"- {shown.prose(block.label)}: {latex}" if block.label else f"- {latex}"
 
 
 #: How each kind of detail block is written: one list item each.
-WRITE: dict[type, Callable[[Any, bool], str]] = {Sentence: _prose, Math: _math, ProductSum: _math}
+WRITE: dict[type, Callable[[Any, bool, Shown], str]] = {Sentence: _prose, Math: _math, ProductSum: _math}
 
 
-def _table(table: Table, full: bool) -> list[str]:
+def _table(table: Table, full: bool, shown: Shown) -> list[str]:
     table = summarised_table(table, full)
     align = ["---:" if column.numeric else "---" for column in table.columns]
     lines = [
-        f"**{table.title}**",
+        f"**{shown.prose(table.title)}**",
         "",
         "| " + " | ".join(c.title for c in table.columns) + " |",
         "|" + "|".join(align) + "|",
     ]
     for row in table.rows:
-        cells = (cell_text(cell, column) for cell, column in zip(row, table.columns, strict=True))
+        cells = (shown.prose(cell_text(cell, column)) for cell, column in zip(row, table.columns, strict=True))
         # A "|" inside a cell (|ŷ − y|) would end the cell.
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return [*lines, "", *table.footer, ""]
+    return [*lines, "", *map(shown.prose, table.footer), ""]
 
 
-def _grid(view: Grid, full: bool) -> list[str]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[str]:
     """One table per channel, numbered rows and columns, marked cells in bold."""
     from solver.render.grids import MAX_DRAWN, caption, cell_rows, planes
 
@@ -112,8 +117,8 @@ def _grid(view: Grid, full: bool) -> list[str]:
     for channel, grid, marks in planes(view):
         rows = cell_rows(grid, marks)
         width = len(rows[0])
-        legend = f" — **bold**: {view.legend.removeprefix('[ ] ')}" if marks and view.legend else ""
-        lines += [f"*{caption(view, grid)}{', ' + channel if channel else ''}*{legend}", ""]
+        legend = f" — **bold**: {shown.prose(view.legend.removeprefix('[ ] '))}" if marks and view.legend else ""
+        lines += [f"*{shown.prose(caption(view, grid))}{', ' + channel if channel else ''}*{legend}", ""]
         header = [str(c + 1) for c in range(min(grid.shape[1], MAX_DRAWN))] + (["…"] * (width > MAX_DRAWN))
         lines += ["| | " + " | ".join(header) + " |", "|---" * (width + 1) + "|"]
         for r, row in enumerate(rows):
@@ -125,4 +130,4 @@ def _grid(view: Grid, full: bool) -> list[str]:
 
 
 #: How each kind of view is drawn.
-DRAW: dict[type, Callable[[Any, bool], list[str]]] = {Grid: _grid, Table: _table}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[str]]] = {Grid: _grid, Table: _table}

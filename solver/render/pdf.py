@@ -24,7 +24,7 @@ from solver.graph.errors import InputError
 from solver.graph.names import split_entry
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation_parts
+from solver.render.equation import Shown, display_name, equation_parts
 from solver.render.grids import caption, cell_rows, planes
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 from solver.render.typst_math import quoted, typst_math
@@ -81,12 +81,14 @@ def _problem(
     """One problem as the template reads it: strings, lists and numbers only."""
     from solver.render.figures import figures
 
+    shown = Shown(solution, "text")
     givens = []
     for step in summarised_steps([s for s in solution if s.is_given], full):
         if isinstance(step, Elided):
-            givens.append({"name": quoted("⋮"), "title": step.text(), "value": quoted("")})
+            givens.append({"name": quoted("⋮"), "title": shown.prose(step.text()), "value": quoted("")})
         else:
-            givens.append({"name": _name(step.name, solution), "title": step.title, "value": _value(step.value)})
+            what = shown.prose(step.title)
+            givens.append({"name": _name(step.name, solution), "title": what, "value": _value(step.value)})
     problem: dict[str, Any] = {
         "title": title,
         "source": solution.source or "",
@@ -98,13 +100,14 @@ def _problem(
     }
     if not questions:
         problem["steps"] = _steps(solution, full)
-        problem["tables"] = [_table(table, full) for table in solution.tables if table.rows]
+        problem["tables"] = [_table(table, full, shown) for table in solution.tables if table.rows]
     return problem
 
 
 def _asked(reference: str, points: float, solution: Solution) -> dict[str, Any]:
     step = solution[split_entry(reference)[0]]
-    return {"name": _name(reference, solution), "title": step.title, "points": points}
+    title = Shown(solution, "text").prose(step.title)
+    return {"name": _name(reference, solution), "title": title, "points": points}
 
 
 def _name(name: str, solution: Solution) -> str:
@@ -123,51 +126,55 @@ def _chain(step: Step, solution: Solution, full: bool) -> list[str]:
     return [typst_math("= " + part, fallback="= " + part) for part in parts]
 
 
-def _detail(block: Sentence | Math | ProductSum, full: bool) -> dict[str, str]:
-    """A line of worked detail: words as text, arithmetic as math."""
+def _detail(block: Sentence | Math | ProductSum, full: bool, shown: Shown) -> dict[str, str]:
+    """A line of worked detail: words as text, arithmetic as math, the names in both as the course writes them."""
+    label = shown.prose(block.label)
     if isinstance(block, Sentence):
-        return {"label": block.label, "text": block.words}
-    latex = shortened(block.written("latex"), full)
-    return {"label": block.label, "math": typst_math(latex, fallback=latex)}
+        return {"label": label, "text": shown.prose(block.words)}
+    latex = shortened(Shown(shown.solution, "latex").block(block), full)
+    return {"label": label, "math": typst_math(latex, fallback=latex)}
 
 
 def _steps(solution: Solution, full: bool) -> list[dict[str, Any]]:
+    shown = Shown(solution, "text")
     steps: list[dict[str, Any]] = []
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
         if isinstance(step, Elided):
             number += step.count  # the steps after a gap keep their numbers
-            steps.append({"gap": step.text()})
+            steps.append({"gap": shown.prose(step.text())})
             continue
         number += 1
         steps.append(
             {
                 "number": number,
-                "title": step.title,
+                "title": shown.prose(step.title),
                 "name": _name(step.name, solution),
                 "equation": _chain(step, solution, full),
-                "detail": [_detail(block, full) for block in step.detail],
-                "views": [view for v in step.views for view in DRAW[type(v)](v, full)],
+                "detail": [_detail(block, full, shown) for block in step.detail],
+                "views": [view for v in step.views for view in DRAW[type(v)](v, full, shown)],
                 "note": step.note or "",
             }
         )
     return steps
 
 
-def _table(table: Table, full: bool) -> dict[str, Any]:
+def _table(table: Table, full: bool, shown: Shown) -> dict[str, Any]:
     """A table as the template draws it: a caption, a header row, rows of text and what is marked."""
     table = summarised_table(table, full)
-    rows = [[cell_text(cell, column) for cell, column in zip(row, table.columns, strict=True)] for row in table.rows]
+    rows = [
+        [shown.prose(cell_text(c, column)) for c, column in zip(row, table.columns, strict=True)] for row in table.rows
+    ]
     return {
-        "caption": table.title,
+        "caption": shown.prose(table.title),
         "header": [column.title for column in table.columns],
         "rows": rows,
         "marked": [[False] * len(row) for row in rows],
-        "footer": list(table.footer),
+        "footer": [shown.prose(line) for line in table.footer],
     }
 
 
-def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[dict[str, Any]]:
     """One table per channel, rows and columns numbered, marked cells shaded."""
     drawn = []
     for channel, grid, marks in planes(view):
@@ -175,7 +182,7 @@ def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
         legend = f" (shaded: {view.legend.removeprefix('[ ] ')})" if marks and view.legend else ""
         drawn.append(
             {
-                "caption": caption(view, grid) + (f", {channel}" if channel else "") + legend,
+                "caption": shown.prose(caption(view, grid) + (f", {channel}" if channel else "") + legend),
                 "header": ["", *(str(c + 1) for c in range(len(rows[0])))],
                 "rows": [[str(r + 1), *(text.strip("[]") for text in row)] for r, row in enumerate(rows)],
                 "marked": [[False, *(text.startswith("[") for text in row)] for row in rows],
@@ -186,7 +193,10 @@ def _grid(view: Grid, full: bool) -> list[dict[str, Any]]:
 
 
 #: How each kind of view is drawn: as one or more tables for the template.
-DRAW: dict[type, Callable[[Any, bool], list[dict[str, Any]]]] = {Grid: _grid, Table: lambda t, full: [_table(t, full)]}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[dict[str, Any]]]] = {
+    Grid: _grid,
+    Table: lambda table, full, shown: [_table(table, full, shown)],
+}
 
 
 def write_handout(sheet: Sheet, out: TextIO) -> None:

@@ -40,9 +40,12 @@ class Elided:
     first: str
     last: str
     unit: str = "steps"
+    #: ``first`` and ``last`` are step names: the text marks them (``{h4}``) for each format to show.
+    named: bool = False
 
     def text(self) -> str:
-        return f"⋮ {self.count} {self.unit} of the same form left out ({self.first} … {self.last}); {FULL_HINT}"
+        first, last = (f"{{{self.first}}}", f"{{{self.last}}}") if self.named else (self.first, self.last)
+        return f"⋮ {self.count} {self.unit} of the same form left out ({first} … {last}); {FULL_HINT}"
 
 
 def _form(step: Step) -> tuple[str, str]:
@@ -77,7 +80,7 @@ def summarised_steps(steps: Sequence[Step], full: bool) -> list[Step | Elided]:
         edge = SEQUENCE_EDGE * period
         if end - start > LONG_RUN * period:
             hidden = steps[start + edge : end - edge]
-            kept += [*steps[start : start + edge], Elided(len(hidden), hidden[0].name, hidden[-1].name)]
+            kept += [*steps[start : start + edge], Elided(len(hidden), hidden[0].name, hidden[-1].name, named=True)]
             kept += steps[end - edge : end]
             start = end
         else:

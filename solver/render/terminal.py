@@ -18,7 +18,7 @@ from solver.graph.blocks import Grid, View
 from solver.graph.steps import Solution, Step
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation_parts
+from solver.render.equation import Shown, display_name, equation_parts
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -42,12 +42,13 @@ def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
 
 def render_terminal(solution: Solution, full: bool = False) -> RenderableType:
     """The solution as Rich renderables; long runs of time steps are summarised unless ``full``."""
+    shown = Shown(solution, "text")
     parts: list[RenderableType] = [Text(solution.title, style="bold underline")]
     if solution.source:
         parts.append(Text(f"source: {solution.source}", style="dim"))
     givens = summarised_steps([s for s in solution if s.is_given], full)
     if givens:
-        gaps = "\n".join(step.text() for step in givens if isinstance(step, Elided))
+        gaps = "\n".join(shown.prose(step.text()) for step in givens if isinstance(step, Elided))
         table = RichTable(title="Given", title_justify="left", show_header=False, box=None, padding=(0, 1))
         table.caption, table.caption_justify = (Text(gaps) if gaps else None), "left"
         for step in givens:
@@ -58,31 +59,37 @@ def render_terminal(solution: Solution, full: bool = False) -> RenderableType:
                 # Text, not markup: a symbolic value such as [x_1, x_2] would read as a style tag.
                 Text(display_name(step.name, solution, "text")),
                 Text(format_value(step.value)),
-                Text(step.title, style="dim"),
+                Text(shown.prose(step.title), style="dim"),
             )
         parts += [Text(), table]
     for step in summarised_steps([s for s in solution if not s.is_given], full):
-        block = Text("  " + step.text(), style="dim") if isinstance(step, Elided) else _step_block(step, solution, full)
+        if isinstance(step, Elided):
+            block: RenderableType = Text("  " + shown.prose(step.text()), style="dim")
+        else:
+            block = _step_block(step, shown, full)
         parts += [Text(), block]
     for table in solution.tables:
         if table.rows:
-            parts += [Text(), *_table(table, full)]
+            parts += [Text(), *_table(table, full, shown)]
     return Group(*parts)
 
 
-def _table(table: Table, full: bool) -> list[RenderableType]:
+def _table(table: Table, full: bool, shown: Shown) -> list[RenderableType]:
     table = summarised_table(table, full)
-    caption = Text("\n".join(table.footer))  # text, never markup: a gap names steps such as feature_map[1,2]
-    rich_table = RichTable(title=table.title, title_justify="left", caption=caption, caption_justify="left")
+    caption = Text("\n".join(map(shown.prose, table.footer)))  # text, never markup: a gap names steps
+    title = shown.prose(table.title)
+    rich_table = RichTable(title=title, title_justify="left", caption=caption, caption_justify="left")
     for column in table.columns:
         rich_table.add_column(column.title, justify="right" if column.numeric else "left")
     for row in table.rows:
         # Cells are text, never markup ([y log ŷ ...]).
-        rich_table.add_row(*(Text(cell_text(cell, column)) for cell, column in zip(row, table.columns, strict=True)))
+        rich_table.add_row(
+            *(Text(shown.prose(cell_text(cell, column))) for cell, column in zip(row, table.columns, strict=True))
+        )
     return [rich_table]
 
 
-def _grid(view: Grid, full: bool) -> list[RenderableType]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[RenderableType]:
     """One panel per channel: cells on a diverging colour scale, marked cells bracketed and bold."""
     import numpy as np
     from rich import box
@@ -103,10 +110,10 @@ def _grid(view: Grid, full: bool) -> list[RenderableType]:
                 style = _shade(grid[r, c], low, high) if inside else ""
                 cells.append(Text(text, style=style + (" bold" if text.startswith("[") else "")))
             table.add_row(*cells)
-        parts: list[RenderableType] = [Text(caption(view, grid) + (f", {channel}" if channel else ""), style="dim")]
-        parts.append(table)
+        title = shown.prose(caption(view, grid) + (f", {channel}" if channel else ""))
+        parts: list[RenderableType] = [Text(title, style="dim"), table]
         if marks and view.legend:
-            parts.append(Text(view.legend, style="dim"))
+            parts.append(Text(shown.prose(view.legend), style="dim"))
         drawn.append(Group(*parts))
     return drawn
 
@@ -125,21 +132,21 @@ def _shade(x: float, low: float, high: float) -> str:
 
 
 #: How each kind of view is drawn: a list of panels, set side by side with the step's other views.
-DRAW: dict[type, Callable[[Any, bool], list[RenderableType]]] = {Grid: _grid, Table: _table}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[RenderableType]]] = {Grid: _grid, Table: _table}
 
 
-def _views(views: tuple[View, ...], full: bool) -> RenderableType:
+def _views(views: tuple[View, ...], full: bool, shown: Shown) -> RenderableType:
     from rich.columns import Columns
     from rich.padding import Padding
 
-    drawn = [panel for view in views for panel in DRAW[type(view)](view, full)]
+    drawn = [panel for view in views for panel in DRAW[type(view)](view, full, shown)]
     # Side by side while they fit, one under the other when they do not.
     return Padding(Columns(drawn, padding=(1, 3)), (1, 0, 0, 4))
 
 
-def _step_block(step: Step, solution: Solution, full: bool) -> RenderableType:
-    header = Text.assemble((step.title, "bold"), ("  " + step.name, "dim"))
-    members = [shortened(member, full) for member in equation_parts(step, solution, "text")]
+def _step_block(step: Step, shown: Shown, full: bool) -> RenderableType:
+    header = Text.assemble((shown.prose(step.title), "bold"), ("  " + step.name, "dim"))
+    members = [shortened(member, full) for member in equation_parts(step, shown.solution, "text")]
     line = Text("  ")
     for i, member in enumerate(members):
         if i:
@@ -148,10 +155,10 @@ def _step_block(step: Step, solution: Solution, full: bool) -> RenderableType:
         line.append(member, style=style)
     rows: list[RenderableType] = [header, line]
     for block in step.detail:
-        text = block.written("text")
-        rows.append(Text("    " + shortened(f"{block.label}: {text}" if block.label else text, full)))
+        text = shown.block(block)
+        rows.append(Text("    " + shortened(f"{shown.prose(block.label)}: {text}" if block.label else text, full)))
     if step.views:
-        rows.append(_views(step.views, full))
+        rows.append(_views(step.views, full, shown))
     if step.note:
         rows.append(Text("  " + step.note, style="italic yellow"))
     return Group(*rows)

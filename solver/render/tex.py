@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from solver.graph.blocks import Grid, Math, ProductSum, Sentence
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
-from solver.render.equation import display_name, equation
+from solver.render.equation import Shown, display_name, equation
 from solver.render.grids import caption, cell_rows, planes
 from solver.render.latex_text import escaped
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
@@ -82,6 +82,7 @@ def _document(title: str, questions_tex: list[str], questions: bool) -> str:
 
 def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], full: bool, questions: bool) -> str:
     points = sum(p for _, p in asked)
+    shown = _shown(solution)
     lines = [
         r"\newpage" if prefix else "",
         rf"\question{f'[{points:g}]' if points else ''} {escaped(prefix + solution.title)}",
@@ -93,10 +94,10 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
         lines += [r"\par\medskip Given:\par", r"\begin{tabular}{lll}"]
         for step in givens:
             if isinstance(step, Elided):
-                lines.append(rf"$\vdots$ & {escaped(step.text())} & \\")
+                lines.append(rf"$\vdots$ & {shown.prose(step.text())} & \\")
                 continue
             name = display_name(step.name, solution, "latex")
-            lines.append(rf"${name}$ & {escaped(step.title)} & ${format_value(step.value, 'latex')}$ \\")
+            lines.append(rf"${name}$ & {shown.prose(step.title)} & ${format_value(step.value, 'latex')}$ \\")
         lines.append(r"\end{tabular}")
     lines += _figures(solution, key=not questions)
     lines.append(r"\begin{parts}")
@@ -104,11 +105,16 @@ def _question(prefix: str, solution: Solution, asked: list[tuple[str, float]], f
         step = solution[reference.split("[", 1)[0]]
         name = display_name(step.name, solution, "latex") + reference[len(step.name) :]
         room = "" if not questions else rf"\makeemptybox{{{ANSWER_ROOM}}}"
-        lines.append(rf"\part{f'[{part_points:g}]' if part_points else ''} {escaped(step.title)} (${name}$) {room}")
+        lines.append(rf"\part{f'[{part_points:g}]' if part_points else ''} {shown.prose(step.title)} (${name}$) {room}")
     lines.append(r"\end{parts}")
     if not questions:
         lines += [r"\begin{solution}", *_worked(solution, full), r"\end{solution}"]
     return "\n".join(lines)
+
+
+def _shown(solution: Solution) -> Shown:
+    """Names typeset in the course's notation, words escaped."""
+    return Shown(solution, "latex", math=lambda latex: f"${latex}$", words=escaped)
 
 
 def _figures(solution: Solution, key: bool) -> list[str]:
@@ -127,40 +133,42 @@ def _figures(solution: Solution, key: bool) -> list[str]:
 
 
 def _worked(solution: Solution, full: bool) -> list[str]:
+    shown = _shown(solution)
     lines: list[str] = []
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
         if isinstance(step, Elided):
             number += step.count  # the steps after a gap keep their numbers
-            lines += [escaped(step.text()), ""]
+            lines += [shown.prose(step.text()), ""]
             continue
         number += 1
         name = display_name(step.name, solution, "latex")
-        lines += [rf"\textbf{{{number}. {escaped(step.title)}}} (${name}$)", ""]
+        lines += [rf"\textbf{{{number}. {shown.prose(step.title)}}} (${name}$)", ""]
         lines += [r"\begin{multline*}", shortened(equation(step, solution, "latex"), full), r"\end{multline*}"]
         if step.detail:
-            lines += [r"\begin{itemize}", *(WRITE[type(block)](block, full) for block in step.detail), r"\end{itemize}"]
+            lines += [r"\begin{itemize}", *(WRITE[type(block)](block, full, shown) for block in step.detail)]
+            lines.append(r"\end{itemize}")
         for view in step.views:
-            lines += DRAW[type(view)](view, full)
+            lines += DRAW[type(view)](view, full, shown)
         if step.note:
             lines += [rf"\emph{{{escaped(step.note)}}}", ""]
     for table in solution.tables:
         if table.rows:
-            lines += _table(table, full)
+            lines += _table(table, full, shown)
     return lines
 
 
-def _prose(block: Sentence, full: bool) -> str:
-    return rf"\item {escaped(block.words)}"
+def _prose(block: Sentence, full: bool, shown: Shown) -> str:
+    return rf"\item {shown.prose(block.words)}"
 
 
-def _math(block: Math | ProductSum, full: bool) -> str:
-    label = f"{escaped(block.label)}: " if block.label else ""
-    return rf"\item {label}${shortened(block.written('latex'), full)}$"
+def _math(block: Math | ProductSum, full: bool, shown: Shown) -> str:
+    label = f"{shown.prose(block.label)}: " if block.label else ""
+    return rf"\item {label}${shortened(shown.block(block), full)}$"
 
 
 #: How each kind of detail block is written: one list item each.
-WRITE: dict[type, Callable[[Any, bool], str]] = {Sentence: _prose, Math: _math, ProductSum: _math}
+WRITE: dict[type, Callable[[Any, bool, Shown], str]] = {Sentence: _prose, Math: _math, ProductSum: _math}
 
 
 def _tabular(title: str, header: list[str], rows: list[list[str]], align: str) -> list[str]:
@@ -174,21 +182,22 @@ def _tabular(title: str, header: list[str], rows: list[list[str]], align: str) -
     ]
 
 
-def _table(table: Table, full: bool) -> list[str]:
+def _table(table: Table, full: bool, shown: Shown) -> list[str]:
     table = summarised_table(table, full)
     align = "".join("r" if column.numeric else "l" for column in table.columns)
     header = [escaped(column.title) for column in table.columns]
-    rows = [[escaped(cell_text(c, col)) for c, col in zip(row, table.columns, strict=True)] for row in table.rows]
-    return [*_tabular(escaped(table.title), header, rows, align), *(escaped(line) + r"\par" for line in table.footer)]
+    rows = [[shown.prose(cell_text(c, col)) for c, col in zip(row, table.columns, strict=True)] for row in table.rows]
+    footer = [shown.prose(line) + r"\par" for line in table.footer]
+    return [*_tabular(shown.prose(table.title), header, rows, align), *footer]
 
 
-def _grid(view: Grid, full: bool) -> list[str]:
+def _grid(view: Grid, full: bool, shown: Shown) -> list[str]:
     """One table per channel, rows and columns numbered, marked cells in bold."""
     lines: list[str] = []
     for channel, grid, marks in planes(view):
         rows = cell_rows(grid, marks)
         legend = f" (bold: {view.legend.removeprefix('[ ] ')})" if marks and view.legend else ""
-        title = escaped(caption(view, grid) + (f", {channel}" if channel else "") + legend)
+        title = shown.prose(caption(view, grid) + (f", {channel}" if channel else "") + legend)
         header = ["", *(str(c + 1) for c in range(len(rows[0])))]
         cells = [
             [str(r + 1), *(rf"\textbf{{{escaped(t[1:-1])}}}" if t.startswith("[") else escaped(t) for t in row)]
@@ -199,7 +208,7 @@ def _grid(view: Grid, full: bool) -> list[str]:
 
 
 #: How each kind of view is drawn.
-DRAW: dict[type, Callable[[Any, bool], list[str]]] = {Grid: _grid, Table: _table}
+DRAW: dict[type, Callable[[Any, bool, Shown], list[str]]] = {Grid: _grid, Table: _table}
 
 
 def write_handout(sheet: Sheet, out: TextIO) -> None:

@@ -49,7 +49,7 @@ def _add_losses(solution: Solution, losses: list[Any], table: Table) -> None:
             "y_hat",
             "y",
             (f"L_{lossfn.name}", f"dL_{lossfn.name}/dy_hat"),
-            (f"{lossfn.name} loss", f"derivative of {lossfn.name} with respect to ŷ"),
+            (f"{lossfn.name} loss", f"derivative of {lossfn.name} with respect to {{y_hat}}"),
             shown,
         )
         table.rows.append([lossfn.name, lossfn.summary, solution.add(value), solution.add(gradient)])

@@ -267,7 +267,7 @@ class NetworkBuilder:
         top = layers[-1].activation
         delta, z = f"delta{count}{suffix}", f"z{count}{suffix}"
         grad = f"dL/dy_hat{suffix}"
-        title = f"error term of the output layer, dL/dz{count}{title_suffix}"
+        title = f"error term of the output layer, {{dL/dz{count}}}{title_suffix}"
         if top.name == "softmax":  # the Jacobian is not a diagonal: no elementwise slope step
             text, latex = f"J_softmax({{{z}}})ᵀ·{{{grad}}}", rf"J_{{\mathrm{{softmax}}}}({{{z}}})^\top {{{grad}}}"
             s.add(
@@ -305,7 +305,7 @@ class NetworkBuilder:
         slopes = s.add(
             Step(
                 name,
-                f"derivative of the activation of layer {number}, {act.name}'(z{number}){title_suffix}",
+                f"derivative of the activation of layer {number}, {act.name}'({{{z}}}){title_suffix}",
                 deps=(z,),
                 compute=lambda zv: Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None),
                 formula=Template(act.form(z, "text", True), act.form(z, "latex", True)),
@@ -337,7 +337,7 @@ class NetworkBuilder:
         s.add(
             Step(
                 f"delta{number}{suffix}",
-                f"error term of layer {number}, dL/dz{number}{title_suffix}",
+                f"error term of layer {number}, {{dL/dz{number}}}{title_suffix}",
                 deps=(weights, delta_above, slope),
                 compute=lambda w, d, f: shown(hidden_delta(w, d, vector(f), folded)),
                 formula=Template(
@@ -487,7 +487,7 @@ def _network(
             _combine(
                 solution,
                 f"dL/dW{number}",
-                f"gradient of W{number} over the examples ({how})",
+                f"gradient of {{W{number}}} over the examples ({how})",
                 [f"dL/dW{number}{n}" for n in names],
                 mean,
                 origin,
@@ -496,7 +496,7 @@ def _network(
                 _combine(
                     solution,
                     f"dL/db{number}",
-                    f"gradient of b{number} over the examples ({how})",
+                    f"gradient of {{b{number}}} over the examples ({how})",
                     [f"dL/db{number}{n}" for n in names],
                     mean,
                     (),

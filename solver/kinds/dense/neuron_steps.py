@@ -78,7 +78,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         "a",
         "y",
         ("loss", "dL/da"),
-        (f"{lossfn.name} loss", "derivative of the loss with respect to a"),
+        (f"{lossfn.name} loss", "derivative of the loss with respect to {a}"),
         shown,
     ):
         solution.add(step)
@@ -93,14 +93,20 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         )
     )
     solution.add(
-        Step("dz/dw", "derivative of z with respect to w", deps=("x",), compute=lambda xv: xv, formula=Template("{x}"))
+        Step(
+            "dz/dw",
+            "derivative of {z} with respect to {w}",
+            deps=("x",),
+            compute=lambda xv: xv,
+            formula=Template("{x}"),
+        )
     )
-    solution.add(Step("dz/db", "derivative of z with respect to b", compute=lambda: 1))
+    solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: 1))
     for parameter, local in (("w", "dz/dw"), ("b", "dz/db")):
         solution.add(
             Step(
                 f"dL/d{parameter}",
-                f"gradient with respect to {parameter} (chain rule)",
+                f"gradient with respect to {{{parameter}}} (chain rule)",
                 deps=("dL/da", "da/dz", local),
                 compute=lambda g, d, dz: shown(g * d * vector(dz)),
                 formula=Template("{dL/da}·{da/dz}·{" + local + "}", r"{dL/da} \cdot {da/dz} \cdot {" + local + "}"),

@@ -143,7 +143,7 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
     solution.add(
         Step(
             "loss",
-            f"{lossfn.name} loss in terms of w, b and x",
+            f"{lossfn.name} loss in terms of {{w}}, {{b}} and {{x}}",
             deps=("a", "y"),
             compute=lossfn.sympy,
             formula=SympyFormula(lossfn.sympy(a_symbol, y)),
@@ -157,7 +157,7 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
     solution.add(
         Step(
             "dL/da",
-            "derivative of the loss with respect to a",
+            "derivative of the loss with respect to {a}",
             deps=("y",),
             compute=loss_slope,
             written_in=("a",),
@@ -177,15 +177,15 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
     solution.add(
         Step(
             "dz/dw",
-            "derivative of z with respect to w",
+            "derivative of {z} with respect to {w}",
             deps=("x",),
             compute=lambda xv: xv,
             formula=GroupedTemplate("{x}"),
         )
     )
-    solution.add(Step("dz/db", "derivative of z with respect to b", compute=lambda: sympy.Integer(1)))
-    _product_step(solution, "dL/dw", "gradient with respect to w (chain rule)", ("dL/da", "da/dz", "dz/dw"))
-    _product_step(solution, "dL/db", "gradient with respect to b (chain rule)", ("dL/da", "da/dz", "dz/db"))
+    solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: sympy.Integer(1)))
+    _product_step(solution, "dL/dw", "gradient with respect to {w} (chain rule)", ("dL/da", "da/dz", "dz/dw"))
+    _product_step(solution, "dL/db", "gradient with respect to {b} (chain rule)", ("dL/da", "da/dz", "dz/db"))
     _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
     return solution
 
@@ -360,7 +360,7 @@ def _symbolic_backward(
     solution.add(
         Step(
             f"delta{count}",
-            f"error term of the output layer, dL/d{top} (simplified)",
+            f"error term of the output layer, {{dL/d{top}}} (simplified)",
             deps=("dL/dy_hat", f"dy_hat/d{top}"),
             compute=lambda g, s: _shown(simplest(_matrix(g).multiply_elementwise(_matrix(s)))),
             formula=SympyFormula(sympy.Symbol("dL/dy_hat") * sympy.Symbol(f"dy_hat/d{top}"))
@@ -382,7 +382,7 @@ def _symbolic_backward(
         solution.add(
             Step(
                 f"delta{number}",
-                f"error term of layer {number}, dL/d{z_name}",
+                f"error term of layer {number}, {{dL/d{z_name}}}",
                 deps=(f"W{number + 1}", f"delta{number + 1}", f"d{a_name}/d{z_name}"),
                 compute=rule,
                 formula=GroupedTemplate(f"({back}·{{delta{number + 1}}}) ⊙ {{d{a_name}/d{z_name}}}"),

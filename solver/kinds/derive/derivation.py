@@ -56,7 +56,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         solution.add(
             Step(
                 name,
-                f"{name} in terms of {', '.join(given.symbols)}",
+                f"{{{name}}} in terms of {', '.join('{' + symbol + '}' for symbol in given.symbols)}",
                 # The author's expression is the problem's data: the step has no parents.
                 compute=lambda e=expression: e,
                 formula=Template(" ".join(text.split())),  # parsed, so only names, numbers and operators

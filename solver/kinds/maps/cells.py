@@ -59,7 +59,7 @@ def conv_cell_lines(
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
-        label = entry_name(name, cell)
+        label = "{" + entry_name(name, cell) + "}"  # a name: each format shows it as the course does
         if patch.shape[0] == 1:
             lines.append(ProductSum(label, patch[0], kernel[0], bias))
             continue
@@ -106,7 +106,7 @@ def pool_cell_lines(
         else:
             work = f"{mode} = {number(pooled[cell])}"
             latex = rf"\{mode} = {number(pooled[cell])}"
-        label = entry_name(name, (row, col) if flat else cell)
+        label = "{" + entry_name(name, (row, col) if flat else cell) + "}"
         lines.append(Math(f"window {shown['text']} → {work}", rf"{shown['latex']} \to {latex}", label))
     return lines + rest_line(left, f"the {mode} of its window")
 

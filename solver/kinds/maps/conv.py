@@ -315,8 +315,8 @@ def _add_feature_map(
     # A 2-D mark applies to every channel of a C x H x W picture.
     patch = tuple((r, c) for r in range(0, reach[0], dilation[0]) for c in range(0, reach[1], dilation[1]))
     step.views = (
-        Grid(source, np.asarray(solution[source].value), patch, f"[ ] the patch of {name}[1,1]"),
-        Grid(name, value, ((0, 0),), "[ ] the cell being computed"),
+        Grid(f"{{{source}}}", np.asarray(solution[source].value), patch, f"[ ] the patch of {{{name}[1,1]}}"),
+        Grid(f"{{{name}}}", value, ((0, 0),), "[ ] the cell being computed"),
     )
     return value
 

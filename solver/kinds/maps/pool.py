@@ -151,8 +151,8 @@ def add_pooling(
         if flat:
             marks = tuple(mark[1:] for mark in marks)
     step.views = (
-        Grid(source, np.asarray(solution[source].value), marks, f"[ ] the {MODE_WORDS[mode]} of each window"),
-        Grid(name, np.asarray(pooled)),
+        Grid(f"{{{source}}}", np.asarray(solution[source].value), marks, f"[ ] the {MODE_WORDS[mode]} of each window"),
+        Grid(f"{{{name}}}", np.asarray(pooled)),
     )
     return pooled
 

@@ -68,7 +68,7 @@ def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
         linear = net.output == "linear"
         steps.add(
             local,
-            f"gradient at the output pre-activation z_y{of_step}",
+            f"gradient at the output pre-activation {hole('z_y')}{of_step}",
             (grad,) if linear else (grad, y_hat),
             (lambda g: g) if linear else (lambda g, p: g @ bptt.output_jacobian(net.output, p)),
             formula(output_slope_text(net.output, grad, y_hat, net.convention, net.scalar)),
@@ -83,7 +83,7 @@ def _output_weights(steps: ArraySteps, net: Network, from_output: dict[int, str]
     summed = ", summed over the steps" if len(pairs) > 1 else ""
     steps.add(
         "dL/dW_y",
-        f"gradient of W_y{summed}",
+        f"gradient of {hole('W_y')}{summed}",
         tuple(n for pair in pairs for n in pair),
         lambda *v: sum(bptt.weight_term(v[i], v[i + 1], c) for i in range(0, len(v), 2)),
         formula(" + ".join(outer_text(hole(local), h, c, scalar) for local, h in pairs)),
@@ -91,7 +91,7 @@ def _output_weights(steps: ArraySteps, net: Network, from_output: dict[int, str]
     if "b_y" in steps:
         steps.add(
             "dL/db_y",
-            f"gradient of b_y{summed}",
+            f"gradient of {hole('b_y')}{summed}",
             tuple(local for local, _ in pairs),
             lambda *v: sum(v),
             formula(" + ".join(hole(local) for local, _ in pairs)),
@@ -142,7 +142,7 @@ def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, st
 
     steps.add(
         f"dL/dh{T}",
-        f"loss gradient at h{T}",
+        f"loss gradient at {hole(f'h{T}')}",
         (from_output[T], "W_y"),
         lambda g, W_y: g @ bptt.through(W_y, c),
         formula(from_prediction(T)),
@@ -151,7 +151,7 @@ def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, st
         if net.every_step:
             steps.add(
                 f"dL/dh{t}",
-                f"loss gradient at h{t}: from y_hat{t} and from h{t + 1}",
+                f"loss gradient at {hole(f'h{t}')}: from {hole(f'y_hat{t}')} and from {hole(f'h{t + 1}')}",
                 (from_output[t], "W_y", f"dL/dh{t + 1}", f"dh{t + 1}/dh{t}"),
                 lambda g, W_y, later, J: g @ bptt.through(W_y, c) + later @ J,
                 formula(f"{from_prediction(t)} + {hole(f'dL/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
@@ -159,7 +159,7 @@ def _hidden_gradients(steps: ArraySteps, net: Network, from_output: dict[int, st
         else:
             steps.add(
                 f"dL/dh{t}",
-                f"loss gradient at h{t}, along the path of {T - t} step(s)",
+                f"loss gradient at {hole(f'h{t}')}, along the path of {T - t} step(s)",
                 (f"dL/dh{T}", f"dh{T}/dh{t}"),
                 lambda g, J: g @ J,
                 formula(f"{hole(f'dL/dh{T}')}·{hole(f'dh{T}/dh{t}')}"),
@@ -182,7 +182,7 @@ def _paths(steps: ArraySteps, net: Network, weights: str) -> None:
         used_with = f"h{t - 1}" if weights == "W_h" else f"x{t}"
         steps.add(
             name,
-            f"{weights} path through step {t}" + (" (the last step)" if t == T else f" ({T - t} step(s) back)"),
+            f"{hole(weights)} path through step {t}" + (" (the last step)" if t == T else f" ({T - t} step(s) back)"),
             (f"dL/dh{t}", f"h{t}", used_with),
             lambda g, h, v: bptt.weight_term(g * bptt.slope_from_output(f, h), v, c),
             formula(outer_text(_local_text(net, t), used_with, c, net.scalar)),
@@ -191,7 +191,7 @@ def _paths(steps: ArraySteps, net: Network, weights: str) -> None:
         paths.append(name)
     steps.add(
         f"dL/d{weights}",
-        f"gradient of {weights}: the sum of its {T} path(s)",
+        f"gradient of {hole(weights)}: the sum of its {T} path(s)",
         tuple(paths),
         lambda *terms: sum(terms),
         formula(" + ".join(hole(p) for p in paths)),
@@ -203,7 +203,7 @@ def _hidden_bias(steps: ArraySteps, net: Network) -> None:
     f, T = net.activation, net.steps
     steps.add(
         "dL/db_h",
-        f"gradient of b_h: the sum of its {T} path(s)",
+        f"gradient of {hole('b_h')}: the sum of its {T} path(s)",
         tuple(n for t in range(T, 0, -1) for n in (f"dL/dh{t}", f"h{t}")),
         lambda *v: sum(v[i] * bptt.slope_from_output(f, v[i + 1]) for i in range(0, len(v), 2)),
         formula(" + ".join(_local_text(net, t) for t in range(T, 0, -1))),
@@ -219,25 +219,18 @@ def _hidden_bias(steps: ArraySteps, net: Network) -> None:
 
 
 def _path_chain(net: Network, t: int, weights: str) -> Math:
-    """The path as the notes write it: ∂L/∂ŷ · ∂ŷ/∂h_T · ∂h_T/∂h_{T-1} ⋯ ∂h_t/∂W."""
+    """The path as the notes write it: ∂L/∂ŷ · ∂ŷ/∂h_T · ∂h_T/∂h_{T-1} ⋯ ∂h_t/∂W, in the course's names."""
     T = net.steps
     if net.every_step:
-        factors = [("L", "ŷ_s"), ("ŷ_s", "h_s"), ("h_s", f"h{t}"), (f"h{t}", weights)]
+        factors = [("L", "y_hat_s"), ("y_hat_s", "h_s"), ("h_s", f"h{t}"), (f"h{t}", weights)]
         sums = (f"Σ_(s ≥ {t}) ", rf"\sum_{{s \geq {t}}} ")
     else:
         links = [(f"h{k}", f"h{k - 1}") for k in range(T, t, -1)]
-        factors = [("L", "ŷ"), ("ŷ", f"h{T}"), *links, (f"h{t}", weights)]
+        factors = [("L", "y_hat"), ("y_hat", f"h{T}"), *links, (f"h{t}", weights)]
         sums = ("", "")
-    text = sums[0] + " · ".join(f"∂{top}/∂{bottom}" for top, bottom in factors)
-    fractions = (rf"\frac{{\partial {_symbol(top)}}}{{\partial {_symbol(bottom)}}}" for top, bottom in factors)
-    return Math(text, sums[1] + r" \cdot ".join(fractions), label="path")
-
-
-def _symbol(name: str) -> str:
-    """A symbol of a path in LaTeX: ŷ_s as \\hat{y}_s, h3 as h_{3}."""
-    if name.startswith("ŷ"):
-        return r"\hat{y}" + name[1:]
-    return f"h_{{{name[1:]}}}" if name[1:].isdigit() else name
+    names = tuple(f"d{top}/d{bottom}" for top, bottom in factors)
+    chain = (sums[0] + " · ".join(map(hole, names)), sums[1] + r" \cdot ".join(map(hole, names)))
+    return Math(*chain, label="path", names=names)
 
 
 def add_update(steps: ArraySteps, rate: float) -> None:
@@ -248,7 +241,7 @@ def add_update(steps: ArraySteps, rate: float) -> None:
         if name in steps:
             steps.add(
                 f"{name}_new",
-                f"{name} after one step of gradient descent (η = {rate:g})",
+                f"{hole(name)} after one step of gradient descent (η = {rate:g})",
                 (name, "eta", f"dL/d{name}"),
                 sgd.rule,
                 sgd.formula(hole(name), hole("eta"), hole(f"dL/d{name}")),
@@ -259,7 +252,7 @@ def add_update(steps: ArraySteps, rate: float) -> None:
 def norm_table(solution: Solution, T: int) -> Table:
     """The spectral norm of each Jacobian product, published as ``jacobian_norms`` (empty for one time step)."""
     table = Table(
-        f"Jacobian products dh{T}/dh_t "
+        f"Jacobian products {hole(f'dh{T}/dh_t')} "
         f"(vanishing below {bptt.VANISHING_BELOW:g}, exploding above {bptt.EXPLODING_ABOVE:g})",
         [
             Column("distance", numeric=True),
@@ -272,5 +265,5 @@ def norm_table(solution: Solution, T: int) -> Table:
     )
     for t in range(T - 1, 0, -1):
         norm = bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value))
-        table.rows.append([T - t, f"dh{T}/dh{t}", norm, bptt.regime(norm) or "—"])
+        table.rows.append([T - t, hole(f"dh{T}/dh{t}"), norm, bptt.regime(norm) or "—"])
     return table
