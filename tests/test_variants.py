@@ -392,3 +392,26 @@ def test_a_variant_that_cannot_be_drawn_leaves_no_folder_behind(cli, tmp_path):
     result = cli("variants", tmp_path / "none.yaml", "--roster", roster, "-o", tmp_path / "out")
     assert result.code == 2 and "no good variant" in result.err and result.err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["none.yaml", "roster.csv"]  # no partial folder either
+
+
+def test_gradescope_grades_the_metadata_students_own_variant(cli, tmp_path):
+    """The identity comes from Gradescope's metadata, and with it the variant graded against."""
+    source = tmp_path / "autograder" / "source"
+    course = source / "course"
+    course.mkdir(parents=True)
+    homework = small_homework(course)
+    (source / "nnsolve-autograder.json").write_text(
+        json.dumps({"homework": "course/small.yaml", "expected_after_due_date": False}), encoding="utf-8"
+    )
+    root = source.parent
+    (root / "submission").mkdir()
+    # The file claims student s002, but the upload is s001's: s001's variant is graded.
+    write_answers(root / "submission" / "answers.yaml", "s002", key_answers(cli, homework, "s001"))
+    results = {}
+    for sid in ("s001", "s002"):
+        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": sid}]}), encoding="utf-8")
+        assert cli("gradescope", "run", "--root", root).code == 0
+        results[sid] = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    full = sum(test["max_score"] for test in results["s001"]["tests"])
+    assert sum(test["score"] for test in results["s001"]["tests"]) == full > 0
+    assert sum(test["score"] for test in results["s002"]["tests"]) < full
