@@ -92,7 +92,7 @@ def rounding_slack(solution: Solution, step: str, pick: Any, digits: int | None)
         largest = np.zeros_like(base)
         for nudged in _nudges(node.value, digits):
             try:
-                moved = np.asarray(pick(solution.evaluate({name: nudged})), dtype=float)
+                moved = np.asarray(pick(solution.evaluate({name: nudged}, upto=step)), dtype=float)
             except Exception:  # a nudge a kind cannot take (e.g. a domain edge): no slack from it
                 continue
             if moved.shape == base.shape:
