@@ -58,14 +58,14 @@ code { font-size: .9em; }
 
 
 def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
-    out.write(_page(solution.title, [*_statement(solution, 1, key=True), *_worked(solution, 2, full)]))
+    out.write(page(solution.title, [*_statement(solution, 1, key=True), *_worked(solution, 2, full)]))
 
 
 def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
     body = [f"<h1>{escape(sheet.title)}</h1>"]
     for problem in sheet.problems:
         body += _problem(problem, key=True, full=full)
-    out.write(_page(sheet.title, body))
+    out.write(page(sheet.title, body))
 
 
 def write_handout(sheet: Sheet, out: TextIO) -> None:
@@ -73,10 +73,11 @@ def write_handout(sheet: Sheet, out: TextIO) -> None:
     body = [f"<h1>{escape(sheet.title)}</h1>"]
     for problem in sheet.problems:
         body += _problem(problem, key=False, full=False)
-    out.write(_page(sheet.title, body))
+    out.write(page(sheet.title, body))
 
 
-def _page(title: str, body: list[str]) -> str:
+def page(title: str, body: list[str]) -> str:
+    """A whole self-contained page: ``body``'s lines under the sheets' one style sheet."""
     return "\n".join(
         [
             "<!DOCTYPE html>",
