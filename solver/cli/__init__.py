@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "rnn": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
+    "report": "grader.report_cli",
 }
 _registered: set[str] = set()
 
