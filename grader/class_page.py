@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from grader.class_report import SHOWN_MISTAKES, ClassTally, StudentList
 from grader.report import STATUSES, Status
+from solver.graph.values import counted
 from solver.render.figures.svg import FAINT, INK, Drawing
 from solver.render.html import page
 
@@ -39,7 +40,7 @@ def write_class_page(tally: ClassTally, out: TextIO) -> None:
     title = f"Class report: {tally.title}"
     body = [
         f"<h1>{escape(title)}</h1>",
-        f"<p>{_count(tally.students, 'student')}, {_number(tally.max_score)} points in all.</p>",
+        f"<p>{counted(tally.students, 'student')}, {_number(tally.max_score)} points in all.</p>",
         *_scores(tally),
         *_steps(tally),
         *_mistakes(tally),
@@ -54,10 +55,6 @@ def _number(x: float) -> str:
 
 def _percent(share: float) -> str:
     return f"{100 * share:.0f}%"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _figure(svg: str, caption: str) -> list[str]:
@@ -159,7 +156,7 @@ def _mistakes(tally: ClassTally) -> list[str]:
     for step in tally.steps:
         for outcome, count in step.mistakes()[:SHOWN_MISTAKES]:
             name = escape(_step_name(step.problem, step.step))
-            how_many = f"{_percent(tally.share(count))} ({_count(count, 'student')})"
+            how_many = f"{_percent(tally.share(count))} ({counted(count, 'student')})"
             lines.append(
                 f"<li><strong>{name}</strong>: {how_many}, <code>{escape(outcome.mistake or '')}</code>: "
                 f"{escape(outcome.feedback)}</li>"

@@ -34,7 +34,7 @@ def report(
 ) -> None:
     """Report on a class: the scores, every asked step's outcomes and most frequent mistakes, students to look at.
 
-    The class is graded as by ``nnsolve grade`` and counted as it goes, so a
+    The class is graded as by nnsolve grade and counted as it goes, so a
     class of any size fits in memory; the file is written whole at the end.
     """
     from grader.batch import grade_class
@@ -43,7 +43,7 @@ def report(
     from grader.homework import load_homework
     from grader.prepare import prepare
 
-    chosen = report_format(output, as_json)
+    chosen = _report_format(output, as_json)
     paths = class_files(submissions)
     prepared = prepare(load_homework(homework))
     tally = ClassTally(prepared)
@@ -62,7 +62,7 @@ def report(
     print(f"class report written to {output}")
 
 
-def report_format(output: Path | None, as_json: bool) -> str:
+def _report_format(output: Path | None, as_json: bool) -> str:
     """``html`` or ``json``, from ``-o``'s extension and ``--json``; checked before any grading."""
     from solver.graph.errors import InputError
 
