@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from grader.roster import Roster
 
 HomeworkArgument = Annotated[Path, typer.Argument(help="A homework file (YAML).")]
+SubmissionsArgument = Annotated[list[Path], typer.Argument(help="Answers files, or directories of them.")]
+JobsOption = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")]
+KeepLastOption = Annotated[
+    bool, typer.Option("--keep-last", help="When two files have the same student id, keep the later one.")
+]
 
 
 #: Largest class shown as tables by default on a terminal; past it, one line per student.
@@ -50,7 +55,7 @@ RosterOption = Annotated[
 
 def grade(
     homework: HomeworkArgument,
-    submissions: Annotated[list[Path], typer.Argument(help="Answers files, or directories of them.")],
+    submissions: SubmissionsArgument,
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Write a CSV gradebook (a column per asked step) to this file.")
@@ -85,12 +90,8 @@ def grade(
             f"{TABLE_CLASS} students).",
         ),
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: every core).")
-    ] = None,
-    keep_last: Annotated[
-        bool, typer.Option("--keep-last", help="When two files have the same student id, keep the later one.")
-    ] = False,
+    jobs: JobsOption = None,
+    keep_last: KeepLastOption = False,
 ) -> None:
     """Grade students' answers files against a homework.
 
@@ -98,7 +99,6 @@ def grade(
     file or value makes that item invalid with the reason.  Students are
     graded and written as the batch goes, on every core, in the order given.
     """
-    from grader.answers import submission_paths
     from grader.batch import grade_class
     from grader.gradebook import Assignment
     from grader.homework import load_homework
@@ -110,9 +110,7 @@ def grade(
     if roster_path is not None and target is None and feedback is None:
         raise InputError("--roster is for a gradebook or feedback; expected --gradebook, --csv or --feedback too")
     roster = read_roster(roster_path) if roster_path is not None else None
-    paths = submission_paths(submissions)
-    if not paths:
-        raise InputError("no answers files found; expected .yaml files or directories holding them")
+    paths = class_files(submissions)
     prepared = prepare(load_homework(homework))
     settings = Assignment(prepared, assignment or prepared.homework.title, moodle_id, column_id)
     with ExitStack() as stack:
@@ -120,8 +118,8 @@ def grade(
         sinks.append(JsonSink() if as_json else TerminalSink(_show_tables(tables, len(paths))))
         seen: dict[str, str] = {}
         scores: dict[str, float] = {}
-        for report in _with_progress(stack, grade_class(prepared, paths, jobs), len(paths)):
-            _check_duplicate(report, seen, keep_last)
+        for report in with_progress(stack, grade_class(prepared, paths, jobs), len(paths)):
+            check_duplicate(report, seen, keep_last)
             scores[report.student] = report.score
             for sink in sinks:
                 sink.add(report)
@@ -155,11 +153,22 @@ def _gradebook_target(
     return GRADEBOOKS[name], output
 
 
+def class_files(submissions: list[Path]) -> list[Path]:
+    """The answers files the command line names; none at all is a mistake."""
+    from grader.answers import submission_paths
+    from solver.graph.errors import InputError
+
+    paths = submission_paths(submissions)
+    if not paths:
+        raise InputError("no answers files found; expected .yaml files or directories holding them")
+    return paths
+
+
 def _show_tables(tables: bool | None, students: int) -> bool:
     return tables if tables is not None else sys.stdout.isatty() and students <= TABLE_CLASS
 
 
-def _check_duplicate(report: StudentReport, seen: dict[str, str], keep_last: bool) -> None:
+def check_duplicate(report: StudentReport, seen: dict[str, str], keep_last: bool) -> None:
     """Two files for one student are an error, unless the later one is asked to replace the earlier."""
     from solver.graph.errors import InputError
 
@@ -325,7 +334,7 @@ def _feedback_sink(folder: Path, homework: str, roster: Roster | None) -> Iterat
         raise InputError(f"cannot write the feedback: {error.strerror}", where=str(folder)) from None
 
 
-def _with_progress(stack: ExitStack, reports: Iterator[StudentReport], total: int) -> Iterator[StudentReport]:
+def with_progress(stack: ExitStack, reports: Iterator[StudentReport], total: int) -> Iterator[StudentReport]:
     """``reports``, with a progress bar on stderr when stderr is a terminal."""
     if not sys.stderr.isatty():
         return reports

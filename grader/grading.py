@@ -43,6 +43,8 @@ from solver.graph.values import Shape, format_value, is_numpy
 #: Wrong entries listed in feedback before "and N more".
 LISTED_ENTRIES = 4
 _PRIORITY: dict[Status, int] = {"carried_forward": 4, "mistake": 3, "partial": 2, "wrong": 1}
+#: Added to a named mistake's feedback when the entries that are right earn more than the name does.
+ENTRIES_STILL_EARN = " The entries that are right still earn their share."
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ def _best_credit(
     if named and best.status in ("partial", "wrong"):
         # A recognised mistake explains the answer better than a count of entries; the score stays the best.
         mistake = named[0]
-        extra = " The entries that are right still earn their share." if best.fraction > mistake.fraction else ""
+        extra = ENTRIES_STILL_EARN if best.fraction > mistake.fraction else ""
         best = Credit(max(best.fraction, mistake.fraction), "mistake", mistake.name, mistake.feedback + extra)
     return best
 

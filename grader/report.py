@@ -73,6 +73,14 @@ class StudentReport:
         }
 
 
+def unusable_reason(report: StudentReport) -> str | None:
+    """Why the whole answers file could not be used: every item invalid for one same reason; else None."""
+    reasons = {item.feedback for item in report.items}
+    if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
+        return None
+    return reasons.pop()
+
+
 class JsonArrayWriter:
     """Reports written one by one as the JSON array ``json.dumps(reports, indent=2)`` would print."""
 

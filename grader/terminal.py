@@ -17,7 +17,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.report import STATUSES, Item, StudentReport
+from grader.report import STATUSES, Item, StudentReport, unusable_reason
 from solver.graph.values import format_value
 
 STATUS_STYLE = {
@@ -150,11 +150,11 @@ def class_line(scores: list[float], top: float) -> str:
 
 def unusable_line(report: StudentReport) -> Text | None:
     """One line instead of a table when the whole answers file could not be used."""
-    reasons = {item.feedback for item in report.items}
-    if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
+    reason = unusable_reason(report)
+    if reason is None:
         return None
     return Text.assemble(
         (f"{report.student}: 0 / {rounded(report.max_score)}", "bold"),
         (" — every item invalid: ", "bold red"),
-        reasons.pop() or "",
+        reason,
     )

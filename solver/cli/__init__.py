@@ -51,6 +51,7 @@ COMMAND_MODULES: dict[str, str] = {
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",
     "variants": "grader.variants_cli",
+    "report": "grader.report_cli",
 }
 _registered: set[str] = set()
 
