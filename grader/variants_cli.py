@@ -58,7 +58,7 @@ def variants(
             writer = csv.writer(index, lineterminator="\n")
             writer.writerow(INDEX_COLUMNS)
             for student, stem in zip(students, (_stem(s.id) for s in students), strict=True):
-                files = _write_student(staging, stem, loaded, variants.of(student.id), student, str(homework))
+                files = _write_student(staging, stem, loaded, variants.of(student.id), student, homework.name)
                 writer.writerow([student.id, student.name, variants.of(student.id).note, ";".join(files)])
         os.replace(staging, out)  # an empty folder at ``out`` is replaced whole
     except BaseException:

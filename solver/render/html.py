@@ -27,6 +27,7 @@ from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation
 from solver.render.mathml import braced_negatives
+from solver.render.sheet import points_text
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     solution = problem.solution
     shown = _shown(solution)
     lines = [f'<section class="problem" id="{escape(problem.id)}">']
-    lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({problem.points:g} points)</h2>")
+    lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({points_text(problem.points)})</h2>")
     lines += _statement(solution, 3, key, id_prefix=f"figure-{problem.id}-")
     lines += ["<h3>Asked</h3>", "<table><tr><th>step</th><th></th><th>points</th>"]
     lines[-1] += "<th>answer</th></tr>" if key else "</tr>"
@@ -118,7 +119,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
         for asked in problem.asked:
             title = shown.prose(solution[split_entry(asked.reference)[0]].title)
             name = _math(display_name(asked.reference, solution, "latex"))
-            lines += [f"<p>{name}: {title} ({asked.points:g} points)</p>", '<div class="room"></div>']
+            lines += [f"<p>{name}: {title} ({points_text(asked.points)})</p>", '<div class="room"></div>']
     return [*lines, "</section>"]
 
 

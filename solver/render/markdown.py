@@ -15,6 +15,7 @@ from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation
+from solver.render.sheet import points_text
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
 def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
     parts = [f"# {sheet.title}", ""]
     for problem in sheet.problems:
-        parts += [f"## {problem.id}: {problem.title} ({problem.points:g} points)", ""]
+        parts += [f"## {problem.id}: {problem.title} ({points_text(problem.points)})", ""]
         parts += ["| asked | points | answer |", "|---|---:|---|"]
         for asked in problem.asked:
             parts.append(f"| `{asked.reference}` | {asked.points:g} | ${format_value(asked.value, 'latex')}$ |")

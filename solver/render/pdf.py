@@ -26,6 +26,7 @@ from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation_parts
 from solver.render.grids import caption, cell_rows, planes
+from solver.render.sheet import points_text
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
 from solver.render.typst_math import quoted, typst_math
 
@@ -46,7 +47,7 @@ def write_solution(solution: Solution, out: TextIO, full: bool, questions: bool 
 def write_sheet(sheet: Sheet, out: TextIO, full: bool, questions: bool = False) -> None:
     problems = [
         _problem(
-            f"{p.id}: {p.title} ({p.points:g} points)",
+            f"{p.id}: {p.title} ({points_text(p.points)})",
             p.solution,
             [(a.reference, a.points) for a in p.asked],
             full,

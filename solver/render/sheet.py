@@ -12,6 +12,11 @@ from typing import Any
 from solver.graph.steps import Solution
 
 
+def points_text(points: float) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``: as a sheet says what a part is worth."""
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
 @dataclass(frozen=True)
 class Asked:
     """A step or entry the students answer (``W1[1,2]``), its points and its value."""
