@@ -118,22 +118,27 @@ def run_autograder(root: Path, environment: dict[str, str]) -> tuple[dict, str]:
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert results_problems(results) == []
-    return results, done.stdout
+    return results, done.stdout + done.stderr
 
 
-def run_here(cli, root: Path) -> tuple[dict, str]:
+def run_here(cli, root: Path, status: int = 0) -> tuple[dict, str]:
     """``nnsolve gradescope run --root ROOT`` in this process (what run_autograder runs), for the cases
-    that do not need the installed wheel: each process run costs seconds."""
+    that do not need the installed wheel: each process run costs seconds.  Its output, for the instructor,
+    is stdout, or the one error line when the autograder's own input is bad (status 2)."""
     result = cli("gradescope", "run", "--root", root)
-    assert result.code == 0 and result.err == ""
+    assert result.code == status, result.err
+    if status == 2:
+        assert result.err.startswith("nnsolve: error: ") and result.err.count("\n") == 1, result.err
+    else:
+        assert result.err == ""
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert results_problems(results) == []
-    return results, result.out
+    return results, result.out + result.err
 
 
-def run(request, root: Path, in_process: bool) -> tuple[dict, str]:
+def run(request, root: Path, in_process: bool, status: int = 0) -> tuple[dict, str]:
     if in_process:
-        return run_here(request.getfixturevalue("cli"), root)
+        return run_here(request.getfixturevalue("cli"), root, status)
     return run_autograder(root, request.getfixturevalue("environment"))
 
 
@@ -254,13 +259,18 @@ def test_whatever_goes_wrong_the_student_gets_a_failing_test_and_zero(
     request, cli, autograder_root, files, meta, reason
 ):
     submit(autograder_root, files, meta)
-    results, stdout = run(request, autograder_root, request.node.callspec.id not in IN_A_PROCESS)
+    # Gradescope's metadata is the autograder's input, not the student's: bad, it is also an error line.
+    metadata_problem = request.node.callspec.id in {"no-metadata", "no-users", "no-id"}
+    status = 2 if metadata_problem else 0
+    results, output = run(request, autograder_root, request.node.callspec.id not in IN_A_PROCESS, status)
     assert results["score"] == 0
     [test] = results["tests"]
     assert test["status"] == "failed" and test["visibility"] == "visible" and test["score"] == 0
     assert test["max_score"] == 54.0
     assert reason in test["output"], test["output"]
-    assert "not graded" in stdout
+    assert ("nnsolve: error: " in output and reason.replace("\\", "") in output) if metadata_problem else (
+        "not graded" in output
+    )
     if reason == "cannot be used":  # nnsolve grade agrees that the file earns nothing
         assert grade_json(cli, autograder_root / "submission" / "answers.yaml")["score"] == 0
 
@@ -277,7 +287,7 @@ def test_a_crash_still_writes_results_and_the_details_go_to_stdout(cli, autograd
     monkeypatch.setattr(grader.grading, "grade_submission", explode)
     submit(autograder_root, {"answers.yaml": SUBMISSIONS / "ada_correct.yaml"}, metadata())
     result = cli("gradescope", "run", "--root", autograder_root)
-    assert result.code == 0 and result.err == ""
+    assert result.code == 1 and result.err == ""
     results = json.loads((autograder_root / "results" / "results.json").read_text(encoding="utf-8"))
     assert results_problems(results) == [] and results["score"] == 0
     assert "grading failed inside the autograder" in results["tests"][0]["output"]
@@ -287,10 +297,10 @@ def test_a_crash_still_writes_results_and_the_details_go_to_stdout(cli, autograd
 
 def test_a_root_without_the_autograder_still_gets_results(cli, tmp_path):
     result = cli("gradescope", "run", "--root", tmp_path)
-    assert result.code == 0
+    assert result.code == 2 and result.err.count("\n") == 1
     results = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
     assert results_problems(results) == [] and results["score"] == 0 and len(results["tests"]) == 1
-    assert "nnsolve-autograder.json" in result.out
+    assert "nnsolve-autograder.json" in result.err
 
 
 def test_expected_values_can_wait_for_the_due_date(cli, autograder_root):
@@ -327,9 +337,8 @@ def test_why_an_answer_cannot_be_read_is_said_before_the_due_date(cli, autograde
 def test_bad_settings_are_a_failing_test_not_a_crash(cli, autograder_root, settings):
     (autograder_root / "source" / "nnsolve-autograder.json").write_text(settings)
     submit(autograder_root, {"answers.yaml": SUBMISSIONS / "ada_correct.yaml"}, metadata())
-    assert cli("gradescope", "run", "--root", autograder_root).code == 0
-    results = json.loads((autograder_root / "results" / "results.json").read_text(encoding="utf-8"))
-    assert results_problems(results) == [] and results["score"] == 0
+    results, output = run_here(cli, autograder_root, status=2)
+    assert results["score"] == 0 and "nnsolve-autograder.json" in output
 
 
 def test_student_text_stays_literal_in_markdown():
@@ -422,3 +431,20 @@ def test_build_refuses_a_missing_folder_and_a_file_that_is_no_wheel(cli, tmp_pat
     not_wheel = cli("gradescope", "build", HOMEWORK, "-o", tmp_path / "ag.zip", "--wheel", tmp_path / "thing.txt")
     assert not_wheel.code == 2 and "expected nnsolve's wheel file" in not_wheel.err
     assert not (tmp_path / "ag.zip").exists()
+
+
+def test_run_autograder_writes_results_even_when_nnsolve_cannot_run(tmp_path):
+    """The script is the last line of defence: with no nnsolve to run, the student still gets a result."""
+    from grader.gradescope.build import RUN_AUTOGRADER
+
+    script = tmp_path / "run_autograder"
+    script.write_text(RUN_AUTOGRADER, encoding="utf-8")
+    script.chmod(0o755)
+    # The system's own commands only (mkdir, cat): no environment of Python packages, so no nnsolve.
+    done = subprocess.run(
+        ["/bin/bash", str(script)], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
+    assert results_problems(results) == [] and results["score"] == 0
+    assert results["tests"][0]["status"] == "failed" and "did not run" in results["tests"][0]["output"]

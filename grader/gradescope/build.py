@@ -54,9 +54,22 @@ PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir "./{wheel}"
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this once per submission, from its copy at /autograder/run_autograder: the folder
-# holding it is the autograder's root. It always writes results/results.json, and exits 0.
+# holding it is the autograder's root. It always writes results/results.json, and exits 0: nnsolve
+# writes the results whatever goes wrong (its exit status and output are for the instructor), and
+# should nnsolve itself not run, a failing result says so.
 root="$(cd "$(dirname "$0")" && pwd)"
-exec nnsolve gradescope run --root "$root"
+rm -f "$root/results/results.json"
+nnsolve gradescope run --root "$root" || echo "nnsolve gradescope run exited with status $?"
+if [ ! -s "$root/results/results.json" ]; then
+  mkdir -p "$root/results"
+  cat > "$root/results/results.json" <<'RESULTS'
+{"score": 0.0, "stdout_visibility": "hidden",
+ "output": "Your submission could not be graded: the autograder did not run; your instructor can see why.",
+ "tests": [{"name": "Grading failed", "score": 0.0, "max_score": 0.0, "status": "failed",
+            "output": "the autograder did not run; your instructor can see why", "visibility": "visible"}]}
+RESULTS
+fi
+exit 0
 """
 
 

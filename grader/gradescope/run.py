@@ -55,19 +55,33 @@ class Identity:
     name: str
 
 
-def run_autograder(root: Path) -> tuple[dict[str, Any], str]:
-    """The results for the submission under ``root`` and a line for the instructor; never raises."""
+@dataclass(frozen=True)
+class Outcome:
+    """What a run gives: the results to write, a line for the instructor, and the exit status."""
+
+    results: dict[str, Any]
+    line: str
+    #: 0 graded (a student's unusable file included); 2 the autograder's own input is bad (its settings,
+    #: homework or Gradescope's metadata), said in ``line``; 1 grading failed.
+    status: int = 0
+
+
+def run_autograder(root: Path) -> Outcome:
+    """The results for the submission under ``root``, whatever happens; never raises."""
     prepared: PreparedHomework | None = None
     try:
         settings = read_settings(root / "source")
         prepared = _prepare(settings.homework)
         return _grade(root, settings, prepared)
     except SubmissionProblem as problem:
-        return failed_results(str(problem), _max_score(prepared)), f"not graded: {problem}"
+        return Outcome(failed_results(str(problem), _max_score(prepared)), f"not graded: {problem}")
+    except InputError as error:  # the autograder's setup or Gradescope's metadata, not the student's file
+        reason = f"the autograder could not grade this submission: {error.message}"
+        return Outcome(failed_results(reason, _max_score(prepared)), str(error), 2)
     except Exception as error:  # whatever it is, the student still gets a results file
         reason = "grading failed inside the autograder; your instructor can see why"
         details = f"grading failed: {type(error).__name__}: {error}\n{traceback.format_exc()}"
-        return failed_results(reason, _max_score(prepared)), details
+        return Outcome(failed_results(reason, _max_score(prepared)), details, 1)
 
 
 def write_results(root: Path, results: dict[str, Any]) -> Path:
@@ -90,7 +104,7 @@ def _prepare(homework: Path) -> PreparedHomework:
     return prepare(load_homework(homework))
 
 
-def _grade(root: Path, settings: Settings, prepared: PreparedHomework) -> tuple[dict[str, Any], str]:
+def _grade(root: Path, settings: Settings, prepared: PreparedHomework) -> Outcome:
     from grader.answers import read_submission
     from grader.grading import grade_submission
 
@@ -104,7 +118,7 @@ def _grade(root: Path, settings: Settings, prepared: PreparedHomework) -> tuple[
     report = grade_submission(prepared, submission)
     results = graded_results(report, prepared.homework.title, settings.expected_after_due_date)
     line = f"graded {identity.student}{note} from {path.name}: {report.score:g} / {report.max_score:g}"
-    return results, line
+    return Outcome(results, line)
 
 
 def settings_json(homework: str, expected_after_due_date: bool) -> str:
@@ -171,19 +185,17 @@ def _listed(paths: list[Path], submission: Path) -> str:
 
 def read_identity(path: Path) -> Identity:
     """The submitter from Gradescope's metadata: the student id (``sid``), or failing that the email."""
+    where = str(path)
     if not path.is_file():
-        raise SubmissionProblem("the submission's metadata (submission_metadata.json) is missing")
-    try:
-        data = _json_object(reading.read_text(path, "submission metadata file", METADATA_BYTES, "JSON"), str(path))
-    except InputError as error:
-        raise SubmissionProblem(f"the submission's metadata cannot be read: {error.message}") from None
+        raise InputError("the submission's metadata (submission_metadata.json) is missing", where=where)
+    data = _json_object(reading.read_text(path, "submission metadata file", METADATA_BYTES, "JSON"), where)
     users = data.get("users")
     first = users[0] if isinstance(users, list) and users else None
     if not isinstance(first, dict):
-        raise SubmissionProblem("the submission's metadata names no submitter (users)")
+        raise InputError("the submission's metadata names no submitter (users)", where=where)
     student = _identifier(first.get("sid")) or _identifier(first.get("email"))
     if not student:
-        raise SubmissionProblem("the submission's metadata gives the submitter no student id (sid) or email")
+        raise InputError("the submission's metadata gives the submitter no student id (sid) or email", where=where)
     name = first.get("name")
     return Identity(student, name if isinstance(name, str) and name.isprintable() else "")
 

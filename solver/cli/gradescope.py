@@ -53,14 +53,21 @@ def run(
 
     The student is the one Gradescope names in ROOT/submission_metadata.json.
     Whatever goes wrong, a results file is written (a failing test saying why,
-    score 0) and the exit status is 0; this output is for the instructor.
+    score 0); what is printed is for the instructor.  The exit status is 0 when
+    the submission was graded (an unusable answers file included), 2 when the
+    autograder's own input is bad (its settings or homework, or Gradescope's
+    metadata), said in one line, and 1 when grading failed.
     """
     from grader.gradescope.run import run_autograder, write_results
+    from solver.graph.errors import InputError
 
-    results, line = run_autograder(root)
-    path = write_results(root, results)
-    print(f"{line}\nresults written to {path}")
-    return 0
+    outcome = run_autograder(root)
+    path = write_results(root, outcome.results)
+    if outcome.status == 2:
+        print(f"results written to {path}")
+        raise InputError(outcome.line)
+    print(f"{outcome.line}\nresults written to {path}")
+    return outcome.status
 
 
 def register(app: typer.Typer) -> None:
