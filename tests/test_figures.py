@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from solver.files.problem_file import load_problem
+from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures import figures
+from solver.render.figures.local import local_derivative
 
 PROBLEMS = Path(__file__).parent.parent / "problems"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -154,3 +156,95 @@ def test_computation_graph_draws_every_step_and_dep() -> None:
     assert len(root.findall(f"{SVG}line")) == sum(len(s.deps) for s in solution)
     assert format_number(1 / (1 + math.exp(-(0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5)))) in texts(svg)
     assert format_number(float(solution["a"].value)) not in texts(drawn("neuron_003_sigmoid.yaml", key=False)["graph"])
+
+
+def label_texts(svg: str) -> list[tuple[float, float, float, str]]:
+    """The texts outside every box of a computation graph, its edge labels: (x, y, font size, text)."""
+    root = ET.fromstring(svg)
+    boxes = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in root.iter(f"{SVG}rect")]
+    found = []
+    for t in root.iter(f"{SVG}text"):
+        x, y = float(t.get("x")), float(t.get("y"))
+        if not any(bx <= x <= bx + bw and by <= y <= by + bh for bx, by, bw, bh in boxes):
+            found.append((x, y, float(t.get("font-size")), t.text or ""))
+    return found
+
+
+@pytest.mark.parametrize("name", ["mazur_2_2_2.yaml", "neuron_003_sigmoid.yaml", "rnn_000_three_paths.yaml"])
+def test_every_edge_of_the_handout_graph_names_its_local_derivative_and_no_value(name: str) -> None:
+    solution = solve(name)
+    shown = [text for *_, text in label_texts(drawn(name, key=False)["graph"])]
+
+    def shown_name(step: str) -> str:  # a derivative's name inside another derivative is bracketed
+        name = rename(step, solution.notation)
+        return f"({name})" if "/" in name else name
+
+    assert sorted(shown) == sorted(f"∂{shown_name(s.name)}/∂{shown_name(d)}" for s in solution for d in s.deps)
+    assert not any(" = " in text for text in shown)
+
+
+def test_the_key_writes_each_local_derivative_as_the_chain_rule_does() -> None:
+    """Mazur's network: net_h = W1·x + b1, out_h = σ(net_h), net_o = W2·out_h + b2 (his names, by the notation)."""
+    labels = {text for *_, text in label_texts(drawn("mazur_2_2_2.yaml", key=True)["graph"])}
+    assert {"x", "W1ᵀ", "1", "σ′(net_h)", "W2ᵀ", "out_h", "σ′(net_o)", "−1"} <= labels
+    z = 0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5
+    slope = math.exp(-z) / (1 + math.exp(-z)) ** 2
+    neuron = {text for *_, text in label_texts(drawn("neuron_003_sigmoid.yaml", key=True)["graph"])}
+    assert f"σ′(z) = {format_number(slope)}" in neuron
+
+
+def finite_difference(step, values: list, position: int) -> float:
+    def at(shift: float) -> float:
+        moved = [v + shift if i == position else v for i, v in enumerate(values)]
+        result = step.compute(*moved)
+        return float(np.ravel(getattr(result, "value", result))[0])
+
+    return (at(1e-6) - at(-1e-6)) / 2e-6
+
+
+@pytest.mark.parametrize(("name", "scalar_edges"), [("rnn_000_three_paths.yaml", 24), ("neuron_003_sigmoid.yaml", 1)])
+def test_local_derivative_values_in_the_key_agree_with_finite_differences(name: str, scalar_edges: int) -> None:
+    solution = solve(name)
+    valued = {}
+    for *_, text in label_texts(drawn(name, key=True)["graph"]):
+        expression, equals, number = text.rpartition(" = ")
+        if equals:
+            valued.setdefault(expression, []).append(float(number))
+    checked = 0
+    for step in solution:
+        values = [solution[d].value for d in step.deps]
+        for position, dep in enumerate(step.deps):
+            if step.is_given or np.size(values[position]) != 1 or np.size(step.value) != 1:
+                continue
+            local = local_derivative(solution, step, dep)
+            if local.text in valued:
+                slope = finite_difference(step, values, position)
+                assert any(math.isclose(v, slope, rel_tol=1e-4, abs_tol=1e-6) for v in valued[local.text]), local
+                checked += 1
+    assert checked == scalar_edges
+
+
+def overlapping(labels: list[tuple[float, float, float, str]]) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes (a sans-serif character is about 0.6 of the font size wide) overlap."""
+    boxes = [
+        (x - 0.3 * size * len(t), y - size / 2, x + 0.3 * size * len(t), y + size / 2, t) for x, y, size, t in labels
+    ]
+    return [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+
+
+def homework_solutions():
+    from grader.homework import load_homework
+
+    return [p.solution for p in load_homework(PROBLEMS / "homework1.yaml").problems]
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_edge_labels_do_not_overlap(key: bool) -> None:
+    for solution in [*homework_solutions(), solve("mazur_2_2_2.yaml")]:
+        svg = next(f.svg for f in figures(solution, key=key) if f.name == "graph")
+        assert overlapping(label_texts(svg)) == [], solution.title
