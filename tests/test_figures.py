@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from solver.files.problem_file import load_problem
 from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures import figures
 from solver.render.figures.local import local_derivative
+from solver.render.figures.svg import KEY
 
 PROBLEMS = Path(__file__).parent.parent / "problems"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -248,3 +250,80 @@ def test_edge_labels_do_not_overlap(key: bool) -> None:
     for solution in [*homework_solutions(), solve("mazur_2_2_2.yaml")]:
         svg = next(f.svg for f in figures(solution, key=key) if f.name == "graph")
         assert overlapping(label_texts(svg)) == [], solution.title
+
+
+RNN_FILES = sorted(p.name for p in PROBLEMS.glob("rnn_*.yaml"))
+
+
+def sequence_length(name: str) -> int:
+    """The number of time steps, read from the problem file itself (an input per step, or a word)."""
+    given = yaml.safe_load((PROBLEMS / name).read_text())["given"]
+    sequence = given["x"] if "x" in given else given["words"]
+    return len(sequence.split() if isinstance(sequence, str) else sequence)
+
+
+def coloured(svg: str, tag: str, colour: str) -> list[ET.Element]:
+    return [e for e in ET.fromstring(svg).iter(f"{SVG}{tag}") if colour in (e.get("stroke"), e.get("fill"))]
+
+
+@pytest.mark.parametrize("name", RNN_FILES)
+def test_the_rnn_is_unrolled_one_cell_per_time_step(name: str) -> None:
+    solution, steps = solve(name), sequence_length(name)
+    shown = texts(drawn(name, key=False)["unrolled"])
+    for letter in ("h", "x"):
+        cells = {rename(f"{letter}{t}", solution.notation) for t in range(1, steps + 1)}
+        assert sorted(t for t in shown if t in cells) == sorted(cells)
+    assert rename(f"h{steps + 1}", solution.notation) not in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "weights"),
+    [
+        ("rnn_000_three_paths.yaml", "W_h"),  # asks dL/dW_h
+        ("rnn_002_vanishing_gradient.yaml", "W_x"),  # asks path terms of dL/dW_x
+        ("rnn_003_share_market_bptt.yaml", "W_h"),  # asks dL/dW_y first, which has no paths, then dL/dW_h
+    ],
+)
+def test_the_key_highlights_one_bptt_path_per_term_the_solution_lists(name: str, weights: str) -> None:
+    solution, steps = solve(name), sequence_length(name)
+    terms = solution[f"dL/d{weights}"].deps  # the sum of the path terms, as the worked solution writes it
+    assert len(terms) == steps
+    svg = drawn(name, key=True)["unrolled"]
+    red = [e.text for e in coloured(svg, "text", KEY)]
+    assert red.count(rename(weights, solution.notation)) == steps  # each use of the weights is a path's end
+    assert sorted(t for t in red if "_path" in t) == sorted(rename(t, solution.notation) for t in terms)
+    assert len(coloured(svg, "line", KEY)) == 2 * steps  # the edge of each use, and its path's lane
+    caption = next(f.caption for f in figures(solution, key=True) if f.name == "unrolled")
+    assert f"the {steps} BPTT paths of {rename('dL/d' + weights, solution.notation)}" in caption
+
+
+def test_the_rnn_handout_has_no_path_and_no_computed_value() -> None:
+    solution = solve("rnn_000_three_paths.yaml")
+    svg = drawn("rnn_000_three_paths.yaml", key=False)["unrolled"]
+    assert not coloured(svg, "line", KEY) and not coloured(svg, "text", KEY)
+    assert not any("path" in t for t in texts(svg))
+    h1 = format_number(float(np.ravel(solution["h1"].value)[0]))
+    assert h1 not in texts(svg) and h1 in texts(drawn("rnn_000_three_paths.yaml", key=True)["unrolled"])
+
+
+def test_a_homework_asks_its_own_steps_of_a_problem_file() -> None:
+    """The homework's ask, not the problem file's, decides which gradient's paths are drawn."""
+    rnn = next(s for s in homework_solutions() if s.kind == "rnn")
+    assert rnn.asked == ("h1", "y_hat", "loss", "dL/dW_h")
+
+
+@pytest.mark.parametrize(
+    ("name", "course_names", "canonical"),
+    [
+        ("rnn_000_three_paths.yaml", {"S1", "S3", "u", "w", "V"}, {"h1", "W_x", "W_h", "W_y"}),
+        ("rnn_003_share_market_bptt.yaml", {"W_xh", "W_hh", "W_yh", "E"}, {"W_x", "W_h", "W_y", "loss"}),
+        ("tanh_network_2_3_1_question_1.yaml", {"alpha", "beta"}, {"W1", "W2"}),
+        ("conv_004_4_2a.yaml", {"Y[1,1]", "X"}, {"image", "kernel", "feature_map[1,1]"}),
+    ],
+)
+def test_every_figure_uses_the_course_notation(name: str, course_names: set[str], canonical: set[str]) -> None:
+    for key in (True, False):
+        shown = {t for f in figures(solve(name), key=key) for t in texts(f.svg)}
+        captions = " ".join(f.caption for f in figures(solve(name), key=key))
+        assert course_names & shown, (name, key)
+        assert not canonical & shown and not any(f" {c} " in f" {captions} " for c in canonical), (name, key)
