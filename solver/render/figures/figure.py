@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_WIDTH = re.compile(r'<svg [^>]*\bwidth="([\d.]+)"')
 
 
 @dataclass(frozen=True)
@@ -12,3 +15,10 @@ class Figure:
     caption: str
     #: A whole ``<svg>`` element: no scripts, no external references, text as text.
     svg: str
+
+    @property
+    def width(self) -> float:
+        """The drawing's own width in CSS pixels, at which its text has the size it was drawn with."""
+        found = _WIDTH.match(self.svg)
+        assert found is not None, "every figure is drawn by svg.Drawing, which sets the width"
+        return float(found[1])
