@@ -37,7 +37,7 @@ _PATH = re.compile(r"dL/d(W_[a-z])(?:_path\d+)?")
 
 
 @dataclass(frozen=True)
-class Path:
+class PathTerm:
     """One BPTT term of the solution: its step's name, the time step where W is used, and its value."""
 
     name: str
@@ -85,11 +85,11 @@ def _asked_weights(solution: Solution) -> str:
     return PATH_WEIGHTS[0]
 
 
-def _paths(solution: Solution, weights: str) -> list[Path]:
+def _paths(solution: Solution, weights: str) -> list[PathTerm]:
     """The path terms the solution lists for ``weights``, in its order (the last time step first)."""
     prefix = f"dL/d{weights}_path"
     return [
-        Path(step.name, int(step.name.removeprefix(prefix)), _short(step.value))
+        PathTerm(step.name, int(step.name.removeprefix(prefix)), _short(step.value))
         for step in solution
         if step.name.startswith(prefix)
     ]
@@ -157,7 +157,7 @@ def _ink(solution: Solution, name: str) -> str:
     return INK if solution[name].is_given else KEY
 
 
-def _lane(drawing: Drawing, path: Path, steps: int, y: float, named: Callable[[str], str]) -> None:
+def _lane(drawing: Drawing, path: PathTerm, steps: int, y: float, named: Callable[[str], str]) -> None:
     """One path, back from the loss (right) through h_T … h_t to the use of W at step t (left)."""
     drawing.line(_x(steps) + COLUMN / 2, y, _x(path.step), y, stroke=KEY, arrow=True)
     for t in range(path.step, steps + 1):
