@@ -327,3 +327,19 @@ def test_every_figure_uses_the_course_notation(name: str, course_names: set[str]
         captions = " ".join(f.caption for f in figures(solve(name), key=key))
         assert course_names & shown, (name, key)
         assert not canonical & shown and not any(f" {c} " in f" {captions} " for c in canonical), (name, key)
+
+
+def all_texts(svg: str) -> list[tuple[float, float, float, str]]:
+    root = ET.fromstring(svg)
+    return [
+        (float(t.get("x")), float(t.get("y")), float(t.get("font-size")), t.text or "") for t in root.iter(f"{SVG}text")
+    ]
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_network_labels_do_not_overlap(key: bool) -> None:
+    networks = [*homework_solutions(), solve("mazur_2_2_2.yaml"), solve("delta_rule_three_layers.yaml")]
+    drawn_networks = [f for s in networks for f in figures(s, key=key) if f.name == "network"]
+    assert len(drawn_networks) >= 4
+    for figure in drawn_networks:
+        assert overlapping(all_texts(figure.svg)) == [], figure.caption

@@ -9,13 +9,15 @@ is short; the handout names each derivative and shows the given values only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from solver.graph.names import rename
 from solver.graph.values import format_number, format_value
 from solver.render.figures.figure import Figure
 from solver.render.figures.local import derivative_name, local_derivative
+from solver.render.figures.place import Box, Spot, Taken, text_box
 from solver.render.figures.svg import FAINT, KEY, Drawing
 
 if TYPE_CHECKING:
@@ -29,28 +31,12 @@ LABEL_SIZE = 10
 SPOTS = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
 
 
-@dataclass(frozen=True)
-class Box:
-    """A rectangle a label must not cover: (left, top, right, bottom)."""
-
-    left: float
-    top: float
-    right: float
-    bottom: float
-
-    def overlap(self, other: Box) -> float:
-        """The area this box shares with ``other``."""
-        across = min(self.right, other.right) - max(self.left, other.left)
-        down = min(self.bottom, other.bottom) - max(self.top, other.top)
-        return max(across, 0) * max(down, 0)
-
-
 def computation(solution: Solution, key: bool) -> list[Figure]:
     place = _places(solution)
     caption = "The computation graph: each step with the steps it is computed from, each edge with ∂step/∂dep"
     width = max(x for x, _ in place.values()) + BOX_W + 20
     drawing = Drawing(width, max(y for _, y in place.values()) + BOX_H + 20, caption)
-    taken = Taken()
+    taken = Taken(COLUMN)
     for x, y in place.values():
         taken.add(Box(x, y, x + BOX_W, y + BOX_H))
     edges = []
@@ -65,8 +51,7 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     labels = []
     # Short edges have the fewest places for a label, and long labels the fewest that fit: they choose first.
     for start, end, text, valued in sorted(edges, key=lambda edge: (edge[1][0] - edge[0][0], -len(edge[2]))):
-        spot = _free_spot(start, end, text, taken)
-        taken.add(_label_box(*spot, text))
+        spot = taken.first_free(_spots(start, end), partial(_label_box, text=text))
         labels.append((*spot, text, valued))
     for step in solution:
         _node(drawing, solution, step, place[step.name], key)
@@ -114,50 +99,22 @@ def _edge_label(solution: Solution, step: Step, dep: str, key: bool) -> tuple[st
     return local.text, False
 
 
-def _label_box(x: float, y: float, text: str) -> Box:
-    half = 0.3 * LABEL_SIZE * len(text)  # about the width of a sans-serif character, halved
-    return Box(x - half, y - LABEL_SIZE / 2 - 1, x + half, y + LABEL_SIZE / 2 + 1)
+def _label_box(spot: Spot, text: str) -> Box:
+    return text_box(*spot, [text], LABEL_SIZE, 0)
 
 
-class Taken:
-    """The boxes and labels placed so far, filed by the columns they reach.
-
-    A label is checked against its neighbours only: a long sequence's graph has thousands of labels.
-    """
-
-    def __init__(self) -> None:
-        self.by_column: dict[int, list[Box]] = {}
-
-    def _columns(self, box: Box) -> range:
-        return range(int(box.left // COLUMN), int(box.right // COLUMN) + 1)
-
-    def add(self, box: Box) -> None:
-        for column in self._columns(box):
-            self.by_column.setdefault(column, []).append(box)
-
-    def covered(self, box: Box) -> float:
-        """The area of ``box`` that boxes and labels already placed cover."""
-        near = {id(b): b for column in self._columns(box) for b in self.by_column.get(column, [])}
-        return sum(box.overlap(b) for b in near.values())
-
-
-def _free_spot(start: tuple[float, float], end: tuple[float, float], text: str, taken: Taken) -> tuple[float, float]:
-    """A point just above or below the edge, in a gap between columns, where the label covers no box and no label.
+def _spots(start: Spot, end: Spot) -> Iterator[Spot]:
+    """Points just above or below the edge, in the gaps between columns, best first.
 
     The gap before the step comes first (the derivative belongs to the step), then the gaps further back.
-    When every spot is taken the label goes where it covers least.
     """
     (x1, y1), (x2, y2) = start, end
-    spots = []
     for gap_right in _gaps_between(x1, x2):
         for fraction in SPOTS:
             x = gap_right - GAP + GAP * fraction
             y = y1 + (y2 - y1) * (x - x1) / (x2 - x1)
-            for spot in ((x, y - LABEL_SIZE / 2 - 1), (x, y + LABEL_SIZE / 2 + 1)):
-                if not taken.covered(_label_box(*spot, text)):
-                    return spot
-                spots.append(spot)
-    return min(spots, key=lambda spot: taken.covered(_label_box(*spot, text)))
+            yield x, y - LABEL_SIZE / 2 - 1
+            yield x, y + LABEL_SIZE / 2 + 1
 
 
 def _gaps_between(x1: float, x2: float) -> list[float]:
