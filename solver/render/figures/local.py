@@ -68,7 +68,7 @@ def _from_formula(solution: Solution, step: Step, dep: str) -> Local | None:
 
 def _scalar(value: Any) -> float | None:
     array = np.asarray(value)
-    return float(array) if array.size == 1 and array.dtype.kind in "iuf" else None
+    return float(array.reshape(-1)[0]) if array.size == 1 and array.dtype.kind in "iuf" else None
 
 
 def _from_sympy(solution: Solution, expr: Any, dep: str) -> Local | None:
