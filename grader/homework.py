@@ -257,6 +257,7 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
         check_asked(solution, reference, f"{path}:{line}: problems.{index}.ask.{reference}")
         hints = [*file_hints.get(reference, []), *spec.hints]
         asked.append(AskedStep(reference, spec.points, spec.grading().under(grading), hints))
+    solution.asked = tuple(item.ask)  # what this homework asks of the problem, not what its file does
     return LoadedProblem(item.id, title, solution, asked, problem if problem.envelope.random else None)
 
 

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from solver.files.problem_file import load_problem
+from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures import figures
+from solver.render.figures.local import local_derivative
+from solver.render.figures.svg import KEY
 
 PROBLEMS = Path(__file__).parent.parent / "problems"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -154,3 +158,188 @@ def test_computation_graph_draws_every_step_and_dep() -> None:
     assert len(root.findall(f"{SVG}line")) == sum(len(s.deps) for s in solution)
     assert format_number(1 / (1 + math.exp(-(0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5)))) in texts(svg)
     assert format_number(float(solution["a"].value)) not in texts(drawn("neuron_003_sigmoid.yaml", key=False)["graph"])
+
+
+def label_texts(svg: str) -> list[tuple[float, float, float, str]]:
+    """The texts outside every box of a computation graph, its edge labels: (x, y, font size, text)."""
+    root = ET.fromstring(svg)
+    boxes = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height")) for r in root.iter(f"{SVG}rect")]
+    found = []
+    for t in root.iter(f"{SVG}text"):
+        x, y = float(t.get("x")), float(t.get("y"))
+        if not any(bx <= x <= bx + bw and by <= y <= by + bh for bx, by, bw, bh in boxes):
+            found.append((x, y, float(t.get("font-size")), t.text or ""))
+    return found
+
+
+@pytest.mark.parametrize("name", ["mazur_2_2_2.yaml", "neuron_003_sigmoid.yaml", "rnn_000_three_paths.yaml"])
+def test_every_edge_of_the_handout_graph_names_its_local_derivative_and_no_value(name: str) -> None:
+    solution = solve(name)
+    shown = [text for *_, text in label_texts(drawn(name, key=False)["graph"])]
+
+    def shown_name(step: str) -> str:  # a derivative's name inside another derivative is bracketed
+        name = rename(step, solution.notation)
+        return f"({name})" if "/" in name else name
+
+    assert sorted(shown) == sorted(f"∂{shown_name(s.name)}/∂{shown_name(d)}" for s in solution for d in s.deps)
+    assert not any(" = " in text for text in shown)
+
+
+def test_the_key_writes_each_local_derivative_as_the_chain_rule_does() -> None:
+    """Mazur's network: net_h = W1·x + b1, out_h = σ(net_h), net_o = W2·out_h + b2 (his names, by the notation)."""
+    labels = {text for *_, text in label_texts(drawn("mazur_2_2_2.yaml", key=True)["graph"])}
+    assert {"x", "W1ᵀ", "1", "σ′(net_h)", "W2ᵀ", "out_h", "σ′(net_o)", "−1"} <= labels
+    z = 0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5
+    slope = math.exp(-z) / (1 + math.exp(-z)) ** 2
+    neuron = {text for *_, text in label_texts(drawn("neuron_003_sigmoid.yaml", key=True)["graph"])}
+    assert f"σ′(z) = {format_number(slope)}" in neuron
+
+
+def finite_difference(step, values: list, position: int) -> float:
+    def at(shift: float) -> float:
+        moved = [v + shift if i == position else v for i, v in enumerate(values)]
+        result = step.compute(*moved)
+        return float(np.ravel(getattr(result, "value", result))[0])
+
+    return (at(1e-6) - at(-1e-6)) / 2e-6
+
+
+@pytest.mark.parametrize(("name", "scalar_edges"), [("rnn_000_three_paths.yaml", 24), ("neuron_003_sigmoid.yaml", 1)])
+def test_local_derivative_values_in_the_key_agree_with_finite_differences(name: str, scalar_edges: int) -> None:
+    solution = solve(name)
+    valued = {}
+    for *_, text in label_texts(drawn(name, key=True)["graph"]):
+        expression, equals, number = text.rpartition(" = ")
+        if equals:
+            valued.setdefault(expression, []).append(float(number))
+    checked = 0
+    for step in solution:
+        values = [solution[d].value for d in step.deps]
+        for position, dep in enumerate(step.deps):
+            if step.is_given or np.size(values[position]) != 1 or np.size(step.value) != 1:
+                continue
+            local = local_derivative(solution, step, dep)
+            if local.text in valued:
+                slope = finite_difference(step, values, position)
+                assert any(math.isclose(v, slope, rel_tol=1e-4, abs_tol=1e-6) for v in valued[local.text]), local
+                checked += 1
+    assert checked == scalar_edges
+
+
+def overlapping(labels: list[tuple[float, float, float, str]]) -> list[tuple[str, str]]:
+    """Pairs of labels whose boxes (a sans-serif character is about 0.6 of the font size wide) overlap."""
+    boxes = [
+        (x - 0.3 * size * len(t), y - size / 2, x + 0.3 * size * len(t), y + size / 2, t) for x, y, size, t in labels
+    ]
+    return [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+
+
+def homework_solutions():
+    from grader.homework import load_homework
+
+    return [p.solution for p in load_homework(PROBLEMS / "homework1.yaml").problems]
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_edge_labels_do_not_overlap(key: bool) -> None:
+    for solution in [*homework_solutions(), solve("mazur_2_2_2.yaml")]:
+        svg = next(f.svg for f in figures(solution, key=key) if f.name == "graph")
+        assert overlapping(label_texts(svg)) == [], solution.title
+
+
+RNN_FILES = sorted(p.name for p in PROBLEMS.glob("rnn_*.yaml"))
+
+
+def sequence_length(name: str) -> int:
+    """The number of time steps, read from the problem file itself (an input per step, or a word)."""
+    given = yaml.safe_load((PROBLEMS / name).read_text())["given"]
+    sequence = given["x"] if "x" in given else given["words"]
+    return len(sequence.split() if isinstance(sequence, str) else sequence)
+
+
+def coloured(svg: str, tag: str, colour: str) -> list[ET.Element]:
+    return [e for e in ET.fromstring(svg).iter(f"{SVG}{tag}") if colour in (e.get("stroke"), e.get("fill"))]
+
+
+@pytest.mark.parametrize("name", RNN_FILES)
+def test_the_rnn_is_unrolled_one_cell_per_time_step(name: str) -> None:
+    solution, steps = solve(name), sequence_length(name)
+    shown = texts(drawn(name, key=False)["unrolled"])
+    for letter in ("h", "x"):
+        cells = {rename(f"{letter}{t}", solution.notation) for t in range(1, steps + 1)}
+        assert sorted(t for t in shown if t in cells) == sorted(cells)
+    assert rename(f"h{steps + 1}", solution.notation) not in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "weights"),
+    [
+        ("rnn_000_three_paths.yaml", "W_h"),  # asks dL/dW_h
+        ("rnn_002_vanishing_gradient.yaml", "W_x"),  # asks path terms of dL/dW_x
+        ("rnn_003_share_market_bptt.yaml", "W_h"),  # asks dL/dW_y first, which has no paths, then dL/dW_h
+    ],
+)
+def test_the_key_highlights_one_bptt_path_per_term_the_solution_lists(name: str, weights: str) -> None:
+    solution, steps = solve(name), sequence_length(name)
+    terms = solution[f"dL/d{weights}"].deps  # the sum of the path terms, as the worked solution writes it
+    assert len(terms) == steps
+    svg = drawn(name, key=True)["unrolled"]
+    red = [e.text for e in coloured(svg, "text", KEY)]
+    assert red.count(rename(weights, solution.notation)) == steps  # each use of the weights is a path's end
+    assert sorted(t for t in red if "_path" in t) == sorted(rename(t, solution.notation) for t in terms)
+    assert len(coloured(svg, "line", KEY)) == 2 * steps  # the edge of each use, and its path's lane
+    caption = next(f.caption for f in figures(solution, key=True) if f.name == "unrolled")
+    assert f"the {steps} BPTT paths of {rename('dL/d' + weights, solution.notation)}" in caption
+
+
+def test_the_rnn_handout_has_no_path_and_no_computed_value() -> None:
+    solution = solve("rnn_000_three_paths.yaml")
+    svg = drawn("rnn_000_three_paths.yaml", key=False)["unrolled"]
+    assert not coloured(svg, "line", KEY) and not coloured(svg, "text", KEY)
+    assert not any("path" in t for t in texts(svg))
+    h1 = format_number(float(np.ravel(solution["h1"].value)[0]))
+    assert h1 not in texts(svg) and h1 in texts(drawn("rnn_000_three_paths.yaml", key=True)["unrolled"])
+
+
+def test_a_homework_asks_its_own_steps_of_a_problem_file() -> None:
+    """The homework's ask, not the problem file's, decides which gradient's paths are drawn."""
+    rnn = next(s for s in homework_solutions() if s.kind == "rnn")
+    assert rnn.asked == ("h1", "y_hat", "loss", "dL/dW_h")
+
+
+@pytest.mark.parametrize(
+    ("name", "course_names", "canonical"),
+    [
+        ("rnn_000_three_paths.yaml", {"S1", "S3", "u", "w", "V"}, {"h1", "W_x", "W_h", "W_y"}),
+        ("rnn_003_share_market_bptt.yaml", {"W_xh", "W_hh", "W_yh", "E"}, {"W_x", "W_h", "W_y", "loss"}),
+        ("tanh_network_2_3_1_question_1.yaml", {"alpha", "beta"}, {"W1", "W2"}),
+        ("conv_004_4_2a.yaml", {"Y[1,1]", "X"}, {"image", "kernel", "feature_map[1,1]"}),
+    ],
+)
+def test_every_figure_uses_the_course_notation(name: str, course_names: set[str], canonical: set[str]) -> None:
+    for key in (True, False):
+        shown = {t for f in figures(solve(name), key=key) for t in texts(f.svg)}
+        captions = " ".join(f.caption for f in figures(solve(name), key=key))
+        assert course_names & shown, (name, key)
+        assert not canonical & shown and not any(f" {c} " in f" {captions} " for c in canonical), (name, key)
+
+
+def all_texts(svg: str) -> list[tuple[float, float, float, str]]:
+    root = ET.fromstring(svg)
+    return [
+        (float(t.get("x")), float(t.get("y")), float(t.get("font-size")), t.text or "") for t in root.iter(f"{SVG}text")
+    ]
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_network_labels_do_not_overlap(key: bool) -> None:
+    networks = [*homework_solutions(), solve("mazur_2_2_2.yaml"), solve("delta_rule_three_layers.yaml")]
+    drawn_networks = [f for s in networks for f in figures(s, key=key) if f.name == "network"]
+    assert len(drawn_networks) >= 4
+    for figure in drawn_networks:
+        assert overlapping(all_texts(figure.svg)) == [], figure.caption

@@ -138,3 +138,41 @@ def test_a_written_sheet_gets_the_permissions_of_any_new_file(cli, tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "key.html").stat().st_mode & 0o777 == 0o644  # not a temporary file's 0600
+
+
+#: Appended to a copy of a sheet in this test only (the sheets run no script): what Chromium laid out.
+MEASURE = """<script>
+const drawings = [...document.querySelectorAll(".drawing")].map((frame) => {
+  const svg = frame.querySelector("svg");
+  return {shown: svg.getBoundingClientRect().width, own: svg.width.baseVal.value,
+          column: frame.clientWidth, scrolls: frame.scrollWidth > frame.clientWidth + 1};
+});
+document.body.insertAdjacentHTML("beforeend", "<pre id=measured>" + JSON.stringify(drawings) + "</pre>");
+</script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("window", [900, 420], ids=["screen", "phone"])
+def test_a_wide_figure_keeps_a_legible_size_and_scrolls_sideways(cli, tmp_path, window):
+    import json
+
+    from solver.render.html import LEGIBLE
+
+    page = tmp_path / "sheet.html"
+    assert cli("solve", PROBLEMS / "rnn_002_vanishing_gradient.yaml", "-o", page).code == 0
+    page.write_text(page.read_text().replace("</body>", MEASURE + "</body>"))
+    flags = [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={window},1200"]
+    flags.append(f"--user-data-dir={tmp_path / 'profile'}")
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True)
+    measured = json.loads(re.search(r'<pre id="measured">(\[.*?\])</pre>', dom.stdout, re.S)[1])
+    assert len(measured) == 2 and all(m["own"] > m["column"] for m in measured)  # the graph and the unrolled RNN
+    for m in measured:
+        assert m["shown"] >= LEGIBLE * m["own"] - 1, m  # shrunk no further than its text stays legible
+        assert m["scrolls"], m
+
+
+def test_print_scales_figures_to_the_page_width():
+    from solver.render.html import STYLE
+
+    printed = STYLE[STYLE.index("@media print") :]
+    assert ".drawing svg { min-width: 0; }" in printed and "overflow: visible" in printed

@@ -91,6 +91,7 @@ class Problem:
             raise self._locate(error) from None
         solution.notation.update(self.envelope.notation)
         solution.source = self.envelope.source
+        solution.asked = tuple(self.envelope.ask)
         for index, reference in enumerate(self.envelope.ask):
             check_asked(solution, reference, f"{self.where}:{line_of(self.lines, ('ask', index))}: ask.{index}")
         if self.envelope.random is not None and self._conditions is None:

@@ -141,6 +141,8 @@ class Solution:
         self.steps: dict[str, Step] = {}
         #: The names an answer may use, for a kind that declares them (a derivation); else those of each value.
         self.symbols: tuple[str, ...] = ()
+        #: The steps or entries the problem asks for (``W1[1,2]``), when it says: figures draw what is asked.
+        self.asked: tuple[str, ...] = ()
         #: Summary tables shown after the steps; those with a ``key`` are published as data too.
         self.tables: list[Table] = []
         self._ancestors: dict[str, list[str]] = {}

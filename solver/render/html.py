@@ -48,18 +48,24 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.mark { background: #ffe08a; font-weight: bold; }
 .note { border-left: 3px solid #bbb; padding-left: .7rem; color: #444; }
 .source { font-style: italic; color: #555; }
-figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1rem 0; }
+.drawing { overflow-x: auto; overflow-y: hidden; }
+.drawing svg { max-width: 100%; min-width: var(--legible, 0); height: auto; }
 figcaption { font-size: .9rem; color: #444; }
 .room { border: 1px solid #888; min-height: 3.5rem; margin: .3rem 0 1rem; }
 code { font-size: .9em; }
 @media print {
   @page { margin: 18mm 15mm; }
   body { max-width: none; padding: 0; }
-  .eq, .scroll { overflow: visible; }
+  .eq, .scroll, .drawing { overflow: visible; }
+  .drawing svg { min-width: 0; }
   section.problem + section.problem { break-before: page; }
   .step, figure, table { break-inside: avoid; }
 }
 """
+
+#: The smallest scale a figure is shown at on screen: its 10-pixel labels stay above 8.5 pixels.
+LEGIBLE = 0.85
 
 
 def write_solution(solution: Solution, out: TextIO, full: bool) -> None:
@@ -148,8 +154,11 @@ def _statement(solution: Solution, level: int, key: bool, id_prefix: str = "figu
             lines.append(f"<tr><td>{name}</td><td>{shown.prose(step.title)}</td><td>{value}</td></tr>")
         lines.append("</table></div>")
     for figure in figures(solution, key=key):
+        # A figure wider than the column shrinks only so far that its text stays legible, then scrolls sideways.
         figure_id = id_prefix + figure.name
-        lines += [f'<figure class="figure" id="{escape(figure_id)}">', figure.drawing.svg(figure_id)]
+        legible = f"--legible: {LEGIBLE * figure.width:.0f}px"
+        lines += [f'<figure class="figure" id="{escape(figure_id)}">']
+        lines += [f'<div class="drawing" style="{legible}">{figure.drawing.svg(figure_id)}</div>']
         lines += [f"<figcaption>{escape(figure.caption)}</figcaption>", "</figure>"]
     return lines
 

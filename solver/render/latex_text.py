@@ -50,6 +50,8 @@ _SYMBOLS = {
     "≈": r"\ensuremath{\approx}",
     "∞": r"\ensuremath{\infty}",
     "∂": r"\ensuremath{\partial}",
+    "′": r"\ensuremath{'}",
+    "″": r"\ensuremath{''}",
     "∑": r"\ensuremath{\sum}",
     "∏": r"\ensuremath{\prod}",
     "⊙": r"\ensuremath{\odot}",

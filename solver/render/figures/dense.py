@@ -9,6 +9,7 @@ the edges their gradients.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ import numpy as np
 from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
+from solver.render.figures.place import Box, Spot, Taken, text_box
 from solver.render.figures.svg import FAINT, KEY, Drawing
 
 if TYPE_CHECKING:
@@ -113,7 +115,7 @@ def _or_blank(values: list[float] | None, count: int) -> list[float | None]:
     return list(values) if values is not None and len(values) == count else [None] * count
 
 
-COLUMN = 190
+COLUMN = 260
 ROW = 70
 RADIUS = 22
 
@@ -122,17 +124,24 @@ def _draw(layers: list[Layer], edges: list[Edges], title: str) -> Drawing:
     rows = max(len(layer.values) + layer.constant_one for layer in layers)
     drawing = Drawing(COLUMN * len(layers), ROW * rows + 70, title)
     centres = [_centres(layer, n, rows) for n, layer in enumerate(layers)]
+    taken = Taken(COLUMN)
+    for x, y in (point for points in centres for point in points):
+        taken.add(Box(x - RADIUS, y - RADIUS, x + RADIUS, y + RADIUS))
     for n, edge in enumerate(edges):
         sources, targets = centres[n], centres[n + 1][layers[n + 1].constant_one :]
         for i, (tx, ty) in enumerate(targets):
             for j, (sx, sy) in enumerate(sources):
                 drawing.line(sx + RADIUS, sy, tx - RADIUS, ty, stroke=FAINT)
-                # Each source's labels sit at their own distance along the edges, so crossing edges' labels part.
-                along = 0.15 + 0.6 * (i + 0.5) / len(targets)
-                lx, ly = sx + RADIUS + (tx - sx - 2 * RADIUS) * along, sy + (ty - sy) * along
-                drawing.text(lx, ly - 7, format_number(edge.weights[i, j]), size=10)
+                lines = [format_number(edge.weights[i, j])]
                 if edge.gradients is not None:
-                    drawing.text(lx, ly + 6, format_number(edge.gradients[i, j]), size=9, fill=KEY)
+                    lines.append(format_number(edge.gradients[i, j]))
+                spot = taken.first_free(
+                    _along((sx + RADIUS, sy), (tx - RADIUS, ty), i, len(targets)),
+                    lambda spot, lines=lines: text_box(spot[0], spot[1] - 0.5, lines, 10, 13),
+                )
+                drawing.text(spot[0], spot[1] - 7, lines[0], size=10)
+                if len(lines) > 1:
+                    drawing.text(spot[0], spot[1] + 6, lines[1], size=9, fill=KEY)
     for layer, points in zip(layers, centres, strict=True):
         x = points[0][0]
         drawing.text(x, 18, layer.name, size=13)
@@ -145,6 +154,18 @@ def _draw(layers: list[Layer], edges: list[Edges], title: str) -> Drawing:
             if delta is not None:
                 drawing.text(cx, cy + RADIUS + 9, f"δ {format_number(delta)}", size=9, fill=KEY)
     return drawing
+
+
+def _along(start: Spot, end: Spot, target: int, targets: int) -> Iterator[Spot]:
+    """Points along an edge for its labels, best first.
+
+    First each target's own distance, so that the labels of edges crossing towards different targets part;
+    then any distance from the middle outwards, on the edge or a little above or below it.
+    """
+    first = 0.15 + 0.6 * (target + 0.5) / targets
+    others = sorted((k / 20 for k in range(2, 19)), key=lambda along: abs(along - 0.5))
+    for along, shift in [(first, 0), *((a, s) for s in (0, -9, 9) for a in others)]:
+        yield start[0] + (end[0] - start[0]) * along, start[1] + (end[1] - start[1]) * along + shift
 
 
 def _centres(layer: Layer, column: int, rows: int) -> list[tuple[float, float]]:

@@ -18,3 +18,8 @@ class Figure:
     def svg(self) -> str:
         """A whole ``<svg>`` element: no scripts, no external references, text as text."""
         return self.drawing.svg(f"figure-{self.name}")
+
+    @property
+    def width(self) -> float:
+        """The drawing's own width in CSS pixels, at which its text has the size it was drawn with."""
+        return self.drawing.width
