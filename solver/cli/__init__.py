@@ -43,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "check": "solver.cli.files",
     "schema": "solver.cli.files",
     "neuron": "solver.cli.dense",
+    "mlp": "solver.cli.dense",
     "loss": "solver.cli.dense",
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
