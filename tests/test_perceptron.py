@@ -5,6 +5,7 @@ the conventions (labels, z = 0), named mistakes and bad input.
 from __future__ import annotations
 
 import itertools
+import json
 import textwrap
 
 import pytest
@@ -160,4 +161,51 @@ def test_bad_input_is_one_line(cli, tmp_path, given, message):
     result = cli("solve", path)
     assert result.code == 2 and result.out == ""
     assert result.err.count("\n") == 1 and result.err.startswith("nnsolve: error:")
+    assert message in result.err
+
+
+def test_grading_names_the_mistake_and_carries_forward(cli, tmp_path):
+    (tmp_path / "or.yaml").write_text((PROBLEMS / "perceptron_cornell_or.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "hw.yaml").write_text(
+        "title: Perceptron\nproblems:\n  - id: p1\n    file: or.yaml\n    ask: {err_1_2: 1, w_1_2: 1}\n",
+        encoding="utf-8",
+    )
+    submissions = tmp_path / "answers"
+    submissions.mkdir()
+    # ŷ − y instead of y − ŷ, then the rule applied correctly to that error.
+    (submissions / "s1.yaml").write_text(
+        "student: s1\nanswers:\n  p1: {err_1_2: -1, w_1_2: [0, -0.5, 1]}\n", encoding="utf-8"
+    )
+    result = cli("grade", tmp_path / "hw.yaml", submissions, "--json")
+    assert result.code == 0, result.err
+    items = {item["step"]: item for item in json.loads(result.out)[0]["items"]}
+    assert items["err_1_2"]["status"] == "mistake" and items["err_1_2"]["mistake"] == "error_sign_flipped"
+    assert items["w_1_2"]["status"] == "carried_forward"
+
+
+def test_the_command_solves_the_kind(cli):
+    result = cli("perceptron", "--x", "0 0; 0 1; 1 0; 1 1", "--y", "0 0 0 1", "--lr", "0.5", "--strict", "--json")
+    assert result.code == 0, result.err
+    typed = json.loads(result.out)["answers"]
+    expected = solve(Given(**AND, learning_rate=0.5, fires_at_zero=False)).answers
+    assert typed.keys() == expected.keys()
+    for name, value in expected.items():
+        assert as_list(typed[name]) == pytest.approx(as_list(value)), name
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--y", "0 0 0 2"], "--y: label 2 of example 4; expected 1 or 0 (labels: binary)"),
+        (["--b", "1 2"], "--b: '1 2' is a list; expected one number"),
+        (["--w", "1 2 3"], "--w: w has 3 entries but each example has 2 inputs"),
+        (["--labels", "signed"], "--labels 'signed'; expected one of: binary, bipolar"),
+        (["--x", "0 0; 1"], "--x: row 2 has 1 entry but row 1 has 2"),
+    ],
+)
+def test_the_commands_bad_input_is_one_line(cli, options, message):
+    given = dict(zip(options[::2], options[1::2], strict=True))
+    args = {"--x": "0 0; 0 1; 1 0; 1 1", "--y": "0 0 0 1", **given}
+    result = cli("perceptron", *(v for pair in args.items() for v in pair))
+    assert result.code == 2 and result.err.count("\n") == 1
     assert message in result.err

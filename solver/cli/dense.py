@@ -1,4 +1,4 @@
-"""Quick commands for dense networks: neuron, mlp and loss."""
+"""Quick commands for dense networks: neuron, mlp, perceptron and loss."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
 from solver.graph.errors import InputError
 
 Numbers = Annotated[str, typer.Option(help="A number or a comma-separated list: 0.2,0.3,0.9")]
@@ -219,6 +219,7 @@ def mlp(
     inputs: Annotated[int | None, typer.Option("--inputs", help="Number of inputs with --symbolic.")] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
+    full: FullOption = False,
 ) -> None:
     """A dense network of any width: forward pass, loss, backpropagation (delta rule) and update."""
     from solver.kinds.dense import mlp as kind
@@ -246,10 +247,53 @@ def mlp(
         "huber_delta": "--delta",
         "inputs": "--inputs",
     }
-    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
+    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+
+
+def perceptron(
+    x: Annotated[str, typer.Option("--x", help="The examples, one row each: '0 0; 0 1; 1 0; 1 1'.")],
+    y: Annotated[str, typer.Option("--y", help="Their labels: '0 0 0 1' (or -1/1 with --labels bipolar).")],
+    w: Annotated[str | None, typer.Option("--w", help="Initial weights (default all 0).")] = None,
+    b: Annotated[str, typer.Option("--b", help="Initial bias, or none when x holds a constant input.")] = "0",
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 1.0,
+    labels: Annotated[str, typer.Option("--labels", help="binary (1/0) or bipolar (+1/−1).")] = "binary",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Output the positive label only for w·x + b > 0 (default: ≥ 0).")
+    ] = False,
+    max_epochs: Annotated[int, typer.Option("--max-epochs", help="Stop after this many epochs.")] = 10,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """A perceptron trained by the perceptron learning rule, epoch by epoch until an epoch without a mistake."""
+    import numpy as np
+
+    from solver.files.matrices import load_matrix
+    from solver.kinds.dense import perceptron as kind
+
+    given = kind.Given(
+        x=np.atleast_2d(load_matrix(x, "--x")).tolist(),
+        y=np.atleast_1d(parse_numbers(y, "--y")).tolist(),
+        w=None if w is None else np.atleast_1d(parse_numbers(w, "--w")).tolist(),
+        b="none" if b.strip().lower() == "none" else _number(b, "--b"),
+        learning_rate=lr,
+        labels=_one_of(labels, ("binary", "bipolar"), "--labels"),  # type: ignore[arg-type]
+        fires_at_zero=not strict,
+        max_epochs=max_epochs,
+    )
+    options = {"x": "--x", "y": "--y", "w": "--w", "learning_rate": "--lr", "max_epochs": "--max-epochs"}
+    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+
+
+def _number(text: str, option: str) -> float:
+    value = parse_numbers(text, option)
+    if isinstance(value, list):
+        raise InputError(f"{option}: {text!r} is a list; expected one number")
+    return value
 
 
 def register(app: typer.Typer) -> None:
     app.command("neuron")(neuron)
     app.command("mlp")(mlp)
+    app.command("perceptron")(perceptron)
     app.command("loss")(loss_table)
