@@ -209,3 +209,12 @@ def test_the_commands_bad_input_is_one_line(cli, options, message):
     result = cli("perceptron", *(v for pair in args.items() for v in pair))
     assert result.code == 2 and result.err.count("\n") == 1
     assert message in result.err
+
+
+def test_a_long_run_leaves_out_the_computation_graph_a_page_cannot_show():
+    from solver.render.figures import figures
+
+    long_run = solve(load_problem(PROBLEMS / "perceptron_cornell_or.yaml").given)
+    assert [figure for figure in figures(long_run, key=True) if figure.name == "graph"] == []
+    one_epoch = solve(Given(x=[[1.0, 0.0]], y=[1]))
+    assert [figure.name for figure in figures(one_epoch, key=True)] == ["graph"]

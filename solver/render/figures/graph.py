@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from solver.graph.steps import Solution
 
 COLUMN, ROW, BOX_W, BOX_H = 150, 46, 120, 32
+#: Deeper graphs (a perceptron's run of many epochs, each step after the last) shrink to an
+#: unreadable strip on a page: they are left out, and the steps and tables say it all.
+MAX_COLUMNS = 40
 
 
 def computation(solution: Solution, key: bool) -> list[Figure]:
@@ -27,6 +30,8 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     columns: dict[int, list[str]] = {}
     for name, level in depth.items():
         columns.setdefault(level, []).append(name)
+    if len(columns) > MAX_COLUMNS:
+        return []
     caption = "The computation graph: each step with the steps it is computed from"
     drawing = Drawing(COLUMN * len(columns) + 20, ROW * max(map(len, columns.values())) + 20, caption)
     place = {
