@@ -97,22 +97,14 @@ def _examples(given: Any) -> tuple[list[np.ndarray], list[float]]:
 
 def _train(solution: Solution, unit: Unit, count: int, with_bias: bool, max_epochs: int) -> None:
     """Epoch after epoch until one has no mistake or the bound is reached, with a table of the run."""
-    table = Table(
-        "Training run",
-        [Column(title, numeric=title not in ("x", "w")) for title in ("epoch", "example", "x", "y", "z", "ŷ", "error")]
-        + [Column("w")]
-        + ([Column("b", numeric=True)] if with_bias else []),
-    )
+    titles = ("epoch", "example", "x", "y", "z", "ŷ", "error", "w") + (("b",) if with_bias else ())
+    table = Table("Training run", [Column(title, numeric=title not in ("x", "w")) for title in titles])
     state = ("w_0", "b_0" if with_bias else None)
     for epoch in range(1, max_epochs + 1):
         for i in range(1, count + 1):
             state = _example(solution, unit, epoch, i, state)
-            table.rows.append(
-                [epoch, i]
-                + [solution[name].value for name in (f"x_{i}", f"y_{i}", f"z_{epoch}_{i}", f"y_hat_{epoch}_{i}")]
-                + [solution[f"err_{epoch}_{i}"].value, solution[state[0]].value]
-                + ([solution[state[1]].value] if state[1] else [])
-            )
+            row = [f"x_{i}", f"y_{i}", f"z_{epoch}_{i}", f"y_hat_{epoch}_{i}", f"err_{epoch}_{i}", *filter(None, state)]
+            table.rows.append([epoch, i] + [solution[name].value for name in row])
         if solution.add(_mistakes(epoch, count, unit, last=epoch == max_epochs)) == 0:
             break
     solution.tables.append(table)
@@ -130,8 +122,9 @@ def _example(
             z,
             "weighted sum" + where,
             deps=(w, x) + ((b,) if b else ()),
+            # Without a bias step (the data carry a constant input) the sum has no third term.
             compute=lambda wv, xv, bv=0.0: float(np.dot(vector(wv), vector(xv))) + bv,
-            formula=Template(f"{{{w}}} · {{{x}}}" + (f" + {{{b}}}" if b else ""), None),
+            formula=Template(f"{{{w}}} · {{{x}}}" + (f" + {{{b}}}" if b else "")),
         )
     )
     solution.add(
