@@ -307,6 +307,14 @@ QUICK: dict[str, tuple[str, Any]] = {
         learning_rate=0.5,
         layers=[LAYER(units=2, bias="folded", activation="relu"), LAYER(units=1, activation="tanh")],
     ),
+    "perceptron-bipolar-bias": _given(
+        "perceptron",
+        x=[[1.0, 2.0], [-1.0, 0.5], [0.5, -1.5]],
+        y=[1, -1, -1],
+        b=0.5,
+        labels="bipolar",
+        learning_rate=0.5,
+    ),
     "loss-every-loss": _given("loss", y=[0.0, 1.0, 0.0], y_hat=[0.2, 0.7, 0.1]),
     "rnn-every-step": _given(
         "rnn",

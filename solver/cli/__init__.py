@@ -43,6 +43,8 @@ COMMAND_MODULES: dict[str, str] = {
     "check": "solver.cli.files",
     "schema": "solver.cli.files",
     "neuron": "solver.cli.dense",
+    "mlp": "solver.cli.dense",
+    "perceptron": "solver.cli.dense",
     "loss": "solver.cli.dense",
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",

@@ -1,13 +1,14 @@
-"""Quick commands for dense networks: neuron and loss."""
+"""Quick commands for dense networks: neuron, mlp, perceptron and loss."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
 from solver.graph.errors import InputError
 
 Numbers = Annotated[str, typer.Option(help="A number or a comma-separated list: 0.2,0.3,0.9")]
@@ -30,8 +31,20 @@ def _solve(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> 
     try:
         return solve(given)
     except InputError as error:
-        option = options.get((error.field or "").split(".")[0])
+        option = _option_of(error, options)
         raise (error.located(option) if option else error) from None
+
+
+def _option_of(error: InputError, options: dict[str, str]) -> str | None:
+    """The option an error's field came from; a layer's with its number (``--layer 2``),
+    unless the message already names the layer."""
+    top, _, rest = (error.field or "").partition(".")
+    option = options.get(top)
+    index = rest.split(".")[0]
+    if top != "layers" or option is None or not index.isdigit():
+        return option
+    number = int(index) + 1
+    return option if error.message.startswith(f"layer {number}") else f"{option} {number}"
 
 
 def neuron(
@@ -94,6 +107,193 @@ def loss_table(
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
+#: ``W=`` or ``b=`` where a layer's setting starts: after a space or at the start (a path may hold '=').
+_SETTING = re.compile(r"(?:^|\s)([A-Za-z_]\w*)=")
+#: How a layer's settings may be written -> the ``LayerGiven`` field they set.
+_LAYER_SETTINGS = {"w": "weights", "weights": "weights", "b": "bias", "bias": "bias"}
+
+
+def parse_layer_option(text: str, number: int, symbolic: bool = False) -> dict[str, Any]:
+    """``--layer "3 tanh W=0.1 0.2; 0.3 0.4; 0.5 0.6 b=0 0 0.1"`` -> the fields of the mlp kind's layer.
+
+    Before the settings: the number of units and the activation, each optional, in either
+    order.  Then ``W=`` (rows by ';', or a .npy/.csv/.txt file; needed unless ``symbolic``,
+    where the units are enough) and ``b=`` (numbers, one number for every unit, ``folded``
+    or ``none``), each running to the next setting.
+    """
+    where = f"--layer {number} ({text.strip()!r})"
+    settings = list(_SETTING.finditer(text))
+    head = text[: settings[0].start()] if settings else text
+    layer: dict[str, Any] = _layer_head(head.split(), where)
+    for index, setting in enumerate(settings):
+        end = settings[index + 1].start() if index + 1 < len(settings) else len(text)
+        key = setting[1].lower()
+        if key not in _LAYER_SETTINGS:
+            raise InputError(f"{where}: unknown setting {setting[1]!r}; expected W= (weights) and b= (bias)")
+        field = _LAYER_SETTINGS[key]
+        if field in layer:
+            raise InputError(f"{where}: {setting[1]}= is given twice; expected it once")
+        value = text[setting.end() : end].strip()
+        if not value:
+            raise InputError(f"{where}: {setting[1]}= has no value")
+        layer[field] = _layer_weights(value, where) if field == "weights" else _layer_bias(value, where)
+    weights, units = layer.get("weights"), layer.get("units")
+    if weights is None and not symbolic:
+        raise InputError(f"{where}: W= is missing; expected the weights, one row per unit (units × inputs)")
+    if weights is not None and units is not None and len(weights) != units:
+        raise InputError(f"{where}: {units} units but W has {len(weights)} rows; expected one row per unit")
+    return layer
+
+
+def _layer_head(words: list[str], where: str) -> dict[str, Any]:
+    """The words before the settings: a number of units and an activation, at most one of each."""
+    numbers = [w for w in words if w.isdigit()]
+    names = [w for w in words if not w.isdigit()]
+    if len(numbers) > 1 or len(names) > 1:
+        raise InputError(
+            f"{where}: expected at most a number of units and an activation before W= and b=, got {' '.join(words)!r}"
+        )
+    head: dict[str, Any] = {"activation": names[0]} if names else {}
+    if numbers:
+        head["units"] = int(numbers[0])
+        if head["units"] < 1:
+            raise InputError(f"{where}: 0 units; expected 1 or more")
+    return head
+
+
+def _layer_weights(value: str, where: str) -> list[list[float]]:
+    import numpy as np
+
+    from solver.files.matrices import load_matrix
+
+    weights = np.atleast_2d(load_matrix(value, f"{where} W"))
+    if weights.ndim != 2:
+        raise InputError(f"{where}: W has {weights.ndim} axes; expected units × inputs")
+    return weights.tolist()
+
+
+def _layer_bias(value: str, where: str) -> float | list[float] | str:
+    return value.lower() if value.lower() in ("folded", "none") else parse_numbers(value, f"{where} b")
+
+
+def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise InputError(f"{option} {value!r}; expected one of: {', '.join(allowed)}")
+    return value
+
+
+def _examples_option(text: str | None, option: str) -> Any:
+    """A vector (one example) or rows by ';' (one example each), as nested lists."""
+    if text is None:
+        return None
+    from solver.files.matrices import load_matrix
+
+    values = load_matrix(text, option).tolist()
+    return values[0] if isinstance(values, list) and len(values) == 1 and not isinstance(values[0], list) else values
+
+
+def mlp(
+    layer: Annotated[
+        list[str],
+        typer.Option(
+            "--layer",
+            "-l",
+            help="A layer, first to last: '[UNITS] [ACT] W=ROWS b=BIAS', e.g. "
+            "'tanh W=0.1 0.2; 0.3 0.4 b=0 0.1' (rows by ';'; W= may name a .npy/.csv/.txt file; "
+            "b= numbers, one for all units, folded or none; UNITS alone with --symbolic).",
+        ),
+    ],
+    x: Annotated[str | None, typer.Option("--x", help="Input: '1 2'; several examples as rows: '1 2; 0.5 -1'.")] = None,
+    y: Annotated[
+        str | None, typer.Option("--y", help="Target(s): adds the loss and backpropagation; rows per example.")
+    ] = None,
+    loss: Annotated[
+        str | None, typer.Option("--loss", help="mse (default), sse, half_squared, bce, cross_entropy, ...")
+    ] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="Gradient-descent steps (with --lr).")] = 1,
+    reduction: Annotated[str, typer.Option("--reduction", help="Several examples: sum or mean.")] = "sum",
+    form: Annotated[str, typer.Option("--form", help="auto, scalar (unit by unit) or vector.")] = "auto",
+    delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
+    symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols (give UNITS per layer).")] = False,
+    inputs: Annotated[int | None, typer.Option("--inputs", help="Number of inputs with --symbolic.")] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """A dense network of any width: forward pass, loss, backpropagation (delta rule) and update."""
+    from solver.kinds.dense import mlp as kind
+
+    given = kind.Given(
+        layers=[kind.LayerGiven(**parse_layer_option(text, i, symbolic)) for i, text in enumerate(layer, start=1)],
+        x=_examples_option(x, "--x"),
+        y=_examples_option(y, "--y"),
+        loss=loss,
+        learning_rate=lr,
+        steps=steps,
+        reduction=_one_of(reduction, ("sum", "mean"), "--reduction"),  # type: ignore[arg-type]
+        form=_one_of(form, ("auto", "scalar", "vector"), "--form"),  # type: ignore[arg-type]
+        huber_delta=delta,
+        symbolic=symbolic,
+        inputs=inputs,
+    )
+    options = {
+        "layers": "--layer",
+        "x": "--x",
+        "y": "--y",
+        "loss": "--loss",
+        "learning_rate": "--lr",
+        "steps": "--steps",
+        "huber_delta": "--delta",
+        "inputs": "--inputs",
+    }
+    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+
+
+def perceptron(
+    x: Annotated[str, typer.Option("--x", help="The examples, one row each: '0 0; 0 1; 1 0; 1 1'.")],
+    y: Annotated[str, typer.Option("--y", help="Their labels: '0 0 0 1' (or -1/1 with --labels bipolar).")],
+    w: Annotated[str | None, typer.Option("--w", help="Initial weights (default all 0).")] = None,
+    b: Annotated[str, typer.Option("--b", help="Initial bias, or none when x holds a constant input.")] = "0",
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 1.0,
+    labels: Annotated[str, typer.Option("--labels", help="binary (1/0) or bipolar (+1/−1).")] = "binary",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Output the positive label only for w·x + b > 0 (default: ≥ 0).")
+    ] = False,
+    max_epochs: Annotated[int, typer.Option("--max-epochs", help="Stop after this many epochs.")] = 10,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """A perceptron trained by the perceptron learning rule, epoch by epoch until an epoch without a mistake."""
+    import numpy as np
+
+    from solver.files.matrices import load_matrix
+    from solver.kinds.dense import perceptron as kind
+
+    given = kind.Given(
+        x=np.atleast_2d(load_matrix(x, "--x")).tolist(),
+        y=np.atleast_1d(parse_numbers(y, "--y")).tolist(),
+        w=None if w is None else np.atleast_1d(parse_numbers(w, "--w")).tolist(),
+        b="none" if b.strip().lower() == "none" else _number(b, "--b"),
+        learning_rate=lr,
+        labels=_one_of(labels, ("binary", "bipolar"), "--labels"),  # type: ignore[arg-type]
+        fires_at_zero=not strict,
+        max_epochs=max_epochs,
+    )
+    options = {"x": "--x", "y": "--y", "w": "--w", "learning_rate": "--lr", "max_epochs": "--max-epochs"}
+    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+
+
+def _number(text: str, option: str) -> float:
+    value = parse_numbers(text, option)
+    if isinstance(value, list):
+        raise InputError(f"{option}: {text!r} is a list; expected one number")
+    return value
+
+
 def register(app: typer.Typer) -> None:
     app.command("neuron")(neuron)
+    app.command("mlp")(mlp)
+    app.command("perceptron")(perceptron)
     app.command("loss")(loss_table)

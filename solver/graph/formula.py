@@ -32,7 +32,7 @@ _HOLE = re.compile(r"\{([^{}\s]+)\}")
 #: Plain-text notation -> LaTeX, the one table every formula written as text goes through.
 _LATEX_FOR = {
     "·": r" \cdot ", "−": "-", "×": r" \times ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
-    "⌉": r"\rceil ", "∏": r"\prod ", "Σ": r"\sum ", "≥": r" \geq ", "≤": r" \leq ", "σ": r"\sigma",
+    "⌉": r"\rceil ", "∏": r"\prod ", "Σ": r"\sum ", "≥": r" \geq ", "≤": r" \leq ", "≠": r" \neq ", "σ": r"\sigma",
     " ⊙ ": r" \odot ", "⊙": r" \odot ", "ᵀ": r"^{\top}", "²": "^{2}", "tanh": r"\tanh", "ln": r"\ln",
     "ReLU": r"\operatorname{ReLU}", "softmax": r"\operatorname{softmax}", "diag": r"\operatorname{diag}",
     "[:, 1:]": "_{:,1:}",

@@ -29,10 +29,15 @@ COLUMN = BOX_W + GAP
 LABEL_SIZE = 10
 #: Where along a gap a label may sit, best first: the middle, then towards either side.
 SPOTS = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
+#: Deeper graphs (a perceptron's run of many epochs, each step after the last) shrink to an
+#: unreadable strip on a page: they are left out, and the steps and tables say it all.
+MAX_COLUMNS = 40
 
 
 def computation(solution: Solution, key: bool) -> list[Figure]:
     place = _places(solution)
+    if len({x for x, _ in place.values()}) > MAX_COLUMNS:
+        return []
     caption = "The computation graph: each step with the steps it is computed from, each edge with ∂step/∂dep"
     width = max(x for x, _ in place.values()) + BOX_W + 20
     drawing = Drawing(width, max(y for _, y in place.values()) + BOX_H + 20, caption)
