@@ -44,6 +44,8 @@ COMMAND_MODULES: dict[str, str] = {
     "schema": "solver.cli.files",
     "neuron": "solver.cli.dense",
     "loss": "solver.cli.dense",
+    "softmax": "solver.cli.dense",
+    "svm": "solver.cli.dense",
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
     "rnn": "solver.cli.rnn",

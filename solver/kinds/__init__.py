@@ -1,7 +1,7 @@
 """Problem kinds: the registry, and one folder per family (a family's whole story in one place).
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
-``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
+``dense/`` (neuron, mlp, loss, softmax, svm, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
 expressions in declared symbols).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
@@ -34,6 +34,8 @@ KINDS: dict[str, str] = {
     "neuron": "dense.neuron",
     "mlp": "dense.mlp",
     "loss": "dense.loss",
+    "softmax": "dense.softmax",
+    "svm": "dense.svm",
     "rnn": "recurrent.rnn",
     "derive": "derive.derivation",
 }
