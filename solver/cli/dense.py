@@ -80,6 +80,9 @@ def loss_table(
         str | None, typer.Option("--losses", help="Comma-separated: mse,mae,huber,bce,cross_entropy,hinge,nll,...")
     ] = None,
     delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
+    reduction: Annotated[
+        str | None, typer.Option("--reduction", help="mean or sum (default: each loss's own, as its name says).")
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -88,9 +91,19 @@ def loss_table(
 
     names = [n.strip() for n in losses.split(",") if n.strip()] if losses else list(kind.TABLE_LOSSES)
     given = kind.Given(
-        y=parse_numbers(y, "--y"), y_hat=parse_numbers(y_hat, "--y-hat"), losses=names, huber_delta=delta
+        y=parse_numbers(y, "--y"),
+        y_hat=parse_numbers(y_hat, "--y-hat"),
+        losses=names,
+        huber_delta=delta,
+        reduction=reduction,
     )
-    options = {"y": "--y", "y_hat": "--y-hat", "losses": "--losses", "huber_delta": "--delta"}
+    options = {
+        "y": "--y",
+        "y_hat": "--y-hat",
+        "losses": "--losses",
+        "huber_delta": "--delta",
+        "reduction": "--reduction",
+    }
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
