@@ -132,6 +132,10 @@ def test_batch_mistakes_of_the_reduction():
     assert summed == pytest.approx(cross_entropy_reference(scores, targets, "sum"))
     whole = solution.evaluate(variant=("dL/ds", "mean_forgotten_in_gradient"))["dL/ds"]
     np.testing.assert_allclose(whole, 2 * np.asarray(solution["dL/ds"].value))
+    # −log10 p = −ln p / ln 10, example by example, and so in their mean.
+    base_10 = solution.evaluate(variant=("L_i", "log10_instead_of_ln"))
+    np.testing.assert_allclose(base_10["L_i"], np.asarray(solution["L_i"].value) / math.log(10))
+    assert base_10["L"] == pytest.approx(solution["L"].value / math.log(10))
 
 
 def test_commands_print_the_steps(cli):

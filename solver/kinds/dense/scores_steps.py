@@ -43,6 +43,11 @@ class Batch:
     def examples(self) -> int:
         return self.scores.shape[0]
 
+    @property
+    def origin(self) -> tuple[int, ...]:
+        """Entries of a per-class value are counted from 0 on every axis, like the targets."""
+        return (0,) * (1 if self.single else 2)
+
     def shown(self, value: Any) -> Any:
         """A per-row value as the given scores are written: a row of one example is a vector, one number a number."""
         value = np.asarray(value, dtype=float)
@@ -74,10 +79,8 @@ def _targets(target: int | list[int], examples: int, classes: int) -> Array:
 
 def start(kind: str, batch: Batch, title: str) -> Solution:
     solution = Solution(kind, title)
-    origin = (0,) * (1 if batch.single else 2)
-    solution.given(
-        "s", "scores" if batch.single else "scores, one row per example", batch.shown(batch.scores), index_origin=origin
-    )
+    title = "scores" if batch.single else "scores, one row per example"
+    solution.given("s", title, batch.shown(batch.scores), index_origin=batch.origin)
     solution.given(
         "y", "true class (counted from 0)", int(batch.targets[0]) if batch.single else batch.targets, index_origin=(0,)
     )
@@ -88,7 +91,7 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
     """The per-example losses (for a batch) and the loss L reduced over the examples.
 
     ``per_example`` computes the loss of every row; for one row it is L itself.
-    ``slips`` are wrong rules of the per-example loss, named at L.
+    ``slips`` are wrong rules of the per-example loss, named where it is computed.
     """
     reduce = batch.reduced(batch.how)
     if batch.single:
@@ -110,6 +113,7 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
             deps=per_example.deps,
             compute=per_example.compute,
             formula=per_example.formula,
+            variants=slips,
             index_origin=(0,),
         )
     )
@@ -125,7 +129,6 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
             compute=reduce,
             formula=Template(text, latex),
             variants=(
-                *_reduced_variants(slips, reduce, per_example.deps),
                 Variant(
                     f"{other}_instead_of_{batch.how}",
                     f"The loss is the {batch.how} of the per-example losses; you took their {other}.",
@@ -136,13 +139,10 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
     )
 
 
-def _reduced_variants(
-    slips: tuple[Variant, ...], reduce: Reducer, deps: tuple[str, ...] | None = None
-) -> tuple[Variant, ...]:
+def _reduced_variants(slips: tuple[Variant, ...], reduce: Reducer) -> tuple[Variant, ...]:
     """Wrong per-example rules, reduced as the right ones are."""
     return tuple(
-        Variant(slip.name, slip.feedback, lambda *values, slip=slip: reduce(slip.compute(*values)), deps=deps)
-        for slip in slips
+        Variant(slip.name, slip.feedback, lambda *values, slip=slip: reduce(slip.compute(*values))) for slip in slips
     )
 
 
@@ -176,7 +176,7 @@ def add_gradient(
             compute=lambda *v: batch.shown(share * per_example(*v)),
             formula=Template(text, latex),
             variants=tuple(variants),
-            index_origin=(0,) * (1 if batch.single else 2),
+            index_origin=batch.origin,
         )
     )
 
@@ -195,12 +195,12 @@ def solve_softmax(kind: str, given: Any, title: str | None = None) -> Solution:
             deps=("s", "shift"),
             compute=lambda s, m: batch.shown(sc.shifted(s, m)),
             formula=Template("{s} − {shift}"),
-            index_origin=(0,) * (1 if batch.single else 2),
+            index_origin=batch.origin,
         )
     )
     solution.add(
         Step("exp", "exponentials", deps=("s_shifted",), compute=lambda s: batch.shown(np.exp(s)),
-             formula=Template("e^{s_shifted}", r"e^{{s_shifted}}"), index_origin=(0,) * (1 if batch.single else 2))
+             formula=Template("e^{s_shifted}", r"e^{{s_shifted}}"), index_origin=batch.origin)
     )  # fmt: skip
     solution.add(
         Step("sum_exp", "their sum", deps=("exp",), compute=lambda e: batch.shown(sc.rows(e).sum(axis=1)),
@@ -213,7 +213,7 @@ def solve_softmax(kind: str, given: Any, title: str | None = None) -> Solution:
             deps=("exp", "sum_exp"),
             compute=lambda e, total: batch.shown(sc.rows(e) / np.reshape(total, (-1, 1))),
             formula=Template("{exp} / {sum_exp}", r"\frac{{exp}}{{sum_exp}}"),
-            index_origin=(0,) * (1 if batch.single else 2),
+            index_origin=batch.origin,
         )
     )
     cross_entropy = Step(
@@ -269,7 +269,7 @@ def solve_svm(kind: str, given: Any, title: str | None = None) -> Solution:
                     lambda s, y, d: batch.shown(np.maximum(0.0, sc.rows(s) - sc.true_class(s, y)[:, None] + d)),
                 ),
             ),
-            index_origin=(0,) * (1 if batch.single else 2),
+            index_origin=batch.origin,
         )
     )
     hinge = Step(
