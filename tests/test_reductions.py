@@ -152,3 +152,16 @@ def test_a_batch_of_different_shapes_is_refused(cli, tmp_path):
     problem.write_text("kind: loss\ngiven:\n  y: [[0, 1], [1, 0]]\n  y_hat: [0.2, 0.8]\n", encoding="utf-8")
     result = cli("solve", problem)
     assert result.code == 2 and "y has shape (2, 2) but y_hat has shape (2,)" in result.err
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name", LOSSES)
+def test_a_mistake_that_scales_says_by_how_much(name, reduction):
+    # Symbolic mode scales the right form by ``scale(outputs)``: it must be the numbers' ratio (one example).
+    entry = loss(name, reduction=reduction)
+    p, y = (np.array(v[0]) for v in batch(name))
+    for mistake in (*entry.value_mistakes, *entry.gradient_mistakes):
+        if mistake.scale is None:
+            continue
+        right = entry.value(p, y) if mistake in entry.value_mistakes else entry.gradient(p, y)
+        np.testing.assert_allclose(mistake.wrong(entry, p, y), mistake.scale(p.size) * right, err_msg=mistake.name)

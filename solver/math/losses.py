@@ -455,25 +455,33 @@ _REDUCTION_MISTAKES = {"sum_instead_of_mean", "mean_instead_of_sum", "derivative
 def _reduced(entry: Loss, asked: Reduction) -> Loss:
     """``entry`` reduced the other way, with the slip of reducing it the builtin way."""
     builtin, over = entry.builtin, entry.over
+    reduced = replace(entry, reduction=asked)
+
+    def builtin_way(n: int) -> float:
+        # The builtin reduction over the asked one; symbolic mode writes one example, so over examples n is 1.
+        return 1 / reduced.factor(n if over == "elements" else 1)
+
+    def unscaled(loss: Loss, p: Array, y: Array) -> tuple[float, Array]:
+        return loss.rule(np.asarray(p, float), np.asarray(y, float), loss.delta)
+
     slips = [
         LossMistake(
             f"{builtin}_instead_of_{asked}",
             f"This loss is the {asked} over the {over}; you took the {builtin}.",
-            lambda loss, p, y: loss.rule(np.asarray(p, float), np.asarray(y, float), loss.delta)[0],
-            scale=lambda n: 1 / entry.factor(n if over == "elements" else 1),
+            lambda loss, p, y: unscaled(loss, p, y)[0],
+            scale=builtin_way,
         )
     ]
     gradient_slips = [
         LossMistake(
             "derivative_missing_mean",
             f"The loss averages over the n {over}, so its derivative keeps the 1/n; you dropped it.",
-            lambda loss, p, y: np.atleast_1d(loss.rule(np.asarray(p, float), np.asarray(y, float), loss.delta)[1]),
-            scale=lambda n: 1 / entry.factor(n if over == "elements" else 1),
+            lambda loss, p, y: np.atleast_1d(unscaled(loss, p, y)[1]),
+            scale=builtin_way,
         )
     ]
     return replace(
-        entry,
-        reduction=asked,
+        reduced,
         value_mistakes=(*(m for m in entry.value_mistakes if m.name not in _REDUCTION_MISTAKES), *slips),
         gradient_mistakes=(
             *(m for m in entry.gradient_mistakes if m.name not in _REDUCTION_MISTAKES),
