@@ -46,6 +46,8 @@ COMMAND_MODULES: dict[str, str] = {
     "mlp": "solver.cli.dense",
     "perceptron": "solver.cli.dense",
     "loss": "solver.cli.dense",
+    "softmax": "solver.cli.dense",
+    "svm": "solver.cli.dense",
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
     "rnn": "solver.cli.rnn",

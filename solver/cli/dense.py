@@ -1,4 +1,4 @@
-"""Quick commands for dense networks: neuron, mlp, perceptron and loss."""
+"""Quick commands for dense networks: neuron, mlp, perceptron, loss, and the losses on class scores softmax and svm."""
 
 from __future__ import annotations
 
@@ -93,6 +93,9 @@ def loss_table(
         str | None, typer.Option("--losses", help="Comma-separated: mse,mae,huber,bce,cross_entropy,hinge,nll,...")
     ] = None,
     delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
+    reduction: Annotated[
+        str | None, typer.Option("--reduction", help="mean or sum (default: each loss's own, as its name says).")
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -101,9 +104,19 @@ def loss_table(
 
     names = [n.strip() for n in losses.split(",") if n.strip()] if losses else list(kind.TABLE_LOSSES)
     given = kind.Given(
-        y=parse_numbers(y, "--y"), y_hat=parse_numbers(y_hat, "--y-hat"), losses=names, huber_delta=delta
+        y=parse_numbers(y, "--y"),
+        y_hat=parse_numbers(y_hat, "--y-hat"),
+        losses=names,
+        huber_delta=delta,
+        reduction=reduction,
     )
-    options = {"y": "--y", "y_hat": "--y-hat", "losses": "--losses", "huber_delta": "--delta"}
+    options = {
+        "y": "--y",
+        "y_hat": "--y-hat",
+        "losses": "--losses",
+        "huber_delta": "--delta",
+        "reduction": "--reduction",
+    }
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
@@ -292,8 +305,55 @@ def _number(text: str, option: str) -> float:
     return value
 
 
+Scores = Annotated[
+    str, typer.Argument(help="Class scores: '2.0 1.0 0.1', or one row per example: '3.2 5.1 -1.7; 1.3 4.9 2.0'.")
+]
+Target = Annotated[str, typer.Option("--target", "-t", help="True class of each row, counted from 0: 0 or 0,1,2.")]
+Reduction = Annotated[str, typer.Option("--reduction", help="Over the examples: mean (default) or sum.")]
+SCORE_OPTIONS = {"scores": "SCORES", "target": "--target", "reduction": "--reduction", "margin": "--margin"}
+
+
+def parse_classes(text: str) -> int | list[int]:
+    """``"0,1,2"`` -> [0, 1, 2]; ``"0"`` -> 0: class indices, whole numbers only."""
+    values = parse_numbers(text, "--target")
+    if any(v != int(v) for v in (values if isinstance(values, list) else [values])):
+        raise InputError(f"--target: {text!r} is not a class index; expected whole numbers counted from 0")
+    return [int(v) for v in values] if isinstance(values, list) else int(values)
+
+
+def softmax(
+    scores: Scores,
+    target: Target,
+    reduction: Reduction = "mean",
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Softmax and cross-entropy on class scores: the shift, p, the loss and dL/ds = p − y."""
+    from solver.kinds.dense import softmax as kind
+
+    given = kind.Given(scores=scores, target=parse_classes(target), reduction=reduction)
+    emit(_solve(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
+
+
+def svm(
+    scores: Scores,
+    target: Target,
+    margin: Annotated[float, typer.Option("--margin", help="The margin Δ.")] = 1.0,
+    reduction: Reduction = "mean",
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+) -> None:
+    """Multiclass SVM (hinge) loss on class scores: the margins, the loss and dL/ds."""
+    from solver.kinds.dense import svm as kind
+
+    given = kind.Given(scores=scores, target=parse_classes(target), margin=margin, reduction=reduction)
+    emit(_solve(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
+
+
 def register(app: typer.Typer) -> None:
     app.command("neuron")(neuron)
     app.command("mlp")(mlp)
     app.command("perceptron")(perceptron)
     app.command("loss")(loss_table)
+    app.command("softmax")(softmax)
+    app.command("svm")(svm)

@@ -8,10 +8,17 @@ half the sum (the ½ that makes the derivative ``y_hat − y``).  Logarithms of 
 are refused with a clear error instead of printing nan.
 
 Written forms have holes ``{p}`` for the prediction and ``{y}`` for the target.
+
+Each entry reduces as its name says (``builtin``); ``loss(name, reduction=...)`` asks for
+a ``mean`` or a ``sum`` instead, over what PyTorch reduces over (``over``): every
+element for the elementwise losses (MSELoss, L1Loss, BCELoss, ...), the examples for
+the losses of a class distribution (CrossEntropyLoss, NLLLoss, KLDivLoss's batchmean);
+a target of one example is a vector, a batch a matrix with one row per example.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -21,6 +28,8 @@ import numpy as np
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Step, Variant
+from solver.math.scores import Reduction
+from solver.math.scores import reduction as reduction_named
 
 Array = np.ndarray
 #: (prediction, target, huber's δ) -> (value, dL/dprediction)
@@ -58,16 +67,27 @@ def _cross_entropy(y_hat: Array, y: Array, _: float) -> tuple[float, Array]:
     return float(-np.sum(y * np.log(safe))), -np.where(y != 0, y / safe, 0.0)
 
 
+def _kl_div(y_hat: Array, y: Array, _: float) -> tuple[float, Array]:
+    """KL(y ‖ ŷ) = Σ y log(y/ŷ); a class with y = 0 adds nothing (0 log 0 = 0)."""
+    _, gradient = _cross_entropy(y_hat, y, _)
+    present = y != 0
+    value = np.sum(y[present] * (np.log(y[present]) - np.log(y_hat[present])))
+    return float(value), gradient
+
+
 def _nll(y_hat: Array, y: Array, _: float) -> tuple[float, Array]:
-    """−log P(true class): ``y`` is one-hot (or a class probability vector whose largest entry is the class)."""
-    true = int(np.argmax(y)) if y.size > 1 else 0
-    p = float(y_hat.reshape(-1)[true])
-    if p <= 0:
-        message = f"nll needs y_hat > 0 for the true class {true + 1}, got {p:g}: log(0) is undefined"
+    """−log P(true class) summed over the examples (rows); ``y`` one-hot, or probabilities peaking at the class."""
+    p, targets = np.atleast_2d(y_hat), np.atleast_2d(y)
+    examples = np.arange(targets.shape[0])
+    true = targets.argmax(axis=1)
+    chosen = p[examples, true]
+    if np.any(chosen <= 0):
+        bad = int(np.argmax(chosen <= 0))
+        message = f"nll needs y_hat > 0 for the true class {true[bad] + 1}, got {chosen[bad]:g}: log(0) is undefined"
         raise InputError(message, field="y")
-    gradient = np.zeros_like(y_hat)
-    gradient.reshape(-1)[true] = -1 / p
-    return -float(np.log(p)), gradient
+    gradient = np.zeros_like(p)
+    gradient[examples, true] = -1 / chosen
+    return -float(np.sum(np.log(chosen))), gradient.reshape(np.shape(y_hat))
 
 
 def _huber(y_hat: Array, y: Array, delta: float) -> tuple[float, Array]:
@@ -105,6 +125,8 @@ class LossMistake:
 
 
 Targets = Literal["any", "probability", "distribution"]
+#: What a mean divides by: every entry of the target, or its examples (rows).
+Over = Literal["elements", "examples"]
 
 
 @dataclass(frozen=True)
@@ -120,17 +142,40 @@ class Loss:
     value_mistakes: tuple[LossMistake, ...] = ()
     gradient_mistakes: tuple[LossMistake, ...] = ()
     delta: float = 1.0  # huber's width of the quadratic part
+    #: How the rule and the forms reduce; ``reduction`` is the one asked for (None: the builtin one).
+    builtin: Reduction = "sum"
+    over: Over = "elements"
+    reduction: Reduction | None = None
+
+    @property
+    def reduced(self) -> Reduction:
+        return self.reduction or self.builtin
 
     @property
     def summary(self) -> str:
-        return self.text.replace("{delta}", f"{self.delta:g}")
+        return _reduced_form(self.text, "text", self.builtin, self.reduced).replace("{delta}", f"{self.delta:g}")
+
+    def count(self, y: Array) -> int:
+        """What a mean divides by: the target's entries, or its examples (rows; a vector is one example)."""
+        y = np.asarray(y)
+        if self.over == "elements":
+            return max(y.size, 1)
+        return y.shape[0] if y.ndim > 1 else 1
+
+    def factor(self, count: int) -> float:
+        """The asked reduction over the builtin one: n from a mean to a sum, 1/n from a sum to a mean."""
+        if self.reduced == self.builtin:
+            return 1.0
+        return count if self.builtin == "mean" else 1 / count
 
     def value(self, y_hat: Array, y: Array) -> float:
-        return self.rule(np.asarray(y_hat, float), np.asarray(y, float), self.delta)[0]
+        y = np.asarray(y, float)
+        return self.factor(self.count(y)) * self.rule(np.asarray(y_hat, float), y, self.delta)[0]
 
     def gradient(self, y_hat: Array, y: Array) -> Array:
         """dL/dy_hat."""
-        return self.rule(np.asarray(y_hat, float), np.asarray(y, float), self.delta)[1]
+        y = np.asarray(y, float)
+        return self.factor(self.count(y)) * self.rule(np.asarray(y_hat, float), y, self.delta)[1]
 
     def form(self, prediction: str, target: str, style: str = "text", gradient: bool = False) -> str:
         """L or dL/dprediction with holes named after the steps that hold the prediction and the target."""
@@ -139,6 +184,7 @@ class Loss:
             pattern = forms.gradient_latex if gradient else forms.value_latex
         else:
             pattern = forms.gradient if gradient else forms.value
+        pattern = _reduced_form(pattern, style, self.builtin, self.reduced)
         return pattern.replace("{p}", "{" + prediction + "}").replace("{y}", "{" + target + "}")
 
     def sympy(self, prediction: Any, target: Any, outputs: int = 1) -> Any:
@@ -149,7 +195,24 @@ class Loss:
             )
         import sympy
 
-        return self.sympy_form(sympy, prediction, target, outputs)
+        # Symbolic mode writes one example: a loss over examples has nothing to average.
+        count = outputs if self.over == "elements" else 1
+        factor = sympy.Rational(self.factor(count)).limit_denominator(count)  # n or 1/n exactly
+        return factor * self.sympy_form(sympy, prediction, target, outputs)
+
+
+#: A mean's 1/n written first, as the forms of the mean losses write it: ``(1/n)``, ``(2/n)``, ``\frac{2}{n}``.
+_MEAN_FIRST = {"text": re.compile(r"^\((\d)/n\) "), "latex": re.compile(r"^\\frac\{(\d)\}\{n\} ")}
+_MEAN_OF = {"text": "(1/n) ({})", "latex": r"\frac{1}{n} \left({}\right)"}
+
+
+def _reduced_form(pattern: str, style: str, builtin: Reduction, asked: Reduction) -> str:
+    """A form written for the builtin reduction, rewritten for the asked one: the 1/n put in or taken out."""
+    if asked == builtin:
+        return pattern
+    if asked == "mean":
+        return _MEAN_OF[style].replace("{}", pattern)
+    return _MEAN_FIRST[style].sub(lambda m: "" if m[1] == "1" else m[1] + " ", pattern)
 
 
 def _scaled(name: str, feedback: str, factor: float) -> LossMistake:
@@ -193,6 +256,7 @@ LOSSES: dict[str, Loss] = {
                 r"\frac{2}{n} ({p} - {y})",
             ),
             lambda sp, p, t, n: (p - t) ** 2 / n,
+            builtin="mean",
             value_mistakes=(
                 _scaled("loss_with_half", "mse has no ½ in front; you halved the squared error.", 0.5),
                 LossMistake(
@@ -249,10 +313,11 @@ LOSSES: dict[str, Loss] = {
             Forms(
                 "(1/n) Σ |{p} − {y}|",
                 r"\frac{1}{n} \sum \left|{p} - {y}\right|",
-                "sign({p} − {y}) / n",
+                "(1/n) sign({p} − {y})",
                 r"\frac{1}{n} \operatorname{sign}({p} - {y})",
             ),
             lambda sp, p, t, n: sp.Abs(p - t) / n,
+            builtin="mean",
             gradient_mistakes=(RESIDUAL_REVERSED,),
         ),
         Loss(
@@ -275,6 +340,7 @@ LOSSES: dict[str, Loss] = {
             Forms("−Σ_k {y}_k log {p}_k", r"-\sum_k {y}_k \log {p}_k", "−{y}_k / {p}_k", r"-\frac{{y}_k}{{p}_k}"),
             lambda sp, p, t, n: -t * sp.log(p),
             targets="distribution",
+            over="examples",
         ),
         Loss(
             "nll",
@@ -288,6 +354,7 @@ LOSSES: dict[str, Loss] = {
             ),
             lambda sp, p, t, n: -t * sp.log(p),  # a one-hot target keeps the true class's term only
             targets="distribution",
+            over="examples",
         ),
         Loss(
             "huber",
@@ -302,6 +369,7 @@ LOSSES: dict[str, Loss] = {
                 r" & \text{else} \end{cases}",
             ),
             None,
+            builtin="mean",
             gradient_mistakes=(RESIDUAL_REVERSED,),
         ),
         Loss(
@@ -315,6 +383,7 @@ LOSSES: dict[str, Loss] = {
                 r"\frac{1}{n} \begin{cases} -{y} & 1 - {y}{p} > 0 \\ 0 & \text{else} \end{cases}",
             ),
             lambda sp, p, t, n: sp.Max(0, 1 - t * p) / n,
+            builtin="mean",
         ),
         Loss(
             "bce_logits",
@@ -337,11 +406,34 @@ LOSSES: dict[str, Loss] = {
                 RESIDUAL_REVERSED,
             ),
         ),
+        Loss(
+            "kl_div",
+            "Σ y_k log(y_k / ŷ_k)  (KL(y ‖ ŷ))",
+            _kl_div,
+            Forms(
+                "Σ_k {y}_k log({y}_k / {p}_k)",
+                r"\sum_k {y}_k \log \frac{{y}_k}{{p}_k}",
+                "−{y}_k / {p}_k",
+                r"-\frac{{y}_k}{{p}_k}",
+            ),
+            # 0 log 0 = 0: the target's own entropy term is written only where it is not 0.
+            lambda sp, p, t, n: -t * sp.log(p) + (t * sp.log(t) if t != 0 else 0),
+            targets="distribution",
+            over="examples",
+            value_mistakes=(
+                LossMistake(
+                    "ratio_inverted",
+                    "KL(y ‖ ŷ) weighs log(y/ŷ) by the target y; you took log(ŷ/y), the sign flipped.",
+                    lambda loss, p, y: -loss.value(p, y),
+                ),
+            ),
+        ),
     )
 }
 
 
-def loss(name: str, *, delta: float = 1.0, where: str = "loss") -> Loss:
+def loss(name: str, *, delta: float = 1.0, reduction: str | None = None, where: str = "loss") -> Loss:
+    """The entry ``name``, with huber's δ and, when asked, a ``mean`` or ``sum`` in place of its own reduction."""
     key = name.strip().lower().replace("-", "_")
     if key == "huber" and not delta > 0:
         raise InputError(
@@ -349,19 +441,67 @@ def loss(name: str, *, delta: float = 1.0, where: str = "loss") -> Loss:
         )
     if key not in LOSSES:
         raise InputError(f"unknown loss {name!r}; expected one of: {', '.join(LOSSES)}", field=where)
-    return replace(LOSSES[key], delta=delta)
+    entry = replace(LOSSES[key], delta=delta)
+    if reduction is None:
+        return entry
+    asked = reduction_named(reduction)
+    return entry if asked == entry.builtin else _reduced(entry, asked)
+
+
+#: The mistakes of an entry's own reduction, replaced when another one is asked for.
+_REDUCTION_MISTAKES = {"sum_instead_of_mean", "mean_instead_of_sum", "derivative_missing_mean"}
+
+
+def _reduced(entry: Loss, asked: Reduction) -> Loss:
+    """``entry`` reduced the other way, with the slip of reducing it the builtin way."""
+    builtin, over = entry.builtin, entry.over
+    reduced = replace(entry, reduction=asked)
+
+    def builtin_way(n: int) -> float:
+        # The builtin reduction over the asked one; symbolic mode writes one example, so over examples n is 1.
+        return 1 / reduced.factor(n if over == "elements" else 1)
+
+    def unscaled(loss: Loss, p: Array, y: Array) -> tuple[float, Array]:
+        return loss.rule(np.asarray(p, float), np.asarray(y, float), loss.delta)
+
+    slips = [
+        LossMistake(
+            f"{builtin}_instead_of_{asked}",
+            f"This loss is the {asked} over the {over}; you took the {builtin}.",
+            lambda loss, p, y: unscaled(loss, p, y)[0],
+            scale=builtin_way,
+        )
+    ]
+    gradient_slips = [
+        LossMistake(
+            "derivative_missing_mean",
+            f"The loss averages over the n {over}, so its derivative keeps the 1/n; you dropped it.",
+            lambda loss, p, y: np.atleast_1d(unscaled(loss, p, y)[1]),
+            scale=builtin_way,
+        )
+    ]
+    return replace(
+        reduced,
+        value_mistakes=(*(m for m in entry.value_mistakes if m.name not in _REDUCTION_MISTAKES), *slips),
+        gradient_mistakes=(
+            *(m for m in entry.gradient_mistakes if m.name not in _REDUCTION_MISTAKES),
+            *(gradient_slips if asked == "mean" else ()),
+        ),
+    )
 
 
 def check_target(name: str, y: Array, field: str = "y") -> None:
-    """Refuse a target the loss cannot mean: probabilities lie in [0, 1]; a distribution also sums to 1."""
+    """Refuse a target the loss cannot mean: probabilities lie in [0, 1]; a distribution also sums to 1 (each row)."""
     targets = LOSSES[name].targets
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = np.asarray(y, dtype=float)
     if targets != "any" and np.any((y < 0) | (y > 1)):
         bad = float(y[(y < 0) | (y > 1)][0])
         raise InputError(f"{name} needs targets between 0 and 1 (probabilities), got y = {bad:g}", field=field)
-    if targets == "distribution" and not np.isclose(y.sum(), 1.0, rtol=0, atol=1e-6):
+    sums = np.atleast_2d(y).sum(axis=-1)
+    if targets == "distribution" and not np.allclose(sums, 1.0, rtol=0, atol=1e-6):
+        total = float(sums[~np.isclose(sums, 1.0, rtol=0, atol=1e-6)][0])
         raise InputError(
-            f"{name} needs a target that is a distribution over the classes, but y sums to {y.sum():g}; "
+            f"{name} needs a target that is a distribution over the classes, but y sums to {total:g}; "
             "expected a one-hot vector such as 0,1,0 (or probabilities summing to 1)",
             field=field,
         )

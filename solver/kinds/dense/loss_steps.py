@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from solver.files.matrices import matrix_from_data
 from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.graph.tables import Column, Table
-from solver.kinds.dense.layers import shown, vector
+from solver.kinds.dense.layers import shown
 from solver.math.losses import check_target, loss, loss_steps
 
 
 def solve_table(kind: str, given: Any, title: str | None = None) -> Solution:
-    y, y_hat = vector(given.y), vector(given.y_hat)
-    if y.size != y_hat.size:
-        raise InputError(f"y has {y.size} entries but y_hat has {y_hat.size}; expected the same length", field="y_hat")
+    y, y_hat = matrix_from_data(given.y, "y"), matrix_from_data(given.y_hat, "y_hat")
+    if y.shape != y_hat.shape:
+        raise InputError(_mismatch(y, y_hat), field="y_hat")
     if not given.losses:
         raise InputError("expected at least one loss", field="losses")
-    losses = [loss(name, delta=given.huber_delta, where=f"losses.{i}") for i, name in enumerate(given.losses)]
+    losses = [
+        loss(name, delta=given.huber_delta, reduction=given.reduction, where=f"losses.{i}")
+        for i, name in enumerate(given.losses)
+    ]
     _check_each_loss_once([lossfn.name for lossfn in losses])
     for lossfn in losses:
         check_target(lossfn.name, y)
@@ -33,6 +37,12 @@ def solve_table(kind: str, given: Any, title: str | None = None) -> Solution:
         raise
     solution.tables.append(table)
     return solution
+
+
+def _mismatch(y: Any, y_hat: Any) -> str:
+    if y.ndim == y_hat.ndim == 1:
+        return f"y has {y.size} entries but y_hat has {y_hat.size}; expected the same length"
+    return f"y has shape {y.shape} but y_hat has shape {y_hat.shape}; expected the same shape (a row per example)"
 
 
 def _check_each_loss_once(names: list[str]) -> None:
