@@ -8,6 +8,7 @@ step where the wrong rule is applied.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import Activation, activation, check_softmax_width
 from solver.math.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
-from solver.math.optimizers import update_step
+from solver.math.optimizers import Choice, choose, update_steps
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -449,12 +450,53 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
-    _network(solution, layers, examples, lossfn, given.learning_rate, mean, scalar_form)
-    if lossfn is not None and given.learning_rate is None and given.steps > 1:
+    choice = _optimizer(given)
+    trained = _trained(given, layers)
+    if lossfn is not None and choice is None and given.steps > 1:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
-    if lossfn is not None and given.learning_rate is not None and given.steps > 1:
-        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained)
+    if lossfn is not None and choice is not None and given.steps > 1:
+        _training(solution, layers, examples, lossfn, choice, given.steps, mean, trained)
     return solution
+
+
+def _optimizer(given: Any) -> Choice | None:
+    """The optimizer of the update steps, if the problem takes any (a learning rate or an optimizer)."""
+    if given.optimizer is None:
+        return None if given.learning_rate is None else choose(None, given.learning_rate)
+    if given.y is None:
+        raise InputError("optimizer is given but there is no target y to take a loss against", field="optimizer")
+    settings = given.optimizer if isinstance(given.optimizer, str) else dataclasses.asdict(given.optimizer)
+    return choose(settings, given.learning_rate)
+
+
+def parameters(layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
+    """Each parameter's name (W1, b1, W2, ...) and index origins (a folded bias is column 0)."""
+    found: list[tuple[str, tuple[int, ...]]] = []
+    for number, layer in enumerate(layers, start=1):
+        found.append((f"W{number}", (1, 0) if layer.folded else ()))
+        if layer.bias is not None:
+            found.append((f"b{number}", ()))
+    return found
+
+
+def _trained(given: Any, layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
+    """The parameters the optimizer updates: all but ``frozen``, or only those of ``train``."""
+    every = parameters(layers)
+    if given.frozen is not None and given.train is not None:
+        raise InputError("frozen and train are both given; expected one of them", field="train")
+    field = "frozen" if given.frozen is not None else "train"
+    listed = given.frozen if given.frozen is not None else given.train
+    if listed is None:
+        return every
+    names = [name for name, _ in every]
+    for i, name in enumerate(listed):
+        if name not in names:
+            raise InputError(
+                f"{name!r} is not a parameter of this network; expected one of: {', '.join(names)}",
+                field=f"{field}.{i}",
+            )
+    return [p for p in every if (p[0] in listed) == (field == "train")]
 
 
 def _network(
@@ -462,15 +504,16 @@ def _network(
     layers: list[Layer],
     examples: list[Any],
     lossfn: Loss | None,
-    rate: float | None,
+    choice: Choice | None,
     mean: bool,
     scalar_form: bool,
+    trained: list[tuple[str, tuple[int, ...]]],
 ) -> None:
     """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
     builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
     builder.givens()
-    if rate is not None:
-        solution.given("eta", "learning rate η", rate)
+    for symbol, title, value in choice.givens() if choice is not None else ():
+        solution.given(symbol, title, value)
     several = len(examples) > 1
     for i, (x, y) in enumerate(examples, start=1):
         builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
@@ -501,59 +544,118 @@ def _network(
                     mean,
                     (),
                 )
-    if rate is None:
+    if choice is None:
         return
-    for number, layer in enumerate(layers, start=1):
-        origin = (1, 0) if layer.folded else ()
-        parameters = [(f"W{number}", origin)] + ([(f"b{number}", ())] if layer.bias is not None else [])
-        for parameter, index_origin in parameters:
-            solution.add(
-                update_step(
-                    f"{parameter}_new",
-                    parameter,
-                    f"dL/d{parameter}",
-                    shown=shown,
-                    as_operand=operand,
-                    index_origin=index_origin,
-                )
-            )
+    for parameter, origin in trained:
+        for step in update_steps(
+            choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand, index_origin=origin
+        ):
+            solution.add(step)
+
+
+#: Training steps worked as steps on the sheet; later ones are rows of the training table.
+STEPS_SHOWN = 2
 
 
 def _training(
-    solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
+    solution: Solution,
+    layers: list[Layer],
+    examples: list[Any],
+    lossfn: Loss,
+    choice: Choice,
+    steps: int,
+    mean: bool,
+    trained: list[tuple[str, tuple[int, ...]]],
 ) -> None:
-    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat").
+    """Steps 2 … ``steps`` of training after the worked first one, each with its gradients, state and parameters.
 
-    Each repetition evaluates the same steps as the worked update (a copy of the
-    graph without its worked detail), its new parameters put in for the old.
+    A later step's loss and gradients come from one forward and backward pass
+    (a copy of the graph without its worked detail) at the parameters the step
+    before left; its optimizer quantities are steps as at step 1.  The sheet
+    shows the first STEPS_SHOWN steps and the parameters at the end; the
+    training table shows every step's loss and parameters.
     """
-    if steps > 10_000:
-        raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
-    one_step = Solution(solution.kind, "one gradient-descent step")
-    _network(one_step, layers, examples, lossfn, rate, mean, scalar_form=False)
-    data = tuple(step.name for step in one_step if step.is_given)
-    parameters = [name for name in data if f"{name}_new" in one_step]
-
-    def descend_repeatedly(*values: Any) -> list[float]:
-        current = dict(zip(data, values, strict=True))
-        history: list[float] = []
-        for iteration in range(steps + 1):
-            computed = one_step.evaluate(overrides=current)
-            history.append(float(computed["loss"]))
-            if iteration < steps:
-                current.update({name: computed[f"{name}_new"] for name in parameters})
-        return history
-
+    network = Solution(solution.kind, "one forward and backward pass")
+    _network(network, layers, examples, lossfn, None, mean, scalar_form=False, trained=[])
+    data = tuple(step.name for step in network if step.is_given)
+    # The step holding each parameter's value now: after step 1, its update; a frozen one stays given.
+    current = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
+    table = Table("Training", _training_columns(trained))
+    losses = ["loss"]
+    for number in range(2, steps + 2):
+        at = tuple(current.get(name, name) for name in data)
+        final = number == steps + 1
+        name, title = (
+            ("loss_final", f"loss after the last of {steps} steps")
+            if final
+            else (f"loss_t{number}", f"loss before step {number}")
+        )
+        solution.add(_pass_step(network, data, at, "loss", name, title, in_table=number > STEPS_SHOWN and not final))
+        table.rows.append([number - 1, solution[losses[-1]].value, *(solution[current[p]].value for p, _ in trained)])
+        losses.append(name)
+        if final:
+            break
+        for parameter, origin in trained:
+            gradient = f"dL/d{parameter}_t{number}"
+            solution.add(
+                _pass_step(
+                    network,
+                    data,
+                    at,
+                    f"dL/d{parameter}",
+                    gradient,
+                    f"gradient of {parameter} at step {number}",
+                    in_table=number > STEPS_SHOWN,
+                    origin=origin,
+                )
+            )
+            for step in update_steps(
+                choice,
+                parameter,
+                gradient,
+                shown=shown,
+                as_operand=operand,
+                current=current[parameter],
+                step_number=number,
+                index_origin=origin,
+            ):
+                step.in_table = number > STEPS_SHOWN and step.name != f"{parameter}_new_t{steps}"
+                solution.add(step)
+            current[parameter] = f"{parameter}_new_t{number}"
     history = solution.add(
         Step(
             "loss_history",
-            f"loss before each of {steps} descent steps and after the last",
-            deps=data,
-            compute=descend_repeatedly,
+            f"loss before each of {steps} training steps and after the last",
+            deps=tuple(losses),
+            compute=lambda *values: [float(value) for value in values],
         )
     )
-    table = Table("Training", [Column("iteration", numeric=True), Column("loss", numeric=True)])
-    shown_rows = range(len(history)) if len(history) <= 21 else [*range(10), *range(len(history) - 10, len(history))]
-    table.rows = [[i, history[i]] for i in shown_rows]
     table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
     solution.tables.append(table)
+
+
+def _training_columns(trained: list[tuple[str, tuple[int, ...]]]) -> list[Column]:
+    return [
+        Column("step", numeric=True),
+        Column("loss before", numeric=True),
+        *(Column(f"{parameter} after") for parameter, _ in trained),
+    ]
+
+
+def _pass_step(
+    network: Solution,
+    data: tuple[str, ...],
+    at: tuple[str, ...],
+    wanted: str,
+    name: str,
+    title: str,
+    *,
+    in_table: bool,
+    origin: tuple[int, ...] = (),
+) -> Step:
+    """Step ``name``: ``wanted`` after one pass of ``network``, its data ``data`` read from the steps ``at``."""
+
+    def one_pass(*values: Any) -> Any:
+        return network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
+
+    return Step(name, title, deps=at, compute=one_pass, index_origin=origin, in_table=in_table)

@@ -14,7 +14,7 @@ from solver.kinds.dense.layers import operand, shown, vector
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import activation, elementwise_names
 from solver.math.losses import check_target, check_training, loss, loss_steps
-from solver.math.optimizers import update_step
+from solver.math.optimizers import SGD, update_steps
 
 
 def _dot(w: Any, x: Any) -> float:
@@ -109,7 +109,6 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     if given.learning_rate is not None:
         solution.given("eta", "learning rate η", given.learning_rate)
         for parameter in ("w", "b"):
-            solution.add(
-                update_step(f"{parameter}_new", parameter, f"dL/d{parameter}", shown=shown, as_operand=operand)
-            )
+            for step in update_steps(SGD, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand):
+                solution.add(step)
     return solution

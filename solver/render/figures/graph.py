@@ -21,9 +21,10 @@ COLUMN, ROW, BOX_W, BOX_H = 150, 46, 120, 32
 
 
 def computation(solution: Solution, key: bool) -> list[Figure]:
+    shown = [step for step in solution if not step.in_table]  # a table shows a long run's later steps
     depth: dict[str, int] = {}
-    for step in solution:  # steps come after their deps
-        depth[step.name] = 1 + max((depth[d] for d in step.deps), default=-1)
+    for step in shown:  # steps come after their deps
+        depth[step.name] = 1 + max((depth[d] for d in step.deps if d in depth), default=-1)
     columns: dict[int, list[str]] = {}
     for name, level in depth.items():
         columns.setdefault(level, []).append(name)
@@ -34,12 +35,12 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
         for level, names in columns.items()
         for row, name in enumerate(names)
     }
-    for step in solution:
+    for step in shown:
         x, y = place[step.name]
-        for dep in step.deps:
+        for dep in (d for d in step.deps if d in place):
             dx, dy = place[dep]
             drawing.line(dx + BOX_W, dy + BOX_H / 2, x, y + BOX_H / 2, stroke=FAINT, arrow=True)
-    for step in solution:
+    for step in shown:
         x, y = place[step.name]
         drawing.rect(x, y, BOX_W, BOX_H, fill="#eef3fb" if step.is_given else "white")
         value = format_value(step.value) if (key or step.is_given) and len(format_value(step.value)) <= 14 else ""
