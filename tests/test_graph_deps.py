@@ -286,6 +286,28 @@ QUICK: dict[str, tuple[str, Any]] = {
         learning_rate=0.1,
         steps=3,
     ),
+    "mlp-adam-frozen-bias-training": _given(
+        "mlp",
+        layers=[
+            LAYER(weights=[[0.1, -0.2], [0.3, 0.4]], bias=[0.1, 0.0], activation="sigmoid"),
+            LAYER(weights=[[0.2, -0.1]], bias=[0.05], activation="linear"),
+        ],
+        x=[[1.0, 2.0], [0.5, -1.0]],
+        y=[1.0, 0.0],
+        loss="mse",
+        optimizer=kind_module("mlp").OptimizerGiven(name="adam", lr=0.05, weight_decay=0.1),
+        frozen=["b1"],
+        steps=4,
+    ),
+    "mlp-nesterov-training": _given(
+        "mlp",
+        layers=[LAYER(weights=[[0.3, -0.2]], bias=[0.1], activation="tanh")],
+        x=[1.0, 2.0],
+        y=[0.5],
+        loss="half_squared",
+        optimizer=kind_module("mlp").OptimizerGiven(name="nesterov", lr=0.1, momentum=0.8),
+        steps=3,
+    ),
     "mlp-mse-mean-of-examples": _given(
         "mlp",
         layers=[

@@ -75,6 +75,8 @@ class Quantity:
     latex: str
     mistakes: tuple[Mistake, ...] = ()
     note: str | None = None
+    #: The quantity's form at step 1, where it differs from the general one with every state at 0.
+    first: Quantity | None = None
 
     def formula(self, holes: Mapping[str, str], template: type[Template] = Template) -> Template:
         """The formula with each read written as ``holes`` says (a step's ``{name}`` hole, or a number)."""
@@ -193,6 +195,17 @@ def _bias_corrected(symbol: str, rate: str) -> Quantity:
     )
 
 
+_AVERAGED_VELOCITY = Mistake(
+    "averaged_velocity",
+    "This problem follows PyTorch, v = μv + g; you averaged, v = μv + (1 − μ)g, as Andrew Ng's course does.",
+    lambda mu, previous, g: mu * previous + (1 - mu) * g,
+)
+_VELOCITY_SIGN = Mistake(
+    "velocity_sign",
+    "The velocity adds the gradient (v = μv + g) and the update subtracts ηv; you subtracted the gradient.",
+    lambda mu, previous, g: mu * previous - g,
+)
+
 _VELOCITY = Quantity(
     "v",
     "velocity",
@@ -200,16 +213,23 @@ _VELOCITY = Quantity(
     lambda mu, previous, g: mu * previous + g,
     f"{{mu}}·{{v{PREVIOUS}}} + {{{GRADIENT}}}",
     rf"{{mu}} \cdot {{v{PREVIOUS}}} + {{{GRADIENT}}}",
-    mistakes=(
-        Mistake(
-            "averaged_velocity",
-            "This problem follows PyTorch, v = μv + g; you averaged, v = μv + (1 − μ)g, as Andrew Ng's course does.",
-            lambda mu, previous, g: mu * previous + (1 - mu) * g,
-        ),
-        Mistake(
-            "velocity_sign",
-            "The velocity adds the gradient (v = μv + g) and the update subtracts ηv; you subtracted the gradient.",
-            lambda mu, previous, g: mu * previous - g,
+    mistakes=(_AVERAGED_VELOCITY, _VELOCITY_SIGN),
+    # torch.optim.SGD: "if t > 1: b = μb + g, else b = g": μ has nothing to multiply yet.
+    first=Quantity(
+        "v",
+        "velocity (the first is the gradient)",
+        (GRADIENT,),
+        lambda g: g,
+        f"{{{GRADIENT}}}",
+        f"{{{GRADIENT}}}",
+        mistakes=(
+            Mistake(
+                _AVERAGED_VELOCITY.name,
+                _AVERAGED_VELOCITY.feedback,
+                lambda mu, g: (1 - mu) * g,
+                reads=("mu", GRADIENT),
+            ),
+            Mistake(_VELOCITY_SIGN.name, _VELOCITY_SIGN.feedback, lambda g: -g),
         ),
     ),
 )
@@ -545,7 +565,8 @@ def update_steps(
     names = {THETA: current or parameter, GRADIENT: gradient, **{symbol: symbol for symbol in HYPERS}}
     quantities = ((WEIGHT_DECAY,) if choice.decays else ()) + choice.entry.quantities
     steps = []
-    for quantity in quantities:
+    for general in quantities:
+        quantity = general.first if step_number == 1 and general.first is not None else general
         name = f"{parameter}_new{suffix}" if quantity.symbol == "new" else f"{quantity.symbol}_{parameter}{suffix}"
 
         def source(read: str) -> str | float:

@@ -35,7 +35,14 @@ from solver.kinds.dense.layers import (
 )
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import Activation, activation, check_softmax_width
-from solver.math.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
+from solver.math.limits import (
+    MAX_EXAMPLES,
+    MAX_LAYERS,
+    MAX_TRAINING_STEPS,
+    MAX_TRAINING_WORK,
+    MAX_UNITS,
+    require_at_most,
+)
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
 from solver.math.optimizers import Choice, choose, update_steps
 
@@ -456,6 +463,8 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
     _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained)
     if lossfn is not None and choice is not None and given.steps > 1:
+        entries = sum(np.size(solution[name].value) for name, _ in trained)
+        require_at_most(given.steps * entries, MAX_TRAINING_WORK, "training steps × trained parameters", "steps")
         _training(solution, layers, examples, lossfn, choice, given.steps, mean, trained)
     return solution
 
@@ -604,7 +613,7 @@ def _training(
                     at,
                     f"dL/d{parameter}",
                     gradient,
-                    f"gradient of {parameter} at step {number}",
+                    f"gradient of {parameter} at step {number} (a pass at the parameters after step {number - 1})",
                     in_table=number > STEPS_SHOWN,
                     origin=origin,
                 )
