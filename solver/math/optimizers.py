@@ -160,9 +160,9 @@ def _scaled(root_of: str, title: str, mistakes: tuple[Mistake, ...] = ()) -> Qua
 
 
 def _average(symbol: str, title: str, rate: str, of_square: bool) -> Quantity:
-    """``rate``·previous + (1 − ``rate``)·g (or g²): the running means of RMSprop and Adam."""
-    g = f"{{{GRADIENT}}}²" if of_square else f"{{{GRADIENT}}}"
-    g_latex = f"{{{GRADIENT}}}^{{2}}" if of_square else f"{{{GRADIENT}}}"
+    """``rate``·previous + (1 − ``rate``)·g (or g ⊙ g, entry by entry): the running means of RMSprop and Adam."""
+    g = f"{{{GRADIENT}}} ⊙ {{{GRADIENT}}}" if of_square else f"{{{GRADIENT}}}"
+    g_latex = rf"{{{GRADIENT}}} \odot {{{GRADIENT}}}" if of_square else f"{{{GRADIENT}}}"
     power = 2 if of_square else 1
     mistakes = ()
     if of_square:
@@ -378,8 +378,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
                     "sum of squared gradients",
                     ("s" + PREVIOUS, GRADIENT),
                     lambda previous, g: previous + g**2,
-                    f"{{s{PREVIOUS}}} + {{{GRADIENT}}}²",
-                    rf"{{s{PREVIOUS}}} + {{{GRADIENT}}}^{{2}}",
+                    f"{{s{PREVIOUS}}} + {{{GRADIENT}}} ⊙ {{{GRADIENT}}}",
+                    rf"{{s{PREVIOUS}}} + {{{GRADIENT}}} \odot {{{GRADIENT}}}",
                 ),
                 _scaled("s", "AdaGrad update"),
             ),
