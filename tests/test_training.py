@@ -157,3 +157,11 @@ def test_symbolic_mode_refuses_an_optimizer_in_one_line():
     given = MLP.Given(layers=[layer], symbolic=True, inputs=2, loss="mse", optimizer="adam")
     with pytest.raises(InputError, match="optimizer is not worked in symbols"):
         MLP.solve(given)
+
+
+def test_a_run_that_overflows_names_the_training_step(cli, tmp_path: Path):
+    path = tmp_path / "run.yaml"
+    path.write_text(LINEAR_YAML + "  optimizer: {name: sgd, lr: 1.0e+300}\n  steps: 3\n", "utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "loss_t2 (loss before step 2): step loss (sse loss) is not a finite number" in result.err

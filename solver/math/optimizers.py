@@ -499,7 +499,10 @@ def _entry(given: Mapping[str, Any], where: str) -> Optimizer:
         raise InputError(f"momentum_form {form!r}; expected pytorch or average", field=f"{where}.momentum_form")
     if form == "average":
         if name != "momentum":
-            raise InputError("momentum_form: average is a form of (classic) momentum", field=f"{where}.momentum_form")
+            raise InputError(
+                f"the averaged form is one of classic momentum, not of {name}; expected name: momentum",
+                field=f"{where}.momentum_form",
+            )
         name = "momentum_average"
     if given.get("decoupled_weight_decay"):
         if name not in ("adam", "adamw"):

@@ -589,7 +589,7 @@ def _training(
     data = tuple(step.name for step in network if step.is_given)
     # The step holding each parameter's value now: after step 1, its update; a frozen one stays given.
     current = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
-    table = Table("Training", _training_columns(trained))
+    table = Table(f"Training with {choice.entry.description}", _training_columns(trained))
     losses = ["loss"]
     for number in range(2, steps + 2):
         at = tuple(current.get(name, name) for name in data)
@@ -665,6 +665,9 @@ def _pass_step(
     """Step ``name``: ``wanted`` after one pass of ``network``, its data ``data`` read from the steps ``at``."""
 
     def one_pass(*values: Any) -> Any:
-        return network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
+        try:
+            return network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
+        except InputError as error:  # say which training step the pass belongs to
+            raise InputError(f"{name} ({title}): {error.message}") from None
 
     return Step(name, title, deps=at, compute=one_pass, index_origin=origin, in_table=in_table)
