@@ -33,7 +33,7 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Step, Variant
 
-#: The value a rule reads for each of its ``reads``, in order.
+#: A rule takes the value of each of its quantity's ``reads``, in order.
 Rule = Callable[..., Any]
 
 #: What a quantity reads besides hyper-parameters and other quantities: the parameter, its gradient,
@@ -282,8 +282,6 @@ WEIGHT_DECAY = Quantity(
 @dataclass(frozen=True)
 class Optimizer:
     name: str
-    #: What the rule is called in a sheet and in ``--help`` text.
-    description: str
     quantities: tuple[Quantity, ...]
     #: Hyper-parameters a problem may set, besides η (and λ, which every optimizer takes).
     settings: tuple[str, ...] = ()
@@ -308,22 +306,21 @@ class Optimizer:
 OPTIMIZERS: dict[str, Optimizer] = {
     entry.name: entry
     for entry in (
-        # momentum: 0 is plain SGD, as in torch.optim.SGD
+        # gradient descent, θ − η·g (the setting momentum: 0 is this too, as in torch.optim.SGD)
         Optimizer(
             "sgd",
-            "gradient descent, θ − η·g",
             (_descent(GRADIENT, "gradient-descent update", _ASCENT.format(rule="Gradient descent", step="gradient")),),
             settings=("momentum",),
         ),
+        # momentum as torch.optim.SGD writes it: v = μv + g, θ − η·v
         Optimizer(
             "momentum",
-            "momentum as torch.optim.SGD writes it: v = μv + g, θ − η·v",
             (_VELOCITY, _descent("v", "momentum update", _ASCENT.format(rule="The momentum update", step="v"))),
             settings=("momentum",),
         ),
+        # Nesterov momentum as torch.optim.SGD writes it: v = μv + g, θ − η·(g + μv)
         Optimizer(
             "nesterov",
-            "Nesterov momentum as torch.optim.SGD writes it: v = μv + g, θ − η·(g + μv)",
             (
                 _VELOCITY,
                 Quantity(
@@ -345,9 +342,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ),
             settings=("momentum",),
         ),
+        # momentum as an average (Andrew Ng's form): v = βv + (1 − β)g, θ − η·v
         Optimizer(
             "momentum_average",
-            "momentum as an average (Andrew Ng's form): v = βv + (1 − β)g, θ − η·v",
             (
                 Quantity(
                     "v",
@@ -369,9 +366,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
             ),
             settings=("momentum",),
         ),
+        # AdaGrad: s = s + g², θ − η·g / (√s + ε)
         Optimizer(
             "adagrad",
-            "AdaGrad: s = s + g², θ − η·g / (√s + ε)",
             (
                 Quantity(
                     "s",
@@ -386,18 +383,18 @@ OPTIMIZERS: dict[str, Optimizer] = {
             settings=("eps",),
             defaults={"epsilon": 1e-10},
         ),
+        # RMSprop: v = αv + (1 − α)g², θ − η·g / (√v + ε)
         Optimizer(
             "rmsprop",
-            "RMSprop: v = αv + (1 − α)g², θ − η·g / (√v + ε)",
             (
                 _average("v", "running mean of squared gradients", "alpha", of_square=True),
                 _scaled("v", "RMSprop update"),
             ),
             settings=("alpha", "eps"),
         ),
+        # Adam: running means m of g and v of g², corrected by 1 − β^t
         Optimizer(
             "adam",
-            "Adam: running means m of g and v of g², corrected by 1 − β^t",
             (
                 _average("m", "first moment (running mean of gradients)", "beta1", of_square=False),
                 _average("v", "second moment (running mean of squared gradients)", "beta2", of_square=True),
@@ -409,9 +406,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
         ),
     )
 }
+# AdamW: Adam with weight decay subtracted from the parameter (decoupled), not added to the gradient
 OPTIMIZERS["adamw"] = Optimizer(
     "adamw",
-    "AdamW: Adam with weight decay subtracted from the parameter (decoupled), not added to the gradient",
     (*OPTIMIZERS["adam"].quantities[:-1], _ADAMW_UPDATE),
     settings=("betas", "eps"),
     defaults={"lambda": 0.01},

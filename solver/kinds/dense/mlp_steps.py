@@ -589,7 +589,7 @@ def _training(
     data = tuple(step.name for step in network if step.is_given)
     # The step holding each parameter's value now: after step 1, its update; a frozen one stays given.
     current = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
-    table = Table(f"Training with {choice.entry.description}", _training_columns(trained))
+    table = Table(f"Training with {choice.entry.name}", _training_columns(trained))
     losses = ["loss"]
     for number in range(2, steps + 2):
         at = tuple(current.get(name, name) for name in data)
