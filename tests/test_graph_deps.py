@@ -272,6 +272,16 @@ QUICK: dict[str, tuple[str, Any]] = {
     "neuron-leaky-hinge": _given(
         "neuron", w=[0.3, 0.1], x=[1.0, -2.0], b=0.2, activation="leaky_relu", y=1.0, loss="hinge", learning_rate=0.1
     ),
+    "neuron-rmsprop-weight-decay": _given(
+        "neuron",
+        w=[0.3, -0.1],
+        x=[1.0, 2.0],
+        b=0.2,
+        activation="tanh",
+        y=0.5,
+        loss="mse",
+        optimizer=kind_module("mlp").OptimizerGiven(name="rmsprop", lr=0.01, weight_decay=0.1),
+    ),
     "neuron-symbolic": _given("neuron", activation="sigmoid", loss="bce", symbolic=True, learning_rate=0.1),
     "neuron-symbolic-two-inputs": _given("neuron", w=[1.0, 2.0], activation="tanh", loss="half_squared", symbolic=True),
     "mlp-softmax-cross-entropy": _given(

@@ -312,3 +312,17 @@ def test_a_bad_optimizer_in_a_problem_file_is_one_line_and_exit_2(cli, tmp_path)
     result = cli("solve", path)
     assert result.code == 2
     assert result.err.count("\n") == 1 and result.err.startswith("nnsolve: error:") and "β2" in result.err
+
+
+def test_a_neuron_takes_an_optimizer_too():
+    """Adam's first step is η·g/(|g| + ε) against the gradient: the bias correction undoes the running means."""
+    neuron = kind_module("neuron")
+    given = neuron.Given(w=[0.4, -0.2], x=[1.5, 2.0], b=0.1, activation="sigmoid", y=1.0, loss="bce", optimizer="adam",
+                         learning_rate=0.01)  # fmt: skip
+    solution = neuron.solve(given)
+    z = 0.4 * 1.5 - 0.2 * 2.0 + 0.1
+    g_w = (1 / (1 + np.exp(-z)) - 1.0) * np.array([1.5, 2.0])  # BCE after a sigmoid: (a − y)·x
+    np.testing.assert_allclose(solution["w_new"].value, [0.4, -0.2] - 0.01 * g_w / (np.abs(g_w) + 1e-8), rtol=1e-12)
+    assert {"m_b", "v_hat_b", "b_new"} <= set(solution.steps)
+    with pytest.raises(InputError, match="no target y"):
+        neuron.solve(neuron.Given(w=0.5, x=1.0, optimizer="adam", learning_rate=0.1))

@@ -24,6 +24,7 @@ SymPy matrices alike; a kind turns the result into its own display form.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -441,16 +442,16 @@ class Choice:
 _FORMS = {"name", "lr", "weight_decay", "nesterov", "decoupled_weight_decay", "momentum_form"}
 
 
-def choose(
-    settings: Mapping[str, Any] | str | None, learning_rate: float | None = None, where: str = "optimizer"
-) -> Choice:
+def choose(settings: Any, learning_rate: float | None = None, where: str = "optimizer") -> Choice:
     """The optimizer a problem's ``optimizer`` field names, its hyper-parameters checked.
 
-    ``settings`` is a name (``adam``) or a mapping as in a problem file:
+    ``settings`` is a name (``adam``), or a mapping (or dataclass) as in a problem file:
     ``{name: adam, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0}``.
     ``learning_rate`` is the problem's own ``learning_rate`` field, used when
     ``lr`` is not given (both given must agree).
     """
+    if dataclasses.is_dataclass(settings) and not isinstance(settings, type):  # a problem's validated settings
+        settings = dataclasses.asdict(settings)
     given = {"name": settings} if isinstance(settings, str) or settings is None else dict(settings)
     given = {key: value for key, value in given.items() if value is not None}
     entry = _entry(given, where)
@@ -534,6 +535,15 @@ def _checked(hyper: Hyper, value: Any, field_name: str) -> float:
 
 
 SGD = Choice(OPTIMIZERS["sgd"])
+
+
+def training_choice(optimizer: Any, learning_rate: float | None, target: object) -> Choice | None:
+    """The optimizer of a problem's update steps, if it takes any (a learning rate or an optimizer)."""
+    if optimizer is None:
+        return None if learning_rate is None else choose(None, learning_rate)
+    if target is None:
+        raise InputError("optimizer is given but there is no target y to take a loss against", field="optimizer")
+    return choose(optimizer, learning_rate)
 
 
 def update_steps(

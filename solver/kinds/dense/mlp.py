@@ -104,14 +104,19 @@ class Given:
     """Number of inputs in symbolic mode (default: the length of x, or 2)."""
 
 
+def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
+    """Symbolic mode works plain gradient descent: an optimizer (or a parameter list) is refused, not dropped."""
+    for field in fields:
+        if getattr(given, field) is not None:
+            raise InputError(
+                f"{field} is not worked in symbols; expected plain gradient descent (learning_rate) there",
+                field=field,
+            )
+
+
 def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
-        for field in ("optimizer", "frozen", "train"):
-            if getattr(given, field) is not None:
-                raise InputError(
-                    f"{field} is not worked in symbols; expected plain gradient descent (learning_rate) there",
-                    field=field,
-                )
+        refuse_in_symbols(given, ("optimizer", "frozen", "train"))
         from solver.kinds.dense.symbolic import solve_mlp
 
         return solve_mlp(KIND, given, title)

@@ -8,7 +8,6 @@ step where the wrong rule is applied.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -44,7 +43,7 @@ from solver.math.limits import (
     require_at_most,
 )
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
-from solver.math.optimizers import Choice, choose, update_steps
+from solver.math.optimizers import Choice, training_choice, update_steps
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -457,7 +456,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
-    choice = _optimizer(given)
+    choice = training_choice(given.optimizer, given.learning_rate, given.y)
     trained = _trained(given, layers)
     if lossfn is not None and choice is None and given.steps > 1:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
@@ -467,16 +466,6 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         require_at_most(given.steps * entries, MAX_TRAINING_WORK, "training steps × trained parameters", "steps")
         _training(solution, layers, examples, lossfn, choice, given.steps, mean, trained)
     return solution
-
-
-def _optimizer(given: Any) -> Choice | None:
-    """The optimizer of the update steps, if the problem takes any (a learning rate or an optimizer)."""
-    if given.optimizer is None:
-        return None if given.learning_rate is None else choose(None, given.learning_rate)
-    if given.y is None:
-        raise InputError("optimizer is given but there is no target y to take a loss against", field="optimizer")
-    settings = given.optimizer if isinstance(given.optimizer, str) else dataclasses.asdict(given.optimizer)
-    return choose(settings, given.learning_rate)
 
 
 def parameters(layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
