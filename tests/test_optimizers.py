@@ -326,3 +326,13 @@ def test_a_neuron_takes_an_optimizer_too():
     assert {"m_b", "v_hat_b", "b_new"} <= set(solution.steps)
     with pytest.raises(InputError, match="no target y"):
         neuron.solve(neuron.Given(w=0.5, x=1.0, optimizer="adam", learning_rate=0.1))
+
+
+def test_the_courses_name_for_a_parameter_names_its_optimizer_state_too():
+    from solver.graph.names import rename
+
+    notation = {"W1": "alpha", "z": "a"}
+    assert [rename(n, notation) for n in ("m_W1", "m_hat_W1_t2", "v_W1", "W1_new_t2", "v_b1")] == [
+        "m_alpha", "m_hat_alpha_t2", "v_alpha", "alpha_new_t2", "v_b1"
+    ]  # fmt: skip
+    assert rename("b_h", {"h": "O"}) == "b_h"  # a hidden state renamed leaves the hidden bias as it is
