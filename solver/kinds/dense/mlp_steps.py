@@ -8,6 +8,8 @@ step where the wrong rule is applied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -468,9 +470,13 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     return solution
 
 
-def parameters(layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
+#: Each parameter's name and index origins (a folded bias is column 0 of W).
+Parameters = list[tuple[str, tuple[int, ...]]]
+
+
+def parameters(layers: list[Layer]) -> Parameters:
     """Each parameter's name (W1, b1, W2, ...) and index origins (a folded bias is column 0)."""
-    found: list[tuple[str, tuple[int, ...]]] = []
+    found: Parameters = []
     for number, layer in enumerate(layers, start=1):
         found.append((f"W{number}", (1, 0) if layer.folded else ()))
         if layer.bias is not None:
@@ -478,7 +484,7 @@ def parameters(layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
     return found
 
 
-def _trained(given: Any, layers: list[Layer]) -> list[tuple[str, tuple[int, ...]]]:
+def _trained(given: Any, layers: list[Layer]) -> Parameters:
     """The parameters the optimizer updates: all but ``frozen``, or only those of ``train``."""
     every = parameters(layers)
     if given.frozen is not None and given.train is not None:
@@ -505,7 +511,7 @@ def _network(
     choice: Choice | None,
     mean: bool,
     scalar_form: bool,
-    trained: list[tuple[str, tuple[int, ...]]],
+    trained: Parameters,
 ) -> None:
     """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
     builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
@@ -555,6 +561,43 @@ def _network(
 STEPS_SHOWN = 2
 
 
+@dataclass(frozen=True)
+class OnePass:
+    """One forward and backward pass of the network (its graph without worked detail), on other data."""
+
+    network: Solution
+    #: The pass's given steps: the parameters and the examples.
+    data: tuple[str, ...]
+
+    @classmethod
+    def of(cls, kind: str, layers: list[Layer], examples: list[Any], lossfn: Loss, mean: bool) -> OnePass:
+        network = Solution(kind, "one forward and backward pass")
+        _network(network, layers, examples, lossfn, None, mean, scalar_form=False, trained=[])
+        return cls(network, tuple(step.name for step in network if step.is_given))
+
+    def step(
+        self,
+        wanted: str,
+        name: str,
+        title: str,
+        holding: Mapping[str, str],
+        *,
+        in_table: bool,
+        origin: tuple[int, ...] = (),
+    ) -> Step:
+        """Step ``name``: ``wanted`` after the pass, each parameter read from the step ``holding`` names."""
+        data = self.data
+
+        def one_pass(*values: Any) -> Any:
+            try:
+                return self.network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
+            except InputError as error:  # say which training step the pass belongs to
+                raise InputError(f"{name} ({title}): {error.message}") from None
+
+        deps = tuple(holding.get(given, given) for given in data)
+        return Step(name, title, deps=deps, compute=one_pass, index_origin=origin, in_table=in_table)
+
+
 def _training(
     solution: Solution,
     layers: list[Layer],
@@ -563,63 +606,29 @@ def _training(
     choice: Choice,
     steps: int,
     mean: bool,
-    trained: list[tuple[str, tuple[int, ...]]],
+    trained: Parameters,
 ) -> None:
     """Steps 2 … ``steps`` of training after the worked first one, each with its gradients, state and parameters.
 
-    A later step's loss and gradients come from one forward and backward pass
-    (a copy of the graph without its worked detail) at the parameters the step
-    before left; its optimizer quantities are steps as at step 1.  The sheet
-    shows the first STEPS_SHOWN steps and the parameters at the end; the
+    A later step's loss and gradients come from one pass at the parameters the
+    step before left; its optimizer quantities are steps as at step 1.  The
+    sheet shows the first STEPS_SHOWN steps and the parameters at the end; the
     training table shows every step's loss and parameters.
     """
-    network = Solution(solution.kind, "one forward and backward pass")
-    _network(network, layers, examples, lossfn, None, mean, scalar_form=False, trained=[])
-    data = tuple(step.name for step in network if step.is_given)
-    # The step holding each parameter's value now: after step 1, its update; a frozen one stays given.
-    current = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
-    table = Table(f"Training with {choice.entry.name}", _training_columns(trained))
-    losses = ["loss"]
-    for number in range(2, steps + 2):
-        at = tuple(current.get(name, name) for name in data)
-        final = number == steps + 1
-        name, title = (
-            ("loss_final", f"loss after the last of {steps} steps")
-            if final
-            else (f"loss_t{number}", f"loss before step {number}")
-        )
-        solution.add(_pass_step(network, data, at, "loss", name, title, in_table=number > STEPS_SHOWN and not final))
-        table.rows.append([number - 1, solution[losses[-1]].value, *(solution[current[p]].value for p, _ in trained)])
-        losses.append(name)
-        if final:
-            break
-        for parameter, origin in trained:
-            gradient = f"dL/d{parameter}_t{number}"
-            solution.add(
-                _pass_step(
-                    network,
-                    data,
-                    at,
-                    f"dL/d{parameter}",
-                    gradient,
-                    f"gradient of {parameter} at step {number} (a pass at the parameters after step {number - 1})",
-                    in_table=number > STEPS_SHOWN,
-                    origin=origin,
-                )
-            )
-            for step in update_steps(
-                choice,
-                parameter,
-                gradient,
-                shown=shown,
-                as_operand=operand,
-                current=current[parameter],
-                step_number=number,
-                index_origin=origin,
-            ):
-                step.in_table = number > STEPS_SHOWN and step.name != f"{parameter}_new_t{steps}"
-                solution.add(step)
-            current[parameter] = f"{parameter}_new_t{number}"
+    one_pass = OnePass.of(solution.kind, layers, examples, lossfn, mean)
+    # The step holding each parameter's value: after step 1 its update; a frozen one stays given.
+    holding = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
+    after, losses = [dict(holding)], ["loss"]
+    for number in range(2, steps + 1):
+        tabled = number > STEPS_SHOWN
+        losses.append(f"loss_t{number}")
+        solution.add(one_pass.step("loss", losses[-1], f"loss before step {number}", holding, in_table=tabled))
+        for parameter in trained:
+            _update(solution, one_pass, choice, parameter, number, holding, tabled, last=number == steps)
+        holding |= {parameter: f"{parameter}_new_t{number}" for parameter, _ in trained}
+        after.append(dict(holding))
+    losses.append("loss_final")
+    solution.add(one_pass.step("loss", "loss_final", f"loss after the last of {steps} steps", holding, in_table=False))
     history = solution.add(
         Step(
             "loss_history",
@@ -628,35 +637,49 @@ def _training(
             compute=lambda *values: [float(value) for value in values],
         )
     )
+    table = Table(f"Training with {choice.entry.name}", _training_columns(trained))
+    for number, (loss_before, parameters_after) in enumerate(zip(losses, after, strict=False), start=1):
+        values = (solution[parameters_after[parameter]].value for parameter, _ in trained)
+        table.rows.append([number, solution[loss_before].value, *values])
     table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
     solution.tables.append(table)
 
 
-def _training_columns(trained: list[tuple[str, tuple[int, ...]]]) -> list[Column]:
+def _update(
+    solution: Solution,
+    one_pass: OnePass,
+    choice: Choice,
+    parameter: tuple[str, tuple[int, ...]],
+    number: int,
+    holding: Mapping[str, str],
+    tabled: bool,
+    *,
+    last: bool,
+) -> None:
+    """Step ``number`` of one parameter: its gradient from a pass at ``holding``, then the optimizer's steps."""
+    name, origin = parameter
+    gradient = f"dL/d{name}_t{number}"
+    title = f"gradient of {name} at step {number} (a pass at the parameters after step {number - 1})"
+    solution.add(one_pass.step(f"dL/d{name}", gradient, title, holding, in_table=tabled, origin=origin))
+    quantities = update_steps(
+        choice,
+        name,
+        gradient,
+        shown=shown,
+        as_operand=operand,
+        current=holding[name],
+        step_number=number,
+        index_origin=origin,
+    )
+    for step in quantities:
+        # The parameters at the end are shown on the sheet as well as in the table.
+        step.in_table = tabled and not (last and step.name == f"{name}_new_t{number}")
+        solution.add(step)
+
+
+def _training_columns(trained: Parameters) -> list[Column]:
     return [
         Column("step", numeric=True),
         Column("loss before", numeric=True),
         *(Column(f"{parameter} after") for parameter, _ in trained),
     ]
-
-
-def _pass_step(
-    network: Solution,
-    data: tuple[str, ...],
-    at: tuple[str, ...],
-    wanted: str,
-    name: str,
-    title: str,
-    *,
-    in_table: bool,
-    origin: tuple[int, ...] = (),
-) -> Step:
-    """Step ``name``: ``wanted`` after one pass of ``network``, its data ``data`` read from the steps ``at``."""
-
-    def one_pass(*values: Any) -> Any:
-        try:
-            return network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
-        except InputError as error:  # say which training step the pass belongs to
-            raise InputError(f"{name} ({title}): {error.message}") from None
-
-    return Step(name, title, deps=at, compute=one_pass, index_origin=origin, in_table=in_table)
