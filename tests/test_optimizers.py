@@ -287,7 +287,9 @@ def test_a_student_who_skips_the_bias_correction_is_told_so(tmp_path: Path):
         ({"name": "lion", "lr": 0.1}, "optimizer.name", "expected one of"),
         ({"name": "sgd", "lr": 0.1, "betas": [0.9, 0.99]}, "optimizer.betas", "not a setting of sgd"),
         ({"name": "adam"}, "optimizer.lr", "needs a learning rate"),
-        ({"name": "adagrad", "lr": 0.1, "nesterov": True}, "optimizer.nesterov", "needs momentum"),
+        ({"name": "rmsprop", "lr": 0.1, "decoupled_weight_decay": True}, "optimizer.decoupled_weight_decay", "adam"),
+        ({"name": "adam", "lr": 0.1, "momentum_form": "average"}, "optimizer.momentum_form", "classic momentum"),
+        ({"name": "adagrad", "lr": 0.1, "nesterov": True}, "optimizer.nesterov", "a form of momentum, not of adagrad"),
     ],
 )
 def test_a_setting_out_of_range_is_refused_at_its_field(settings, field, words):

@@ -489,7 +489,8 @@ def _entry(given: Mapping[str, Any], where: str) -> Optimizer:
     if given.get("nesterov"):
         if name not in ("momentum", "nesterov"):
             raise InputError(
-                "nesterov: true needs momentum (name: momentum, or momentum > 0)", field=f"{where}.nesterov"
+                f"nesterov: true is a form of momentum, not of {name}; expected name: momentum (or momentum > 0)",
+                field=f"{where}.nesterov",
             )
         name = "nesterov"
     form = given.get("momentum_form", "pytorch")
@@ -504,7 +505,10 @@ def _entry(given: Mapping[str, Any], where: str) -> Optimizer:
         name = "momentum_average"
     if given.get("decoupled_weight_decay"):
         if name not in ("adam", "adamw"):
-            raise InputError("decoupled_weight_decay is an option of adam", field=f"{where}.decoupled_weight_decay")
+            raise InputError(
+                f"decoupled_weight_decay is an option of adam, not of {name}; expected name: adam",
+                field=f"{where}.decoupled_weight_decay",
+            )
         name = "adamw"
     return OPTIMIZERS[name]
 
