@@ -272,6 +272,16 @@ QUICK: dict[str, tuple[str, Any]] = {
     "neuron-leaky-hinge": _given(
         "neuron", w=[0.3, 0.1], x=[1.0, -2.0], b=0.2, activation="leaky_relu", y=1.0, loss="hinge", learning_rate=0.1
     ),
+    "neuron-rmsprop-weight-decay": _given(
+        "neuron",
+        w=[0.3, -0.1],
+        x=[1.0, 2.0],
+        b=0.2,
+        activation="tanh",
+        y=0.5,
+        loss="mse",
+        optimizer=kind_module("mlp").OptimizerGiven(name="rmsprop", lr=0.01, weight_decay=0.1),
+    ),
     "neuron-symbolic": _given("neuron", activation="sigmoid", loss="bce", symbolic=True, learning_rate=0.1),
     "neuron-symbolic-two-inputs": _given("neuron", w=[1.0, 2.0], activation="tanh", loss="half_squared", symbolic=True),
     "mlp-softmax-cross-entropy": _given(
@@ -284,6 +294,28 @@ QUICK: dict[str, tuple[str, Any]] = {
         y=[0.0, 1.0],
         loss="cross_entropy",
         learning_rate=0.1,
+        steps=3,
+    ),
+    "mlp-adam-frozen-bias-training": _given(
+        "mlp",
+        layers=[
+            LAYER(weights=[[0.1, -0.2], [0.3, 0.4]], bias=[0.1, 0.0], activation="sigmoid"),
+            LAYER(weights=[[0.2, -0.1]], bias=[0.05], activation="linear"),
+        ],
+        x=[[1.0, 2.0], [0.5, -1.0]],
+        y=[1.0, 0.0],
+        loss="mse",
+        optimizer=kind_module("mlp").OptimizerGiven(name="adam", lr=0.05, weight_decay=0.1),
+        frozen=["b1"],
+        steps=4,
+    ),
+    "mlp-nesterov-training": _given(
+        "mlp",
+        layers=[LAYER(weights=[[0.3, -0.2]], bias=[0.1], activation="tanh")],
+        x=[1.0, 2.0],
+        y=[0.5],
+        loss="half_squared",
+        optimizer=kind_module("mlp").OptimizerGiven(name="nesterov", lr=0.1, momentum=0.8),
         steps=3,
     ),
     "mlp-mse-mean-of-examples": _given(

@@ -105,7 +105,7 @@ def test_bce_on_logits_is_pytorchs():
 
 
 def test_sgd_steps_down_and_its_mistake_up():
-    sgd = OPTIMIZERS["sgd"]
+    sgd = OPTIMIZERS["sgd"].update
     theta, gradient = np.array([1.0, -2.0]), np.array([0.5, -0.25])
     np.testing.assert_allclose(sgd.rule(theta, 0.1, gradient), [0.95, -1.975])
     np.testing.assert_allclose(sgd.mistakes[0].rule(theta, 0.1, gradient), [1.05, -2.025])

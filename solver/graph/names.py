@@ -20,6 +20,8 @@ _NAME = re.compile(r"^([A-Za-z]+?)(\d*)((?:_[A-Za-z0-9]+)*)$")
 _DERIVATIVE = re.compile(r"^d(\w+)/d(.+)$")
 #: One entry of a step's value: ``z1[2]``, ``W1[1,2]``.
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[^\]]*)\]$")
+#: A name with its layer number (W1, b2), as an optimizer's quantities end in (m_hat_W1).
+_LAYER_PARAMETER = re.compile(r"[A-Za-z]+\d+")
 _WHOLE_NUMBERS = re.compile(r"\s*-?\d+\s*(?:,\s*-?\d+\s*)*")
 
 
@@ -90,6 +92,11 @@ def rename(name: str, notation: Mapping[str, str]) -> str:
         stem = base + digits + "_" + "_".join(parts[:cut])
         if stem in notation:
             return notation[stem] + "_" + "_".join(parts[cut:]) + index
+    # An optimizer's quantity names its parameter last: m_hat_W1 -> m_hat_alpha when W1 is alpha
+    # (a parameter with its layer number: the letter h of b_h is not the hidden state h).
+    renamed = [notation.get(part, part) if _LAYER_PARAMETER.fullmatch(part) else part for part in parts]
+    if renamed != parts:
+        return base + digits + "".join("_" + part for part in renamed) + index
     return name
 
 

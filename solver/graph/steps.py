@@ -88,6 +88,9 @@ class Step:
     views: tuple[View, ...] = ()
     #: Names the formula is written in but the value never reads (σ' written as a(1 − a)): shown, not deps.
     written_in: tuple[str, ...] = ()
+    #: A step of a long run (a training step after the first few) that sheets show as a row of one of
+    #: the solution's tables rather than on its own; it is graded and published like any other.
+    in_table: bool = False
 
     @property
     def is_given(self) -> bool:

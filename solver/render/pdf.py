@@ -39,7 +39,7 @@ INSTALL_HINT = "PDF sheets need the typst package: pip install 'nnsolve[pdf]'"
 
 
 def write_solution(solution: Solution, out: TextIO, full: bool, questions: bool = False) -> None:
-    asked = [(step.name, 0.0) for step in solution if not step.is_given]
+    asked = [(step.name, 0.0) for step in solution if not (step.is_given or step.in_table)]
     problem = _problem(solution.title, solution, asked, full, questions)
     _write({"title": solution.title, "questions": questions, "problems": [problem]}, out)
 

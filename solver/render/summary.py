@@ -69,9 +69,13 @@ def _run_at(forms: Sequence[tuple[str, str]], start: int) -> tuple[int, int]:
 
 
 def summarised_steps(steps: Sequence[Step], full: bool) -> list[Step | Elided]:
-    """``steps`` with the middle of each long run of repeated forms replaced by one ``Elided``."""
+    """``steps`` with the middle of each long run of repeated forms replaced by one ``Elided``.
+
+    Steps a table of the solution shows (``Step.in_table``) are left out, ``full`` or not.
+    """
+    steps = [step for step in steps if not step.in_table]
     if full:
-        return list(steps)
+        return steps
     forms = [_form(step) for step in steps]
     kept: list[Step | Elided] = []
     start = 0

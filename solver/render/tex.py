@@ -49,7 +49,7 @@ ANSWER_ROOM = "3em"
 
 
 def write_solution(solution: Solution, out: TextIO, full: bool, questions: bool = False) -> None:
-    asked = [(step.name, 0.0) for step in solution if not step.is_given]
+    asked = [(step.name, 0.0) for step in solution if not (step.is_given or step.in_table)]
     out.write(_document(solution.title, [_question("", solution, asked, full, questions)], questions))
 
 

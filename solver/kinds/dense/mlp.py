@@ -3,8 +3,12 @@
 Steps per example: ``z1, a1, ..., y_hat``, ``loss``, ``dL/dy_hat``, the error
 terms ``delta^L ... delta^1`` (seed 001: ``delta^l = (W^{l+1})ᵀ delta^{l+1} ⊙ f'(z^l)``),
 ``dL/dW^l = delta^l (a^{l-1})ᵀ`` and ``dL/db^l``; then, with a learning rate,
-``W1_new, b1_new, ...``.  Several examples get the suffix ``_e1, _e2, ...`` and
-their gradients are summed or averaged.  ``symbolic: true`` derives the same
+``W1_new, b1_new, ...``, through the quantities of the chosen optimizer
+(momentum's ``v_W1``, Adam's ``m_W1 … m_hat_W1``; see ``solver.math.optimizers``).
+``steps: N`` adds steps 2 … N: each one's loss ``loss_t2``, gradients
+``dL/dW1_t2``, optimizer state and parameters ``W1_new_t2``, then ``loss_final``;
+``frozen`` (or ``train``) names parameters left as they are.  Several examples
+get the suffix ``_e1, _e2, ...`` and their gradients are summed or averaged.  ``symbolic: true`` derives the same
 chain in SymPy (see ``solver.kinds.dense.symbolic``).
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
 
@@ -38,6 +43,34 @@ class LayerGiven:
 
 
 @dataclass
+class OptimizerGiven:
+    """An optimizer and its hyper-parameters, named as torch.optim names them."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+
+    name: str = "sgd"
+    """sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw."""
+    lr: float | None = None
+    """η (or the problem's learning_rate)."""
+    momentum: float | None = None
+    """μ of momentum and Nesterov (default 0.9); sgd with momentum > 0 is momentum, as in torch.optim.SGD."""
+    nesterov: bool = False
+    """Nesterov momentum: step by g + μv."""
+    momentum_form: Literal["pytorch", "average"] = "pytorch"
+    """pytorch: v = μv + g; average: v = βv + (1 − β)g, as Andrew Ng's course writes momentum."""
+    betas: list[float] | None = None
+    """Adam's [β1, β2] (default [0.9, 0.999])."""
+    alpha: float | None = None
+    """RMSprop's smoothing constant α (default 0.99)."""
+    eps: float | None = None
+    """ε added to the root (default 1e-8; AdaGrad's 1e-10)."""
+    weight_decay: float | None = None
+    """λ: λθ added to the gradient (default 0; AdamW's 0.01, subtracted from θ as ηλθ)."""
+    decoupled_weight_decay: bool = False
+    """Adam with decoupled weight decay: AdamW."""
+
+
+@dataclass
 class Given:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
@@ -51,8 +84,14 @@ class Given:
     """Default mse; any loss of ``solver.math.losses`` (mse the mean, sse the sum, half_squared ½ Σ)."""
     learning_rate: float | None = None
     """η: adds the gradient-descent update steps."""
+    optimizer: OptimizerGiven | str | None = None
+    """The optimizer (default sgd): a name, or its settings as torch.optim names them."""
     steps: int = 1
-    """Gradient-descent iterations; more than 1 adds the loss after each one."""
+    """Training steps; more than 1 adds each step's gradients, optimizer state and parameters, and the losses."""
+    frozen: list[str] | None = None
+    """Parameters kept fixed (W1, b2, ...): no update steps for them."""
+    train: list[str] | None = None
+    """The only parameters updated (the others are frozen)."""
     reduction: Literal["sum", "mean"] = "sum"
     """How the gradients of several examples are combined."""
     form: Literal["auto", "scalar", "vector"] = "auto"
@@ -65,8 +104,19 @@ class Given:
     """Number of inputs in symbolic mode (default: the length of x, or 2)."""
 
 
+def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
+    """Symbolic mode works plain gradient descent: an optimizer (or a parameter list) is refused, not dropped."""
+    for field in fields:
+        if getattr(given, field) is not None:
+            raise InputError(
+                f"{field} is not worked in symbols; expected plain gradient descent (learning_rate) there",
+                field=field,
+            )
+
+
 def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
+        refuse_in_symbols(given, ("optimizer", "frozen", "train"))
         from solver.kinds.dense.symbolic import solve_mlp
 
         return solve_mlp(KIND, given, title)

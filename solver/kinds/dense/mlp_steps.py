@@ -8,6 +8,8 @@ step where the wrong rule is applied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,9 +36,16 @@ from solver.kinds.dense.layers import (
 )
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import Activation, activation, check_softmax_width
-from solver.math.limits import MAX_EXAMPLES, MAX_LAYERS, MAX_TRAINING_STEPS, MAX_UNITS, require_at_most
+from solver.math.limits import (
+    MAX_EXAMPLES,
+    MAX_LAYERS,
+    MAX_TRAINING_STEPS,
+    MAX_TRAINING_WORK,
+    MAX_UNITS,
+    require_at_most,
+)
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
-from solver.math.optimizers import update_step
+from solver.math.optimizers import Choice, training_choice, update_steps
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -449,12 +458,49 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
-    _network(solution, layers, examples, lossfn, given.learning_rate, mean, scalar_form)
-    if lossfn is not None and given.learning_rate is None and given.steps > 1:
+    choice = training_choice(given.optimizer, given.learning_rate, given.y)
+    trained = _trained(given, layers)
+    if lossfn is not None and choice is None and given.steps > 1:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
-    if lossfn is not None and given.learning_rate is not None and given.steps > 1:
-        _training(solution, layers, examples, lossfn, given.learning_rate, given.steps, mean)
+    _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained)
+    if lossfn is not None and choice is not None and given.steps > 1:
+        entries = sum(np.size(solution[name].value) for name, _ in trained)
+        require_at_most(given.steps * entries, MAX_TRAINING_WORK, "training steps × trained parameters", "steps")
+        _training(solution, layers, examples, lossfn, choice, given.steps, mean, trained)
     return solution
+
+
+#: Each parameter's name and index origins (a folded bias is column 0 of W).
+Parameters = list[tuple[str, tuple[int, ...]]]
+
+
+def parameters(layers: list[Layer]) -> Parameters:
+    """Each parameter's name (W1, b1, W2, ...) and index origins (a folded bias is column 0)."""
+    found: Parameters = []
+    for number, layer in enumerate(layers, start=1):
+        found.append((f"W{number}", (1, 0) if layer.folded else ()))
+        if layer.bias is not None:
+            found.append((f"b{number}", ()))
+    return found
+
+
+def _trained(given: Any, layers: list[Layer]) -> Parameters:
+    """The parameters the optimizer updates: all but ``frozen``, or only those of ``train``."""
+    every = parameters(layers)
+    if given.frozen is not None and given.train is not None:
+        raise InputError("frozen and train are both given; expected one of them", field="train")
+    field = "frozen" if given.frozen is not None else "train"
+    listed = given.frozen if given.frozen is not None else given.train
+    if listed is None:
+        return every
+    names = [name for name, _ in every]
+    for i, name in enumerate(listed):
+        if name not in names:
+            raise InputError(
+                f"{name!r} is not a parameter of this network; expected one of: {', '.join(names)}",
+                field=f"{field}.{i}",
+            )
+    return [p for p in every if (p[0] in listed) == (field == "train")]
 
 
 def _network(
@@ -462,15 +508,16 @@ def _network(
     layers: list[Layer],
     examples: list[Any],
     lossfn: Loss | None,
-    rate: float | None,
+    choice: Choice | None,
     mean: bool,
     scalar_form: bool,
+    trained: Parameters,
 ) -> None:
     """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
     builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
     builder.givens()
-    if rate is not None:
-        solution.given("eta", "learning rate η", rate)
+    for symbol, title, value in choice.givens() if choice is not None else ():
+        solution.given(symbol, title, value)
     several = len(examples) > 1
     for i, (x, y) in enumerate(examples, start=1):
         builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
@@ -501,59 +548,138 @@ def _network(
                     mean,
                     (),
                 )
-    if rate is None:
+    if choice is None:
         return
-    for number, layer in enumerate(layers, start=1):
-        origin = (1, 0) if layer.folded else ()
-        parameters = [(f"W{number}", origin)] + ([(f"b{number}", ())] if layer.bias is not None else [])
-        for parameter, index_origin in parameters:
-            solution.add(
-                update_step(
-                    f"{parameter}_new",
-                    parameter,
-                    f"dL/d{parameter}",
-                    shown=shown,
-                    as_operand=operand,
-                    index_origin=index_origin,
-                )
-            )
+    for parameter, origin in trained:
+        for step in update_steps(
+            choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand, index_origin=origin
+        ):
+            solution.add(step)
+
+
+#: Training steps worked as steps on the sheet; later ones are rows of the training table.
+STEPS_SHOWN = 2
+
+
+@dataclass(frozen=True)
+class OnePass:
+    """One forward and backward pass of the network (its graph without worked detail), on other data."""
+
+    network: Solution
+    #: The pass's given steps: the parameters and the examples.
+    data: tuple[str, ...]
+
+    @classmethod
+    def of(cls, kind: str, layers: list[Layer], examples: list[Any], lossfn: Loss, mean: bool) -> OnePass:
+        network = Solution(kind, "one forward and backward pass")
+        _network(network, layers, examples, lossfn, None, mean, scalar_form=False, trained=[])
+        return cls(network, tuple(step.name for step in network if step.is_given))
+
+    def step(
+        self,
+        wanted: str,
+        name: str,
+        title: str,
+        holding: Mapping[str, str],
+        *,
+        in_table: bool,
+        origin: tuple[int, ...] = (),
+    ) -> Step:
+        """Step ``name``: ``wanted`` after the pass, each parameter read from the step ``holding`` names."""
+        data = self.data
+
+        def one_pass(*values: Any) -> Any:
+            try:
+                return self.network.evaluate(overrides=dict(zip(data, values, strict=True)), upto=wanted)[wanted]
+            except InputError as error:  # say which training step the pass belongs to
+                raise InputError(f"{name} ({title}): {error.message}") from None
+
+        deps = tuple(holding.get(given, given) for given in data)
+        return Step(name, title, deps=deps, compute=one_pass, index_origin=origin, in_table=in_table)
 
 
 def _training(
-    solution: Solution, layers: list[Layer], examples: list[Any], lossfn: Loss, rate: float, steps: int, mean: bool
+    solution: Solution,
+    layers: list[Layer],
+    examples: list[Any],
+    lossfn: Loss,
+    choice: Choice,
+    steps: int,
+    mean: bool,
+    trained: Parameters,
 ) -> None:
-    """Repeat the update ``steps`` times and show the loss falling (seed 002, "Repeat").
+    """Steps 2 … ``steps`` of training after the worked first one, each with its gradients, state and parameters.
 
-    Each repetition evaluates the same steps as the worked update (a copy of the
-    graph without its worked detail), its new parameters put in for the old.
+    A later step's loss and gradients come from one pass at the parameters the
+    step before left; its optimizer quantities are steps as at step 1.  The
+    sheet shows the first STEPS_SHOWN steps and the parameters at the end; the
+    training table shows every step's loss and parameters.
     """
-    if steps > 10_000:
-        raise InputError(f"steps = {steps}; expected at most 10000 iterations", field="steps")
-    one_step = Solution(solution.kind, "one gradient-descent step")
-    _network(one_step, layers, examples, lossfn, rate, mean, scalar_form=False)
-    data = tuple(step.name for step in one_step if step.is_given)
-    parameters = [name for name in data if f"{name}_new" in one_step]
-
-    def descend_repeatedly(*values: Any) -> list[float]:
-        current = dict(zip(data, values, strict=True))
-        history: list[float] = []
-        for iteration in range(steps + 1):
-            computed = one_step.evaluate(overrides=current)
-            history.append(float(computed["loss"]))
-            if iteration < steps:
-                current.update({name: computed[f"{name}_new"] for name in parameters})
-        return history
-
+    one_pass = OnePass.of(solution.kind, layers, examples, lossfn, mean)
+    # The step holding each parameter's value: after step 1 its update; a frozen one stays given.
+    holding = {name: name for name, _ in parameters(layers)} | {name: f"{name}_new" for name, _ in trained}
+    after, losses = [dict(holding)], ["loss"]
+    for number in range(2, steps + 1):
+        tabled = number > STEPS_SHOWN
+        losses.append(f"loss_t{number}")
+        solution.add(one_pass.step("loss", losses[-1], f"loss before step {number}", holding, in_table=tabled))
+        for parameter in trained:
+            _update(solution, one_pass, choice, parameter, number, holding, tabled, last=number == steps)
+        holding |= {parameter: f"{parameter}_new_t{number}" for parameter, _ in trained}
+        after.append(dict(holding))
+    losses.append("loss_final")
+    solution.add(one_pass.step("loss", "loss_final", f"loss after the last of {steps} steps", holding, in_table=False))
     history = solution.add(
         Step(
             "loss_history",
-            f"loss before each of {steps} descent steps and after the last",
-            deps=data,
-            compute=descend_repeatedly,
+            f"loss before each of {steps} training steps and after the last",
+            deps=tuple(losses),
+            compute=lambda *values: [float(value) for value in values],
         )
     )
-    table = Table("Training", [Column("iteration", numeric=True), Column("loss", numeric=True)])
-    shown_rows = range(len(history)) if len(history) <= 21 else [*range(10), *range(len(history) - 10, len(history))]
-    table.rows = [[i, history[i]] for i in shown_rows]
+    table = Table(f"Training with {choice.entry.name}", _training_columns(trained))
+    for number, (loss_before, parameters_after) in enumerate(zip(losses, after, strict=False), start=1):
+        values = (solution[parameters_after[parameter]].value for parameter, _ in trained)
+        table.rows.append([number, solution[loss_before].value, *values])
     table.footer = [f"loss {format_number(history[0])} → {format_number(history[-1])} after {steps} steps"]
     solution.tables.append(table)
+
+
+def _update(
+    solution: Solution,
+    one_pass: OnePass,
+    choice: Choice,
+    parameter: tuple[str, tuple[int, ...]],
+    number: int,
+    holding: Mapping[str, str],
+    tabled: bool,
+    *,
+    last: bool,
+) -> None:
+    """Step ``number`` of one parameter: its gradient from a pass at ``holding``, then the optimizer's steps."""
+    name, origin = parameter
+    gradient = f"dL/d{name}_t{number}"
+    title = f"gradient of {name} at step {number} (a pass at the parameters after step {number - 1})"
+    solution.add(one_pass.step(f"dL/d{name}", gradient, title, holding, in_table=tabled, origin=origin))
+    quantities = update_steps(
+        choice,
+        name,
+        gradient,
+        shown=shown,
+        as_operand=operand,
+        current=holding[name],
+        step_number=number,
+        index_origin=origin,
+    )
+    for step in quantities:
+        # The parameters at the end are shown on the sheet as well as in the table.
+        step.in_table = tabled and not (last and step.name == f"{name}_new_t{number}")
+        solution.add(step)
+
+
+def _training_columns(trained: Parameters) -> list[Column]:
+    return [
+        Column("step", numeric=True),
+        Column("loss before", numeric=True),
+        *(Column(f"{parameter} after") for parameter, _ in trained),
+    ]

@@ -1,7 +1,8 @@
 """Kind ``neuron``: one neuron ``a = f(w·x + b)``, its loss, the chain rule factor by factor, the update.
 
 Steps: ``z, a, loss, dL/da, da/dz, dz/dw, dz/db, dL/dw, dL/db, w_new, b_new``
-(seed 002: dL/dw = dL/da · da/dz · dz/dw).  ``symbolic: true`` derives the
+(seed 002: dL/dw = dL/da · da/dz · dz/dw), with an optimizer's quantities
+(``m_w, v_w, ...``) before each update.  ``symbolic: true`` derives the
 same chain in SymPy, e.g. seed 002's L = (ReLU(wx + b) − y)².
 """
 
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
+from solver.kinds.dense.mlp import OptimizerGiven, refuse_in_symbols
 
 KIND = "neuron"
 
@@ -34,6 +36,8 @@ class Given:
     """Default mse; any loss of ``solver.math.losses``."""
     learning_rate: float | None = None
     """η: adds the updated w and b."""
+    optimizer: OptimizerGiven | str | None = None
+    """The optimizer of the update (default sgd): a name, or its settings as torch.optim names them."""
     huber_delta: float = 1.0
     """δ of the Huber loss."""
     symbolic: bool = False
@@ -42,6 +46,7 @@ class Given:
 
 def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
+        refuse_in_symbols(given, ("optimizer",))
         from solver.kinds.dense.symbolic import solve_neuron
 
         return solve_neuron(KIND, given, title)

@@ -14,7 +14,7 @@ from solver.kinds.dense.layers import operand, shown, vector
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import activation, elementwise_names
 from solver.math.losses import check_target, check_training, loss, loss_steps
-from solver.math.optimizers import update_step
+from solver.math.optimizers import training_choice, update_steps
 
 
 def _dot(w: Any, x: Any) -> float:
@@ -27,6 +27,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
         )
     check_training(given.y, given.learning_rate, given.loss)
+    choice = training_choice(given.optimizer, given.learning_rate, given.y)
     w, x = vector(given.w), vector(given.x)
     if w.size != x.size:
         raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
@@ -112,10 +113,10 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
                 formula=Template("{dL/da}·{da/dz}·{" + local + "}", r"{dL/da} \cdot {da/dz} \cdot {" + local + "}"),
             )
         )
-    if given.learning_rate is not None:
-        solution.given("eta", "learning rate η", given.learning_rate)
+    if choice is not None:
+        for symbol, title, value in choice.givens():
+            solution.given(symbol, title, value)
         for parameter in ("w", "b"):
-            solution.add(
-                update_step(f"{parameter}_new", parameter, f"dL/d{parameter}", shown=shown, as_operand=operand)
-            )
+            for step in update_steps(choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand):
+                solution.add(step)
     return solution

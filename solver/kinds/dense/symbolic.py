@@ -25,7 +25,7 @@ from solver.graph.steps import Solution, Step, Variant
 from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
 from solver.math.activations import Activation, activation, slope_mistakes
 from solver.math.losses import Loss, LossMistake, loss
-from solver.math.optimizers import update_step
+from solver.math.optimizers import SGD, update_steps
 
 Matrix = sympy.Matrix
 
@@ -195,16 +195,8 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
     eta = sympy.Symbol("eta", positive=True) if rate is None else sympy.nsimplify(rate)
     solution.given("eta", "learning rate η", eta)
     for parameter, gradient in pairs:
-        solution.add(
-            update_step(
-                f"{parameter}_new",
-                parameter,
-                gradient,
-                shown=_shown,
-                as_operand=_matrix,
-                template=GroupedTemplate,
-            )
-        )
+        for step in update_steps(SGD, parameter, gradient, shown=_shown, as_operand=_matrix, template=GroupedTemplate):
+            solution.add(step)
 
 
 def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:

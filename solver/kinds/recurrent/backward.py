@@ -28,7 +28,7 @@ from solver.kinds.recurrent.text import (
     through_text,
 )
 from solver.math.losses import loss as loss_function
-from solver.math.optimizers import OPTIMIZERS
+from solver.math.optimizers import GRADIENT, OPTIMIZERS, THETA
 
 LAST_STEP_ONLY = "bptt_last_step_only"
 LAST_STEP_ONLY_FEEDBACK = (
@@ -235,7 +235,7 @@ def _path_chain(net: Network, t: int, weights: str) -> Math:
 
 def add_update(steps: ArraySteps, rate: float) -> None:
     """One step of gradient descent for every parameter the network has, at the rate in step ``eta``."""
-    sgd = OPTIMIZERS["sgd"]
+    sgd = OPTIMIZERS["sgd"].update
     steps.given("eta", "learning rate η", np.asarray(rate))
     for name in ("W_x", "W_h", "W_y", "b_h", "b_y"):
         if name in steps:
@@ -244,7 +244,7 @@ def add_update(steps: ArraySteps, rate: float) -> None:
                 f"{hole(name)} after one step of gradient descent (η = {rate:g})",
                 (name, "eta", f"dL/d{name}"),
                 sgd.rule,
-                sgd.formula(hole(name), hole("eta"), hole(f"dL/d{name}")),
+                sgd.formula({THETA: hole(name), "eta": hole("eta"), GRADIENT: hole(f"dL/d{name}")}),
                 mistakes=[Variant(mistake.name, mistake.feedback, mistake.rule) for mistake in sgd.mistakes],
             )
 

@@ -35,7 +35,8 @@ MAX_COLUMNS = 40
 
 
 def computation(solution: Solution, key: bool) -> list[Figure]:
-    place = _places(solution)
+    shown = [step for step in solution if not step.in_table]  # a table shows a long run's later steps
+    place = _places(shown)
     if len({x for x, _ in place.values()}) > MAX_COLUMNS:
         return []
     caption = "The computation graph: each step with the steps it is computed from, each edge with ∂step/∂dep"
@@ -45,9 +46,9 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     for x, y in place.values():
         taken.add(Box(x, y, x + BOX_W, y + BOX_H))
     edges = []
-    for step in solution:
+    for step in shown:
         x, y = place[step.name]
-        for n, dep in enumerate(step.deps):
+        for n, dep in enumerate(d for d in step.deps if d in place):
             dx, dy = place[dep]
             # The edges into one step arrive at their own heights, so that they and their labels part.
             start, end = (dx + BOX_W, dy + BOX_H / 2), (x, y + BOX_H * (n + 1) / (len(step.deps) + 1))
@@ -58,32 +59,33 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     for start, end, text, valued in sorted(edges, key=lambda edge: (edge[1][0] - edge[0][0], -len(edge[2]))):
         spot = taken.first_free(_spots(start, end), partial(_label_box, text=text))
         labels.append((*spot, text, valued))
-    for step in solution:
+    for step in shown:
         _node(drawing, solution, step, place[step.name], key)
     for lx, ly, text, valued in labels:
         drawing.text(lx, ly, text, size=LABEL_SIZE, fill=KEY if valued else "#225")
     return [Figure("graph", caption, drawing)]
 
 
-def _places(solution: Solution) -> dict[str, tuple[float, float]]:
+def _places(steps: list[Step]) -> dict[str, tuple[float, float]]:
     """The top-left corner of each step's box: its column is its depth, steps come after their deps.
 
     Given data stands in the column just before its first use, so that its edges stay short.
+    Deps that are not drawn (a training table's steps) are left out.
     """
     depth: dict[str, int] = {}
-    for step in solution:
-        depth[step.name] = 1 + max((depth[d] for d in step.deps), default=-1)
+    for step in steps:
+        depth[step.name] = 1 + max((depth[d] for d in step.deps if d in depth), default=-1)
     first_use: dict[str, int] = {}
-    for step in solution:
+    for step in steps:
         for dep in step.deps:
             first_use[dep] = min(first_use.get(dep, depth[step.name]), depth[step.name])
-    for step in solution:
+    for step in steps:
         if step.is_given and step.name in first_use:
             depth[step.name] = first_use[step.name] - 1
     rows: dict[int, int] = {}
     place = {}
     # In each column the computed steps come first, the data they read below them.
-    for step in sorted(solution, key=lambda step: step.is_given):
+    for step in sorted(steps, key=lambda step: step.is_given):
         level = depth[step.name]
         row = rows.get(level, 0)
         rows[level] = row + 1
