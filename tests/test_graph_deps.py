@@ -237,6 +237,9 @@ LAYER = kind_module("mlp").LayerGiven
 QUICK: dict[str, tuple[str, Any]] = {
     "conv-size": _given("conv-size", input="32x28x3", kernel="5x3", stride=2, padding=1, dilation=2, filters=8),
     "conv-size-same": _given("conv-size", input="9x6", kernel=3, padding="same"),
+    "conv-size-transposed": _given(
+        "conv-size", input="5x4", kernel="3x2", stride=2, padding=1, dilation="1x2", output_padding=1, transposed=True
+    ),
     "pool-size": _given("pool-size", input="13x11x4", window=3, stride=2, padding=1, ceil=True),
     "conv-stack": _given(
         "conv-stack", input="32x32x3", layers=["conv k=3 n=8 p=1", "maxpool k=2", "flatten", "dense n=10"]

@@ -19,12 +19,22 @@ from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
-from solver.math.sizes import SizeText, parse_dims, parse_pair, require_positive
-from solver.math.windows import Axis, check_fits, output_length, padding_per_axis
+from solver.math.sizes import SizeText, parse_dims, parse_pair, require_non_negative, require_positive
+from solver.math.windows import (
+    Axis,
+    check_fits,
+    check_output_padding,
+    check_transposed_fits,
+    output_length,
+    padding_per_axis,
+    transposed_length,
+)
 
 KIND = "conv-stack"
 #: Layers with trainable parameters (the others get no parameter step).
-PARAMETRIZED = ("conv", "dense", "batchnorm")
+PARAMETRIZED = ("conv", "convtranspose", "dense", "batchnorm")
+#: Layers whose parameters are kernels: K_h·K_w·C_in per output channel, and a bias each.
+KERNELS = ("conv", "convtranspose")
 
 
 @dataclass
@@ -56,18 +66,21 @@ class Layer:
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
         word, spec, where = self.spec.word, self.spec, self.where
-        if word in ("conv", "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
+        if word in (*KERNELS, "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
             raise InputError(
                 f"{where}: {word} needs an HxWxC input, got a vector of {shape[0]}; expected it before flatten"
             )
-        if word == "conv":
+        if word in KERNELS:
             expected = spec.get("c")
             if expected and int(expected) != shape[2]:
                 raise InputError(
                     f"{where}: channel mismatch: the layer expects c={expected} "
                     f"but its input {shape} has {shape[2]} channels"
                 )
+        if word == "conv":
             return self._windows(shape, _number(spec, "n", where), "kernel")
+        if word == "convtranspose":
+            return self._transposed(shape, _number(spec, "n", where))
         if word in ("maxpool", "avgpool"):
             return self._windows(shape, shape[2], "window")
         if word == "adaptiveavgpool":
@@ -121,11 +134,40 @@ class Layer:
             lines.append(Math(work, latex, label=name))
         return Shape((*sizes, channels)), lines
 
+    def _transposed(self, shape: Shape, channels: int) -> tuple[Shape, list[Block]]:
+        """A transposed convolution's size per axis: (H − 1)·S − 2P + D·(K − 1) + output_padding + 1."""
+        spec, where = self.spec, self.where
+        settings = {key: parse_pair(spec.get(key), f"{where}: {key}") for key in ("k", "s", "d", "p", "op")}
+        for key in ("k", "s", "d"):
+            require_positive(settings[key], f"{where}: {key}")
+        require_positive((channels,), f"{where}: n")
+        try:
+            require_non_negative(settings["p"], "padding")
+            check_output_padding(settings["op"], settings["s"], settings["d"])
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
+        sizes: list[int] = []
+        lines: list[Block] = []
+        for size, k, s, p, d, extra, name in zip(
+            shape[:2], *(settings[key] for key in ("k", "s", "p", "d", "op")), ("H", "W"), strict=False
+        ):
+            axis = Axis(size, k, s, p, p, d)
+            try:
+                check_transposed_fits(axis, extra, "height" if name == "H" else "width")
+            except InputError as error:
+                raise InputError(f"{where}: {error.message}") from None
+            out = transposed_length(axis, extra)
+            sizes.append(out)
+            keff = f"{d}·({k} − 1)" if d != 1 else f"({k} − 1)"
+            work = f"({size} − 1)·{s} − 2·{p} + {keff} + {extra} + 1 = {out}"
+            lines.append(Math(work, label=name))
+        return Shape((*sizes, channels)), lines
+
     def params(self, shape: Shape) -> tuple[int, str]:
         """Trainable parameters and how they are counted, given the layer's input shape."""
         word, spec = self.spec.word, self.spec
-        bias = _flag(spec, "bias") if word in ("conv", "dense") else False
-        if word == "conv":
+        bias = _flag(spec, "bias") if word in (*KERNELS, "dense") else False
+        if word in KERNELS:
             kh, kw = parse_pair(spec.get("k"), "k")
             n = int(spec.get("n"))
             weights = kh * kw * shape[2] * n

@@ -1,7 +1,7 @@
 """Layer specs of a conv stack, written as the notes and model summaries do.
 
-``conv k=3 n=10 s=1 p=0 [d=1] [c=3]``, ``maxpool k=2 [s=2] [p=0] [ceil=1]``,
-``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
+``conv k=3 n=10 s=1 p=0 [d=1] [c=3]``, ``convtranspose k=3 n=10 s=2 p=1 [op=1] [d=1] [c=3]``,
+``maxpool k=2 [s=2] [p=0] [ceil=1]``, ``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
 ``batchnorm``, and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
 ``softmax``, ``dropout``.  ``c=`` and ``in=`` state the channels or length a
 layer expects; a mismatch with what arrives is an error.
@@ -17,6 +17,7 @@ from solver.graph.errors import InputError
 #: layer word -> the keys it takes, with their defaults (None: required)
 LAYER_KEYS: dict[str, dict[str, Any]] = {
     "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
+    "convtranspose": {"k": None, "n": None, "s": 1, "p": 0, "op": 0, "d": 1, "c": "", "bias": 1},
     "maxpool": {"k": None, "s": "", "p": 0, "ceil": 0},
     "avgpool": {"k": None, "s": "", "p": 0, "ceil": 0},
     "adaptiveavgpool": {"o": None},
@@ -29,7 +30,15 @@ LAYER_KEYS: dict[str, dict[str, Any]] = {
     "softmax": {},
     "dropout": {"p": 0.5},
 }
-ALIASES = {"linear": "dense", "fc": "dense", "pool": "maxpool", "bn": "batchnorm", "conv2d": "conv"}
+ALIASES = {
+    "linear": "dense",
+    "fc": "dense",
+    "pool": "maxpool",
+    "bn": "batchnorm",
+    "conv2d": "conv",
+    "convtranspose2d": "convtranspose",
+    "deconv": "convtranspose",
+}
 
 
 @dataclass
