@@ -197,6 +197,7 @@ def _nudged(value: Any, variant: int) -> Any:
 RULE_FIELDS = {
     "conv": {"stride", "padding", "dilation", "flip", "activation", "pool"},
     "pool": {"window", "stride", "padding", "mode", "ceil", "count_include_pad"},
+    "conv-transpose": {"stride", "padding", "output_padding", "dilation"},
     "conv-stack": {"layers"},
     "rnn": {"learning_rate", "convention", "activation", "output", "outputs", "loss"},
     "mlp": {"steps", "form", "reduction", "huber_delta"},
@@ -237,6 +238,15 @@ LAYER = kind_module("mlp").LayerGiven
 QUICK: dict[str, tuple[str, Any]] = {
     "conv-size": _given("conv-size", input="32x28x3", kernel="5x3", stride=2, padding=1, dilation=2, filters=8),
     "conv-size-same": _given("conv-size", input="9x6", kernel=3, padding="same"),
+    "conv-transpose-cropped": _given(
+        "conv-transpose",
+        image=[[1.0, -2.0], [0.5, 3.0]],
+        kernel=[[1.0, 2.0], [-1.0, 0.5]],
+        bias=0.5,
+        stride=2,
+        padding=1,
+        output_padding=1,
+    ),
     "conv-size-transposed": _given(
         "conv-size", input="5x4", kernel="3x2", stride=2, padding=1, dilation="1x2", output_padding=1, transposed=True
     ),

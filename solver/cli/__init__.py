@@ -46,6 +46,7 @@ COMMAND_MODULES: dict[str, str] = {
     "loss": "solver.cli.dense",
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
+    "conv-transpose": "solver.cli.maps",
     "rnn": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",

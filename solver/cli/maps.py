@@ -80,6 +80,36 @@ def pool(
     emit(kind.solve(given), chosen_format(fmt, as_json), full)
 
 
+def conv_transpose(
+    image: Annotated[str, typer.Argument(help=f"The input (H x W, or C x H x W as JSON): {MATRIX_HELP}.")],
+    kernels: Annotated[list[str], typer.Argument(help="One or more kernels, written like the input.")],
+    stride: Annotated[str, typer.Option("--stride", "-s", help="Stride: 1 or HxW.")] = "1",
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Cells cropped from each side: 0 or HxW.")] = "0",
+    output_padding: Annotated[
+        str, typer.Option("--output-padding", help="Cells kept at the end: below the stride or dilation.")
+    ] = "0",
+    dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
+    bias: Annotated[list[float] | None, typer.Option("--bias", "-b", help="Bias of each kernel (repeat).")] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """Transposed convolution: each input cell scatters a scaled copy of the kernel; copies add."""
+    from solver.kinds.maps import transpose as kind
+
+    given = kind.Given(
+        image=image,
+        kernel=kernels[0] if len(kernels) == 1 else None,
+        kernels=kernels if len(kernels) > 1 else None,
+        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
+    emit(kind.solve(given), chosen_format(fmt, as_json), full)
+
+
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.
 MATRIX_ARGUMENTS = {"ignore_unknown_options": True}
 
@@ -87,3 +117,4 @@ MATRIX_ARGUMENTS = {"ignore_unknown_options": True}
 def register(app: typer.Typer) -> None:
     app.command("conv", context_settings=MATRIX_ARGUMENTS)(conv)
     app.command("pool", context_settings=MATRIX_ARGUMENTS)(pool)
+    app.command("conv-transpose", context_settings=MATRIX_ARGUMENTS)(conv_transpose)

@@ -31,6 +31,7 @@ KINDS: dict[str, str] = {
     "conv-stack": "sizes.conv_stack",
     "conv": "maps.conv",
     "pool": "maps.pool",
+    "conv-transpose": "maps.transpose",
     "neuron": "dense.neuron",
     "mlp": "dense.mlp",
     "loss": "dense.loss",

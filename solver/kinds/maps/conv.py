@@ -83,39 +83,39 @@ def parse_pool_spec(text: str) -> PoolSpec:
     return PoolSpec(window=parts[1], mode=parts[0], stride=parts[2] if len(parts) == 3 else None)  # type: ignore[arg-type]
 
 
-def _kernels(given: Given, channels: int, image_is_planes: bool) -> list[np.ndarray]:
-    if (given.kernel is None) == (given.kernels is None):
+def read_kernels(kernel: MatrixData | None, kernels: list[MatrixData] | None, channels: int) -> list[np.ndarray]:
+    """The kernels (each C x KH x KW) from a problem's ``kernel`` or ``kernels`` field."""
+    if (kernel is None) == (kernels is None):
         raise InputError("give either kernel (one) or kernels (a list); expected exactly one of them", field="kernel")
-    raw = [given.kernel] if given.kernel is not None else list(given.kernels or [])
+    raw = [kernel] if kernel is not None else list(kernels or [])
     if not raw:
         raise InputError("kernels is an empty list; expected at least one kernel", field="kernels")
-    kernels = []
+    found: list[np.ndarray] = []
     for n, data in enumerate(raw, 1):
-        field = "kernel" if given.kernel is not None else f"kernels.{n - 1}"
+        field = "kernel" if kernel is not None else f"kernels.{n - 1}"
         what = "kernel" if len(raw) == 1 else f"kernel {n}"
         try:
-            kernel = read_map(data, what)
+            planes = as_planes(read_map(data, what))
         except InputError as error:
             error.field = error.field or field
             raise
-        planes = as_planes(kernel)
         if planes.shape[0] != channels:
             raise InputError(
                 f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
                 f"{channels}; expected a {channels} x KH x KW kernel",
                 field=field,
             )
-        if kernels and planes.shape != kernels[0].shape:
+        if found and planes.shape != found[0].shape:
             raise InputError(
                 f"{what} is {'x'.join(map(str, planes.shape[1:]))} but kernel 1 is "
-                f"{'x'.join(map(str, kernels[0].shape[1:]))}; expected kernels of one size",
+                f"{'x'.join(map(str, found[0].shape[1:]))}; expected kernels of one size",
                 field=field,
             )
-        kernels.append(planes)
-    return kernels
+        found.append(planes)
+    return found
 
 
-def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
+def read_biases(bias: float | list[float] | None, count: int) -> list[float | None]:
     if bias is None:
         return [None] * count
     values = [bias] if isinstance(bias, (int, float)) else list(bias)
@@ -127,11 +127,11 @@ def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
     return [float(b) for b in values]
 
 
-def _numbered(name: str, n: int, count: int) -> str:
+def numbered(name: str, n: int, count: int) -> str:
     return name if count == 1 else f"{name}{n}"
 
 
-def _check_work(axes: list[Axis], channels: int, count: int) -> None:
+def check_work(axes: list[Axis], channels: int, count: int) -> None:
     """Bound the padded image and the multiply-adds before either is spent (a window that does not fit is
     reported by the window steps)."""
     padded_cells = channels * prod(axis.padded for axis in axes)
@@ -148,8 +148,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
         error.field = error.field or "image"
         raise
     planes = as_planes(image)
-    kernels = _kernels(given, planes.shape[0], image.ndim == 3)
-    biases = _biases(given.bias, len(kernels))
+    kernels = read_kernels(given.kernel, given.kernels, planes.shape[0])
+    biases = read_biases(given.bias, len(kernels))
     kernel_size = kernels[0].shape[-2:]
     stride = parse_pair(given.stride, "stride")
     dilation = parse_pair(given.dilation, "dilation")
@@ -160,7 +160,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         Axis(n, k, s, before, after, d)
         for n, k, s, (before, after), d in zip(planes.shape[-2:], kernel_size, stride, pads, dilation, strict=True)
     ]
-    _check_work(axes, planes.shape[0], len(kernels))
+    check_work(axes, planes.shape[0], len(kernels))
 
     shown = "×".join(map(str, image.shape))
     what = "true convolution" if given.flip else "convolution (cross-correlation)"
@@ -174,12 +174,12 @@ def solve(given: Given, title: str | None = None) -> Solution:
     solution.given("image", "the image", image)
     for n, (kernel, bias) in enumerate(zip(kernels, biases, strict=True), 1):
         solution.given(
-            _numbered("kernel", n, count),
+            numbered("kernel", n, count),
             f"kernel {n}" if count > 1 else "the kernel",
             kernel.squeeze(0) if image.ndim < 3 else kernel,
         )
         if bias is not None:
-            solution.given(_numbered("bias", n, count), "bias", bias)
+            solution.given(numbered("bias", n, count), "bias", bias)
     try:
         outs = add_window_steps(solution, axes, "kernel")
     except InputError as error:
@@ -213,16 +213,16 @@ def solve(given: Given, title: str | None = None) -> Solution:
     maps = []
     for n, bias in enumerate(biases, 1):
         maps.append(_add_feature_map(solution, source, n, count, bias, stride, dilation, given.flip))
-    last = [_numbered("feature_map", n, count) for n in range(1, count + 1)]
+    last = [numbered("feature_map", n, count) for n in range(1, count + 1)]
     if given.activation == "relu":
-        last = [_add_relu(solution, name, _numbered("activated", n, count)) for n, name in enumerate(last, 1)]
+        last = [_add_relu(solution, name, numbered("activated", n, count)) for n, name in enumerate(last, 1)]
     pooling = parse_pool_spec(given.pool) if isinstance(given.pool, str) else given.pool
     if pooling is not None:
         map_size = tuple(int(x) for x in maps[0].shape[-2:])
         layout = pool_layout(map_size, pooling.window, pooling.stride, 0, False, field_prefix="pool.")
         _add_pooled_size(solution, layout)
         for n, name in enumerate(last, 1):
-            add_pooling(solution, name, _numbered("pooled", n, count), layout, pooling.mode)
+            add_pooling(solution, name, numbered("pooled", n, count), layout, pooling.mode)
     return solution
 
 
@@ -253,11 +253,11 @@ def _add_feature_map(
     dilation: tuple[int, int],
     flip: bool,
 ) -> np.ndarray:
-    kernel_name = _numbered("kernel", n, count)
-    name = _numbered("feature_map", n, count)
+    kernel_name = numbered("kernel", n, count)
+    name = numbered("feature_map", n, count)
     used = kernel_name
     if flip:
-        used = _numbered("flipped_kernel", n, count)
+        used = numbered("flipped_kernel", n, count)
         solution.add(
             Step(
                 used,
@@ -268,7 +268,7 @@ def _add_feature_map(
                 note="cross-correlation, what CNN libraries call convolution, slides the kernel as given",
             )
         )
-    bias_name = _numbered("bias", n, count) if bias is not None else None
+    bias_name = numbered("bias", n, count) if bias is not None else None
     deps = (source, used) + ((bias_name,) if bias_name else ())
 
     def feature_map(image: Any, kernel: Any, *b: float, flip_again: bool = False) -> np.ndarray:
