@@ -32,9 +32,9 @@ from solver.math.windows import (
 
 KIND = "conv-stack"
 #: Layers with trainable parameters (the others get no parameter step).
-PARAMETRIZED = ("conv", "convtranspose", "dense", "batchnorm")
-#: Layers whose parameters are kernels: K_h·K_w·C_in per output channel, and a bias each.
-KERNELS = ("conv", "convtranspose")
+PARAMETRIZED = ("conv", "convtranspose", "depthwise", "separable", "dense", "batchnorm")
+#: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each.
+KERNELS = ("conv", "convtranspose", "depthwise", "separable")
 
 
 @dataclass
@@ -77,10 +77,10 @@ class Layer:
                     f"{where}: channel mismatch: the layer expects c={expected} "
                     f"but its input {shape} has {shape[2]} channels"
                 )
-        if word == "conv":
-            return self._windows(shape, _number(spec, "n", where), "kernel")
+        if word in ("conv", "depthwise", "separable"):
+            return self._windows(shape, self._out_channels(shape[2]), "kernel")
         if word == "convtranspose":
-            return self._transposed(shape, _number(spec, "n", where))
+            return self._transposed(shape, self._out_channels(shape[2]))
         if word in ("maxpool", "avgpool"):
             return self._windows(shape, shape[2], "window")
         if word == "adaptiveavgpool":
@@ -100,6 +100,32 @@ class Layer:
                 )
             return Shape((_number(spec, "n", where),)), []
         return shape, []
+
+    def _out_channels(self, channels_in: int) -> int:
+        """Output channels of a kernel layer, after checking that its groups divide both sides."""
+        spec, where = self.spec, self.where
+        if spec.word == "depthwise":
+            multiplier = _number(spec, "m", where)
+            require_positive((multiplier,), f"{where}: m")
+            return channels_in * multiplier
+        channels_out = _number(spec, "n", where)
+        if spec.word == "separable":  # its 1×1 pointwise step mixes every channel
+            return channels_out
+        groups = self.groups(channels_in)
+        require_positive((groups,), f"{where}: g")
+        for count, side in ((channels_in, "input"), (channels_out, "output")):
+            if count % groups:
+                raise InputError(
+                    f"{where}: {groups} groups do not divide the {count} {side} channels; "
+                    f"expected groups that divide both the input and output channels"
+                )
+        return channels_out
+
+    def groups(self, channels_in: int) -> int:
+        """How many groups the input channels are split into: each filter sees C_in/groups of them."""
+        if self.spec.word in ("depthwise", "separable"):
+            return channels_in
+        return _number(self.spec, "g", self.where) if self.spec.word in ("conv", "convtranspose") else 1
 
     def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[Block]]:
         spec, where = self.spec, self.where
@@ -168,11 +194,7 @@ class Layer:
         word, spec = self.spec.word, self.spec
         bias = _flag(spec, "bias") if word in (*KERNELS, "dense") else False
         if word in KERNELS:
-            kh, kw = parse_pair(spec.get("k"), "k")
-            n = int(spec.get("n"))
-            weights = kh * kw * shape[2] * n
-            text = f"{kh}·{kw}·{shape[2]}·{n}" + (f" + {n}" if bias else "")
-            return weights + (n if bias else 0), text
+            return self._kernel_params(shape[2], bias)
         if word == "dense":
             n = int(spec.get("n"))
             return shape[0] * n + (n if bias else 0), f"{shape[0]}·{n}" + (f" + {n}" if bias else "")
@@ -180,6 +202,29 @@ class Layer:
             channels = shape[-1]
             return 2 * channels, f"2·{channels} (scale and shift per channel)"
         return 0, "0"
+
+    def _kernel_params(self, channels_in: int, bias: bool) -> tuple[int, str]:
+        """K_h·K_w·(C_in/groups)·C_out weights and C_out biases; a separable layer adds its 1×1 pointwise step.
+
+        A separable layer's biases belong to its pointwise step only, as Keras counts them.
+        """
+        kh, kw = parse_pair(self.spec.get("k"), "k")
+        groups = self.groups(channels_in)
+        if self.spec.word in ("depthwise", "separable"):
+            multiplier = int(self.spec.get("m"))
+            depthwise = kh * kw * channels_in * multiplier
+            text = f"{kh}·{kw}·{channels_in}" + (f"·{multiplier}" if multiplier != 1 else "")
+            if self.spec.word == "depthwise":
+                count = channels_in * multiplier
+                return depthwise + (count if bias else 0), text + (f" + {count}" if bias else "")
+            n = int(self.spec.get("n"))
+            pointwise = channels_in * multiplier * n
+            text += f" + {channels_in * multiplier}·{n}" + (f" + {n}" if bias else "")
+            return depthwise + pointwise + (n if bias else 0), text
+        n = int(self.spec.get("n"))
+        per_filter = f"({channels_in}/{groups})" if groups != 1 else f"{channels_in}"
+        text = f"{kh}·{kw}·{per_filter}·{n}" + (f" + {n}" if bias else "")
+        return kh * kw * channels_in // groups * n + (n if bias else 0), text
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
