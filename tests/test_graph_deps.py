@@ -195,7 +195,7 @@ def _nudged(value: Any, variant: int) -> Any:
 #: which activation).  A map layer's stride, padding and window fix where its windows fall; conv-stack's
 #: layer list is its rules; rnn's learning rate is written into its update rule (it has no η step).
 RULE_FIELDS = {
-    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool"},
+    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool", "groups"},
     "pool": {"window", "stride", "padding", "mode", "ceil", "count_include_pad"},
     "conv-transpose": {"stride", "padding", "output_padding", "dilation"},
     "conv-stack": {"layers"},
@@ -238,6 +238,14 @@ LAYER = kind_module("mlp").LayerGiven
 QUICK: dict[str, tuple[str, Any]] = {
     "conv-size": _given("conv-size", input="32x28x3", kernel="5x3", stride=2, padding=1, dilation=2, filters=8),
     "conv-size-same": _given("conv-size", input="9x6", kernel=3, padding="same"),
+    "conv-depthwise-separable": _given(
+        "conv",
+        image=[[[1.0, 2.0, 0.5], [3.0, -1.0, 2.0]], [[0.0, 1.0, -2.0], [1.5, 2.0, 1.0]]],
+        kernels=[[[1.0, -1.0]], [[0.5, 2.0]]],
+        groups=2,
+        pointwise=[[1.0, -0.5], [2.0, 0.25]],
+        activation="relu",
+    ),
     "conv-transpose-cropped": _given(
         "conv-transpose",
         image=[[1.0, -2.0], [0.5, 3.0]],

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import PROBLEMS
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_conv import brute_conv
+
+from solver.kinds.maps import conv
 
 
 def run_json(cli, *args):
@@ -70,3 +74,80 @@ def test_groups_that_do_not_divide_are_one_line(cli, layer, message):
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("nnsolve: error: "), result.err
     assert message in lines[0]
+
+
+# --- maps: each kernel reads its group's channels only -------------------------------------------
+
+small = st.integers(-4, 4)
+
+
+@st.composite
+def grouped_cases(draw):
+    groups, per_group, per_kernel_group = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    channels, count = groups * per_group, groups * per_kernel_group
+    height, width, k = draw(st.integers(2, 5)), draw(st.integers(2, 5)), draw(st.integers(1, 2))
+    image = np.array(draw(st.lists(small, min_size=channels * height * width, max_size=channels * height * width)))
+    size = per_group * k * k
+    kernels = [np.array(draw(st.lists(small, min_size=size, max_size=size))).reshape(per_group, k, k)
+               for _ in range(count)]  # fmt: skip
+    return image.reshape(channels, height, width).astype(float), [kk.astype(float) for kk in kernels], groups
+
+
+@settings(max_examples=80, deadline=None)
+@given(grouped_cases(), st.integers(0, 10**6))
+def test_grouped_maps_match_a_convolution_per_group(case, seed):
+    image, kernels, groups = case
+    count, per_group = len(kernels), image.shape[0] // groups
+    pointwise = np.random.default_rng(seed).integers(-2, 3, size=(2, count)).astype(float)
+    solution = conv.solve(
+        conv.Given(
+            image=image.tolist(),
+            kernels=[k.tolist() for k in kernels],
+            groups=groups,
+            pointwise=pointwise.tolist(),
+        )
+    )
+    expected = []
+    for n, kernel in enumerate(kernels):
+        group = n // (count // groups)
+        expected.append(brute_conv(image[group * per_group : (group + 1) * per_group], kernel))
+        name = "feature_map" if count == 1 else f"feature_map{n + 1}"
+        assert np.allclose(solution[name].value, expected[-1])
+    # The 1×1 pointwise step of a depthwise-separable convolution: a weighted sum of the maps per output map.
+    for j, weights in enumerate(pointwise, 1):
+        mixed = sum(w * m for w, m in zip(weights, expected, strict=True))
+        assert np.allclose(solution[f"pointwise_map{j}"].value, mixed)
+
+
+def test_depthwise_is_groups_equal_to_channels(cli):
+    image = [[[1, 2], [3, 4]], [[5, 6], [7, 8]], [[1, 0], [0, 1]]]
+    result = cli("conv", json.dumps(image), "2", "-1", "10", "-g", "3", "--json")
+    answers = json.loads(result.out)["answers"]
+    assert [answers[f"feature_map{n}"] for n in (1, 2, 3)] == [[[2, 4], [6, 8]], [[-5, -6], [-7, -8]],
+                                                                 [[10, 0], [0, 10]]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("[[[1]], [[2]], [[3]], [[4]]]", "1", "-g", "3"), "groups 3 do not divide the 4 channels"),
+        (("[[[1]], [[2]], [[3]], [[4]]]", *["[[[1]], [[1]]]"] * 3, "-g", "2"), "groups 2 do not divide the 3 kernels"),
+        (("[[[1]], [[2]], [[3]], [[4]]]", "[[[1]], [[1]]]", "-g", "4"),
+         "kernel has 2 channels but the image has 4 in 4 groups of 1"),
+        (("[[[1]], [[2]]]", "1", "-g", "0"), "groups 0 do not divide the 2 channels"),
+    ],
+)  # fmt: skip
+def test_bad_groups_in_maps_are_one_line(cli, args, message):
+    result = cli("conv", *args)
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnsolve: error: "), result.err
+    assert message in lines[0]
+
+
+def test_pointwise_of_the_wrong_width_is_one_line(cli, tmp_path):
+    path = tmp_path / "separable.yaml"
+    path.write_text('kind: conv\ngiven:\n  image: "1 2; 3 4"\n  kernels: ["1", "2"]\n  pointwise: "1 2 3"\n')
+    result = cli("solve", path)
+    assert result.code == 2
+    assert "pointwise is 1x3 for 2 feature maps; expected one row per output map and 2 columns" in result.err

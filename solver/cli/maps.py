@@ -18,6 +18,9 @@ def conv(
     padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding: 0, HxW, same or valid.")] = "0",
     dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
     bias: Annotated[list[float] | None, typer.Option("--bias", "-b", help="Bias of each kernel (repeat).")] = None,
+    groups: Annotated[
+        int, typer.Option("--groups", "-g", help="Split the channels into groups; groups = channels is depthwise.")
+    ] = 1,
     flip: Annotated[bool, typer.Option("--flip", help="True convolution: rotate the kernel by 180° first.")] = False,
     relu: Annotated[bool, typer.Option("--relu", help="Apply ReLU to each feature map.")] = False,
     pool: Annotated[
@@ -38,6 +41,7 @@ def conv(
         stride=stride,
         padding=padding,
         dilation=dilation,
+        groups=groups,
         flip=flip,
         activation="relu" if relu else None,
         pool=kind.parse_pool_spec(pool) if pool else None,

@@ -51,8 +51,12 @@ def conv_cell_lines(
     feature_map: np.ndarray,
     stride: tuple[int, int],
     dilation: tuple[int, int],
+    first_channel: int = 0,
 ) -> list[Block]:
-    """The work of the first cells of one feature map: patch, products, sum (and bias)."""
+    """The work of the first cells of one feature map: patch, products, sum (and bias).
+
+    ``padded`` holds the channels the kernel reads, the first of them numbered ``first_channel`` (from 0).
+    """
     cells, left = shown_cells(feature_map.shape)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
     lines: list[Block] = []
@@ -64,7 +68,8 @@ def conv_cell_lines(
             lines.append(ProductSum(label, patch[0], kernel[0], bias))
             continue
         lines += [
-            ProductSum(f"{label} channel {c}", p, k) for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
+            ProductSum(f"{label} channel {c}", p, k)
+            for c, (p, k) in enumerate(zip(patch, kernel, strict=True), first_channel + 1)
         ]
         sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
         work = "sum over channels: " + " + ".join(format_term(s) for s in sums) + f" = {number(sum(sums))}"

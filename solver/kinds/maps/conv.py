@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from solver.files.matrices import MatrixData
+from solver.files.matrices import MatrixData, matrix_from_data
 from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
@@ -65,6 +65,12 @@ class Given:
     """Zero padding on each side: a number, HxW, 'same' (stride 1 only) or 'valid'."""
     dilation: SizeText = 1
     """Dilation: a number or HxW; 1 is an ordinary kernel."""
+    groups: int = 1
+    """Grouped convolution: the channels split into this many groups, each kernel sees its group's C/groups
+    channels (kernels in order, an equal number per group); groups = channels is a depthwise convolution."""
+    pointwise: MatrixData | None = None
+    """Depthwise-separable: 1x1 pointwise weights mixing the feature maps, one row per output map and one
+    column per feature map (pointwise_map1, pointwise_map2, ...)."""
     flip: bool = False
     """True convolution: rotate the kernel by 180° first (default: cross-correlation, as CNN libraries)."""
     activation: Literal["relu"] | None = None
@@ -83,8 +89,10 @@ def parse_pool_spec(text: str) -> PoolSpec:
     return PoolSpec(window=parts[1], mode=parts[0], stride=parts[2] if len(parts) == 3 else None)  # type: ignore[arg-type]
 
 
-def read_kernels(kernel: MatrixData | None, kernels: list[MatrixData] | None, channels: int) -> list[np.ndarray]:
-    """The kernels (each C x KH x KW) from a problem's ``kernel`` or ``kernels`` field."""
+def read_kernels(
+    kernel: MatrixData | None, kernels: list[MatrixData] | None, channels: int, groups: int = 1
+) -> list[np.ndarray]:
+    """The kernels (each C/groups x KH x KW) from a problem's ``kernel`` or ``kernels`` field."""
     if (kernel is None) == (kernels is None):
         raise InputError("give either kernel (one) or kernels (a list); expected exactly one of them", field="kernel")
     raw = [kernel] if kernel is not None else list(kernels or [])
@@ -99,10 +107,11 @@ def read_kernels(kernel: MatrixData | None, kernels: list[MatrixData] | None, ch
         except InputError as error:
             error.field = error.field or field
             raise
-        if planes.shape[0] != channels:
+        if planes.shape[0] * groups != channels:
+            each = f" in {groups} groups of {channels // groups}" if groups > 1 else ""
             raise InputError(
                 f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
-                f"{channels}; expected a {channels} x KH x KW kernel",
+                f"{channels}{each}; expected a {channels // groups} x KH x KW kernel",
                 field=field,
             )
         if found and planes.shape != found[0].shape:
@@ -113,6 +122,17 @@ def read_kernels(kernel: MatrixData | None, kernels: list[MatrixData] | None, ch
             )
         found.append(planes)
     return found
+
+
+def check_groups(groups: int, count: int, what: str = "channels") -> int:
+    """``groups`` when it is a positive divisor of ``count`` (the image's channels, or the kernels)."""
+    if groups < 1 or count % groups:
+        raise InputError(
+            f"groups {groups} do not divide the {count} {what}; expected a divisor of {count} "
+            "(each group takes an equal share of the channels and of the kernels)",
+            field="groups",
+        )
+    return groups
 
 
 def read_biases(bias: float | list[float] | None, count: int) -> list[float | None]:
@@ -148,7 +168,9 @@ def solve(given: Given, title: str | None = None) -> Solution:
         error.field = error.field or "image"
         raise
     planes = as_planes(image)
-    kernels = read_kernels(given.kernel, given.kernels, planes.shape[0])
+    groups = given.groups
+    kernels = read_kernels(given.kernel, given.kernels, planes.shape[0], check_groups(groups, planes.shape[0]))
+    check_groups(groups, len(kernels), "kernels")
     biases = read_biases(given.bias, len(kernels))
     kernel_size = kernels[0].shape[-2:]
     stride = parse_pair(given.stride, "stride")
@@ -170,13 +192,15 @@ def solve(given: Given, title: str | None = None) -> Solution:
         if count > 1
         else f"a {kernel_size[0]}×{kernel_size[1]} kernel"
     )
-    solution = Solution(KIND, title or f"{what.capitalize()} of a {shown} image with {kernels_text}")
+    grouped = f" in {groups} groups" if groups > 1 else ""
+    solution = Solution(KIND, title or f"{what.capitalize()} of a {shown} image with {kernels_text}{grouped}")
     solution.given("image", "the image", image)
     for n, (kernel, bias) in enumerate(zip(kernels, biases, strict=True), 1):
         solution.given(
             numbered("kernel", n, count),
             f"kernel {n}" if count > 1 else "the kernel",
-            kernel.squeeze(0) if image.ndim < 3 else kernel,
+            # A kernel that sees one channel (no channels, or a depthwise one) is written KH x KW.
+            kernel.squeeze(0) if image.ndim < 3 or planes.shape[0] == groups else kernel,
         )
         if bias is not None:
             solution.given(numbered("bias", n, count), "bias", bias)
@@ -211,18 +235,23 @@ def solve(given: Given, title: str | None = None) -> Solution:
         )
 
     maps = []
+    per_group = planes.shape[0] // groups
     for n, bias in enumerate(biases, 1):
-        maps.append(_add_feature_map(solution, source, n, count, bias, stride, dilation, given.flip))
+        group = (n - 1) // (count // groups)
+        seen = slice(group * per_group, (group + 1) * per_group) if groups > 1 else slice(None)
+        maps.append(_add_feature_map(solution, source, n, count, bias, stride, dilation, given.flip, seen))
     last = [numbered("feature_map", n, count) for n in range(1, count + 1)]
+    if given.pointwise is not None:
+        last = _add_pointwise(solution, given.pointwise, last)
     if given.activation == "relu":
-        last = [_add_relu(solution, name, numbered("activated", n, count)) for n, name in enumerate(last, 1)]
+        last = [_add_relu(solution, name, numbered("activated", n, len(last))) for n, name in enumerate(last, 1)]
     pooling = parse_pool_spec(given.pool) if isinstance(given.pool, str) else given.pool
     if pooling is not None:
         map_size = tuple(int(x) for x in maps[0].shape[-2:])
         layout = pool_layout(map_size, pooling.window, pooling.stride, 0, False, field_prefix="pool.")
         _add_pooled_size(solution, layout)
         for n, name in enumerate(last, 1):
-            add_pooling(solution, name, numbered("pooled", n, count), layout, pooling.mode)
+            add_pooling(solution, name, numbered("pooled", n, len(last)), layout, pooling.mode)
     return solution
 
 
@@ -252,7 +281,9 @@ def _add_feature_map(
     stride: tuple[int, int],
     dilation: tuple[int, int],
     flip: bool,
+    channels: slice,
 ) -> np.ndarray:
+    """Feature map ``n`` from the channels its kernel sees (all of them, or its group's)."""
     kernel_name = numbered("kernel", n, count)
     name = numbered("feature_map", n, count)
     used = kernel_name
@@ -274,7 +305,7 @@ def _add_feature_map(
     def feature_map(image: Any, kernel: Any, *b: float, flip_again: bool = False) -> np.ndarray:
         kernels = as_planes(np.asarray(kernel, dtype=float))[None]
         result = correlate(
-            as_planes(np.asarray(image, dtype=float)),
+            as_planes(np.asarray(image, dtype=float))[channels],
             kernels,
             np.array(b) if b else None,
             stride=stride,
@@ -300,7 +331,8 @@ def _add_feature_map(
     value = solution.add(
         Step(
             name,
-            f"feature map{f' {n}' if count > 1 else ''}: at each position, the patch times the kernel, summed",
+            f"feature map{f' {n}' if count > 1 else ''}{_channels_seen(channels)}: at each position, "
+            "the patch times the kernel, summed",
             deps=deps,
             compute=feature_map,
             formula=Template(f"{{{source}}} ⋆ {{{used}}}{plus_bias}", rf"{{{source}}} \star {{{used}}}{plus_bias}"),
@@ -308,17 +340,60 @@ def _add_feature_map(
         )
     )
     step = solution[name]
-    padded = as_planes(np.asarray(solution[source].value, dtype=float))
+    padded = as_planes(np.asarray(solution[source].value, dtype=float))[channels]
     kernel = as_planes(np.asarray(solution[used].value, dtype=float))
-    step.detail = conv_cell_lines(name, padded, kernel, bias, value, stride, dilation)
+    step.detail = conv_cell_lines(name, padded, kernel, bias, value, stride, dilation, channels.start or 0)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
     # A 2-D mark applies to every channel of a C x H x W picture.
     patch = tuple((r, c) for r in range(0, reach[0], dilation[0]) for c in range(0, reach[1], dilation[1]))
+    if channels != slice(None):  # only the group's channels are read
+        patch = tuple((c, *cell) for c in range(channels.start, channels.stop) for cell in patch)
     step.views = (
         Grid(f"{{{source}}}", np.asarray(solution[source].value), patch, f"[ ] the patch of {{{name}[1,1]}}"),
         Grid(f"{{{name}}}", value, ((0, 0),), "[ ] the cell being computed"),
     )
     return value
+
+
+def _add_pointwise(solution: Solution, data: MatrixData, maps: list[str]) -> list[str]:
+    """The 1×1 pointwise step of a depthwise-separable convolution: each output map a weighted sum of the maps."""
+    try:
+        weights = np.atleast_2d(matrix_from_data(data, "pointwise"))
+    except InputError as error:
+        error.field = error.field or "pointwise"
+        raise
+    if weights.ndim != 2 or weights.shape[1] != len(maps):
+        raise InputError(
+            f"pointwise is {'x'.join(map(str, weights.shape))} for {counted(len(maps), 'feature map')}; "
+            f"expected one row per output map and {len(maps)} columns, one per feature map",
+            field="pointwise",
+        )
+    names = []
+    for j, row in enumerate(weights, 1):
+        row_name, name = (numbered(base, j, len(weights)) for base in ("pointwise", "pointwise_map"))
+        solution.given(row_name, f"1×1 pointwise weights of output map {j}: one per feature map", row)
+        solution.add(
+            Step(
+                name,
+                f"pointwise (1×1) map{f' {j}' if len(weights) > 1 else ''}: "
+                f"the feature maps weighed by {{{row_name}}} and summed, cell by cell",
+                deps=(row_name, *maps),
+                compute=lambda w, *values: sum(
+                    float(weight) * np.asarray(v, dtype=float) for weight, v in zip(w, values, strict=True)
+                ),
+                formula=Template(f"{{{row_name}}} · (" + ", ".join(f"{{{m}}}" for m in maps) + ")"),
+            )
+        )
+        names.append(name)
+    return names
+
+
+def _channels_seen(channels: slice) -> str:
+    """`` (channels 3–4)`` for a kernel of one group; nothing when a kernel sees every channel."""
+    if channels == slice(None):
+        return ""
+    first, last = channels.start + 1, channels.stop
+    return f" (channel {first})" if first == last else f" (channels {first}–{last})"
 
 
 def _add_relu(solution: Solution, source: str, name: str) -> str:
