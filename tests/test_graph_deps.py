@@ -195,9 +195,10 @@ def _nudged(value: Any, variant: int) -> Any:
 #: which activation).  A map layer's stride, padding and window fix where its windows fall; conv-stack's
 #: layer list is its rules; rnn's learning rate is written into its update rule (it has no η step).
 RULE_FIELDS = {
-    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool", "groups"},
+    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool", "groups", "padding_mode"},
     "pool": {"window", "stride", "padding", "mode", "ceil", "count_include_pad"},
     "conv-transpose": {"stride", "padding", "output_padding", "dilation"},
+    "pad": {"padding", "mode"},
     "conv-stack": {"layers"},
     "rnn": {"learning_rate", "convention", "activation", "output", "outputs", "loss"},
     "mlp": {"steps", "form", "reduction", "huber_delta"},

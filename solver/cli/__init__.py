@@ -47,6 +47,7 @@ COMMAND_MODULES: dict[str, str] = {
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
     "conv-transpose": "solver.cli.maps",
+    "pad": "solver.cli.maps",
     "rnn": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",

@@ -16,6 +16,9 @@ def conv(
     kernels: Annotated[list[str], typer.Argument(help="One or more kernels, written like the image.")],
     stride: Annotated[str, typer.Option("--stride", "-s", help="Stride: 1 or HxW.")] = "1",
     padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding: 0, HxW, same or valid.")] = "0",
+    padding_mode: Annotated[
+        str, typer.Option("--padding-mode", help="What fills the padding: zero, reflect or replicate.")
+    ] = "zero",
     dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
     bias: Annotated[list[float] | None, typer.Option("--bias", "-b", help="Bias of each kernel (repeat).")] = None,
     groups: Annotated[
@@ -31,7 +34,11 @@ def conv(
     full: FullOption = False,
 ) -> None:
     """Feature maps of an image, cell by cell (cross-correlation, as CNN libraries compute)."""
+    from solver.graph.errors import InputError
     from solver.kinds.maps import conv as kind
+
+    if padding_mode not in ("zero", "reflect", "replicate"):
+        raise InputError(f"--padding-mode {padding_mode!r}: expected zero, reflect or replicate")
 
     given = kind.Given(
         image=image,
@@ -40,6 +47,7 @@ def conv(
         bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
         stride=stride,
         padding=padding,
+        padding_mode=padding_mode,  # type: ignore[arg-type]
         dilation=dilation,
         groups=groups,
         flip=flip,
@@ -114,6 +122,23 @@ def conv_transpose(
     emit(kind.solve(given), chosen_format(fmt, as_json), full)
 
 
+def pad(
+    map: Annotated[str, typer.Argument(help=f"The map (H x W, or C x H x W as JSON): {MATRIX_HELP}.")],
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Cells on each side: 1 or HxW.")],
+    mode: Annotated[str, typer.Option("--mode", "-m", help="zero, reflect or replicate.")] = "zero",
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """Pad a map with zeros, its mirror image (reflect) or its edge repeated (replicate)."""
+    from solver.graph.errors import InputError
+    from solver.kinds.maps import pad as kind
+
+    if mode not in ("zero", "reflect", "replicate"):
+        raise InputError(f"--mode {mode!r}: expected zero, reflect or replicate")
+    emit(kind.solve(kind.Given(map=map, padding=padding, mode=mode)), chosen_format(fmt, as_json), full)  # type: ignore[arg-type]
+
+
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.
 MATRIX_ARGUMENTS = {"ignore_unknown_options": True}
 
@@ -122,3 +147,4 @@ def register(app: typer.Typer) -> None:
     app.command("conv", context_settings=MATRIX_ARGUMENTS)(conv)
     app.command("pool", context_settings=MATRIX_ARGUMENTS)(pool)
     app.command("conv-transpose", context_settings=MATRIX_ARGUMENTS)(conv_transpose)
+    app.command("pad", context_settings=MATRIX_ARGUMENTS)(pad)

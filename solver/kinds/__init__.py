@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "conv": "maps.conv",
     "pool": "maps.pool",
     "conv-transpose": "maps.transpose",
+    "pad": "maps.pad",
     "neuron": "dense.neuron",
     "mlp": "dense.mlp",
     "loss": "dense.loss",

@@ -29,11 +29,21 @@ PoolMode = Literal["max", "avg", "min"]
 NO_PADDING: Pads = ((0, 0), (0, 0))
 
 
-def pad_planes(planes: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
-    """``planes`` (…, H, W) with ``pads`` = ((top, bottom), (left, right)) cells of ``fill`` around."""
+PadMode = Literal["zero", "reflect", "replicate"]
+#: How each padding mode fills the border, as NumPy names it: reflect mirrors without repeating the edge
+#: (PyTorch's ReflectionPad2d), replicate repeats the edge cell (ReplicationPad2d).  "symmetric", the
+#: mirror that repeats the edge, is no layer's mode: it is the classic slip for reflect.
+_NUMPY_PAD_MODE = {"zero": "constant", "reflect": "reflect", "replicate": "edge", "symmetric": "symmetric"}
+
+
+def pad_planes(planes: np.ndarray, pads: Pads, fill: float = 0.0, mode: str = "zero") -> np.ndarray:
+    """``planes`` (…, H, W) with ``pads`` = ((top, bottom), (left, right)) cells around: ``fill``, or the
+    map's own cells mirrored (reflect) or repeated (replicate)."""
     if pads == NO_PADDING:
         return planes
     widths = [(0, 0)] * (planes.ndim - 2) + [pads[0], pads[1]]
+    if mode != "zero":
+        return np.pad(planes, widths, mode=_NUMPY_PAD_MODE[mode])  # type: ignore[call-overload]
     return np.pad(planes, widths, mode="constant", constant_values=fill)
 
 

@@ -359,6 +359,25 @@ def add_transposed_steps(solution: Solution, axes: list[Axis], output_padding: t
     ]
 
 
+#: Padding modes (PyTorch's ZeroPad2d, ReflectionPad2d, ReplicationPad2d): what each puts in the border.
+PAD_MODE_WORDS: dict[str, str] = {
+    "zero": "a border of zeros",
+    "reflect": "the map mirrored about its edge row and column, which are not repeated",
+    "replicate": "the edge cells repeated outwards",
+}
+
+
+def check_reflect_fits(padding: tuple[int, int], size: tuple[int, int], where: str = "") -> None:
+    """PyTorch's rule: a reflection reaches at most the cell before the opposite edge."""
+    for pad, n, axis in zip(padding, size, ("height", "width"), strict=True):
+        if pad >= n:
+            raise InputError(
+                f"{where}reflect padding {pad} needs a map larger than {pad} along the {axis}, got {n}; "
+                "expected padding smaller than the map, as PyTorch requires",
+                field="padding",
+            )
+
+
 PAD_WORDS = ("same", "valid")
 
 

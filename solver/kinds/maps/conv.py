@@ -27,8 +27,15 @@ from solver.kinds.maps.cells import conv_cell_lines
 from solver.kinds.maps.pool import add_pooling, as_planes, pool_layout, read_map
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
 from solver.math.sizes import SizeText, parse_pair, require_positive
-from solver.math.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
-from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
+from solver.math.sliding import PadMode, Pads, PoolLayout, correlate, flip_kernel, pad_planes
+from solver.math.windows import (
+    PAD_MODE_WORDS,
+    Axis,
+    add_output_step,
+    add_window_steps,
+    check_reflect_fits,
+    padding_per_axis,
+)
 
 KIND = "conv"
 
@@ -65,6 +72,9 @@ class Given:
     """Zero padding on each side: a number, HxW, 'same' (stride 1 only) or 'valid'."""
     dilation: SizeText = 1
     """Dilation: a number or HxW; 1 is an ordinary kernel."""
+    padding_mode: PadMode = "zero"
+    """What fills the padding: zero, reflect (the image mirrored, its edge not repeated) or replicate (the edge
+    repeated), as PyTorch's Conv2d padding_mode."""
     groups: int = 1
     """Grouped convolution: the channels split into this many groups, each kernel sees its group's C/groups
     channels (kernels in order, an equal number per group); groups = channels is a depthwise convolution."""
@@ -219,6 +229,9 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if any(p for pair in pads for p in pair):
         source = "padded_image"
         (top, bottom), (left, right) = pads
+        mode = given.padding_mode
+        if mode == "reflect":
+            check_reflect_fits((max(top, bottom), max(left, right)), (planes.shape[-2], planes.shape[-1]))
         around = (
             f"a border of {top} zero{'s' if top > 1 else ''} on every side"
             if len({top, bottom, left, right}) == 1
@@ -227,9 +240,9 @@ def solve(given: Given, title: str | None = None) -> Solution:
         solution.add(
             Step(
                 source,
-                f"zero padding: {around}",
+                f"zero padding: {around}" if mode == "zero" else f"{mode} padding: {PAD_MODE_WORDS[mode]}",
                 deps=("image",),
-                compute=lambda img: pad_planes(np.asarray(img), pads),
+                compute=lambda img: pad_planes(np.asarray(img), pads, mode=mode),
                 formula=Template("pad({image})"),
             )
         )

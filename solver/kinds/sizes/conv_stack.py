@@ -21,9 +21,11 @@ from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
 from solver.math.sizes import SizeText, parse_dims, parse_pair, require_non_negative, require_positive
 from solver.math.windows import (
+    PAD_MODE_WORDS,
     Axis,
     check_fits,
     check_output_padding,
+    check_reflect_fits,
     check_transposed_fits,
     output_length,
     padding_per_axis,
@@ -66,7 +68,7 @@ class Layer:
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
         word, spec, where = self.spec.word, self.spec, self.where
-        if word in (*KERNELS, "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
+        if word in (*KERNELS, "maxpool", "avgpool", "adaptiveavgpool", "pad") and len(shape) != 3:
             raise InputError(
                 f"{where}: {word} needs an HxWxC input, got a vector of {shape[0]}; expected it before flatten"
             )
@@ -83,6 +85,8 @@ class Layer:
             return self._transposed(shape, self._out_channels(shape[2]))
         if word in ("maxpool", "avgpool"):
             return self._windows(shape, shape[2], "window")
+        if word == "pad":
+            return self._padded(shape)
         if word == "adaptiveavgpool":
             size = parse_pair(spec.get("o"), f"{where}: o")
             return Shape((*size, shape[2])), []
@@ -100,6 +104,23 @@ class Layer:
                 )
             return Shape((_number(spec, "n", where),)), []
         return shape, []
+
+    def _padded(self, shape: Shape) -> tuple[Shape, list[Block]]:
+        """A padding layer: P cells on each side, whatever fills them (zeros, a mirror, the edge)."""
+        spec, where = self.spec, self.where
+        padding = parse_pair(spec.get("p"), f"{where}: p")
+        require_non_negative(padding, f"{where}: p")
+        mode = spec.get("mode").lower()
+        if mode not in PAD_MODE_WORDS:
+            raise InputError(f"{where}: padding mode {mode!r}; expected one of: {', '.join(PAD_MODE_WORDS)}")
+        if mode == "reflect":
+            check_reflect_fits(padding, (shape[0], shape[1]), f"{where}: ")
+        sizes = [n + 2 * p for n, p in zip(shape[:2], padding, strict=True)]
+        lines: list[Block] = [
+            Math(f"{n} + 2·{p} = {n + 2 * p}", label=name)
+            for n, p, name in zip(shape[:2], padding, ("H", "W"), strict=True)
+        ]
+        return Shape((*sizes, shape[2])), lines
 
     def _out_channels(self, channels_in: int) -> int:
         """Output channels of a kernel layer, after checking that its groups divide both sides."""
