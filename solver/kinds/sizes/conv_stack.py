@@ -34,9 +34,10 @@ from solver.math.windows import (
 
 KIND = "conv-stack"
 #: Layers with trainable parameters (the others get no parameter step).
-PARAMETRIZED = ("conv", "convtranspose", "depthwise", "separable", "dense", "batchnorm")
-#: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each.
-KERNELS = ("conv", "convtranspose", "depthwise", "separable")
+PARAMETRIZED = ("conv", "convtranspose", "depthwise", "separable", "local", "dense", "batchnorm")
+#: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each
+#: (a locally connected layer: at every output position).
+KERNELS = ("conv", "convtranspose", "depthwise", "separable", "local")
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Layer:
                     f"{where}: channel mismatch: the layer expects c={expected} "
                     f"but its input {shape} has {shape[2]} channels"
                 )
-        if word in ("conv", "depthwise", "separable"):
+        if word in ("conv", "depthwise", "separable", "local"):
             return self._windows(shape, self._out_channels(shape[2]), "kernel")
         if word == "convtranspose":
             return self._transposed(shape, self._out_channels(shape[2]))
@@ -214,6 +215,8 @@ class Layer:
         """Trainable parameters and how they are counted, given the layer's input shape."""
         word, spec = self.spec.word, self.spec
         bias = _flag(spec, "bias") if word in (*KERNELS, "dense") else False
+        if word == "local":
+            return self._local_params(shape, bias)
         if word in KERNELS:
             return self._kernel_params(shape[2], bias)
         if word == "dense":
@@ -223,6 +226,15 @@ class Layer:
             channels = shape[-1]
             return 2 * channels, f"2·{channels} (scale and shift per channel)"
         return 0, "0"
+
+    def _local_params(self, shape: Shape, bias: bool) -> tuple[int, str]:
+        """A locally connected layer: a kernel of K_h·K_w·C_in weights per filter and a bias per filter
+        at each of the OH·OW output positions, nothing shared (Keras' LocallyConnected2D)."""
+        kh, kw = parse_pair(self.spec.get("k"), "k")
+        height, width, n = self.output(shape)[0]
+        positions = height * width
+        text = f"{height}·{width}·({kh}·{kw}·{shape[2]}·{n})" + (f" + {height}·{width}·{n}" if bias else "")
+        return positions * kh * kw * shape[2] * n + (positions * n if bias else 0), text
 
     def _kernel_params(self, channels_in: int, bias: bool) -> tuple[int, str]:
         """K_h·K_w·(C_in/groups)·C_out weights and C_out biases; a separable layer adds its 1×1 pointwise step.
