@@ -48,6 +48,8 @@ COMMAND_MODULES: dict[str, str] = {
     "pool": "solver.cli.maps",
     "conv-transpose": "solver.cli.maps",
     "pad": "solver.cli.maps",
+    "conv1d": "solver.cli.maps",
+    "pool1d": "solver.cli.maps",
     "rnn": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",

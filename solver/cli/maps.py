@@ -139,6 +139,56 @@ def pad(
     emit(kind.solve(kind.Given(map=map, padding=padding, mode=mode)), chosen_format(fmt, as_json), full)  # type: ignore[arg-type]
 
 
+SEQUENCE_HELP = "numbers by spaces or commas ('1 0 2'), channels as rows ('1 0 2; 3 1 0'), JSON, or a file"
+
+
+def conv1d(
+    sequence: Annotated[str, typer.Argument(help=f"The sequence (L, or C x L): {SEQUENCE_HELP}.")],
+    kernels: Annotated[list[str], typer.Argument(help="One or more kernels, written like the sequence.")],
+    stride: Annotated[int, typer.Option("--stride", "-s", help="Stride along the sequence.")] = 1,
+    padding: Annotated[str, typer.Option("--padding", "-p", help="Zero padding at both ends: 0, same or valid.")] = "0",
+    dilation: Annotated[int, typer.Option("--dilation", "-d", help="Dilation of the kernel.")] = 1,
+    bias: Annotated[list[float] | None, typer.Option("--bias", "-b", help="Bias of each kernel (repeat).")] = None,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """1-D convolution of a sequence, position by position (cross-correlation, as Conv1d)."""
+    from solver.kinds.maps import conv1d as kind
+
+    given = kind.Given(
+        sequence=sequence,
+        kernel=kernels[0] if len(kernels) == 1 else None,
+        kernels=kernels if len(kernels) > 1 else None,
+        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        stride=stride,
+        padding=int(padding) if padding.strip().lstrip("-").isdigit() else padding,
+        dilation=dilation,
+    )
+    emit(kind.solve(given), chosen_format(fmt, as_json), full)
+
+
+def pool1d(
+    sequence: Annotated[str, typer.Argument(help=f"The sequence (L, or C x L): {SEQUENCE_HELP}.")],
+    window: Annotated[int, typer.Option("--window", "-w", help="Pooling window length.")],
+    stride: Annotated[int | None, typer.Option("--stride", "-s", help="Stride (default: the window).")] = None,
+    padding: Annotated[int, typer.Option("--padding", "-p", help="Padding at both ends.")] = 0,
+    mode: Annotated[str, typer.Option("--mode", "-m", help="max, avg or min.")] = "max",
+    ceil: Annotated[bool, typer.Option("--ceil", help="Ceil mode, as PyTorch's ceil_mode.")] = False,
+    fmt: FormatOption = OutputFormat.term,
+    as_json: JsonOption = False,
+    full: FullOption = False,
+) -> None:
+    """Max, average or min pooling along a sequence (stride defaults to the window)."""
+    from solver.graph.errors import InputError
+    from solver.kinds.maps import pool1d as kind
+
+    if mode not in ("max", "avg", "min"):
+        raise InputError(f"--mode {mode!r}: expected max, avg or min")
+    given = kind.Given(sequence=sequence, window=window, stride=stride, padding=padding, mode=mode, ceil=ceil)  # type: ignore[arg-type]
+    emit(kind.solve(given), chosen_format(fmt, as_json), full)
+
+
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.
 MATRIX_ARGUMENTS = {"ignore_unknown_options": True}
 
@@ -148,3 +198,5 @@ def register(app: typer.Typer) -> None:
     app.command("pool", context_settings=MATRIX_ARGUMENTS)(pool)
     app.command("conv-transpose", context_settings=MATRIX_ARGUMENTS)(conv_transpose)
     app.command("pad", context_settings=MATRIX_ARGUMENTS)(pad)
+    app.command("conv1d", context_settings=MATRIX_ARGUMENTS)(conv1d)
+    app.command("pool1d", context_settings=MATRIX_ARGUMENTS)(pool1d)

@@ -33,6 +33,8 @@ KINDS: dict[str, str] = {
     "pool": "maps.pool",
     "conv-transpose": "maps.transpose",
     "pad": "maps.pad",
+    "conv1d": "maps.conv1d",
+    "pool1d": "maps.pool1d",
     "neuron": "dense.neuron",
     "mlp": "dense.mlp",
     "loss": "dense.loss",

@@ -123,15 +123,17 @@ def _effective_kernel_step(solution: Solution, axis: Axis, suffix: str, what: st
     return keff
 
 
-def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False) -> str:
+def add_axis_steps(
+    solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False, sequence: bool = False
+) -> str:
     """Add the givens and the steps of one axis; return the name of its output step.
 
     ``suffix`` is ``""`` when both axes share the same arithmetic, else ``"_h"``
-    or ``"_w"``.
+    or ``"_w"``.  A ``sequence`` has one axis, its length ``L``.
     """
-    size = "W" if suffix == "_w" else "H"
-    unit = "columns" if suffix == "_w" else "rows"
-    where = {"": "height and width", "_h": "height", "_w": "width"}[suffix]
+    size = "L" if sequence else "W" if suffix == "_w" else "H"
+    unit = "positions" if sequence else "columns" if suffix == "_w" else "rows"
+    where = "length" if sequence else {"": "height and width", "_h": "height", "_w": "width"}[suffix]
     k, s, p = (f"{letter}{suffix}" for letter in "KSP")
     solution.given(size, f"input {where}", axis.size)
     solution.given(k, f"{what} {where}", axis.kernel)
