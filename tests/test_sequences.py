@@ -90,7 +90,7 @@ def test_d2l_single_channel_example(cli):
 def test_the_work_names_positions(cli):
     result = cli("conv1d", "1 2 3 4 5 6", "1 0 -1", "-s", "2", "-p", "1")
     assert result.code == 0, result.err
-    assert "feature_map[2]: patch [[2, 3, 4]]: (2)(1) + (3)(0) + (4)(-1) = 2 + 0 - 4 = -2" in result.out
+    assert "feature_map[2]: patch [2, 3, 4]: (2)(1) + (3)(0) + (4)(-1) = 2 + 0 - 4 = -2" in result.out
     assert "1 position left over that no window reaches" in result.out
 
 

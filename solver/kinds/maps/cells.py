@@ -62,9 +62,13 @@ def conv_cell_lines(
     cells, left = shown_cells(feature_map.shape)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
     lines: list[Block] = []
+    if sequence:  # a window along a sequence is written as a row of numbers, not a 1 x K matrix
+        kernel = kernel[:, 0]
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
+        if sequence:
+            patch = patch[:, 0]
         label = "{" + entry_name(name, cell[1:] if sequence else cell) + "}"  # a name: each format shows it its way
         if patch.shape[0] == 1:
             lines.append(ProductSum(label, patch[0], kernel[0], bias))
