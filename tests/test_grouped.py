@@ -26,6 +26,7 @@ def connected_weights(channels_in: int, channels_out: int, groups: int, kh: int,
     return sum(kh * kw for o in range(channels_out) for c in range(channels_in) if c // per_in == o // per_out)
 
 
+@settings(deadline=None)
 @given(
     groups=st.integers(1, 4), per_in=st.integers(1, 4), per_out=st.integers(1, 4), k=st.integers(1, 3),
     bias=st.booleans(),

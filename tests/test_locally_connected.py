@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import PROBLEMS
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solver.kinds.sizes import conv_stack
@@ -26,6 +26,7 @@ def weights_position_by_position(height, width, channels, kernel, filters, strid
     return total
 
 
+@settings(deadline=None)
 @given(
     height=st.integers(3, 12), width=st.integers(3, 12), channels=st.integers(1, 4), kernel=st.integers(1, 3),
     filters=st.integers(1, 5), stride=st.integers(1, 3), pad=st.integers(0, 2), bias=st.booleans(),

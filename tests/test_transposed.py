@@ -28,6 +28,7 @@ settings_per_axis = st.tuples(
 )
 
 
+@settings(deadline=None)
 @given(height=settings_per_axis, width=settings_per_axis)
 def test_size_matches_the_scatter(height, width):
     axes = []
