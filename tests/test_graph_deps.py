@@ -276,6 +276,7 @@ QUICK: dict[str, tuple[str, Any]] = {
         padding=1,
         output_padding=1,
     ),
+    "conv-size-grouped": _given("conv-size", input="12x12x8", kernel=3, filters=16, groups=4),
     "conv-size-transposed": _given(
         "conv-size", input="5x4", kernel="3x2", stride=2, padding=1, dilation="1x2", output_padding=1, transposed=True
     ),

@@ -152,3 +152,24 @@ def test_pointwise_of_the_wrong_width_is_one_line(cli, tmp_path):
     result = cli("solve", path)
     assert result.code == 2
     assert "pointwise is 1x3 for 2 feature maps; expected one row per output map and 2 columns" in result.err
+
+
+def test_conv_size_counts_grouped_parameters_step_by_step(cli):
+    answers = run_json(cli, "conv-size", "56x56x64", "-k", "3", "-p", "1", "-n", "128", "-g", "4")["answers"]
+    assert answers["output"] == [56, 56, 128]
+    assert answers["channels_per_filter"] == 16
+    assert answers["params"] == connected_weights(64, 128, 4, 3, 3) + 128
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["56x56x64", "-k", "3", "-n", "128", "-g", "3"], "groups 3 do not divide the 64 input channels"),
+        (["56x56x64", "-k", "3", "-n", "6", "-g", "4"], "groups 4 do not divide the 6 filters"),
+        (["56x56", "-k", "3", "-g", "2"], "groups need the input's channels and the number of filters"),
+    ],
+)
+def test_conv_size_groups_that_do_not_divide(cli, args, message):
+    result = cli("conv-size", *args)
+    assert result.code == 2
+    assert len(result.err.splitlines()) == 1 and message in result.err

@@ -24,6 +24,9 @@ def conv_size(
     output_padding: Annotated[
         str, typer.Option("--output-padding", help="Transposed only: cells added at the end (below the stride).")
     ] = "0",
+    groups: Annotated[
+        int, typer.Option("--groups", "-g", help="Groups: each filter sees C/groups channels; counts parameters.")
+    ] = 1,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -39,6 +42,7 @@ def conv_size(
         filters=filters,
         transposed=transposed,
         output_padding=output_padding,
+        groups=groups,
     )
     emit(kind.solve(given), chosen_format(fmt, as_json))
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from solver.graph.errors import InputError
-from solver.graph.steps import Solution
+from solver.graph.formula import Template
+from solver.graph.steps import Solution, Step, Variant
 from solver.kinds import GIVEN_CONFIG
 from solver.math.limits import MAX_DIMENSION, require_at_most
 from solver.math.sizes import SizeText, parse_dims, parse_pair, require_non_negative, require_positive
@@ -46,6 +47,9 @@ class Given:
     """A transposed convolution ("deconvolution"), which grows the input: (H − 1)·S − 2P + D·(K − 1) + 1."""
     output_padding: SizeText = 0
     """Transposed convolution only: cells added at the end (bottom/right); smaller than the stride or dilation."""
+    groups: int = 1
+    """Grouped convolution: each filter sees C/groups input channels (groups = C is depthwise); with the
+    input's channels and the filters given, the parameters are counted step by step."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
@@ -90,7 +94,64 @@ def solve(given: Given, title: str | None = None) -> Solution:
     elif len(input_dims) == 3:
         note = "each filter makes one output channel: give the number of filters for the depth"
     add_output_step(solution, outs, channels, note)
+    if given.groups != 1:
+        _add_grouped_parameters(solution, kernel, input_dims, given.filters, given.groups)
     return solution
+
+
+def _add_grouped_parameters(
+    solution: Solution, kernel: tuple[int, int], input_dims: tuple[int, ...], filters: int | None, groups: int
+) -> None:
+    """A grouped layer's parameters: each filter's kernel spans only its group's channels."""
+    if len(input_dims) != 3 or filters is None:
+        raise InputError(
+            "groups need the input's channels and the number of filters; expected an HxWxC input and filters",
+            field="groups",
+        )
+    channels = input_dims[2]
+    for count, side in ((channels, "input channels"), (filters, "filters")):
+        if groups < 1 or count % groups:
+            raise InputError(
+                f"groups {groups} do not divide the {count} {side}; expected a divisor of both "
+                f"{channels} and {filters}",
+                field="groups",
+            )
+    solution.given("C", "input channels", channels)
+    solution.given("g", "groups: the channels and the filters split into this many", groups)
+    solution.given("K_area", "kernel cells (height × width)", kernel[0] * kernel[1])
+    solution.add(
+        Step(
+            "channels_per_filter",
+            "input channels each filter sees: its group's share",
+            deps=("C", "g"),
+            compute=lambda c, g: c // g,
+            formula=Template("{C} / {g}"),
+            variants=(
+                Variant("groups_ignored", "A grouped filter sees only C/g channels, not all C.", lambda c, g: c),
+            ),
+        )
+    )
+    solution.add(
+        Step(
+            "weights",
+            "weights: one kernel over its group's channels per filter",
+            deps=("n_filters", "K_area", "channels_per_filter"),
+            compute=lambda n, area, per: n * area * per,
+            formula=Template(
+                "{n_filters}·{K_area}·{channels_per_filter}", r"{n_filters} \cdot {K_area} \cdot {channels_per_filter}"
+            ),
+        )
+    )
+    solution.add(
+        Step(
+            "params",
+            "parameters: the weights and one bias per filter",
+            deps=("weights", "n_filters"),
+            compute=lambda w, n: w + n,
+            formula=Template("{weights} + {n_filters}"),
+            variants=(Variant("no_bias", "Each filter has a bias too: add one per filter.", lambda w, n: w),),
+        )
+    )
 
 
 def _transposed_padding(padding: SizeText) -> list[tuple[int, int]]:
