@@ -111,3 +111,9 @@ def test_bad_input_is_one_line(cli, args, message):
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("nnsolve: error: "), result.err
     assert message in lines[0]
+
+
+def test_a_reversed_kernel_is_a_named_mistake():
+    solution = conv1d.solve(conv1d.Given(sequence="0 1 2 3 4 5 6", kernel="1 2"))
+    wrong = solution.evaluate(variant=("feature_map", "flipped_kernel"))["feature_map"]
+    assert wrong.tolist() == conv1d_by_hand(np.arange(7.0)[None], np.array([[2.0, 1.0]]), 1, 0, 1).tolist()

@@ -18,7 +18,7 @@ from solver.files.matrices import MatrixData, matrix_from_data
 from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution, Step, Variant
 from solver.graph.values import Shape, counted
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import conv_cell_lines
@@ -157,9 +157,11 @@ def _add_output(
     kernel_name, name = numbered("kernel", n, count), numbered("feature_map", n, count)
     bias_name = numbered("bias", n, count) if bias is not None else None
 
-    def convolved(seq: Any, kernel: Any, *b: float) -> np.ndarray:
+    def convolved(seq: Any, kernel: Any, *b: float, reverse: bool = False) -> np.ndarray:
         planes = np.atleast_2d(np.asarray(seq, dtype=float))[:, None, :]  # (C, 1, L)
         weights = np.atleast_2d(np.asarray(kernel, dtype=float))[None, :, None, :]  # (1, C, 1, K)
+        if reverse:
+            weights = weights[..., ::-1]
         result = correlate(planes, weights, np.array(b) if b else None, stride=(1, stride), dilation=(1, dilation))
         return result[0, 0]
 
@@ -172,6 +174,13 @@ def _add_output(
             compute=convolved,
             formula=Template(
                 f"{{{source}}} ⋆ {{{kernel_name}}}{plus_bias}", rf"{{{source}}} \star {{{kernel_name}}}{plus_bias}"
+            ),
+            variants=(
+                Variant(
+                    "flipped_kernel",
+                    "A 1-D convolution layer computes cross-correlation: slide the kernel as given, not reversed.",
+                    lambda seq, kernel, *b: convolved(seq, kernel, *b, reverse=True),
+                ),
             ),
         )
     )
