@@ -61,11 +61,11 @@ def test_mobilenet_has_keras_published_count(cli):
 @pytest.mark.parametrize(
     ("layer", "message"),
     [
-        ("conv k=3 n=8 g=3", "3 groups do not divide the 8 output channels"),
-        ("conv k=3 n=8 g=4", "4 groups do not divide the 6 input channels"),
-        ("conv k=3 n=9 g=2", "2 groups do not divide the 9 output channels"),
-        ("convtranspose k=3 n=4 g=4", "4 groups do not divide the 6 input channels"),
-        ("conv k=3 n=6 g=0", "g must be a positive whole number"),
+        ("conv k=3 n=8 g=3", "groups 3 do not divide the 8 output channels"),
+        ("conv k=3 n=8 g=4", "groups 4 do not divide the 6 input channels"),
+        ("conv k=3 n=9 g=2", "groups 2 do not divide the 9 output channels"),
+        ("convtranspose k=3 n=4 g=4", "groups 4 do not divide the 6 input channels"),
+        ("conv k=3 n=6 g=0", "groups 0 do not divide the 6 input channels"),
         ("depthwise k=3 m=0", "m must be a positive whole number"),
     ],
 )

@@ -26,7 +26,7 @@ from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import conv_cell_lines
 from solver.kinds.maps.pool import add_pooling, as_planes, pool_layout, read_map
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
-from solver.math.sizes import SizeText, parse_pair, require_positive
+from solver.math.sizes import SizeText, parse_pair, require_groups_divide, require_positive
 from solver.math.sliding import PadMode, Pads, PoolLayout, correlate, flip_kernel, pad_planes
 from solver.math.windows import (
     PAD_MODE_WORDS,
@@ -134,17 +134,6 @@ def read_kernels(
     return found
 
 
-def check_groups(groups: int, count: int, what: str = "channels") -> int:
-    """``groups`` when it is a positive divisor of ``count`` (the image's channels, or the kernels)."""
-    if groups < 1 or count % groups:
-        raise InputError(
-            f"groups {groups} do not divide the {count} {what}; expected a divisor of {count} "
-            "(each group takes an equal share of the channels and of the kernels)",
-            field="groups",
-        )
-    return groups
-
-
 def read_biases(bias: float | list[float] | None, count: int) -> list[float | None]:
     if bias is None:
         return [None] * count
@@ -179,8 +168,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
         raise
     planes = as_planes(image)
     groups = given.groups
-    kernels = read_kernels(given.kernel, given.kernels, planes.shape[0], check_groups(groups, planes.shape[0]))
-    check_groups(groups, len(kernels), "kernels")
+    kernels = read_kernels(
+        given.kernel, given.kernels, planes.shape[0], require_groups_divide(groups, planes.shape[0], "channels")
+    )
+    require_groups_divide(groups, len(kernels), "kernels")
     biases = read_biases(given.bias, len(kernels))
     kernel_size = kernels[0].shape[-2:]
     stride = parse_pair(given.stride, "stride")

@@ -14,7 +14,14 @@ from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step, Variant
 from solver.kinds import GIVEN_CONFIG
 from solver.math.limits import MAX_DIMENSION, require_at_most
-from solver.math.sizes import SizeText, parse_dims, parse_pair, require_non_negative, require_positive
+from solver.math.sizes import (
+    SizeText,
+    parse_dims,
+    parse_pair,
+    require_groups_divide,
+    require_non_negative,
+    require_positive,
+)
 from solver.math.windows import (
     Axis,
     add_output_step,
@@ -109,13 +116,8 @@ def _add_grouped_parameters(
             field="groups",
         )
     channels = input_dims[2]
-    for count, side in ((channels, "input channels"), (filters, "filters")):
-        if groups < 1 or count % groups:
-            raise InputError(
-                f"groups {groups} do not divide the {count} {side}; expected a divisor of both "
-                f"{channels} and {filters}",
-                field="groups",
-            )
+    require_groups_divide(groups, channels, "input channels")
+    require_groups_divide(groups, filters, "filters")
     solution.given("C", "input channels", channels)
     solution.given("g", "groups: the channels and the filters split into this many", groups)
     solution.given("K_area", "kernel cells (height × width)", kernel[0] * kernel[1])

@@ -19,7 +19,14 @@ from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
-from solver.math.sizes import SizeText, parse_dims, parse_pair, require_non_negative, require_positive
+from solver.math.sizes import (
+    SizeText,
+    parse_dims,
+    parse_pair,
+    require_groups_divide,
+    require_non_negative,
+    require_positive,
+)
 from solver.math.windows import (
     PAD_MODE_WORDS,
     Axis,
@@ -133,17 +140,15 @@ class Layer:
         channels_out = _number(spec, "n", where)
         if spec.word == "separable":  # its 1×1 pointwise step mixes every channel
             return channels_out
-        groups = self.groups(channels_in)
-        require_positive((groups,), f"{where}: g")
-        for count, side in ((channels_in, "input"), (channels_out, "output")):
-            if count % groups:
-                raise InputError(
-                    f"{where}: {groups} groups do not divide the {count} {side} channels; "
-                    f"expected groups that divide both the input and output channels"
-                )
+        groups = self._groups(channels_in)
+        try:
+            require_groups_divide(groups, channels_in, "input channels")
+            require_groups_divide(groups, channels_out, "output channels")
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
         return channels_out
 
-    def groups(self, channels_in: int) -> int:
+    def _groups(self, channels_in: int) -> int:
         """How many groups the input channels are split into: each filter sees C_in/groups of them."""
         if self.spec.word in ("depthwise", "separable"):
             return channels_in
@@ -242,7 +247,7 @@ class Layer:
         A separable layer's biases belong to its pointwise step only, as Keras counts them.
         """
         kh, kw = parse_pair(self.spec.get("k"), "k")
-        groups = self.groups(channels_in)
+        groups = self._groups(channels_in)
         if self.spec.word in ("depthwise", "separable"):
             multiplier = int(self.spec.get("m"))
             depthwise = kh * kw * channels_in * multiplier
