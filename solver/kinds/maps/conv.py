@@ -10,6 +10,7 @@ Optional bias per kernel, zero padding, stride, dilation, ReLU and pooling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar, Literal
@@ -99,10 +100,21 @@ def parse_pool_spec(text: str) -> PoolSpec:
     return PoolSpec(window=parts[1], mode=parts[0], stride=parts[2] if len(parts) == 3 else None)  # type: ignore[arg-type]
 
 
+def _kernel_planes(data: MatrixData, what: str) -> np.ndarray:
+    return as_planes(read_map(data, what))
+
+
 def read_kernels(
-    kernel: MatrixData | None, kernels: list[MatrixData] | None, channels: int, groups: int = 1
+    kernel: MatrixData | None,
+    kernels: list[MatrixData] | None,
+    channels: int,
+    groups: int = 1,
+    *,
+    read: Callable[[MatrixData, str], np.ndarray] = _kernel_planes,
+    input_word: str = "image",
+    kernel_shape: str = "KH x KW",
 ) -> list[np.ndarray]:
-    """The kernels (each C/groups x KH x KW) from a problem's ``kernel`` or ``kernels`` field."""
+    """The kernels (each C/groups x KH x KW, as ``read`` makes them) from a ``kernel`` or ``kernels`` field."""
     if (kernel is None) == (kernels is None):
         raise InputError("give either kernel (one) or kernels (a list); expected exactly one of them", field="kernel")
     raw = [kernel] if kernel is not None else list(kernels or [])
@@ -113,15 +125,15 @@ def read_kernels(
         field = "kernel" if kernel is not None else f"kernels.{n - 1}"
         what = "kernel" if len(raw) == 1 else f"kernel {n}"
         try:
-            planes = as_planes(read_map(data, what))
+            planes = read(data, what)
         except InputError as error:
             error.field = error.field or field
             raise
         if planes.shape[0] * groups != channels:
             each = f" in {groups} groups of {channels // groups}" if groups > 1 else ""
             raise InputError(
-                f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
-                f"{channels}{each}; expected a {channels // groups} x KH x KW kernel",
+                f"{what} has {counted(planes.shape[0], 'channel')} but the {input_word} has "
+                f"{channels}{each}; expected a {channels // groups} x {kernel_shape} kernel",
                 field=field,
             )
         if found and planes.shape != found[0].shape:

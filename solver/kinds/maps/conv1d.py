@@ -22,7 +22,7 @@ from solver.graph.steps import Solution, Step, Variant
 from solver.graph.values import Shape, counted
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import conv_cell_lines
-from solver.kinds.maps.conv import check_work, numbered, read_biases
+from solver.kinds.maps.conv import check_work, numbered, read_biases, read_kernels
 from solver.math.sizes import parse_dims, require_positive
 from solver.math.sliding import correlate, pad_planes
 from solver.math.windows import Axis, add_axis_steps, check_fits, padding_per_axis
@@ -62,36 +62,19 @@ def read_rows(data: MatrixData, what: str) -> np.ndarray:
     return np.atleast_2d(array)
 
 
-def _kernels(given: Given, channels: int) -> list[np.ndarray]:
-    if (given.kernel is None) == (given.kernels is None):
-        raise InputError("give either kernel (one) or kernels (a list); expected exactly one of them", field="kernel")
-    raw = [given.kernel] if given.kernel is not None else list(given.kernels or [])
-    if not raw:
-        raise InputError("kernels is an empty list; expected at least one kernel", field="kernels")
-    found: list[np.ndarray] = []
-    for n, data in enumerate(raw, 1):
-        field = "kernel" if given.kernel is not None else f"kernels.{n - 1}"
-        what = "kernel" if len(raw) == 1 else f"kernel {n}"
-        rows = read_rows(data, field)
-        if rows.shape[0] != channels:
-            raise InputError(
-                f"{what} has {counted(rows.shape[0], 'channel')} but the sequence has {channels}; "
-                f"expected {channels} row(s) of K numbers",
-                field=field,
-            )
-        if found and rows.shape != found[0].shape:
-            raise InputError(
-                f"{what} has length {rows.shape[1]} but kernel 1 has {found[0].shape[1]}; "
-                "expected kernels of one length",
-                field=field,
-            )
-        found.append(rows)
-    return found
+def _kernel_planes(data: MatrixData, what: str) -> np.ndarray:
+    """A kernel as C x 1 x K planes: one row of K taps per channel."""
+    return read_rows(data, what)[:, None, :]
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
     sequence = read_rows(given.sequence, "sequence")
-    kernels = _kernels(given, sequence.shape[0])
+    kernels = [
+        planes[:, 0]
+        for planes in read_kernels(
+            given.kernel, given.kernels, sequence.shape[0], read=_kernel_planes, input_word="sequence", kernel_shape="K"
+        )
+    ]
     biases = read_biases(given.bias, len(kernels))
     (stride,) = parse_dims(given.stride, "stride", max_dims=1)
     (dilation,) = parse_dims(given.dilation, "dilation", max_dims=1)
