@@ -195,8 +195,12 @@ def _nudged(value: Any, variant: int) -> Any:
 #: which activation).  A map layer's stride, padding and window fix where its windows fall; conv-stack's
 #: layer list is its rules; rnn's learning rate is written into its update rule (it has no η step).
 RULE_FIELDS = {
-    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool"},
+    "conv": {"stride", "padding", "dilation", "flip", "activation", "pool", "groups", "padding_mode"},
     "pool": {"window", "stride", "padding", "mode", "ceil", "count_include_pad"},
+    "conv-transpose": {"stride", "padding", "output_padding", "dilation"},
+    "pad": {"padding", "mode"},
+    "conv1d": {"stride", "padding", "dilation"},
+    "pool1d": {"window", "stride", "padding", "mode", "ceil", "count_include_pad"},
     "conv-stack": {"layers"},
     "rnn": {"learning_rate", "convention", "activation", "output", "outputs", "loss"},
     "mlp": {"steps", "form", "reduction", "huber_delta"},
@@ -237,6 +241,45 @@ LAYER = kind_module("mlp").LayerGiven
 QUICK: dict[str, tuple[str, Any]] = {
     "conv-size": _given("conv-size", input="32x28x3", kernel="5x3", stride=2, padding=1, dilation=2, filters=8),
     "conv-size-same": _given("conv-size", input="9x6", kernel=3, padding="same"),
+    "conv-depthwise-separable": _given(
+        "conv",
+        image=[[[1.0, 2.0, 0.5], [3.0, -1.0, 2.0]], [[0.0, 1.0, -2.0], [1.5, 2.0, 1.0]]],
+        kernels=[[[1.0, -1.0]], [[0.5, 2.0]]],
+        groups=2,
+        pointwise=[[1.0, -0.5], [2.0, 0.25]],
+        activation="relu",
+    ),
+    "conv1d-padded-dilated": _given(
+        "conv1d",
+        sequence=[[1.0, -2.0, 0.5, 3.0, 1.0], [0.0, 1.0, 2.0, -1.0, 0.5]],
+        kernels=[[[1.0, -1.0], [0.5, 2.0]], [[0.25, 1.0], [-1.0, 1.5]]],
+        bias=[0.5, -0.25],
+        stride=2,
+        padding=1,
+        dilation=2,
+    ),
+    "pool1d-avg-ceil": _given(
+        "pool1d",
+        sequence=[1.0, -2.0, 0.5, 3.0, 1.0],
+        window=2,
+        padding=1,
+        mode="avg",
+        ceil=True,
+        count_include_pad=False,
+    ),
+    "conv-transpose-cropped": _given(
+        "conv-transpose",
+        image=[[1.0, -2.0], [0.5, 3.0]],
+        kernel=[[1.0, 2.0], [-1.0, 0.5]],
+        bias=0.5,
+        stride=2,
+        padding=1,
+        output_padding=1,
+    ),
+    "conv-size-grouped": _given("conv-size", input="12x12x8", kernel=3, filters=16, groups=4),
+    "conv-size-transposed": _given(
+        "conv-size", input="5x4", kernel="3x2", stride=2, padding=1, dilation="1x2", output_padding=1, transposed=True
+    ),
     "pool-size": _given("pool-size", input="13x11x4", window=3, stride=2, padding=1, ceil=True),
     "conv-stack": _given(
         "conv-stack", input="32x32x3", layers=["conv k=3 n=8 p=1", "maxpool k=2", "flatten", "dense n=10"]

@@ -18,13 +18,32 @@ def conv_size(
     padding: Annotated[str, typer.Option("--padding", "-p", help="Padding: 0, HxW, same or valid.")] = "0",
     dilation: Annotated[str, typer.Option("--dilation", "-d", help="Dilation: 1 or HxW.")] = "1",
     filters: Annotated[int | None, typer.Option("--filters", "-n", help="Number of filters (output channels).")] = None,
+    transposed: Annotated[
+        bool, typer.Option("--transposed", help="Transposed convolution: (H-1)S - 2P + D(K-1) + output_padding + 1.")
+    ] = False,
+    output_padding: Annotated[
+        str, typer.Option("--output-padding", help="Transposed only: cells added at the end (below the stride).")
+    ] = "0",
+    groups: Annotated[
+        int, typer.Option("--groups", "-g", help="Groups: each filter sees C/groups channels; counts parameters.")
+    ] = 1,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
-    """Output size of a convolution: floor((H + 2P - D(K-1) - 1)/S) + 1 per axis."""
+    """Output size of a convolution: floor((H + 2P - D(K-1) - 1)/S) + 1 per axis (or a transposed one's)."""
     from solver.kinds.sizes import conv_size as kind
 
-    given = kind.Given(input=input, kernel=kernel, stride=stride, padding=padding, dilation=dilation, filters=filters)
+    given = kind.Given(
+        input=input,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        filters=filters,
+        transposed=transposed,
+        output_padding=output_padding,
+        groups=groups,
+    )
     emit(kind.solve(given), chosen_format(fmt, as_json))
 
 

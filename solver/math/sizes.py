@@ -77,3 +77,14 @@ def require_positive(dims: tuple[int, ...], what: str) -> None:
 def require_non_negative(dims: tuple[int, ...], what: str) -> None:
     if any(v < 0 for v in dims):
         raise _error(f"{what} must be zero or more, got {_shown(dims)}", what)
+
+
+def require_groups_divide(groups: int, count: int, what: str) -> int:
+    """``groups`` when it is a positive divisor of ``count`` (the channels, kernels or filters it splits)."""
+    if groups < 1 or count % groups:
+        raise InputError(
+            f"groups {groups} do not divide the {count} {what}; expected a divisor of {count}, "
+            "so that each group takes an equal share",
+            field="groups",
+        )
+    return groups

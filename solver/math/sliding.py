@@ -29,11 +29,21 @@ PoolMode = Literal["max", "avg", "min"]
 NO_PADDING: Pads = ((0, 0), (0, 0))
 
 
-def pad_planes(planes: np.ndarray, pads: Pads, fill: float = 0.0) -> np.ndarray:
-    """``planes`` (…, H, W) with ``pads`` = ((top, bottom), (left, right)) cells of ``fill`` around."""
+PadMode = Literal["zero", "reflect", "replicate"]
+#: How each padding mode fills the border, as NumPy names it: reflect mirrors without repeating the edge
+#: (PyTorch's ReflectionPad2d), replicate repeats the edge cell (ReplicationPad2d).  "symmetric", the
+#: mirror that repeats the edge, is no layer's mode: it is the classic slip for reflect.
+_NUMPY_PAD_MODE = {"zero": "constant", "reflect": "reflect", "replicate": "edge", "symmetric": "symmetric"}
+
+
+def pad_planes(planes: np.ndarray, pads: Pads, fill: float = 0.0, mode: str = "zero") -> np.ndarray:
+    """``planes`` (…, H, W) with ``pads`` = ((top, bottom), (left, right)) cells around: ``fill``, or the
+    map's own cells mirrored (reflect) or repeated (replicate)."""
     if pads == NO_PADDING:
         return planes
     widths = [(0, 0)] * (planes.ndim - 2) + [pads[0], pads[1]]
+    if mode != "zero":
+        return np.pad(planes, widths, mode=_NUMPY_PAD_MODE[mode])  # type: ignore[call-overload]
     return np.pad(planes, widths, mode="constant", constant_values=fill)
 
 
@@ -71,6 +81,43 @@ def correlate(
     if bias is not None:
         maps = maps + bias[:, None, None]
     return maps
+
+
+def scatter(
+    image: np.ndarray,
+    kernels: np.ndarray,
+    *,
+    stride: Pair = (1, 1),
+    dilation: Pair = (1, 1),
+) -> np.ndarray:
+    """Transposed convolution before cropping: (N, (H−1)·S + D(K−1) + 1, …) from an image (C, H, W).
+
+    Each input cell lays a copy of the kernel, scaled by its value, with its
+    corner at (i·S, j·S); where the copies overlap they add.  One NumPy pass per
+    kernel tap (the kernel is small), never a Python loop over cells.
+    """
+    _, height, width = image.shape
+    count, _, kh, kw = kernels.shape
+    full = [
+        (n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip((height, width), stride, dilation, (kh, kw), strict=True)
+    ]
+    out = np.zeros((count, *full))
+    for u in range(kh):
+        for v in range(kw):
+            top, left = u * dilation[0], v * dilation[1]
+            rows = slice(top, top + (height - 1) * stride[0] + 1, stride[0])
+            cols = slice(left, left + (width - 1) * stride[1] + 1, stride[1])
+            out[:, rows, cols] += np.einsum("chw,nc->nhw", image, kernels[:, :, u, v])
+    return out
+
+
+def crop_transposed(full: np.ndarray, padding: Pair, output_padding: Pair) -> np.ndarray:
+    """The output of a transposed convolution from its uncropped map: P cells off each side, less
+    ``output_padding`` at the end (bottom/right), which keeps that many more cells there: cells the
+    crop would have taken, or zeros past the last copy of the kernel."""
+    grown = pad_planes(full, ((0, output_padding[0]), (0, output_padding[1])))
+    height, width = grown.shape[-2:]
+    return grown[..., padding[0] : height - padding[0], padding[1] : width - padding[1]]
 
 
 @dataclass(frozen=True)

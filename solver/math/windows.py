@@ -103,35 +103,43 @@ MISTAKES: dict[str, Variant] = {
 }
 
 
-def add_axis_steps(solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False) -> str:
+def _effective_kernel_step(solution: Solution, axis: Axis, suffix: str, what: str, where: str) -> str:
+    """The dilation given and the effective kernel step when the kernel is dilated; the step to use as K."""
+    k, d = f"K{suffix}", f"D{suffix}"
+    if axis.dilation == 1:
+        return k
+    solution.given(d, "dilation" + (f" along the {where}" if suffix else ""), axis.dilation)
+    keff = f"K_eff{suffix}"
+    solution.add(
+        Step(
+            keff,
+            f"effective {what}: dilation spreads the taps apart",
+            deps=(d, k),
+            compute=lambda dil, ker: dil * (ker - 1) + 1,
+            formula=Template(f"{{{d}}}·({{{k}}} − 1) + 1", rf"{{{d}}} \cdot ({{{k}}} - 1) + 1"),
+            variants=(MISTAKES["ignored_dilation"],),
+        )
+    )
+    return keff
+
+
+def add_axis_steps(
+    solution: Solution, axis: Axis, suffix: str, *, what: str = "kernel", ceil: bool = False, sequence: bool = False
+) -> str:
     """Add the givens and the steps of one axis; return the name of its output step.
 
     ``suffix`` is ``""`` when both axes share the same arithmetic, else ``"_h"``
-    or ``"_w"``.
+    or ``"_w"``.  A ``sequence`` has one axis, its length ``L``.
     """
-    size = "W" if suffix == "_w" else "H"
-    unit = "columns" if suffix == "_w" else "rows"
-    where = {"": "height and width", "_h": "height", "_w": "width"}[suffix]
-    k, s, p, d = (f"{letter}{suffix}" for letter in "KSPD")
+    size = "L" if sequence else "W" if suffix == "_w" else "H"
+    unit = "positions" if sequence else "columns" if suffix == "_w" else "rows"
+    where = "length" if sequence else {"": "height and width", "_h": "height", "_w": "width"}[suffix]
+    k, s, p = (f"{letter}{suffix}" for letter in "KSP")
     solution.given(size, f"input {where}", axis.size)
     solution.given(k, f"{what} {where}", axis.kernel)
     solution.given(s, "stride" + (f" along the {where}" if suffix else ""), axis.stride)
 
-    if axis.dilation != 1:
-        solution.given(d, "dilation" + (f" along the {where}" if suffix else ""), axis.dilation)
-        keff = f"K_eff{suffix}"
-        solution.add(
-            Step(
-                keff,
-                f"effective {what}: dilation spreads the taps apart",
-                deps=(d, k),
-                compute=lambda dil, ker: dil * (ker - 1) + 1,
-                formula=Template(f"{{{d}}}·({{{k}}} − 1) + 1", rf"{{{d}}} \cdot ({{{k}}} - 1) + 1"),
-                variants=(MISTAKES["ignored_dilation"],),
-            )
-        )
-    else:
-        keff = k
+    keff = _effective_kernel_step(solution, axis, suffix, what, where)
 
     padded = f"padded{suffix}"
     if axis.pad_before == axis.pad_after:
@@ -243,6 +251,133 @@ def _ceil_drop_step(solution: Solution, suffix: str, size: str, pad: str, stride
             formula=Template(f"{{{counted}}} − [({{{counted}}} − 1)·{{{stride}}} ≥ {{{size}}} + {{{pad}}}]"),
         )
     )
+
+
+def transposed_length(axis: Axis, output_padding: int = 0) -> int:
+    """Output length of a transposed convolution along one axis (PyTorch's ConvTranspose formula).
+
+    ``(H − 1)·S − 2P + D·(K − 1) + output_padding + 1``: the input cells land S
+    apart, each spreads a copy of the (dilated) kernel, the padding is cropped
+    from both ends and the output padding added at the end.
+    """
+    full = (axis.size - 1) * axis.stride + axis.effective_kernel
+    return full - axis.pad_before - axis.pad_after + output_padding
+
+
+def check_output_padding(output_padding: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> None:
+    """PyTorch's rule: output padding only picks among the sizes a stride (or dilation) makes ambiguous."""
+    require_non_negative(output_padding, "output_padding")
+    for extra, s, d in zip(output_padding, stride, dilation, strict=True):
+        if extra >= max(s, d):
+            raise InputError(
+                f"output padding {extra} is not smaller than the stride ({s}) or the dilation ({d}); "
+                f"expected at most {max(s, d) - 1}",
+                field="output_padding",
+            )
+
+
+def check_transposed_fits(axis: Axis, output_padding: int, axis_name: str) -> None:
+    full = (axis.size - 1) * axis.stride + axis.effective_kernel
+    if transposed_length(axis, output_padding) < 1:
+        raise InputError(
+            f"padding {axis.pad_before} on each side crops away the whole {axis_name} of the transposed "
+            f"convolution ({full} cells before cropping); expected padding that leaves at least one cell",
+            field="padding",
+        )
+
+
+def _transposed_axis_steps(solution: Solution, axis: Axis, output_padding: int, suffix: str) -> str:
+    """The givens and steps of one axis of a transposed convolution; return its output step's name."""
+    size = "W" if suffix == "_w" else "H"
+    where = {"": "height and width", "_h": "height", "_w": "width"}[suffix]
+    k, s, p, extra = (f"{letter}{suffix}" for letter in ("K", "S", "P", "P_out"))
+    solution.given(size, f"input {where}", axis.size)
+    solution.given(k, f"kernel {where}", axis.kernel)
+    solution.given(
+        s, "stride: how far apart the input cells land" + (f" along the {where}" if suffix else ""), axis.stride
+    )
+    keff = _effective_kernel_step(solution, axis, suffix, "kernel", where)
+    solution.given(p, "padding cropped from each side", axis.pad_before)
+    solution.given(extra, "output padding added at the end (bottom/right)", output_padding)
+    spread, full, out = f"spread{suffix}", f"full{suffix}", f"out{suffix}"
+    solution.add(
+        Step(
+            spread,
+            "where the last input cell lands: the cells land S apart",
+            deps=(size, s),
+            compute=lambda n, st: (n - 1) * st,
+            formula=Template(f"({{{size}}} − 1)·{{{s}}}", rf"({{{size}}} - 1) \cdot {{{s}}}"),
+            variants=(
+                Variant(
+                    "no_minus_one",
+                    "The first cell lands at 0: the last lands at (H − 1)·S, not H·S.",
+                    lambda n, st: n * st,
+                ),
+            ),
+        )
+    )
+    solution.add(
+        Step(
+            full,
+            "before cropping: the last cell's copy of the kernel reaches K further",
+            deps=(spread, keff),
+            compute=lambda start, ker: start + ker,
+            formula=Template(f"{{{spread}}} + {{{keff}}}"),
+        )
+    )
+    solution.add(
+        Step(
+            out,
+            "crop the padding from both sides, add the output padding at the end",
+            deps=(full, p, extra),
+            compute=lambda n, pad, more: n - 2 * pad + more,
+            formula=Template(f"{{{full}}} − 2·{{{p}}} + {{{extra}}}", rf"{{{full}}} - 2 \cdot {{{p}}} + {{{extra}}}"),
+            variants=(
+                Variant(
+                    "padding_added",
+                    "A transposed convolution crops its padding: subtract 2P, do not add it.",
+                    lambda n, pad, more: n + 2 * pad + more,
+                ),
+                Variant(
+                    "output_padding_ignored",
+                    "Output padding adds its cells at the end of the output: add it.",
+                    lambda n, pad, more: n - 2 * pad,
+                ),
+            ),
+        )
+    )
+    return out
+
+
+def add_transposed_steps(solution: Solution, axes: list[Axis], output_padding: tuple[int, int]) -> list[str]:
+    """A transposed convolution's size steps for both axes, written once when they work out alike."""
+    for axis, extra, name in zip(axes, output_padding, ("height", "width"), strict=True):
+        check_transposed_fits(axis, extra, name)
+    if axes[0] == axes[1] and output_padding[0] == output_padding[1]:
+        return [_transposed_axis_steps(solution, axes[0], output_padding[0], "")] * 2
+    return [
+        _transposed_axis_steps(solution, axis, extra, suffix)
+        for axis, extra, suffix in zip(axes, output_padding, ("_h", "_w"), strict=True)
+    ]
+
+
+#: Padding modes (PyTorch's ZeroPad2d, ReflectionPad2d, ReplicationPad2d): what each puts in the border.
+PAD_MODE_WORDS: dict[str, str] = {
+    "zero": "a border of zeros",
+    "reflect": "the map mirrored about its edge row and column, which are not repeated",
+    "replicate": "the edge cells repeated outwards",
+}
+
+
+def check_reflect_fits(padding: tuple[int, int], size: tuple[int, int], where: str = "") -> None:
+    """PyTorch's rule: a reflection reaches at most the cell before the opposite edge."""
+    for pad, n, axis in zip(padding, size, ("height", "width"), strict=True):
+        if pad >= n:
+            raise InputError(
+                f"{where}reflect padding {pad} needs a map larger than {pad} along the {axis}, got {n}; "
+                "expected padding smaller than the map, as PyTorch requires",
+                field="padding",
+            )
 
 
 PAD_WORDS = ("same", "valid")

@@ -51,20 +51,31 @@ def conv_cell_lines(
     feature_map: np.ndarray,
     stride: tuple[int, int],
     dilation: tuple[int, int],
+    first_channel: int = 0,
+    sequence: bool = False,
 ) -> list[Block]:
-    """The work of the first cells of one feature map: patch, products, sum (and bias)."""
+    """The work of the first cells of one feature map: patch, products, sum (and bias).
+
+    ``padded`` holds the channels the kernel reads, the first of them numbered ``first_channel`` (from 0).
+    A ``sequence``'s map is one row, its cells named by their position alone.
+    """
     cells, left = shown_cells(feature_map.shape)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
     lines: list[Block] = []
+    if sequence:  # a window along a sequence is written as a row of numbers, not a 1 x K matrix
+        kernel = kernel[:, 0]
     for cell in cells:
         top, left_col = cell[0] * stride[0], cell[1] * stride[1]
         patch = padded[:, top : top + reach[0] : dilation[0], left_col : left_col + reach[1] : dilation[1]]
-        label = "{" + entry_name(name, cell) + "}"  # a name: each format shows it as the course does
+        if sequence:
+            patch = patch[:, 0]
+        label = "{" + entry_name(name, cell[1:] if sequence else cell) + "}"  # a name: each format shows it its way
         if patch.shape[0] == 1:
             lines.append(ProductSum(label, patch[0], kernel[0], bias))
             continue
         lines += [
-            ProductSum(f"{label} channel {c}", p, k) for c, (p, k) in enumerate(zip(patch, kernel, strict=True), 1)
+            ProductSum(f"{label} channel {c}", p, k)
+            for c, (p, k) in enumerate(zip(patch, kernel, strict=True), first_channel + 1)
         ]
         sums = [float((p * k).sum()) for p, k in zip(patch, kernel, strict=True)]
         work = "sum over channels: " + " + ".join(format_term(s) for s in sums) + f" = {number(sum(sums))}"

@@ -10,13 +10,14 @@ Optional bias per kernel, zero padding, stride, dilation, ReLU and pooling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from solver.files.matrices import MatrixData
+from solver.files.matrices import MatrixData, matrix_from_data
 from solver.graph.blocks import Grid
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
@@ -26,9 +27,16 @@ from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.cells import conv_cell_lines
 from solver.kinds.maps.pool import add_pooling, as_planes, pool_layout, read_map
 from solver.math.limits import MAX_WINDOW_WORK, require_at_most
-from solver.math.sizes import SizeText, parse_pair, require_positive
-from solver.math.sliding import Pads, PoolLayout, correlate, flip_kernel, pad_planes
-from solver.math.windows import Axis, add_output_step, add_window_steps, padding_per_axis
+from solver.math.sizes import SizeText, parse_pair, require_groups_divide, require_positive
+from solver.math.sliding import PadMode, Pads, PoolLayout, correlate, flip_kernel, pad_planes
+from solver.math.windows import (
+    PAD_MODE_WORDS,
+    Axis,
+    add_output_step,
+    add_window_steps,
+    check_reflect_fits,
+    padding_per_axis,
+)
 
 KIND = "conv"
 
@@ -65,6 +73,15 @@ class Given:
     """Zero padding on each side: a number, HxW, 'same' (stride 1 only) or 'valid'."""
     dilation: SizeText = 1
     """Dilation: a number or HxW; 1 is an ordinary kernel."""
+    padding_mode: PadMode = "zero"
+    """What fills the padding: zero, reflect (the image mirrored, its edge not repeated) or replicate (the edge
+    repeated), as PyTorch's Conv2d padding_mode."""
+    groups: int = 1
+    """Grouped convolution: the channels split into this many groups, each kernel sees its group's C/groups
+    channels (kernels in order, an equal number per group); groups = channels is a depthwise convolution."""
+    pointwise: MatrixData | None = None
+    """Depthwise-separable: 1x1 pointwise weights mixing the feature maps, one row per output map and one
+    column per feature map (pointwise_map1, pointwise_map2, ...)."""
     flip: bool = False
     """True convolution: rotate the kernel by 180° first (default: cross-correlation, as CNN libraries)."""
     activation: Literal["relu"] | None = None
@@ -83,39 +100,53 @@ def parse_pool_spec(text: str) -> PoolSpec:
     return PoolSpec(window=parts[1], mode=parts[0], stride=parts[2] if len(parts) == 3 else None)  # type: ignore[arg-type]
 
 
-def _kernels(given: Given, channels: int, image_is_planes: bool) -> list[np.ndarray]:
-    if (given.kernel is None) == (given.kernels is None):
+def _kernel_planes(data: MatrixData, what: str) -> np.ndarray:
+    return as_planes(read_map(data, what))
+
+
+def read_kernels(
+    kernel: MatrixData | None,
+    kernels: list[MatrixData] | None,
+    channels: int,
+    groups: int = 1,
+    *,
+    read: Callable[[MatrixData, str], np.ndarray] = _kernel_planes,
+    input_word: str = "image",
+    kernel_shape: str = "KH x KW",
+) -> list[np.ndarray]:
+    """The kernels (each C/groups x KH x KW, as ``read`` makes them) from a ``kernel`` or ``kernels`` field."""
+    if (kernel is None) == (kernels is None):
         raise InputError("give either kernel (one) or kernels (a list); expected exactly one of them", field="kernel")
-    raw = [given.kernel] if given.kernel is not None else list(given.kernels or [])
+    raw = [kernel] if kernel is not None else list(kernels or [])
     if not raw:
         raise InputError("kernels is an empty list; expected at least one kernel", field="kernels")
-    kernels = []
+    found: list[np.ndarray] = []
     for n, data in enumerate(raw, 1):
-        field = "kernel" if given.kernel is not None else f"kernels.{n - 1}"
+        field = "kernel" if kernel is not None else f"kernels.{n - 1}"
         what = "kernel" if len(raw) == 1 else f"kernel {n}"
         try:
-            kernel = read_map(data, what)
+            planes = read(data, what)
         except InputError as error:
             error.field = error.field or field
             raise
-        planes = as_planes(kernel)
-        if planes.shape[0] != channels:
+        if planes.shape[0] * groups != channels:
+            each = f" in {groups} groups of {channels // groups}" if groups > 1 else ""
             raise InputError(
-                f"{what} has {counted(planes.shape[0], 'channel')} but the image has "
-                f"{channels}; expected a {channels} x KH x KW kernel",
+                f"{what} has {counted(planes.shape[0], 'channel')} but the {input_word} has "
+                f"{channels}{each}; expected a {channels // groups} x {kernel_shape} kernel",
                 field=field,
             )
-        if kernels and planes.shape != kernels[0].shape:
+        if found and planes.shape != found[0].shape:
             raise InputError(
                 f"{what} is {'x'.join(map(str, planes.shape[1:]))} but kernel 1 is "
-                f"{'x'.join(map(str, kernels[0].shape[1:]))}; expected kernels of one size",
+                f"{'x'.join(map(str, found[0].shape[1:]))}; expected kernels of one size",
                 field=field,
             )
-        kernels.append(planes)
-    return kernels
+        found.append(planes)
+    return found
 
 
-def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
+def read_biases(bias: float | list[float] | None, count: int) -> list[float | None]:
     if bias is None:
         return [None] * count
     values = [bias] if isinstance(bias, (int, float)) else list(bias)
@@ -127,11 +158,11 @@ def _biases(bias: float | list[float] | None, count: int) -> list[float | None]:
     return [float(b) for b in values]
 
 
-def _numbered(name: str, n: int, count: int) -> str:
+def numbered(name: str, n: int, count: int) -> str:
     return name if count == 1 else f"{name}{n}"
 
 
-def _check_work(axes: list[Axis], channels: int, count: int) -> None:
+def check_work(axes: list[Axis], channels: int, count: int) -> None:
     """Bound the padded image and the multiply-adds before either is spent (a window that does not fit is
     reported by the window steps)."""
     padded_cells = channels * prod(axis.padded for axis in axes)
@@ -148,8 +179,12 @@ def solve(given: Given, title: str | None = None) -> Solution:
         error.field = error.field or "image"
         raise
     planes = as_planes(image)
-    kernels = _kernels(given, planes.shape[0], image.ndim == 3)
-    biases = _biases(given.bias, len(kernels))
+    groups = given.groups
+    kernels = read_kernels(
+        given.kernel, given.kernels, planes.shape[0], require_groups_divide(groups, planes.shape[0], "channels")
+    )
+    require_groups_divide(groups, len(kernels), "kernels")
+    biases = read_biases(given.bias, len(kernels))
     kernel_size = kernels[0].shape[-2:]
     stride = parse_pair(given.stride, "stride")
     dilation = parse_pair(given.dilation, "dilation")
@@ -160,7 +195,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
         Axis(n, k, s, before, after, d)
         for n, k, s, (before, after), d in zip(planes.shape[-2:], kernel_size, stride, pads, dilation, strict=True)
     ]
-    _check_work(axes, planes.shape[0], len(kernels))
+    check_work(axes, planes.shape[0], len(kernels))
 
     shown = "×".join(map(str, image.shape))
     what = "true convolution" if given.flip else "convolution (cross-correlation)"
@@ -170,16 +205,18 @@ def solve(given: Given, title: str | None = None) -> Solution:
         if count > 1
         else f"a {kernel_size[0]}×{kernel_size[1]} kernel"
     )
-    solution = Solution(KIND, title or f"{what.capitalize()} of a {shown} image with {kernels_text}")
+    grouped = f" in {groups} groups" if groups > 1 else ""
+    solution = Solution(KIND, title or f"{what.capitalize()} of a {shown} image with {kernels_text}{grouped}")
     solution.given("image", "the image", image)
     for n, (kernel, bias) in enumerate(zip(kernels, biases, strict=True), 1):
         solution.given(
-            _numbered("kernel", n, count),
+            numbered("kernel", n, count),
             f"kernel {n}" if count > 1 else "the kernel",
-            kernel.squeeze(0) if image.ndim < 3 else kernel,
+            # A kernel that sees one channel (no channels, or a depthwise one) is written KH x KW.
+            kernel.squeeze(0) if image.ndim < 3 or planes.shape[0] == groups else kernel,
         )
         if bias is not None:
-            solution.given(_numbered("bias", n, count), "bias", bias)
+            solution.given(numbered("bias", n, count), "bias", bias)
     try:
         outs = add_window_steps(solution, axes, "kernel")
     except InputError as error:
@@ -195,6 +232,9 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if any(p for pair in pads for p in pair):
         source = "padded_image"
         (top, bottom), (left, right) = pads
+        mode = given.padding_mode
+        if mode == "reflect":
+            check_reflect_fits((max(top, bottom), max(left, right)), (planes.shape[-2], planes.shape[-1]))
         around = (
             f"a border of {top} zero{'s' if top > 1 else ''} on every side"
             if len({top, bottom, left, right}) == 1
@@ -203,26 +243,31 @@ def solve(given: Given, title: str | None = None) -> Solution:
         solution.add(
             Step(
                 source,
-                f"zero padding: {around}",
+                f"zero padding: {around}" if mode == "zero" else f"{mode} padding: {PAD_MODE_WORDS[mode]}",
                 deps=("image",),
-                compute=lambda img: pad_planes(np.asarray(img), pads),
+                compute=lambda img: pad_planes(np.asarray(img), pads, mode=mode),
                 formula=Template("pad({image})"),
             )
         )
 
     maps = []
+    per_group = planes.shape[0] // groups
     for n, bias in enumerate(biases, 1):
-        maps.append(_add_feature_map(solution, source, n, count, bias, stride, dilation, given.flip))
-    last = [_numbered("feature_map", n, count) for n in range(1, count + 1)]
+        group = (n - 1) // (count // groups)
+        seen = slice(group * per_group, (group + 1) * per_group) if groups > 1 else slice(None)
+        maps.append(_add_feature_map(solution, source, n, count, bias, stride, dilation, given.flip, seen))
+    last = [numbered("feature_map", n, count) for n in range(1, count + 1)]
+    if given.pointwise is not None:
+        last = _add_pointwise(solution, given.pointwise, last)
     if given.activation == "relu":
-        last = [_add_relu(solution, name, _numbered("activated", n, count)) for n, name in enumerate(last, 1)]
+        last = [_add_relu(solution, name, numbered("activated", n, len(last))) for n, name in enumerate(last, 1)]
     pooling = parse_pool_spec(given.pool) if isinstance(given.pool, str) else given.pool
     if pooling is not None:
         map_size = tuple(int(x) for x in maps[0].shape[-2:])
         layout = pool_layout(map_size, pooling.window, pooling.stride, 0, False, field_prefix="pool.")
         _add_pooled_size(solution, layout)
         for n, name in enumerate(last, 1):
-            add_pooling(solution, name, _numbered("pooled", n, count), layout, pooling.mode)
+            add_pooling(solution, name, numbered("pooled", n, len(last)), layout, pooling.mode)
     return solution
 
 
@@ -252,12 +297,14 @@ def _add_feature_map(
     stride: tuple[int, int],
     dilation: tuple[int, int],
     flip: bool,
+    channels: slice,
 ) -> np.ndarray:
-    kernel_name = _numbered("kernel", n, count)
-    name = _numbered("feature_map", n, count)
+    """Feature map ``n`` from the channels its kernel sees (all of them, or its group's)."""
+    kernel_name = numbered("kernel", n, count)
+    name = numbered("feature_map", n, count)
     used = kernel_name
     if flip:
-        used = _numbered("flipped_kernel", n, count)
+        used = numbered("flipped_kernel", n, count)
         solution.add(
             Step(
                 used,
@@ -268,13 +315,13 @@ def _add_feature_map(
                 note="cross-correlation, what CNN libraries call convolution, slides the kernel as given",
             )
         )
-    bias_name = _numbered("bias", n, count) if bias is not None else None
+    bias_name = numbered("bias", n, count) if bias is not None else None
     deps = (source, used) + ((bias_name,) if bias_name else ())
 
     def feature_map(image: Any, kernel: Any, *b: float, flip_again: bool = False) -> np.ndarray:
         kernels = as_planes(np.asarray(kernel, dtype=float))[None]
         result = correlate(
-            as_planes(np.asarray(image, dtype=float)),
+            as_planes(np.asarray(image, dtype=float))[channels],
             kernels,
             np.array(b) if b else None,
             stride=stride,
@@ -300,7 +347,8 @@ def _add_feature_map(
     value = solution.add(
         Step(
             name,
-            f"feature map{f' {n}' if count > 1 else ''}: at each position, the patch times the kernel, summed",
+            f"feature map{f' {n}' if count > 1 else ''}{_channels_seen(channels)}: at each position, "
+            "the patch times the kernel, summed",
             deps=deps,
             compute=feature_map,
             formula=Template(f"{{{source}}} ⋆ {{{used}}}{plus_bias}", rf"{{{source}}} \star {{{used}}}{plus_bias}"),
@@ -308,17 +356,60 @@ def _add_feature_map(
         )
     )
     step = solution[name]
-    padded = as_planes(np.asarray(solution[source].value, dtype=float))
+    padded = as_planes(np.asarray(solution[source].value, dtype=float))[channels]
     kernel = as_planes(np.asarray(solution[used].value, dtype=float))
-    step.detail = conv_cell_lines(name, padded, kernel, bias, value, stride, dilation)
+    step.detail = conv_cell_lines(name, padded, kernel, bias, value, stride, dilation, channels.start or 0)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel.shape[-2:], dilation, strict=True)]
     # A 2-D mark applies to every channel of a C x H x W picture.
     patch = tuple((r, c) for r in range(0, reach[0], dilation[0]) for c in range(0, reach[1], dilation[1]))
+    if channels != slice(None):  # only the group's channels are read
+        patch = tuple((c, *cell) for c in range(channels.start, channels.stop) for cell in patch)
     step.views = (
         Grid(f"{{{source}}}", np.asarray(solution[source].value), patch, f"[ ] the patch of {{{name}[1,1]}}"),
         Grid(f"{{{name}}}", value, ((0, 0),), "[ ] the cell being computed"),
     )
     return value
+
+
+def _add_pointwise(solution: Solution, data: MatrixData, maps: list[str]) -> list[str]:
+    """The 1×1 pointwise step of a depthwise-separable convolution: each output map a weighted sum of the maps."""
+    try:
+        weights = np.atleast_2d(matrix_from_data(data, "pointwise"))
+    except InputError as error:
+        error.field = error.field or "pointwise"
+        raise
+    if weights.ndim != 2 or weights.shape[1] != len(maps):
+        raise InputError(
+            f"pointwise is {'x'.join(map(str, weights.shape))} for {counted(len(maps), 'feature map')}; "
+            f"expected one row per output map and {len(maps)} columns, one per feature map",
+            field="pointwise",
+        )
+    names = []
+    for j, row in enumerate(weights, 1):
+        row_name, name = (numbered(base, j, len(weights)) for base in ("pointwise", "pointwise_map"))
+        solution.given(row_name, f"1×1 pointwise weights of output map {j}: one per feature map", row)
+        solution.add(
+            Step(
+                name,
+                f"pointwise (1×1) map{f' {j}' if len(weights) > 1 else ''}: "
+                f"the feature maps weighed by {{{row_name}}} and summed, cell by cell",
+                deps=(row_name, *maps),
+                compute=lambda w, *values: sum(
+                    float(weight) * np.asarray(v, dtype=float) for weight, v in zip(w, values, strict=True)
+                ),
+                formula=Template(f"{{{row_name}}} · (" + ", ".join(f"{{{m}}}" for m in maps) + ")"),
+            )
+        )
+        names.append(name)
+    return names
+
+
+def _channels_seen(channels: slice) -> str:
+    """`` (channels 3–4)`` for a kernel of one group; nothing when a kernel sees every channel."""
+    if channels == slice(None):
+        return ""
+    first, last = channels.start + 1, channels.stop
+    return f" (channel {first})" if first == last else f" (channels {first}–{last})"
 
 
 def _add_relu(solution: Solution, source: str, name: str) -> str:

@@ -19,12 +19,32 @@ from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
-from solver.math.sizes import SizeText, parse_dims, parse_pair, require_positive
-from solver.math.windows import Axis, check_fits, output_length, padding_per_axis
+from solver.math.sizes import (
+    SizeText,
+    parse_dims,
+    parse_pair,
+    require_groups_divide,
+    require_non_negative,
+    require_positive,
+)
+from solver.math.windows import (
+    PAD_MODE_WORDS,
+    Axis,
+    check_fits,
+    check_output_padding,
+    check_reflect_fits,
+    check_transposed_fits,
+    output_length,
+    padding_per_axis,
+    transposed_length,
+)
 
 KIND = "conv-stack"
 #: Layers with trainable parameters (the others get no parameter step).
-PARAMETRIZED = ("conv", "dense", "batchnorm")
+PARAMETRIZED = ("conv", "convtranspose", "depthwise", "separable", "local", "dense", "batchnorm")
+#: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each
+#: (a locally connected layer: at every output position).
+KERNELS = ("conv", "convtranspose", "depthwise", "separable", "local")
 
 
 @dataclass
@@ -56,20 +76,25 @@ class Layer:
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
         word, spec, where = self.spec.word, self.spec, self.where
-        if word in ("conv", "maxpool", "avgpool", "adaptiveavgpool") and len(shape) != 3:
+        if word in (*KERNELS, "maxpool", "avgpool", "adaptiveavgpool", "pad") and len(shape) != 3:
             raise InputError(
                 f"{where}: {word} needs an HxWxC input, got a vector of {shape[0]}; expected it before flatten"
             )
-        if word == "conv":
+        if word in KERNELS:
             expected = spec.get("c")
             if expected and int(expected) != shape[2]:
                 raise InputError(
                     f"{where}: channel mismatch: the layer expects c={expected} "
                     f"but its input {shape} has {shape[2]} channels"
                 )
-            return self._windows(shape, _number(spec, "n", where), "kernel")
+        if word in ("conv", "depthwise", "separable", "local"):
+            return self._windows(shape, self._out_channels(shape[2]), "kernel")
+        if word == "convtranspose":
+            return self._transposed(shape, self._out_channels(shape[2]))
         if word in ("maxpool", "avgpool"):
             return self._windows(shape, shape[2], "window")
+        if word == "pad":
+            return self._padded(shape)
         if word == "adaptiveavgpool":
             size = parse_pair(spec.get("o"), f"{where}: o")
             return Shape((*size, shape[2])), []
@@ -87,6 +112,47 @@ class Layer:
                 )
             return Shape((_number(spec, "n", where),)), []
         return shape, []
+
+    def _padded(self, shape: Shape) -> tuple[Shape, list[Block]]:
+        """A padding layer: P cells on each side, whatever fills them (zeros, a mirror, the edge)."""
+        spec, where = self.spec, self.where
+        padding = parse_pair(spec.get("p"), f"{where}: p")
+        require_non_negative(padding, f"{where}: p")
+        mode = spec.get("mode").lower()
+        if mode not in PAD_MODE_WORDS:
+            raise InputError(f"{where}: padding mode {mode!r}; expected one of: {', '.join(PAD_MODE_WORDS)}")
+        if mode == "reflect":
+            check_reflect_fits(padding, (shape[0], shape[1]), f"{where}: ")
+        sizes = [n + 2 * p for n, p in zip(shape[:2], padding, strict=True)]
+        lines: list[Block] = [
+            Math(f"{n} + 2·{p} = {n + 2 * p}", label=name)
+            for n, p, name in zip(shape[:2], padding, ("H", "W"), strict=True)
+        ]
+        return Shape((*sizes, shape[2])), lines
+
+    def _out_channels(self, channels_in: int) -> int:
+        """Output channels of a kernel layer, after checking that its groups divide both sides."""
+        spec, where = self.spec, self.where
+        if spec.word == "depthwise":
+            multiplier = _number(spec, "m", where)
+            require_positive((multiplier,), f"{where}: m")
+            return channels_in * multiplier
+        channels_out = _number(spec, "n", where)
+        if spec.word == "separable":  # its 1×1 pointwise step mixes every channel
+            return channels_out
+        groups = self._groups(channels_in)
+        try:
+            require_groups_divide(groups, channels_in, "input channels")
+            require_groups_divide(groups, channels_out, "output channels")
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
+        return channels_out
+
+    def _groups(self, channels_in: int) -> int:
+        """How many groups the input channels are split into: each filter sees C_in/groups of them."""
+        if self.spec.word in ("depthwise", "separable"):
+            return channels_in
+        return _number(self.spec, "g", self.where) if self.spec.word in ("conv", "convtranspose") else 1
 
     def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[Block]]:
         spec, where = self.spec, self.where
@@ -121,16 +187,43 @@ class Layer:
             lines.append(Math(work, latex, label=name))
         return Shape((*sizes, channels)), lines
 
+    def _transposed(self, shape: Shape, channels: int) -> tuple[Shape, list[Block]]:
+        """A transposed convolution's size per axis: (H − 1)·S − 2P + D·(K − 1) + output_padding + 1."""
+        spec, where = self.spec, self.where
+        settings = {key: parse_pair(spec.get(key), f"{where}: {key}") for key in ("k", "s", "d", "p", "op")}
+        for key in ("k", "s", "d"):
+            require_positive(settings[key], f"{where}: {key}")
+        require_positive((channels,), f"{where}: n")
+        try:
+            require_non_negative(settings["p"], "padding")
+            check_output_padding(settings["op"], settings["s"], settings["d"])
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}") from None
+        sizes: list[int] = []
+        lines: list[Block] = []
+        for size, k, s, p, d, extra, name in zip(
+            shape[:2], *(settings[key] for key in ("k", "s", "p", "d", "op")), ("H", "W"), strict=False
+        ):
+            axis = Axis(size, k, s, p, p, d)
+            try:
+                check_transposed_fits(axis, extra, "height" if name == "H" else "width")
+            except InputError as error:
+                raise InputError(f"{where}: {error.message}") from None
+            out = transposed_length(axis, extra)
+            sizes.append(out)
+            keff = f"{d}·({k} − 1)" if d != 1 else f"({k} − 1)"
+            work = f"({size} − 1)·{s} − 2·{p} + {keff} + {extra} + 1 = {out}"
+            lines.append(Math(work, label=name))
+        return Shape((*sizes, channels)), lines
+
     def params(self, shape: Shape) -> tuple[int, str]:
         """Trainable parameters and how they are counted, given the layer's input shape."""
         word, spec = self.spec.word, self.spec
-        bias = _flag(spec, "bias") if word in ("conv", "dense") else False
-        if word == "conv":
-            kh, kw = parse_pair(spec.get("k"), "k")
-            n = int(spec.get("n"))
-            weights = kh * kw * shape[2] * n
-            text = f"{kh}·{kw}·{shape[2]}·{n}" + (f" + {n}" if bias else "")
-            return weights + (n if bias else 0), text
+        bias = _flag(spec, "bias") if word in (*KERNELS, "dense") else False
+        if word == "local":
+            return self._local_params(shape, bias)
+        if word in KERNELS:
+            return self._kernel_params(shape[2], bias)
         if word == "dense":
             n = int(spec.get("n"))
             return shape[0] * n + (n if bias else 0), f"{shape[0]}·{n}" + (f" + {n}" if bias else "")
@@ -138,6 +231,38 @@ class Layer:
             channels = shape[-1]
             return 2 * channels, f"2·{channels} (scale and shift per channel)"
         return 0, "0"
+
+    def _local_params(self, shape: Shape, bias: bool) -> tuple[int, str]:
+        """A locally connected layer: a kernel of K_h·K_w·C_in weights per filter and a bias per filter
+        at each of the OH·OW output positions, nothing shared (Keras' LocallyConnected2D)."""
+        kh, kw = parse_pair(self.spec.get("k"), "k")
+        height, width, n = self.output(shape)[0]
+        positions = height * width
+        text = f"{height}·{width}·({kh}·{kw}·{shape[2]}·{n})" + (f" + {height}·{width}·{n}" if bias else "")
+        return positions * kh * kw * shape[2] * n + (positions * n if bias else 0), text
+
+    def _kernel_params(self, channels_in: int, bias: bool) -> tuple[int, str]:
+        """K_h·K_w·(C_in/groups)·C_out weights and C_out biases; a separable layer adds its 1×1 pointwise step.
+
+        A separable layer's biases belong to its pointwise step only, as Keras counts them.
+        """
+        kh, kw = parse_pair(self.spec.get("k"), "k")
+        groups = self._groups(channels_in)
+        if self.spec.word in ("depthwise", "separable"):
+            multiplier = int(self.spec.get("m"))
+            depthwise = kh * kw * channels_in * multiplier
+            text = f"{kh}·{kw}·{channels_in}" + (f"·{multiplier}" if multiplier != 1 else "")
+            if self.spec.word == "depthwise":
+                count = channels_in * multiplier
+                return depthwise + (count if bias else 0), text + (f" + {count}" if bias else "")
+            n = int(self.spec.get("n"))
+            pointwise = channels_in * multiplier * n
+            text += f" + {channels_in * multiplier}·{n}" + (f" + {n}" if bias else "")
+            return depthwise + pointwise + (n if bias else 0), text
+        n = int(self.spec.get("n"))
+        per_filter = f"({channels_in}/{groups})" if groups != 1 else f"{channels_in}"
+        text = f"{kh}·{kw}·{per_filter}·{n}" + (f" + {n}" if bias else "")
+        return kh * kw * channels_in // groups * n + (n if bias else 0), text
 
 
 def solve(given: Given, title: str | None = None) -> Solution:

@@ -1,7 +1,11 @@
 """Layer specs of a conv stack, written as the notes and model summaries do.
 
-``conv k=3 n=10 s=1 p=0 [d=1] [c=3]``, ``maxpool k=2 [s=2] [p=0] [ceil=1]``,
-``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
+``conv k=3 n=10 s=1 p=0 [d=1] [g=1] [c=3]``, ``convtranspose k=3 n=10 s=2 p=1 [op=1] [d=1] [g=1] [c=3]``,
+``depthwise k=3 [m=1]`` (one filter per channel, ``m`` of them: groups = channels), ``separable k=3 n=64 [m=1]``
+(a depthwise then a 1×1 pointwise convolution, as Keras' SeparableConv2D), ``pad p=2 [mode=reflect]``
+(zero, reflect or replicate: a border of P cells on each side), ``local k=3 n=64 [s=1] [p=0]`` (locally
+connected: a convolution whose weights are not shared, its own kernel and bias at every output position),
+``maxpool k=2 [s=2] [p=0] [ceil=1]``, ``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
 ``batchnorm``, and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
 ``softmax``, ``dropout``.  ``c=`` and ``in=`` state the channels or length a
 layer expects; a mismatch with what arrives is an error.
@@ -16,7 +20,12 @@ from solver.graph.errors import InputError
 
 #: layer word -> the keys it takes, with their defaults (None: required)
 LAYER_KEYS: dict[str, dict[str, Any]] = {
-    "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
+    "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "g": 1, "c": "", "bias": 1},
+    "convtranspose": {"k": None, "n": None, "s": 1, "p": 0, "op": 0, "d": 1, "g": 1, "c": "", "bias": 1},
+    "depthwise": {"k": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
+    "separable": {"k": None, "n": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
+    "local": {"k": None, "n": None, "s": 1, "p": 0, "c": "", "bias": 1},
+    "pad": {"p": None, "mode": "zero"},
     "maxpool": {"k": None, "s": "", "p": 0, "ceil": 0},
     "avgpool": {"k": None, "s": "", "p": 0, "ceil": 0},
     "adaptiveavgpool": {"o": None},
@@ -29,7 +38,17 @@ LAYER_KEYS: dict[str, dict[str, Any]] = {
     "softmax": {},
     "dropout": {"p": 0.5},
 }
-ALIASES = {"linear": "dense", "fc": "dense", "pool": "maxpool", "bn": "batchnorm", "conv2d": "conv"}
+ALIASES = {
+    "linear": "dense",
+    "fc": "dense",
+    "pool": "maxpool",
+    "bn": "batchnorm",
+    "conv2d": "conv",
+    "convtranspose2d": "convtranspose",
+    "deconv": "convtranspose",
+    "zeropad2d": "pad",
+    "locallyconnected2d": "local",
+}
 
 
 @dataclass
