@@ -26,6 +26,8 @@ MAX_RNN_WORK = 25_000_000
 MAX_EXAMPLES = 10_000
 #: Gradient-descent steps of an MLP.
 MAX_TRAINING_STEPS = 10_000
+#: Entries of a normalized or dropped-out batch (examples × features), each worked in the sheet.
+MAX_BATCH_ENTRIES = 10_000
 #: Multiply-adds of a convolution or comparisons of a pooling (output cells × window cells),
 #: and cells of a padded map.
 MAX_WINDOW_WORK = 200_000_000
