@@ -120,8 +120,12 @@ def statistic_lines(batch: np.ndarray, axis: Axis) -> tuple[list[Block], list[Bl
         numbers = [f"({format_number(float(v))})" if v < 0 else format_number(float(v)) for v in values]
         squares = [f"({format_number(float(v))} − {format_number(float(mean))})²" for v in values]
         label = f"{axis.owner} {i + 1}"
-        mean_lines.append(Math(f"mean[{i + 1}] = " + _averaged(numbers, len(values), mean), label=label))
-        var_lines.append(Math(f"var[{i + 1}] = " + _averaged(squares, len(values), var), label=label))
+        mean_lines.append(
+            Math(f"{{mean}}[{i + 1}] = " + _averaged(numbers, len(values), mean), label=label, names=("mean",))
+        )
+        var_lines.append(
+            Math(f"{{var}}[{i + 1}] = " + _averaged(squares, len(values), var), label=label, names=("var",))
+        )
     return mean_lines, var_lines
 
 
