@@ -2,7 +2,9 @@
 
 ``conv k=3 n=10 s=1 p=0 [d=1] [c=3]``, ``maxpool k=2 [s=2] [p=0] [ceil=1]``,
 ``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
-``batchnorm``, and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
+``batchnorm``, ``layernorm``, ``embedding v=10000 n=16`` (on an input length T),
+``rnn n=32``, ``lstm n=32``, ``gru n=32 [reset_after=1]`` (on T×F; ``seq=1``
+returns every step's state, ``bias=0`` none), and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
 ``softmax``, ``dropout``.  ``c=`` and ``in=`` state the channels or length a
 layer expects; a mismatch with what arrives is an error.
 """
@@ -23,13 +25,26 @@ LAYER_KEYS: dict[str, dict[str, Any]] = {
     "flatten": {},
     "dense": {"n": None, "in": "", "bias": 1},
     "batchnorm": {},
+    "layernorm": {},
+    "embedding": {"v": None, "n": None},
+    "rnn": {"n": None, "seq": 0, "bias": 1},
+    "lstm": {"n": None, "seq": 0, "bias": 1},
+    "gru": {"n": None, "seq": 0, "bias": 1, "reset_after": 1},
     "relu": {},
     "sigmoid": {},
     "tanh": {},
     "softmax": {},
     "dropout": {"p": 0.5},
 }
-ALIASES = {"linear": "dense", "fc": "dense", "pool": "maxpool", "bn": "batchnorm", "conv2d": "conv"}
+ALIASES = {
+    "linear": "dense",
+    "fc": "dense",
+    "pool": "maxpool",
+    "bn": "batchnorm",
+    "conv2d": "conv",
+    "ln": "layernorm",
+    "simplernn": "rnn",
+}
 
 
 @dataclass
