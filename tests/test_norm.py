@@ -9,6 +9,7 @@ finite differences of the reference's loss L = Σ dL/dy ⊙ y.
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 
@@ -228,4 +229,39 @@ def test_bad_input_is_one_line_and_status_2(cli, tmp_path, kind, given, message)
     result = cli("solve", path)
     assert result.code == 2
     assert len(result.err.splitlines()) == 1 and result.err.startswith("nnsolve: error:")
+    assert message in result.err
+
+
+def test_dropout_draws_the_input_with_its_kept_units_marked():
+    solution = dropout.solve(dropout.Given(x=[1.0, 2.0, 3.0], mask=[0, 1, 1], p=0.25))
+    drawn_input = solution["y"].views[0]
+    assert drawn_input.marks == ((0, 1), (0, 2))
+    assert np.allclose(np.asarray(solution["y"].views[1].grid), [[0, 2 / 0.75, 3 / 0.75]])
+
+
+# ---------------------------------------------------------------- quick commands
+
+
+def test_quick_commands_work_the_same_batch(cli):
+    x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]])
+    batch = json.loads(cli("batchnorm", "1 2; 3 6; 5 4", "--gamma", "1.5 0.5", "--test", "2 3", "--json").out)
+    assert np.allclose(batch["answers"]["y"], batchnorm_reference(x, np.array([1.5, 0.5]), np.zeros(2)))
+    assert np.asarray(batch["answers"]["y_test"]).shape == (1, 2)
+    layer = json.loads(cli("layernorm", "1 2; 3 6; 5 4", "--json").out)
+    assert np.allclose(layer["answers"]["y"], layernorm_reference(x, np.ones(2), np.zeros(2)))
+    dropped = json.loads(cli("dropout", "1 2 3", "--mask", "1 0 1", "-p", "0.25", "--json").out)
+    assert np.allclose(dropped["answers"]["y"], dropout_reference(np.array([1.0, 2, 3]), np.array([1, 0, 1]), 0.25))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dropout", "1 2 3", "--mask", "1 0", "-p", "0.5"], "--mask: mask has shape 2; expected 3"),
+        (["batchnorm", "1 2; 3 4", "--gamma", "1 2 3"], "--gamma: gamma has 3 entries"),
+        (["layernorm", "1 2; 3 4", "--grad", "1 2 3"], "--grad: dL_dy has shape 3; expected 2×2"),
+    ],
+)
+def test_quick_command_errors_name_the_option(cli, args, message):
+    result = cli(*args)
+    assert result.code == 2 and len(result.err.splitlines()) == 1
     assert message in result.err

@@ -20,14 +20,13 @@ from solver.graph.arrays import ArraySteps
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Variant
+from solver.graph.values import counted
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.norm.normalize import (
     OVER_BATCH,
-    add_backward,
-    add_normalization,
+    normalize_batch,
     normalized,
     read_batch,
-    read_like,
     read_per_feature,
 )
 
@@ -70,28 +69,15 @@ def solve(given: Given, title: str | None = None) -> Solution:
             field="x",
         )
     _check_settings(given)
-    solution = Solution(
-        KIND, title or f"Batch normalization of {examples} examples × {features} features: forward and backward"
-    )
-    steps = ArraySteps(solution)
-    steps.given("x", "the batch (an example per row)", batch)
-    for name, default, what in (("gamma", 1.0, "scale γ"), ("beta", 0.0, "shift β")):
-        steps.given(name, f"{what} per feature", read_per_feature(getattr(given, name), name, features, default))
-    steps.given("eps", "ε added to the variance", np.array(given.eps))
-    add_normalization(steps, OVER_BATCH, batch)
-    if given.dL_dy is not None:
-        upstream = read_like(given.dL_dy, "dL_dy", batch.shape, "the batch's shape")
-        steps.given("dL/dy", "upstream gradient", upstream)
-        add_backward(steps, OVER_BATCH, examples)
+    steps = normalize_batch(KIND, given, batch, OVER_BATCH, title)
     _add_running_statistics(steps, given, examples, features)
     if given.x_test is not None:
-        _add_test_time(steps, read_batch(given.x_test, "x_test", flat_is_batch=True), features)
-    return solution
+        # A flat test input is one example, unless each example is one number.
+        _add_test_time(steps, read_batch(given.x_test, "x_test", flat_is_batch=features == 1), features)
+    return steps.solution
 
 
 def _check_settings(given: Given) -> None:
-    if given.eps < 0:
-        raise InputError(f"eps must be 0 or more, got {given.eps}", field="eps")
     if not 0 <= given.momentum <= 1:
         raise InputError(f"momentum must be between 0 and 1, got {given.momentum}", field="momentum")
 
@@ -139,7 +125,7 @@ def _momentum_swapped(correction: float = 1.0) -> Variant:
 def _add_test_time(steps: ArraySteps, test_batch: np.ndarray, features: int) -> None:
     if test_batch.shape[1] != features:
         raise InputError(
-            f"x_test has {test_batch.shape[1]} features per example; expected {features}, as the batch x",
+            f"x_test has {counted(test_batch.shape[1], 'feature')} per example; expected {features}, as the batch x",
             field="x_test",
         )
     steps.given("x_test", "an input at test time", test_batch)

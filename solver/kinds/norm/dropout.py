@@ -15,7 +15,7 @@ import numpy as np
 
 from solver.files.matrices import MatrixData
 from solver.graph.arrays import ArraySteps
-from solver.graph.blocks import Sentence
+from solver.graph.blocks import Grid, Sentence
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Variant
@@ -89,6 +89,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
             )
         ],
     )
+    _draw_mask(solution, x, mask)
     if given.dL_dy is not None:
         steps.given("dL/dy", "upstream gradient", read_like(given.dL_dy, "dL_dy", x.shape, "the shape of x"))
         steps.add(
@@ -106,3 +107,14 @@ def solve(given: Given, title: str | None = None) -> Solution:
             ],
         )
     return solution
+
+
+def _draw_mask(solution: Solution, x: np.ndarray, mask: np.ndarray) -> None:
+    """The input with its kept units marked, beside the output: a vector is drawn as one row."""
+    as_grid = (1, -1) if x.ndim == 1 else x.shape
+    kept = tuple(tuple(int(i) for i in cell) for cell in np.argwhere(mask.reshape(as_grid) == 1))
+    step = solution["y"]
+    step.views = (
+        Grid("{x}", x.reshape(as_grid), kept, "[ ] the kept units (mask 1)"),
+        Grid("{y}", np.asarray(step.value, dtype=float).reshape(as_grid)),
+    )

@@ -11,22 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
-
 from solver.files.matrices import MatrixData
-from solver.graph.arrays import ArraySteps
 from solver.graph.errors import InputError
 from solver.graph.steps import Solution
-from solver.graph.values import counted
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.norm.normalize import (
-    OVER_FEATURES,
-    add_backward,
-    add_normalization,
-    read_batch,
-    read_like,
-    read_per_feature,
-)
+from solver.kinds.norm.normalize import OVER_FEATURES, normalize_batch, read_batch
 
 KIND = "layernorm"
 
@@ -49,26 +38,11 @@ class Given:
 
 def solve(given: Given, title: str | None = None) -> Solution:
     batch = read_batch(given.x, "x", flat_is_batch=False)
-    examples, features = batch.shape
+    features = batch.shape[1]
     if features < 2:
         raise InputError(
             "layer normalization needs at least 2 features per example (a feature per column); "
             "one feature normalizes to 0 whatever its value",
             field="x",
         )
-    if given.eps < 0:
-        raise InputError(f"eps must be 0 or more, got {given.eps}", field="eps")
-    solution = Solution(
-        KIND,
-        title or f"Layer normalization of {counted(examples, 'example')} × {features} features: forward and backward",
-    )
-    steps = ArraySteps(solution)
-    steps.given("x", "the examples (one per row)", batch)
-    for name, default, what in (("gamma", 1.0, "scale γ"), ("beta", 0.0, "shift β")):
-        steps.given(name, f"{what} per feature", read_per_feature(getattr(given, name), name, features, default))
-    steps.given("eps", "ε added to the variance", np.array(given.eps))
-    add_normalization(steps, OVER_FEATURES, batch)
-    if given.dL_dy is not None:
-        steps.given("dL/dy", "upstream gradient", read_like(given.dL_dy, "dL_dy", batch.shape, "the shape of x"))
-        add_backward(steps, OVER_FEATURES, features)
-    return solution
+    return normalize_batch(KIND, given, batch, OVER_FEATURES, title).solution

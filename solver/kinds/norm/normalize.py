@@ -24,8 +24,8 @@ from solver.graph.arrays import ArraySteps
 from solver.graph.blocks import Block, Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
-from solver.graph.steps import Variant
-from solver.graph.values import format_number
+from solver.graph.steps import Solution, Variant
+from solver.graph.values import counted, format_number
 from solver.math.limits import MAX_BATCH_ENTRIES, require_at_most
 
 
@@ -52,6 +52,25 @@ class Axis:
 
 OVER_BATCH = Axis(0, "N", "feature")
 OVER_FEATURES = Axis(1, "D", "example")
+
+
+def normalize_batch(kind: str, given: Any, batch: np.ndarray, axis: Axis, title: str | None) -> ArraySteps:
+    """What both kinds work: x, γ, β and ε given, the forward pass, and the backward pass when dL/dy is given."""
+    if given.eps < 0:
+        raise InputError(f"eps must be 0 or more, got {given.eps}", field="eps")
+    examples, features = batch.shape
+    what = "Batch normalization" if axis is OVER_BATCH else "Layer normalization"
+    sizes = f"{counted(examples, 'example')} × {counted(features, 'feature')}"
+    steps = ArraySteps(Solution(kind, title or f"{what} of {sizes}: forward and backward"))
+    steps.given("x", "the batch (an example per row)", batch)
+    for name, default, role in (("gamma", 1.0, "scale γ"), ("beta", 0.0, "shift β")):
+        steps.given(name, f"{role} per feature", read_per_feature(getattr(given, name), name, features, default))
+    steps.given("eps", "ε added to the variance", np.array(given.eps))
+    add_normalization(steps, axis, batch)
+    if given.dL_dy is not None:
+        steps.given("dL/dy", "upstream gradient", read_like(given.dL_dy, "dL_dy", batch.shape, "the shape of x"))
+        add_backward(steps, axis, batch.shape[axis.index])
+    return steps
 
 
 def read_matrix(data: Any, field: str) -> np.ndarray:
