@@ -265,3 +265,19 @@ def test_quick_command_errors_name_the_option(cli, args, message):
     result = cli(*args)
     assert result.code == 2 and len(result.err.splitlines()) == 1
     assert message in result.err
+
+
+def test_a_wrong_variance_is_carried_forward_into_x_hat_and_the_gradients():
+    x = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]])
+    dy = np.array([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.2]])
+    solution = batchnorm.solve(batchnorm.Given(x=x.tolist(), dL_dy=dy.tolist()))
+    unbiased = [[statistics.variance(x[:, 0]), statistics.variance(x[:, 1])]]
+    values = solution.evaluate({"var": unbiased})
+    for j in range(2):
+        for i in range(3):
+            expected = (x[i, j] - x[:, j].mean()) / math.sqrt(unbiased[0][j] + EPS)
+            assert as_array(values["x_hat"])[i, j] == pytest.approx(expected)
+    assert as_array(values["dL/dgamma"])[0, 0] == pytest.approx(
+        sum(dy[i, 0] * as_array(values["x_hat"])[i, 0] for i in range(3))
+    )
+    assert np.allclose(as_array(solution.evaluate(variant=("var", "unbiased_variance"))["var"]), unbiased)
