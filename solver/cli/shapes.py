@@ -67,16 +67,23 @@ def conv_stack(
     input: Input,
     layers: Annotated[
         list[str],
-        typer.Argument(help="Layers: 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'relu', ..."),
+        typer.Argument(
+            help="Layers: 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'relu', "
+            "'embedding v=1000 n=64', 'lstm n=128', 'batchnorm', ..."
+        ),
     ],
+    framework: Annotated[
+        str, typer.Option("--framework", help="Count parameters as pytorch or keras does.")
+    ] = "pytorch",
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
-    """Shapes and parameter counts through a stack of conv, pooling and dense layers."""
+    """Shapes and parameter counts through a stack of conv, pooling, dense, recurrent and normalization layers."""
     from solver.kinds.sizes import conv_stack as kind
     from solver.kinds.sizes.layers import split_layer_words
 
-    emit(kind.solve(kind.Given(input=input, layers=split_layer_words(layers))), chosen_format(fmt, as_json))
+    given = kind.Given(input=input, layers=split_layer_words(layers), framework=framework)
+    emit(kind.solve(given), chosen_format(fmt, as_json))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,7 @@
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
 ``dense/`` (neuron, mlp, loss, perceptron, softmax, svm, vae, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
-expressions in declared symbols).  A kind module defines
+expressions in declared symbols), ``norm/`` (batchnorm, layernorm, dropout).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
 * ``Given``: a dataclass of its data, validated by the file loader (the
@@ -44,6 +44,9 @@ KINDS: dict[str, str] = {
     "vae": "dense.vae",
     "rnn": "recurrent.rnn",
     "derive": "derive.derivation",
+    "batchnorm": "norm.batchnorm",
+    "layernorm": "norm.layernorm",
+    "dropout": "norm.dropout",
 }
 
 

@@ -31,6 +31,8 @@ MAX_PERCEPTRON_PASSES = 10_000
 #: Training steps × parameter entries of an MLP: every step's gradients, optimizer state and
 #: parameters are kept as steps (10,000 steps of a 2-2-2 network; 4 steps of a 500-unit layer).
 MAX_TRAINING_WORK = 1_000_000
+#: Entries of a normalized or dropped-out batch (examples × features), each worked in the sheet.
+MAX_BATCH_ENTRIES = 10_000
 #: Multiply-adds of a convolution or comparisons of a pooling (output cells × window cells),
 #: and cells of a padded map.
 MAX_WINDOW_WORK = 200_000_000

@@ -1,7 +1,11 @@
 """Kind ``conv-stack``: shapes and parameter counts through a stack of layers.
 
 One step per layer for its output shape and one for its parameters, then the
-total; a summary table like a model summary's.
+total; a summary table like a model summary's.  Parameters are counted as
+PyTorch counts them or, with ``framework: keras``, as Keras does; where the
+other counts a layer otherwise (recurrent biases, batch norm's statistics) the
+layer's step says so (``solver.kinds.sizes.counts``).  Batch norm's running
+mean and variance are counted apart, as non-trainable.
 """
 
 from __future__ import annotations
@@ -17,6 +21,15 @@ from solver.graph.steps import Solution, Step
 from solver.graph.tables import Column, Table
 from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
+from solver.kinds.sizes.counts import (
+    FRAMEWORK_NAMES,
+    GATES,
+    Count,
+    Framework,
+    batchnorm_note,
+    recurrent,
+    recurrent_difference,
+)
 from solver.kinds.sizes.layers import LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
 from solver.math.sizes import (
@@ -41,7 +54,18 @@ from solver.math.windows import (
 
 KIND = "conv-stack"
 #: Layers with trainable parameters (the others get no parameter step).
-PARAMETRIZED = ("conv", "convtranspose", "depthwise", "separable", "local", "dense", "batchnorm")
+PARAMETRIZED = (
+    "conv",
+    "convtranspose",
+    "depthwise",
+    "separable",
+    "local",
+    "dense",
+    "batchnorm",
+    "layernorm",
+    "embedding",
+    *GATES,
+)
 #: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each
 #: (a locally connected layer: at every output position).
 KERNELS = ("conv", "convtranspose", "depthwise", "separable", "local")
@@ -54,7 +78,9 @@ class Given:
     input: SizeText
     """Input size HxWxC, e.g. 39x39x3 (a 2-D size means one channel)."""
     layers: list[str | dict[str, Any]]
-    """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10'."""
+    """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'lstm n=32'."""
+    framework: Framework = "pytorch"
+    """Count parameters as pytorch or keras does (they differ on recurrent biases and batch norm)."""
 
 
 def _number(layer: LayerSpec, key: str, where: str) -> int:
@@ -72,6 +98,7 @@ class Layer:
 
     spec: LayerSpec
     where: str
+    framework: Framework = "pytorch"
 
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
@@ -102,6 +129,10 @@ class Layer:
             factors = [str(n) for n in shape]
             times = " · ".join(factors), r" \cdot ".join(factors)
             return Shape((prod(shape),)), [Math(f"{times[0]} = {prod(shape)}", f"{times[1]} = {prod(shape)}")]
+        if word == "embedding":
+            return self._embedded(shape), []
+        if word in GATES:
+            return self._recurrent(shape), []
         if word == "dense":
             if len(shape) != 1:
                 raise InputError(f"{where}: dense needs a flat input, got {shape}; expected flatten before it")
@@ -153,6 +184,29 @@ class Layer:
         if self.spec.word in ("depthwise", "separable"):
             return channels_in
         return _number(self.spec, "g", self.where) if self.spec.word in ("conv", "convtranspose") else 1
+
+    def _embedded(self, shape: Shape) -> Shape:
+        """T token ids -> T vectors of n."""
+        if len(shape) != 1:
+            raise InputError(
+                f"{self.where}: embedding needs a sequence of token ids, got {shape}; "
+                "expected an input length such as 200 before it"
+            )
+        for key in ("v", "n"):
+            require_positive((_number(self.spec, key, self.where),), f"{self.where}: {key}")
+        return Shape((shape[0], _number(self.spec, "n", self.where)))
+
+    def _recurrent(self, shape: Shape) -> Shape:
+        """T×F -> n (the last hidden state), or T×n with ``seq=1`` (every step's, Keras' return_sequences)."""
+        word, where = self.spec.word, self.where
+        if len(shape) != 2:
+            raise InputError(
+                f"{where}: {word} needs a sequence T×F (time steps × features), got {shape}; "
+                "expected embedding (or a recurrent layer with seq=1) before it"
+            )
+        units = _number(self.spec, "n", where)
+        require_positive((units,), f"{where}: n")
+        return Shape((shape[0], units) if _flag(self.spec, "seq") else (units,))
 
     def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[Block]]:
         spec, where = self.spec, self.where
@@ -216,10 +270,15 @@ class Layer:
             lines.append(Math(work, label=name))
         return Shape((*sizes, channels)), lines
 
-    def params(self, shape: Shape) -> tuple[int, str]:
-        """Trainable parameters and how they are counted, given the layer's input shape."""
+    @property
+    def reads_input(self) -> bool:
+        """Whether the layer's parameters depend on its input's shape (an embedding's do not)."""
+        return self.spec.word != "embedding"
+
+    def params(self, shape: Shape | None) -> tuple[int, str]:
+        """Trainable parameters and how they are counted, given the layer's input shape (if it reads it)."""
         word, spec = self.spec.word, self.spec
-        bias = _flag(spec, "bias") if word in (*KERNELS, "dense") else False
+        bias = _flag(spec, "bias") if word in (*KERNELS, "dense", *GATES) else False
         if word == "local":
             return self._local_params(shape, bias)
         if word in KERNELS:
@@ -227,9 +286,15 @@ class Layer:
         if word == "dense":
             n = int(spec.get("n"))
             return shape[0] * n + (n if bias else 0), f"{shape[0]}·{n}" + (f" + {n}" if bias else "")
-        if word == "batchnorm":
+        if word == "embedding":
+            vocabulary, n = int(spec.get("v")), int(spec.get("n"))
+            return vocabulary * n, f"{vocabulary}·{n}"
+        if word in GATES:
+            count = self._recurrent_count(shape, self.framework)
+            return count.value, count.text
+        if word in ("batchnorm", "layernorm"):
             channels = shape[-1]
-            return 2 * channels, f"2·{channels} (scale and shift per channel)"
+            return 2 * channels, f"2·{channels} (scale and shift per {'channel' if len(shape) == 3 else 'feature'})"
         return 0, "0"
 
     def _local_params(self, shape: Shape, bias: bool) -> tuple[int, str]:
@@ -264,8 +329,33 @@ class Layer:
         text = f"{kh}·{kw}·{per_filter}·{n}" + (f" + {n}" if bias else "")
         return kh * kw * channels_in // groups * n + (n if bias else 0), text
 
+    def non_trainable(self, shape: Shape) -> int:
+        """Batch norm's running mean and variance: updated by every batch, never by the gradient."""
+        return 2 * shape[-1] if self.spec.word == "batchnorm" else 0
+
+    def difference(self, shape: Shape) -> str | None:
+        """What the other framework counts for this layer, and why, where it counts otherwise."""
+        word = self.spec.word
+        if word == "batchnorm":
+            return batchnorm_note(shape[-1])
+        if word not in GATES:
+            return None
+        other: Framework = "keras" if self.framework == "pytorch" else "pytorch"
+        count = self._recurrent_count(shape, other)
+        if count.value == self._recurrent_count(shape, self.framework).value:
+            return None
+        return f"{FRAMEWORK_NAMES[other]} counts {count.text} = {count.value:,}: {recurrent_difference(word)}"
+
+    def _recurrent_count(self, shape: Shape, framework: Framework) -> Count:
+        spec = self.spec
+        reset_after = spec.word == "gru" and _flag(spec, "reset_after")
+        return recurrent(spec.word, shape[-1], int(spec.get("n")), framework, _flag(spec, "bias"), reset_after)
+
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    if given.framework not in FRAMEWORK_NAMES:
+        known = ", ".join(FRAMEWORK_NAMES)
+        raise InputError(f"unknown framework {given.framework!r}; expected one of: {known}", field="framework")
     dims = parse_dims(given.input, "input")
     require_positive(dims, "input")
     shape = Shape(dims if len(dims) == 3 else (dims[0], dims[-1], 1) if len(dims) == 2 else dims)
@@ -273,9 +363,11 @@ def solve(given: Given, title: str | None = None) -> Solution:
         raise InputError("expected at least one layer", field="layers")
     require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
     layers = [
-        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})") for i, spec in enumerate(given.layers, start=1)
+        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework)
+        for i, spec in enumerate(given.layers, start=1)
     ]
-    solution = Solution(KIND, title or f"Shapes and parameters through {len(layers)} layers from {shape}")
+    counted_as = "" if given.framework == "pytorch" else f" (parameters as {FRAMEWORK_NAMES[given.framework]} counts)"
+    solution = Solution(KIND, title or f"Shapes and parameters through {len(layers)} layers from {shape}{counted_as}")
     solution.given("input", "input size H×W×C" if len(shape) == 3 else "input length", shape)
     table = Table(
         "Layer summary",
@@ -290,6 +382,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
     )
     previous, total = "input", 0
     param_steps: list[str] = []
+    #: The steps whose shapes feed a batch norm layer, for its running statistics.
+    normalized: list[str] = []
     for i, layer in enumerate(layers, start=1):
         out, count = f"out{i}", f"params{i}"
         shape_in = solution[previous].value
@@ -304,18 +398,21 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 detail=lines,
             )
         )
-        params, counted = layer.params(shape_in)
+        params, counted = layer.params(shape_in if layer.reads_input else None)
         if layer.spec.word in PARAMETRIZED:
             solution.add(
                 Step(
                     count,
                     f"parameters of layer {i}",
-                    deps=(previous,),
-                    compute=lambda s, layer=layer: layer.params(s)[0],
+                    deps=(previous,) if layer.reads_input else (),
+                    compute=lambda *shape, layer=layer: layer.params(*shape or (None,))[0],
                     formula=Template(counted),
+                    note=layer.difference(shape_in),
                 )
             )
             param_steps.append(count)
+        if layer.non_trainable(shape_in):
+            normalized.append(previous)
         total += params
         table.rows.append([i, layer.spec.label, new_shape, params, total])
         previous = out
@@ -328,6 +425,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
             formula=Template(" + ".join(f"{{{p}}}" for p in param_steps) or "0"),
         )
     )
+    totals = _totals(solution, normalized, total)
     solution.add(
         Step("output", "final output shape", deps=(previous,), compute=lambda s: s, formula=Template(f"{{{previous}}}"))
     )
@@ -340,6 +438,30 @@ def solve(given: Given, title: str | None = None) -> Solution:
             formula=Template("∏ {output}"),
         )
     )
-    table.footer = [f"Total params: {total:,}", f"Output: {new_shape} (flattened: {prod(new_shape):,})"]
+    table.footer = [
+        *totals,
+        f"Output: {new_shape} (flattened: {prod(new_shape):,})",
+    ]
     solution.tables.append(table)
     return solution
+
+
+def _totals(solution: Solution, normalized: list[str], trainable: int) -> list[str]:
+    """The footer's counts; with batch norm, its running statistics as a step and a line apart (as Keras shows)."""
+    if not normalized:
+        return [f"Total params: {trainable:,}"]
+    frozen = sum(2 * solution[name].value[-1] for name in normalized)
+    solution.add(
+        Step(
+            "non_trainable_params",
+            "non-trainable parameters: batch norm's running mean and variance",
+            deps=tuple(normalized),
+            compute=lambda *shapes: sum(2 * s[-1] for s in shapes),
+            formula=Template(" + ".join(f"2·{solution[name].value[-1]}" for name in normalized)),
+        )
+    )
+    return [
+        f"Total params: {trainable + frozen:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {frozen:,}",
+    ]

@@ -6,7 +6,9 @@
 (zero, reflect or replicate: a border of P cells on each side), ``local k=3 n=64 [s=1] [p=0]`` (locally
 connected: a convolution whose weights are not shared, its own kernel and bias at every output position),
 ``maxpool k=2 [s=2] [p=0] [ceil=1]``, ``avgpool k=2``, ``adaptiveavgpool o=6``, ``flatten``, ``dense n=4096 [in=9216]``,
-``batchnorm``, and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
+``batchnorm``, ``layernorm``, ``embedding v=10000 n=16`` (on an input length T),
+``rnn n=32``, ``lstm n=32``, ``gru n=32 [reset_after=1]`` (on T×F; ``seq=1``
+returns every step's state, ``bias=0`` none), and the shape-preserving ``relu``, ``sigmoid``, ``tanh``,
 ``softmax``, ``dropout``.  ``c=`` and ``in=`` state the channels or length a
 layer expects; a mismatch with what arrives is an error.
 """
@@ -32,6 +34,11 @@ LAYER_KEYS: dict[str, dict[str, Any]] = {
     "flatten": {},
     "dense": {"n": None, "in": "", "bias": 1},
     "batchnorm": {},
+    "layernorm": {},
+    "embedding": {"v": None, "n": None},
+    "rnn": {"n": None, "seq": 0, "bias": 1},
+    "lstm": {"n": None, "seq": 0, "bias": 1},
+    "gru": {"n": None, "seq": 0, "bias": 1, "reset_after": 1},
     "relu": {},
     "sigmoid": {},
     "tanh": {},
@@ -48,6 +55,8 @@ ALIASES = {
     "deconv": "convtranspose",
     "zeropad2d": "pad",
     "locallyconnected2d": "local",
+    "ln": "layernorm",
+    "simplernn": "rnn",
 }
 
 

@@ -1,0 +1,1 @@
+"""Normalization and regularization layers, worked entry by entry: batchnorm, layernorm, dropout."""
