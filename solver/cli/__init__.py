@@ -47,6 +47,7 @@ COMMAND_MODULES: dict[str, str] = {
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
     "rnn": "solver.cli.rnn",
+    "graph": "solver.cli.circuits",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",

@@ -2,7 +2,7 @@
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
 ``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
-expressions in declared symbols).  A kind module defines
+expressions in declared symbols), ``circuits/`` (graph: an expression worked gate by gate).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
 * ``Given``: a dataclass of its data, validated by the file loader (the
@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "loss": "dense.loss",
     "rnn": "recurrent.rnn",
     "derive": "derive.derivation",
+    "graph": "circuits.graph",
 }
 
 

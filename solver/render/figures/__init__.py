@@ -24,7 +24,7 @@ Drawer = Callable[["Solution", bool], list[Figure]]
 
 
 def _drawers() -> dict[str, list[Drawer]]:
-    from solver.render.figures import dense, graph, maps, stack
+    from solver.render.figures import circuit, dense, graph, maps, stack
 
     return {
         "neuron": [dense.network],
@@ -32,6 +32,7 @@ def _drawers() -> dict[str, list[Drawer]]:
         "conv": [maps.windows],
         "pool": [maps.windows],
         "conv-stack": [stack.column],
+        "graph": [circuit.circuit],
         "*": [graph.computation],
     }
 

@@ -1,0 +1,122 @@
+"""A circuit as CS231n draws it: inputs on the left, gates as circles, a value above each wire.
+
+Every wire carries a value forward (above it) and, in the key, the gradient that flows
+back along it (below it, in red): a value that feeds two gates has two wires, each with
+the gradient of its own branch.  The gates are read from the solution: a ``graph``
+solution's gate steps hold the operation they were built from (``solver.kinds.circuits``).
+The handout shows the inputs' values only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from solver.graph.names import rename
+from solver.graph.values import format_number
+from solver.render.figures.figure import Figure
+from solver.render.figures.svg import FAINT, KEY, Drawing
+
+if TYPE_CHECKING:
+    from solver.graph.steps import Solution
+    from solver.kinds.circuits.graph import Circuit, GateNode
+
+COLUMN, ROW, RADIUS, MARGIN = 140, 46, 16, 30
+#: Where along a wire its labels sit: past the middle, where wires that leave one value have spread apart.
+LABEL_AT = 0.62
+
+
+def circuit(solution: Solution, key: bool) -> list[Figure]:
+    from solver.kinds.circuits.graph import circuit_of
+
+    drawn = circuit_of(solution)
+    if drawn is None:
+        return []
+    caption = "The circuit: each gate with its inputs' values above the wires"
+    caption += " and, in red, the gradients flowing back below them" if key else ""
+    return [Figure("circuit", caption, _draw(solution, drawn, key, caption))]
+
+
+def _places(drawn: Circuit) -> dict[str, tuple[float, float]]:
+    """Where each input and gate sits: a column per depth, a gate in the row nearest the middle of its inputs.
+
+    Inputs take every other row, so that a gate between two of them has a row of its own.
+    """
+    column = {name: 0 for name in drawn.inputs}
+    row = {name: 2 * i for i, name in enumerate(drawn.inputs)}
+    taken = {(0, r) for r in row.values()}
+    for node in drawn.gates:
+        sources = [o for o in node.operands if isinstance(o, str)]
+        column[node.name] = 1 + max(column[s] for s in sources)
+        wanted = round(sum(row[s] for s in sources) / len(sources))
+        # The free row nearest the one wanted, below it first.
+        free = next(
+            r
+            for step in range(2 * len(row) + 2)
+            for r in (wanted + step, wanted - step)
+            if r >= 0 and (column[node.name], r) not in taken
+        )
+        taken.add((column[node.name], free))
+        row[node.name] = free
+    return {name: (MARGIN + 20.0 + COLUMN * column[name], MARGIN + 20.0 + ROW * row[name]) for name in row}
+
+
+def _label(node: GateNode) -> str:
+    """The gate's symbol with the numbers it takes from the expression, as CS231n writes ``+1`` or ``*-1``."""
+    label = node.gate.symbol
+    for position, operand in enumerate(node.operands):
+        if not isinstance(operand, str):
+            number = format_number(operand)
+            label = number + label if position == 0 else label + number
+    return label
+
+
+def _draw(solution: Solution, drawn: Circuit, key: bool, caption: str) -> Drawing:
+    places = _places(drawn)
+    width = max(x for x, _ in places.values()) + COLUMN + MARGIN
+    height = max(y for _, y in places.values()) + MARGIN + 30
+    drawing = Drawing(width, height, caption)
+    named = {name: rename(name, solution.notation) for name in places}
+    output = drawn.output
+
+    def shown(step: str) -> str:
+        if solution[step].is_given:
+            return format_number(solution[step].value)
+        return _short(solution[step].value) if key else ""
+
+    def wire(source: str, x1: float, y1: float, x2: float, y2: float, gradient: str) -> None:
+        drawing.line(x1, y1, x2, y2, stroke=FAINT, arrow=True)
+        label_x, label_y = x1 + LABEL_AT * (x2 - x1), y1 + LABEL_AT * (y2 - y1)
+        drawing.text(label_x, label_y - 8, shown(source), size=10)
+        if key:
+            drawing.text(label_x, label_y + 9, _short(solution[gradient].value), size=10, fill=KEY)
+
+    for name in drawn.inputs:
+        x, y = places[name]
+        drawing.text(x - 4, y, named[name], size=12, anchor="end")
+    for node in drawn.gates:
+        x, y = places[node.name]
+        readers = drawn.readers
+        for source in dict.fromkeys(o for o in node.operands if isinstance(o, str)):
+            sx, sy = places[source]
+            start = sx if source in drawn.inputs else sx + RADIUS
+            wire(source, start, sy, x - RADIUS, y, _branch_gradient(drawn, source, node.name, len(readers(source))))
+    for node in drawn.gates:
+        x, y = places[node.name]
+        drawing.circle(x, y, RADIUS)
+        drawing.text(x, y, _label(node), size=11)
+        drawing.text(x, y + RADIUS + 9, named[node.name], size=9, fill=FAINT)
+    x, y = places[output]
+    wire(output, x + RADIUS, y, x + COLUMN - 20, y, f"d{output}/d{output}")
+    drawing.text(x + COLUMN - 16, y, named[output], size=12, anchor="start")
+    return drawing
+
+
+def _branch_gradient(drawn: Circuit, source: str, reader: str, branches: int) -> str:
+    """The step holding the gradient that flows back along the wire from ``source`` into ``reader``."""
+    total = f"d{drawn.output}/d{source}"
+    return total if branches == 1 else f"{total}_via_{reader}"
+
+
+def _short(value: float) -> str:
+    """A computed value to three significant digits: a wire has room for a few characters only."""
+    return format_number(float(f"{value:.3g}"))
