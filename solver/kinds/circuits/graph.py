@@ -80,6 +80,16 @@ class Circuit:
         """The gates that take ``name`` as an input, in forward order."""
         return [g for g in self.gates if name in g.operands]
 
+    def gradient(self, name: str) -> str:
+        """The step holding the output's gradient with respect to ``name`` (df/dx)."""
+        return f"d{self.output}/d{name}"
+
+    def wire_gradient(self, name: str, reader: str) -> str:
+        """The step holding the gradient that flows back from gate ``reader`` to ``name``: one branch of
+        ``name``'s gradient when ``name`` feeds several gates (df/dx_via_q2), else the whole of it."""
+        branches = len(self.readers(name))
+        return self.gradient(name) + (f"_via_{reader}" if branches > 1 else "")
+
 
 class CircuitSolution(Solution):
     """A circuit's solution: its steps, and the gates they are built from (which its figure draws)."""
@@ -294,16 +304,11 @@ def _operand_values(operands: tuple[Operand, ...], values: Mapping[str, Any]) ->
     return tuple(values[o] if isinstance(o, str) else o for o in operands)
 
 
-def _gradient_name(output: str, name: str) -> str:
-    return f"d{output}/d{name}"
-
-
 def _add_backward(solution: Solution, circuit: Circuit) -> None:
     """df/df = 1, then every gate's and input's gradient, each after the gradients of the gates it feeds."""
-    output = circuit.output
     solution.add(
         Step(
-            _gradient_name(output, output),
+            circuit.gradient(circuit.output),
             "the start of the backward pass",
             compute=lambda: 1.0,
             formula=Template("1"),
@@ -311,24 +316,19 @@ def _add_backward(solution: Solution, circuit: Circuit) -> None:
     )
     for name in [g.name for g in reversed(circuit.gates[:-1])] + list(circuit.inputs):
         readers = circuit.readers(name)
-        if len(readers) == 1:
-            solution.add(_chain_step(output, name, readers[0], _gradient_name(output, name)))
-            continue
-        branches = [
-            _chain_step(output, name, reader, f"{_gradient_name(output, name)}_via_{reader.name}") for reader in readers
-        ]
-        for branch in branches:
-            solution.add(branch)
-        solution.add(_sum_step(output, name, branches, readers))
+        for reader in readers:
+            solution.add(_chain_step(circuit, name, reader))
+        if len(readers) > 1:
+            solution.add(_sum_step(circuit, name, readers))
 
 
-def _chain_step(output: str, name: str, reader: GateNode, step_name: str) -> Step:
+def _chain_step(circuit: Circuit, name: str, reader: GateNode) -> Step:
     """The gradient ``name`` gets through ``reader``: the upstream gradient times the local gradient."""
     gate = reader.gate
     arity = len(reader.operands)
     locals_ = [gate.local(i, arity) for i, o in enumerate(reader.operands) if o == name]
     slots = [[reader.name if s == OUT else reader.operands[s] for s in local.reads] for local in locals_]
-    upstream = _gradient_name(output, reader.name)
+    upstream = circuit.gradient(reader.name)
     deps = (upstream, *dict.fromkeys(o for read in slots for o in read if isinstance(o, str)))
     local_text = " + ".join(_written(local.text, reader) for local in locals_)
     if len(locals_) > 1:
@@ -340,9 +340,10 @@ def _chain_step(output: str, name: str, reader: GateNode, step_name: str) -> Ste
             local.value(*_operand_values(tuple(read), known)) for local, read in zip(locals_, slots, strict=True)
         )
 
+    branch = len(circuit.readers(name)) > 1
     return Step(
-        step_name,
-        f"upstream gradient × local gradient of the {gate.title} {reader.name}",
+        circuit.wire_gradient(name, reader.name),
+        f"{'one branch: ' if branch else ''}upstream gradient × local gradient of the {gate.title}",
         deps=deps,
         compute=chain,
         formula=Template("{" + upstream + "}·" + local_text),
@@ -365,13 +366,13 @@ def _multiply_mistake(reader: GateNode, name: str, upstream: str) -> tuple[Varia
     )
 
 
-def _sum_step(output: str, name: str, branches: list[Step], readers: list[GateNode]) -> Step:
+def _sum_step(circuit: Circuit, name: str, readers: list[GateNode]) -> Step:
     """A value that feeds several gates: its gradient is the sum of what every branch sends back."""
-    names = tuple(b.name for b in branches)
+    names = tuple(circuit.wire_gradient(name, r.name) for r in readers)
     gates = ", ".join(r.name for r in readers)
     return Step(
-        _gradient_name(output, name),
-        f"the sum of the {len(readers)} branches ({gates})",
+        circuit.gradient(name),
+        f"the sum of its {len(readers)} branches",
         deps=names,
         compute=lambda *gradients: float(sum(gradients)),
         formula=Template(" + ".join("{" + n + "}" for n in names)),

@@ -95,26 +95,19 @@ def _draw(solution: Solution, drawn: Circuit, key: bool, caption: str) -> Drawin
         drawing.text(x - 4, y, named[name], size=12, anchor="end")
     for node in drawn.gates:
         x, y = places[node.name]
-        readers = drawn.readers
         for source in dict.fromkeys(o for o in node.operands if isinstance(o, str)):
             sx, sy = places[source]
             start = sx if source in drawn.inputs else sx + RADIUS
-            wire(source, start, sy, x - RADIUS, y, _branch_gradient(drawn, source, node.name, len(readers(source))))
+            wire(source, start, sy, x - RADIUS, y, drawn.wire_gradient(source, node.name))
     for node in drawn.gates:
         x, y = places[node.name]
         drawing.circle(x, y, RADIUS)
         drawing.text(x, y, _label(node), size=11)
         drawing.text(x, y + RADIUS + 9, named[node.name], size=9, fill=FAINT)
     x, y = places[output]
-    wire(output, x + RADIUS, y, x + COLUMN - 20, y, f"d{output}/d{output}")
+    wire(output, x + RADIUS, y, x + COLUMN - 20, y, drawn.gradient(output))
     drawing.text(x + COLUMN - 16, y, named[output], size=12, anchor="start")
     return drawing
-
-
-def _branch_gradient(drawn: Circuit, source: str, reader: str, branches: int) -> str:
-    """The step holding the gradient that flows back along the wire from ``source`` into ``reader``."""
-    total = f"d{drawn.output}/d{source}"
-    return total if branches == 1 else f"{total}_via_{reader}"
 
 
 def _short(value: float) -> str:
