@@ -125,8 +125,8 @@ def gates() -> dict[str, Gate]:
         "log": Gate("log gate", "log", "ln({0})", _log, lambda i, n: LocalGradient("(1/{0})", (0,), lambda a: 1 / a)),
         "sqrt": Gate(
             "square-root gate",
-            "√",
-            "√{0}",
+            "sqrt",
+            "sqrt({0})",
             _sqrt,
             lambda i, n: LocalGradient("(1/(2·{out}))", (OUT,), lambda out: 1 / (2 * out)),
         ),

@@ -9,6 +9,7 @@ The handout shows the inputs' values only.
 
 from __future__ import annotations
 
+from itertools import count
 from typing import TYPE_CHECKING
 
 from solver.graph.names import rename
@@ -37,27 +38,35 @@ def circuit(solution: Solution, key: bool) -> list[Figure]:
 
 
 def _places(drawn: Circuit) -> dict[str, tuple[float, float]]:
-    """Where each input and gate sits: a column per depth, a gate in the row nearest the middle of its inputs.
+    """Where each input and gate sits: a column per depth, a gate in the free row nearest the middle of its inputs.
 
-    Inputs take every other row, so that a gate between two of them has a row of its own.
+    Inputs take every other row, so that a gate between two of them has a row of its own.  A row is
+    free when no gate sits there, no wire passes there, and the gate's own wires would cross no gate.
     """
     column = {name: 0 for name in drawn.inputs}
     row = {name: 2 * i for i, name in enumerate(drawn.inputs)}
-    taken = {(0, r) for r in row.values()}
+    gates = {(0, r) for r in row.values()}
+    wires: set[tuple[int, int]] = set()
     for node in drawn.gates:
-        sources = [o for o in node.operands if isinstance(o, str)]
-        column[node.name] = 1 + max(column[s] for s in sources)
-        wanted = round(sum(row[s] for s in sources) / len(sources))
-        # The free row nearest the one wanted, below it first.
-        free = next(
-            r
-            for step in range(2 * len(row) + 2)
-            for r in (wanted + step, wanted - step)
-            if r >= 0 and (column[node.name], r) not in taken
-        )
-        taken.add((column[node.name], free))
-        row[node.name] = free
+        sources = [(column[o], row[o]) for o in dict.fromkeys(o for o in node.operands if isinstance(o, str))]
+        here = 1 + max(c for c, _ in sources)
+        wanted = round(sum(r for _, r in sources) / len(sources))
+
+        def free(r: int, here: int = here, sources: list[tuple[int, int]] = sources) -> bool:
+            crossed = {cell for source in sources for cell in _cells_crossed(source, (here, r))}
+            return r >= 0 and (here, r) not in gates | wires and not crossed & gates
+
+        chosen = next(r for step in count() for r in (wanted + step, wanted - step) if free(r))
+        gates.add((here, chosen))
+        wires.update(cell for source in sources for cell in _cells_crossed(source, (here, chosen)))
+        column[node.name], row[node.name] = here, chosen
     return {name: (MARGIN + 20.0 + COLUMN * column[name], MARGIN + 20.0 + ROW * row[name]) for name in row}
+
+
+def _cells_crossed(start: tuple[int, int], end: tuple[int, int]) -> list[tuple[int, int]]:
+    """The (column, row) cells a straight wire passes over between its two ends."""
+    (c1, r1), (c2, r2) = start, end
+    return [(c, round(r1 + (r2 - r1) * (c - c1) / (c2 - c1))) for c in range(c1 + 1, c2)]
 
 
 def _label(node: GateNode) -> str:
