@@ -281,12 +281,12 @@ def _written(pattern: str, node: GateNode) -> str:
 def _add_forward(solution: Solution, node: GateNode, inputs: Mapping[str, float]) -> None:
     deps = tuple(dict.fromkeys(o for o in node.operands if isinstance(o, str)))
     rule = node.gate.value
-    before = solution.values()
-    reason = _value_or_reason(rule, _operand_values(node.operands, before))
-    if isinstance(reason, str):
+    # Tried before the step is added, so that an undefined gate is named with the inputs that make it so.
+    checked = _value_or_reason(rule, _operand_values(node.operands, solution.values()))
+    if isinstance(checked, str):
         at = ", ".join(f"{name} = {value:g}" for name, value in inputs.items())
         raise InputError(
-            f"{node.name} = {node.text} {reason} at {at}; expected inputs at which every gate is defined",
+            f"{node.name} = {node.text} {checked} at {at}; expected inputs at which every gate is defined",
             field="inputs",
         )
     solution.add(
