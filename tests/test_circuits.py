@@ -220,6 +220,8 @@ def test_the_circuit_figure_puts_values_above_and_gradients_below_the_wires():
     [
         ("f = x / (y - 5)", ["x=1", "y=5"], "INPUTS: f = x / (y - 5) divides by zero at x = 1, y = 5"),
         ("f = log(x - 1)", ["x=0"], "has no real value"),
+        ("f = x^y", ["x=-2", "y=3"], "the local gradient of the power gate f = x^y with respect to y has no finite"),
+        ("f = sqrt(x) + x", ["x=0"], "the local gradient of the square-root gate q1 = sqrt(x) with respect to x"),
         ("f = (x + y) * u", ["x=1", "y=2"], "EXPRESSION: unknown name 'u'"),
         ("f = x * y", ["x=1", "y=2", "z=3"], "input 'z' does not appear in the expression"),
         ("f = x * y", ["x=1", "y"], "input 'y': expected NAME=NUMBER"),

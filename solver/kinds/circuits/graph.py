@@ -284,9 +284,8 @@ def _add_forward(solution: Solution, node: GateNode, inputs: Mapping[str, float]
     # Tried before the step is added, so that an undefined gate is named with the inputs that make it so.
     checked = _value_or_reason(rule, _operand_values(node.operands, solution.values()))
     if isinstance(checked, str):
-        at = ", ".join(f"{name} = {value:g}" for name, value in inputs.items())
         raise InputError(
-            f"{node.name} = {node.text} {checked} at {at}; expected inputs at which every gate is defined",
+            f"{node.name} = {node.text} {checked} at {_point(inputs)}; expected inputs at which every gate is defined",
             field="inputs",
         )
     solution.add(
@@ -317,9 +316,25 @@ def _add_backward(solution: Solution, circuit: Circuit) -> None:
     for name in [g.name for g in reversed(circuit.gates[:-1])] + list(circuit.inputs):
         readers = circuit.readers(name)
         for reader in readers:
-            solution.add(_chain_step(circuit, name, reader))
+            _add_chain_step(solution, circuit, name, reader)
         if len(readers) > 1:
             solution.add(_sum_step(circuit, name, readers))
+
+
+def _point(inputs: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} = {value:g}" for name, value in inputs.items())
+
+
+def _add_chain_step(solution: Solution, circuit: Circuit, name: str, reader: GateNode) -> None:
+    """The chain step, or an error naming the gate whose local gradient has no value (√ at 0, a negative base)."""
+    try:
+        solution.add(_chain_step(circuit, name, reader))
+    except InputError:
+        raise InputError(
+            f"the local gradient of the {reader.gate.title} {reader.name} = {reader.text} with respect to {name} "
+            f"has no finite value at {_point(circuit.inputs)}; expected inputs at which every gate has a gradient",
+            field="inputs",
+        ) from None
 
 
 def _chain_step(circuit: Circuit, name: str, reader: GateNode) -> Step:
