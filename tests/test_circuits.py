@@ -21,7 +21,8 @@ from grader.homework import load_homework
 from grader.prepare import prepare
 from solver.files.problem_file import load_problem
 from solver.graph.errors import InputError
-from solver.kinds.circuits.graph import MAX_GATES, MAX_LEVELS, Given, solve
+from solver.kinds.circuits.circuit import MAX_GATES, MAX_LEVELS
+from solver.kinds.circuits.graph import Given, solve
 from solver.math.expressions import parse_expression
 from solver.render.figures import figures
 

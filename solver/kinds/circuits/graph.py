@@ -7,18 +7,17 @@ inputs the upstream gradient times the gate's local gradient: ``df/dq1 = df/df·
 used twice, a subexpression written twice) gets one step per branch,
 ``df/dx_via_q1``, and a step that sums them: ``df/dx = df/dx_via_q1 + df/dx_via_q3``.
 
-The expression is read by the project's whitelisting parser, never run as code; a
-subexpression written twice is one gate.  Its numbers are part of the rule, as a
-layer's stride is.  Classic mistakes: a multiply gate sending an input its own value
-instead of the other input's (``multiply_own_input``), and a gradient that keeps only
-one branch (``only_branch_via_<gate>``).
+The circuit is read from the expression in ``solver.kinds.circuits.circuit``.  The
+expression's numbers are part of the rule, as a layer's stride is.  Classic mistakes: a
+multiply gate sending an input its own value instead of the other input's
+(``multiply_own_input``), and a gradient that keeps only one branch
+(``only_branch_via_<gate>``).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,17 +25,12 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step, Variant
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.circuits.gates import OUT, Gate, gate
+from solver.kinds.circuits.circuit import Circuit, GateNode, Operand, read_circuit, value_or_reason
+from solver.kinds.circuits.gates import OUT
 
 KIND = "graph"
 
-#: A circuit worked by hand: at most this many gates, and this many gates on the longest path.
-MAX_GATES = 60
-MAX_LEVELS = 30
-#: The output's name when the expression does not give one.
-DEFAULT_OUTPUT = "f"
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: A hole of a gate's written form (``solver.kinds.circuits.gates``).
 _HOLE = re.compile(r"\{(\d+|out|inputs)\}")
 
 
@@ -49,46 +43,6 @@ class Given:
     tanh, sigmoid, relu, max, abs)."""
     inputs: dict[str, float]
     """The value of every input of the expression, e.g. {x: -2, y: 5, z: -4}."""
-
-
-#: An input of a gate: the name of the step that holds it, or a number written in the expression.
-Operand = str | float
-
-
-@dataclass(frozen=True)
-class GateNode:
-    """One gate of the circuit: its step name, operation, inputs and the text of the expression it computes."""
-
-    name: str
-    operation: str
-    operands: tuple[Operand, ...]
-    text: str
-
-    @property
-    def gate(self) -> Gate:
-        return gate(self.operation)
-
-
-@dataclass(frozen=True)
-class Circuit:
-    output: str
-    inputs: dict[str, float]
-    #: In forward order: every gate after the gates it reads; the output's gate last.
-    gates: tuple[GateNode, ...]
-
-    def readers(self, name: str) -> list[GateNode]:
-        """The gates that take ``name`` as an input, in forward order."""
-        return [g for g in self.gates if name in g.operands]
-
-    def gradient(self, name: str) -> str:
-        """The step holding the output's gradient with respect to ``name`` (df/dx)."""
-        return f"d{self.output}/d{name}"
-
-    def wire_gradient(self, name: str, reader: str) -> str:
-        """The step holding the gradient that flows back from gate ``reader`` to ``name``: one branch of
-        ``name``'s gradient when ``name`` feeds several gates (df/dx_via_q2), else the whole of it."""
-        branches = len(self.readers(name))
-        return self.gradient(name) + (f"_via_{reader}" if branches > 1 else "")
 
 
 class CircuitSolution(Solution):
@@ -105,7 +59,7 @@ def circuit_of(solution: Solution) -> Circuit | None:
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
-    circuit = read_circuit(given)
+    circuit = read_circuit(given.expression, given.inputs)
     expression = " ".join(given.expression.split())
     solution = CircuitSolution(circuit, title or f"The circuit {expression}: forward and backward pass")
     for name, value in circuit.inputs.items():
@@ -114,143 +68,6 @@ def solve(given: Given, title: str | None = None) -> Solution:
         _add_forward(solution, node, circuit.inputs)
     _add_backward(solution, circuit)
     return solution
-
-
-# -- reading the expression into gates ---------------------------------------------------------------
-
-
-def read_circuit(given: Given) -> Circuit:
-    """The gates of ``given.expression``, checked against the inputs and the bounds."""
-    from solver.math.expressions import ParseError, parse_tree
-
-    output, text, start = _output_and_expression(given.expression)
-    _check_inputs(given.inputs, output)
-    try:
-        tree = parse_tree(text, given.inputs)
-    except ParseError as error:
-        # Counted in the expression as written, its output's name included.
-        at = start + error.offset + 1
-        raise InputError(f"{error.reason} (at character {at})", field="expression") from None
-    builder = _Builder(text, output, reserved={*given.inputs, output})
-    root = builder.operand(tree, root=True)
-    if not isinstance(root, str) or root != output:
-        raise InputError(
-            f"expression {text!r} has no gate; expected an operation on the inputs such as (x + y) * z",
-            field="expression",
-        )
-    unused = [name for name in given.inputs if not any(name in g.operands for g in builder.gates)]
-    if unused:
-        raise InputError(
-            f"input {unused[0]!r} does not appear in the expression; expected only the expression's inputs",
-            field="inputs",
-        )
-    _check_levels(builder.gates)
-    return Circuit(output, dict(given.inputs), tuple(builder.gates))
-
-
-def _output_and_expression(written: str) -> tuple[str, str, int]:
-    """``"f = x*y"`` -> ("f", "x*y", 4): the output, its expression and where that starts (``f`` unless named)."""
-    if not isinstance(written, str) or not written.strip():
-        raise InputError("expression is empty; expected e.g. 'f = (x + y) * z'", field="expression")
-    if written.count("=") > 1:
-        raise InputError(
-            "expression has more than one '='; expected one output and its expression, e.g. 'f = (x + y) * z'",
-            field="expression",
-        )
-    name, equals, text = written.rpartition("=")
-    output = name.strip() if equals else DEFAULT_OUTPUT
-    if not _NAME.fullmatch(output):
-        raise InputError(
-            f"the output's name {output[:30]!r} is not a name; expected a letter, then letters, digits or _",
-            field="expression",
-        )
-    return output, text.strip(), len(written) - len(text.lstrip())
-
-
-def _check_inputs(inputs: Mapping[str, float], output: str) -> None:
-    if not inputs:
-        raise InputError("inputs: none given; expected a value for every input, e.g. {x: -2, y: 5}", field="inputs")
-    for name in inputs:
-        if not _NAME.fullmatch(name):
-            raise InputError(
-                f"input name {name[:30]!r} is not a name; expected a letter, then letters, digits or _",
-                field="inputs",
-            )
-    if output in inputs:
-        raise InputError(f"{output!r} is both the output and an input; expected another name", field="inputs")
-
-
-class _Builder:
-    """Gates from a parsed expression, post-order; a subexpression written twice is one gate."""
-
-    def __init__(self, text: str, output: str, reserved: set[str]):
-        self.text = text
-        self.output = output
-        self.reserved = reserved
-        self.gates: list[GateNode] = []
-        self.known: dict[tuple[str, tuple[Operand, ...]], str] = {}
-
-    def operand(self, node: Any, root: bool = False) -> Operand:
-        if node.op == "number":
-            return float(node.value)
-        if node.op == "name":
-            return node.value
-        operation = node.value if node.op == "call" else node.op
-        operands = tuple(self.operand(arg) for arg in node.args)
-        if all(isinstance(o, float) for o in operands):
-            return self.constant(operation, operands, node)
-        key = (operation, operands)
-        if key not in self.known:
-            self.known[key] = self.output if root else self.next_name()
-            self.gates.append(GateNode(self.known[key], operation, operands, self.text[node.start : node.end]))
-            if len(self.gates) > MAX_GATES:
-                raise InputError(
-                    f"expression has more than {MAX_GATES} gates; expected a circuit small enough to work by hand",
-                    field="expression",
-                )
-        return self.known[key]
-
-    def constant(self, operation: str, operands: tuple[Operand, ...], node: Any) -> float:
-        """A part of the expression without inputs (``-1``, ``2^3``) is a number, not a gate."""
-        value = _value_or_reason(gate(operation).value, operands)
-        if isinstance(value, str):
-            span = self.text[node.start : node.end]
-            raise InputError(f"{span!r} {value}; expected a defined number", field="expression")
-        return value
-
-    def next_name(self) -> str:
-        number = len(self.gates) + 1
-        while f"q{number}" in self.reserved:
-            number += 1
-        self.reserved.add(f"q{number}")
-        return f"q{number}"
-
-
-def _check_levels(gates: list[GateNode]) -> None:
-    level: dict[str, int] = {}
-    for node in gates:
-        level[node.name] = 1 + max((level.get(o, 0) for o in node.operands if isinstance(o, str)), default=0)
-    deepest = max(level.values(), default=0)
-    if deepest > MAX_LEVELS:
-        raise InputError(
-            f"expression is {deepest} gates deep; expected at most {MAX_LEVELS}, a circuit to work by hand",
-            field="expression",
-        )
-
-
-def _value_or_reason(rule: Callable[..., float], arguments: tuple[float, ...]) -> float | str:
-    """The rule's value, or why it has none (as the end of a sentence)."""
-    try:
-        value = rule(*arguments)
-    except ZeroDivisionError:
-        return "divides by zero"
-    except OverflowError:
-        return "overflows"
-    if math.isnan(value):
-        return "has no real value (the log or root of a negative number?)"
-    if math.isinf(value):
-        return "is infinite (the log of 0?)"
-    return value
 
 
 # -- the steps ---------------------------------------------------------------------------------------
@@ -282,7 +99,7 @@ def _add_forward(solution: Solution, node: GateNode, inputs: Mapping[str, float]
     deps = tuple(dict.fromkeys(o for o in node.operands if isinstance(o, str)))
     rule = node.gate.value
     # Tried before the step is added, so that an undefined gate is named with the inputs that make it so.
-    checked = _value_or_reason(rule, _operand_values(node.operands, solution.values()))
+    checked = value_or_reason(rule, _operand_values(node.operands, solution.values()))
     if isinstance(checked, str):
         raise InputError(
             f"{node.name} = {node.text} {checked} at {_point(inputs)}; expected inputs at which every gate is defined",

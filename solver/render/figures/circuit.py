@@ -19,7 +19,7 @@ from solver.render.figures.svg import FAINT, KEY, Drawing
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution
-    from solver.kinds.circuits.graph import Circuit, GateNode
+    from solver.kinds.circuits.circuit import Circuit, GateNode
 
 COLUMN, ROW, RADIUS, MARGIN = 140, 46, 16, 30
 #: Where along a wire its labels sit: past the middle, where wires that leave one value have spread apart.
