@@ -2,9 +2,9 @@
 
 Every wire carries a value forward (above it) and, in the key, the gradient that flows
 back along it (below it, in red): a value that feeds two gates has two wires, each with
-the gradient of its own branch.  The gates are read from the solution: a ``graph``
-solution's gate steps hold the operation they were built from (``solver.kinds.circuits``).
-The handout shows the inputs' values only.
+the gradient of its own branch.  The gates come from the circuit a ``graph`` solution
+keeps (``solver.kinds.circuits.graph.circuit_of``), the numbers from its steps.  The
+handout shows the inputs' values only.
 """
 
 from __future__ import annotations
