@@ -184,6 +184,11 @@ def _nudged(value: Any, variant: int) -> Any:
         if all(i is None for i in items):
             return None
         return [new if new is not None else old for new, old in zip(items, value, strict=True)]
+    if isinstance(value, dict):  # values by name (a circuit's inputs)
+        moved = {name: _nudged(item, variant) for name, item in value.items()}
+        if all(new is None for new in moved.values()):
+            return None
+        return {name: new if new is not None else value[name] for name, new in moved.items()}
     if dataclasses.is_dataclass(value):
         changes = {f.name: _nudged(getattr(value, f.name), variant) for f in dataclasses.fields(value)}
         changes = {k: v for k, v in changes.items() if v is not None}
@@ -206,6 +211,7 @@ RULE_FIELDS = {
     "mlp": {"steps", "form", "reduction", "huber_delta"},
     "neuron": {"huber_delta"},
     "loss": {"huber_delta", "losses"},
+    "graph": {"expression"},
 }
 
 
@@ -391,6 +397,11 @@ QUICK: dict[str, tuple[str, Any]] = {
         learning_rate=0.5,
     ),
     "loss-every-loss": _given("loss", y=[0.0, 1.0, 0.0], y_hat=[0.2, 0.7, 0.1]),
+    "graph-every-gate": _given(
+        "graph",
+        expression="L = tanh(a*b) + relu(a - b) + exp(-a)*log(b) + sqrt(b)/abs(a) + max(a, b) + (a*b)^2 + b^a",
+        inputs={"a": 1.2, "b": 1.1},
+    ),
     "rnn-every-step": _given(
         "rnn",
         W_x=[[0.5, -0.2], [0.1, 0.3]],

@@ -58,6 +58,7 @@ COMMAND_MODULES: dict[str, str] = {
     "batchnorm": "solver.cli.norm",
     "layernorm": "solver.cli.norm",
     "dropout": "solver.cli.norm",
+    "graph": "solver.cli.circuits",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",

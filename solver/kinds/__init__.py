@@ -2,7 +2,8 @@
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
 ``dense/`` (neuron, mlp, loss, perceptron, softmax, svm, vae, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
-expressions in declared symbols), ``norm/`` (batchnorm, layernorm, dropout).  A kind module defines
+expressions in declared symbols), ``norm/`` (batchnorm, layernorm, dropout), ``circuits/`` (graph: an expression
+worked gate by gate).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
 * ``Given``: a dataclass of its data, validated by the file loader (the
@@ -47,6 +48,7 @@ KINDS: dict[str, str] = {
     "batchnorm": "norm.batchnorm",
     "layernorm": "norm.layernorm",
     "dropout": "norm.dropout",
+    "graph": "circuits.graph",
 }
 
 

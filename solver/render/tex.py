@@ -42,6 +42,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{exam}
 \newunicodechar{×}{\ensuremath{\times}}
 \newunicodechar{—}{---}
 \allowdisplaybreaks
+% The exam class letters parts a to z; a problem with more steps (a circuit) goes on in numbers.
+\renewcommand{\thepartno}{\ifnum\value{partno}>26 \arabic{partno}\else\alph{partno}\fi}
 """
 
 #: Room to answer an asked step in the handout.
