@@ -1,7 +1,7 @@
 """Problem kinds: the registry, and one folder per family (a family's whole story in one place).
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
-``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
+``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn, lstm), ``derive/`` (derive:
 expressions in declared symbols).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "mlp": "dense.mlp",
     "loss": "dense.loss",
     "rnn": "recurrent.rnn",
+    "lstm": "recurrent.lstm",
     "derive": "derive.derivation",
 }
 
