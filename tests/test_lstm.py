@@ -1,208 +1,27 @@
-"""Kind lstm: gates, states and BPTT checked against PyTorch's documented equations and central differences.
+"""Kind lstm: what only an LSTM has (the cell state and its path), its published example and its bad input.
 
-The reference restates torch.nn.LSTM's documentation in NumPy the way PyTorch computes it,
-not the way the kind does: one stacked matrix product per step (weight_ih·x + bias_ih +
-weight_hh·h + bias_hh, gates i, f, g, o in blocks of rows), cut into the four gates afterwards.
-A problem given one matrix per gate (or in the row convention) is stacked (and turned) first.
-Every gradient is compared with central finite differences of that reference's loss.
+Its states and every gradient, in every layout, are checked in test_gated.py against
+PyTorch's documented equations (tests/gated_reference.py) and central differences.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from conftest import PROBLEMS
+from gated_reference import EPS, Case, cases, reference_loss, run
 
 from solver.files.problem_file import load_problem
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY
 from solver.kinds.recurrent.lstm import CELL_PATH_DROPPED, Given, solve
 
-EPS = 1e-6
 TOLERANCE = 1e-6
 GATES = "ifgo"
-
-
-@dataclass
-class Case:
-    convention: str
-    stacked: bool
-    output: str
-    loss: str
-    every_step: bool
-    params: dict[str, np.ndarray]
-    h0: np.ndarray | None
-    c0: np.ndarray | None
-    x: list[np.ndarray]
-    y: list[np.ndarray]
-
-    def given(self) -> Given:
-        return Given(
-            **{name: value.tolist() for name, value in self.params.items()},
-            y=[v.tolist() for v in self.y] if self.every_step else self.y[0].tolist(),
-            x=[v.tolist() for v in self.x],
-            convention=self.convention,
-            output=self.output,
-            outputs="every_step" if self.every_step else "last",
-            loss=self.loss,
-            h0=None if self.h0 is None else self.h0.tolist(),
-            c0=None if self.c0 is None else self.c0.tolist(),
-        )
-
-
-def column(case: Case, p: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """A weight matrix as PyTorch holds it (outputs × inputs)."""
-    return p[name].T if case.convention == "row" else p[name]
-
-
-def torch_layout(case: Case, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """weight_ih, weight_hh, bias_ih, bias_hh, W_y, b_y as torch.nn.LSTM and nn.Linear hold them."""
-    hidden = len(p["weight_hh"][0]) if case.stacked else len(p["U_i"])
-    zero = np.zeros(4 * hidden)
-    if case.stacked:
-        stacked = {"weight_ih": p["weight_ih"], "weight_hh": p["weight_hh"]}
-        stacked |= {name: p.get(name, zero) for name in ("bias_ih", "bias_hh")}
-    else:
-        stacked = {
-            "weight_ih": np.vstack([column(case, p, f"W_{g}") for g in GATES]),
-            "weight_hh": np.vstack([p[f"U_{g}"].T if case.convention == "row" else p[f"U_{g}"] for g in GATES]),
-            "bias_ih": np.concatenate([p.get(f"b_{g}", np.zeros(hidden)) for g in GATES]),
-            "bias_hh": zero,
-        }
-    K = len(case.y[0])
-    return stacked | {"W_y": column(case, p, "W_y").reshape(K, hidden), "b_y": p.get("b_y", np.zeros(K))}
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
-
-
-def run(case: Case, p: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """torch.nn.LSTM's documented recurrence: the hidden and cell states h_1..h_T, c_1..c_T, output gates."""
-    torch = torch_layout(case, p)
-    H = torch["weight_hh"].shape[1]
-    h = np.zeros(H) if case.h0 is None else case.h0.copy()
-    c = np.zeros(H) if case.c0 is None else case.c0.copy()
-    hs, cs, os = [], [], []
-    for x in case.x:
-        gates = torch["weight_ih"] @ x + torch["bias_ih"] + torch["weight_hh"] @ h + torch["bias_hh"]
-        i, f, g, o = np.split(gates, 4)
-        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-        h = sigmoid(o) * np.tanh(c)
-        hs.append(h)
-        cs.append(c)
-        os.append(sigmoid(o))
-    return hs, cs, os
-
-
-def reference_loss(case: Case, p: dict[str, np.ndarray] | None = None) -> float:
-    p = case.params if p is None else p
-    torch = torch_layout(case, p)
-    hs, _, _ = run(case, p)
-    used = hs if case.every_step else hs[-1:]
-    losses = []
-    for h, y in zip(used, case.y, strict=True):
-        z = torch["W_y"] @ h + torch["b_y"]
-        if case.output == "sigmoid":
-            q = sigmoid(z)
-            losses.append(-float(np.sum(y * np.log(q) + (1 - y) * np.log(1 - q))))
-        elif case.output == "softmax":
-            losses.append(-float(np.sum(y * (z - math.log(np.exp(z).sum())))))
-        else:
-            losses.append(float(np.mean((z - y) ** 2)))
-    return sum(losses) / len(losses)
-
-
-def finite_difference(case: Case, name: str) -> np.ndarray:
-    grad = np.zeros_like(case.params[name])
-    for index in np.ndindex(grad.shape):
-        values = []
-        for sign in (1, -1):
-            p = {k: v.copy() for k, v in case.params.items()}
-            p[name][index] += sign * EPS
-            values.append(reference_loss(case, p))
-        grad[index] = (values[0] - values[1]) / (2 * EPS)
-    return grad
-
-
-OUTPUTS = [("linear", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy")]
-
-
-def make_case(seed: int, convention: str, stacked: bool, every_step: bool, output: str, loss: str) -> Case:
-    rng = np.random.default_rng(seed)
-    T, n_in, H = 3, 2, rng.integers(1, 4)
-    K = 1 if output == "sigmoid" else (2 if output == "softmax" else int(rng.integers(1, 3)))
-
-    def weights(into: int, out_of: int) -> np.ndarray:
-        return rng.uniform(-1, 1, (out_of, into) if convention == "row" else (into, out_of))
-
-    if stacked:
-        params = {
-            "weight_ih": rng.uniform(-1, 1, (4 * H, n_in)),
-            "weight_hh": rng.uniform(-1, 1, (4 * H, H)),
-            "bias_ih": rng.uniform(-1, 1, 4 * H),
-            "bias_hh": rng.uniform(-1, 1, 4 * H),
-        }
-    else:
-        params = {}
-        for g in GATES:
-            params |= {f"W_{g}": weights(H, n_in), f"U_{g}": rng.uniform(-1, 1, (H, H))}
-            if rng.random() < 0.7:
-                params[f"b_{g}"] = rng.uniform(-1, 1, H)
-    params["W_y"] = weights(K, H)
-    if rng.random() < 0.5:
-        params["b_y"] = rng.uniform(-1, 1, K)
-
-    def target() -> np.ndarray:
-        if output == "sigmoid":
-            return rng.integers(0, 2, K).astype(float)
-        if output == "softmax":
-            return np.eye(K)[rng.integers(K)]
-        return rng.uniform(-1, 1, K)
-
-    h0, c0 = (rng.uniform(-1, 1, H) if rng.random() < 0.5 else None for _ in range(2))
-    x = [rng.uniform(-1, 1, n_in) for _ in range(T)]
-    return Case(convention, stacked, output, loss, every_step, params, h0, c0, x,
-                [target() for _ in range(T if every_step else 1)])  # fmt: skip
-
-
-LAYOUTS = [("column", False), ("row", False), ("column", True)]
-CASES = [
-    make_case(seed, convention, stacked, every_step, output, loss)
-    for seed, ((convention, stacked), every_step, (output, loss)) in enumerate(
-        (layout, every, out) for layout in LAYOUTS for every in (False, True) for out in OUTPUTS
-    )
-]
-IDS = [
-    f"{c.convention}-{'stacked' if c.stacked else 'per_gate'}-{'m2m' if c.every_step else 'm2o'}-{c.output}"
-    for c in CASES
-]
+CASES, IDS = cases("lstm")
 
 
 def value(solution, name: str) -> np.ndarray:
     return np.asarray(solution[name].value, dtype=float)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_states_follow_pytorchs_equations(case):
-    solution = solve(case.given())
-    hs, cs, _ = run(case, case.params)
-    for t, (h, c) in enumerate(zip(hs, cs, strict=True), start=1):
-        np.testing.assert_allclose(value(solution, f"h{t}").reshape(-1), h, rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(value(solution, f"c{t}").reshape(-1), c, rtol=1e-12, atol=1e-14)
-    assert value(solution, "loss") == pytest.approx(reference_loss(case), rel=1e-12)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_every_gradient_agrees_with_central_differences(case):
-    solution = solve(case.given())
-    for name, param in case.params.items():
-        computed = value(solution, f"dL/d{name}").reshape(param.shape)
-        np.testing.assert_allclose(
-            computed, finite_difference(case, name), atol=TOLERANCE, rtol=TOLERANCE, err_msg=name
-        )
 
 
 MANY_TO_ONE = [0, 7, 14]  # one case of each layout, each output
@@ -211,20 +30,19 @@ MANY_TO_ONE = [0, 7, 14]  # one case of each layout, each output
 @pytest.mark.parametrize("case", [CASES[i] for i in MANY_TO_ONE], ids=[IDS[i] for i in MANY_TO_ONE])
 def test_state_gradients_agree_with_central_differences(case):
     # Restart the reference at step t+1 from a nudged h_t (c_t held), or a nudged c_t (h_t = o_t ⊙ tanh(c_t) follows).
-    solution = solve(case.given())
-    hs, cs, os = run(case, case.params)
+    solution = solve(case.given(Given))
+    trace = run(case)
     for t in (1, 2):
         for state in ("h", "c"):
             grad = value(solution, f"dL/d{state}{t}").reshape(-1)
             for unit in range(len(grad)):
                 nudged = []
                 for sign in (1, -1):
-                    states = {"h": hs[t - 1].copy(), "c": cs[t - 1].copy()}
-                    states[state][unit] += sign * EPS
+                    states = {"h0": trace[t - 1]["h"].copy(), "c0": trace[t - 1]["c"].copy()}
+                    states[f"{state}0"][unit] += sign * EPS
                     if state == "c":
-                        states["h"] = os[t - 1] * np.tanh(states["c"])
-                    tail = Case(case.convention, case.stacked, case.output, case.loss, False, case.params,
-                                states["h"], states["c"], case.x[t:], case.y)  # fmt: skip
+                        states["h0"] = trace[t - 1]["o"] * np.tanh(states["c0"])
+                    tail = Case(**{**case.__dict__, "x": case.x[t:], "initial": states})
                     nudged.append(reference_loss(tail))
                 assert grad[unit] == pytest.approx((nudged[0] - nudged[1]) / (2 * EPS), abs=TOLERANCE)
 
@@ -247,7 +65,7 @@ def test_problem_files_check_cleanly(cli):
 
 def test_the_cell_path_is_the_forget_gates_product():
     case = CASES[3]  # column, one matrix per gate, many-to-many
-    solution = solve(case.given())
+    solution = solve(case.given(Given))
     f2, f3 = value(solution, "f2").reshape(-1), value(solution, "f3").reshape(-1)
     np.testing.assert_allclose(value(solution, "dc3/dc1"), np.diag(f3 * f2), rtol=1e-12)
     assert "diag(f'(z_t))·W_h" in solution["dc3/dc2"].note
@@ -257,7 +75,7 @@ def test_the_cell_path_is_the_forget_gates_product():
 
 
 def test_the_named_mistakes_change_the_numbers():
-    solution = solve(CASES[0].given())
+    solution = solve(CASES[0].given(Given))
     wrong = solution.evaluate(variant=("dL/dc2", CELL_PATH_DROPPED))
     assert not np.allclose(wrong["dL/dc2"], solution["dL/dc2"].value)
     assert not np.allclose(wrong["dL/dW_f"], solution["dL/dW_f"].value)  # and downstream
@@ -266,18 +84,6 @@ def test_the_named_mistakes_change_the_numbers():
         np.asarray(last["dL/dU_g"]).reshape(-1),
         np.outer(value(solution, "dL/dz_g3").reshape(-1), value(solution, "h2").reshape(-1)).reshape(-1),
     )
-
-
-def test_the_two_layouts_give_the_same_numbers():
-    per_gate = CASES[0]
-    torch = torch_layout(per_gate, per_gate.params)
-    stacked = Case(**{**per_gate.__dict__, "stacked": True,
-                      "params": {k: torch[k] for k in ("weight_ih", "weight_hh", "bias_ih", "W_y")}})  # fmt: skip
-    one, other = solve(per_gate.given()), solve(stacked.given())
-    for name in ("h3", "c3", "loss", "dL/dW_f", "dL/dU_o"):
-        np.testing.assert_allclose(value(one, name), value(other, name), rtol=1e-12)
-    H = torch["weight_hh"].shape[1]
-    np.testing.assert_allclose(value(other, "dL/dweight_ih")[H : 2 * H], value(one, "dL/dW_f"), rtol=1e-12)
 
 
 GOOD = {
@@ -313,7 +119,7 @@ def write(tmp_path, fields: dict[str, str]):
         (GOOD, {"weight_hh": "[[1]]"}, "both layouts of gate weights given"),
         (GOOD, {"convention": "row", "W_y": "[1, 1]", "W_i": "[[1, 2, 3], [4, 5, 6]]"}, "W_i is 2×3, which"),
         (GOOD, {"c0": "[0, 0, 0]"}, "c0 has 3 entries; expected 2 (the hidden size)"),
-        (STACKED, {"weight_hh": str([[0.5, 0.0]] * 6)}, "weight_hh is 6×2, which does not stack 4 square blocks"),
+        (STACKED, {"weight_hh": str([[0.5, 0.0]] * 6)}, "so its 4 gates (i, f, g, o) stack 8 rows"),
         (STACKED, {"weight_ih": str([[0.1, 0.2]] * 6)}, "weight_ih is 6×2, which does not fit 4 gates (i, f, g, o)"),
         (STACKED, {"bias_ih": "[1, 2]"}, "bias_ih has 2 entries; expected 8 (4 gates (i, f, g, o) × the hidden size)"),
         (STACKED, {"convention": "row"}, "PyTorch's stacked weight_ih and weight_hh multiply from the left"),
@@ -342,3 +148,24 @@ def test_solution_sheet_shows_each_gate_in_the_courses_names(cli):
     ):
         assert formula in lines, formula
     assert "the additive cell path" in result.out
+
+
+def test_quick_command_takes_the_stacked_weights(cli):
+    import json
+
+    # The published example's gates stacked as PyTorch orders them: i, f, g, o.
+    args = ["--x", "1; 2; 3", "--weight-ih", "0.6; 0.5; 0.7; 0.8", "--weight-hh", "0.2; 0.1; 0.3; 0.4"]
+    result = cli("lstm", *args, "--wy", "4", "--y", "4", "--json")
+    assert result.code == 0, result.err
+    answers = json.loads(result.out)["answers"]
+    expected = load_problem(PROBLEMS / "lstm_three_steps_scalar.yaml").solve()
+    for name in ("c3", "h3", "y_hat", "loss", "dL/dc1", "dL/dW_f", "dL/dU_o"):
+        assert answers[name] == pytest.approx(expected[name].value, abs=1e-15), name
+    stacked = [row for (row,) in answers["dL/dweight_ih"]]  # a 4×1 matrix
+    assert stacked == pytest.approx([expected[f"dL/dW_{g}"].value for g in GATES], abs=1e-15)
+
+
+def test_quick_command_names_the_option_in_error(cli):
+    result = cli("lstm", "--x", "1; 2", "--weight-ih", "0.6; 0.5", "--weight-hh", "0.2; 0.1", "--wy", "4", "--y", "4")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert result.err.startswith("nnsolve: error: --weight-hh: weight_hh is 2×1")

@@ -47,6 +47,8 @@ COMMAND_MODULES: dict[str, str] = {
     "conv": "solver.cli.maps",
     "pool": "solver.cli.maps",
     "rnn": "solver.cli.rnn",
+    "lstm": "solver.cli.rnn",
+    "gru": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",

@@ -1,7 +1,7 @@
 """Problem kinds: the registry, and one folder per family (a family's whole story in one place).
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
-``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn, lstm), ``derive/`` (derive:
+``dense/`` (neuron, mlp, loss, symbolic mode), ``recurrent/`` (rnn, lstm, gru), ``derive/`` (derive:
 expressions in declared symbols).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "loss": "dense.loss",
     "rnn": "recurrent.rnn",
     "lstm": "recurrent.lstm",
+    "gru": "recurrent.gru",
     "derive": "derive.derivation",
 }
 

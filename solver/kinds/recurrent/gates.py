@@ -48,49 +48,59 @@ Matrix = float | list[float] | list[list[float]]
 Vector = float | list[float]
 
 
+#: The descriptions of the fields lstm and gru share, for the JSON Schema (see ``GatedGiven``).
+SHARED_FIELDS = {
+    "W_y": "Output weights: outputs × hidden (column convention) or hidden × outputs (row); a flat list is one output.",
+    "y": "Target: one value or vector (many-to-one), or one per time step (outputs: every_step).",
+    "x": "The input sequence, one number or vector per time step.",
+    "words": "The input sequence as words, one-hot encoded from `vocabulary` (instead of x).",
+    "vocabulary": "The words of the one-hot encoding, in order: word i is the unit vector e_i.",
+    "convention": "column: gates from W·x_t + U·h_{t-1} + b (PyTorch, stacked); row: x_t·W + h_{t-1}·U + b (Keras).",
+    "output": "Output activation g of y_hat = g(W_y·h_t + b_y): linear, sigmoid, softmax, ...",
+    "outputs": "last: many-to-one; every_step: an output per step, loss averaged over the steps.",
+    "loss": "Loss per output: mse, bce, cross_entropy, ... (see the dense kinds).",
+    "b_y": "Output bias (none if left out).",
+    "h0": "Initial hidden state (zero if left out).",
+    "weight_ih": "PyTorch's input weights of every gate stacked (gates·hidden × inputs), instead of W_k.",
+    "weight_hh": "PyTorch's recurrent weights of every gate stacked (gates·hidden × hidden), instead of U_k.",
+    "bias_ih": "PyTorch's input biases of every gate stacked.",
+    "bias_hh": "PyTorch's recurrent biases of every gate stacked.",
+    "learning_rate": "With a learning rate, one gradient-descent update W_new = W − η dL/dW of each parameter.",
+}
+
+
+def _describe_shared_fields(schema: dict[str, Any]) -> None:
+    """Give the inherited fields their descriptions: pydantic reads the attribute docstrings of a class's own body."""
+    for name, description in SHARED_FIELDS.items():
+        schema["properties"][name].setdefault("description", description)
+
+
 @dataclass
 class GatedGiven:
-    """The fields lstm and gru share; each kind adds its gates' one-matrix-per-gate fields."""
+    """The fields lstm and gru share (described in SHARED_FIELDS); each kind adds its gates' fields."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
+    __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG | {"json_schema_extra": _describe_shared_fields}
 
     W_y: Matrix
-    """Output weights: outputs × hidden (column convention) or hidden × outputs (row); a flat list is one output."""
     y: float | list[float | list[float]]
-    """Target: one value or vector (many-to-one), or one per time step (outputs: every_step)."""
     x: list[float | list[float]] | None = None
-    """The input sequence, one number or vector per time step."""
     words: list[str] | str | None = None
-    """The input sequence as words, one-hot encoded from `vocabulary` (instead of x)."""
     vocabulary: list[str] | None = None
-    """The words of the one-hot encoding, in order: word i is the unit vector e_i."""
     convention: Literal["row", "column"] = "column"
-    """column: gates from W·x_t + U·h_{t-1} + b (PyTorch, the stacked layout); row: x_t·W + h_{t-1}·U + b (Keras)."""
     output: str = "linear"
-    """Output activation g of y_hat = g(W_y·h_t + b_y): linear, sigmoid, softmax, ..."""
     outputs: Literal["last", "every_step"] = "last"
-    """last: many-to-one; every_step: an output per step, loss averaged over the steps."""
     loss: str = "mse"
-    """Loss per output: mse, bce, cross_entropy, ... (see the dense kinds)."""
     b_y: Vector | None = None
-    """Output bias (none if left out)."""
     h0: Vector | None = None
-    """Initial hidden state (zero if left out)."""
     weight_ih: Matrix | None = None
-    """PyTorch's input weights of every gate stacked (gates × hidden rows, input columns), instead of W_k."""
     weight_hh: Matrix | None = None
-    """PyTorch's recurrent weights of every gate stacked (gates × hidden rows, hidden columns), instead of U_k."""
     bias_ih: Vector | None = None
-    """PyTorch's input biases of every gate stacked."""
     bias_hh: Vector | None = None
-    """PyTorch's recurrent biases of every gate stacked."""
     learning_rate: float | None = None
-    """With a learning rate, one gradient-descent update W_new = W − η dL/dW follows for every parameter."""
 
 
 @dataclass(frozen=True)
 class Cell:
-    name: str
     #: The gates in PyTorch's stacking order, each with its name and its squashing function.
     gates: dict[str, tuple[str, str]]
     #: The gate whose recurrent bias stays apart from its input bias (GRU's candidate: b_hn inside r ⊙ (...)).
@@ -102,7 +112,6 @@ class Cell:
 
 
 LSTM = Cell(
-    "LSTM",
     {
         "i": ("input gate", "sigmoid"),
         "f": ("forget gate", "sigmoid"),
@@ -110,7 +119,7 @@ LSTM = Cell(
         "o": ("output gate", "sigmoid"),
     },
 )
-GRU = Cell("GRU", {"r": ("reset gate", "sigmoid"), "z": ("update gate", "sigmoid"), "n": ("candidate", "tanh")}, "n")
+GRU = Cell({"r": ("reset gate", "sigmoid"), "z": ("update gate", "sigmoid"), "n": ("candidate", "tanh")}, "n")
 
 
 @dataclass(frozen=True)
@@ -139,9 +148,9 @@ def read_gated(given: Any, cell: Cell, c0: Any = None) -> Gated:
             field=next(iter(stacked)),
         )
     if stacked:
-        weights, hidden = _read_stacked(stacked, cell, given.convention, inputs[0].size)
+        weights, hidden = _read_stacked(stacked, cell, given.convention, inputs)
     else:
-        weights, hidden = _read_per_gate(per_gate, cell, given.convention, inputs[0].size)
+        weights, hidden = _read_per_gate(per_gate, cell, given.convention, inputs)
     return Gated(
         **read_readout(given, inputs, words, hidden, "weight_hh" if stacked else f"U_{next(iter(cell.gates))}"),
         cell=cell,
@@ -158,14 +167,14 @@ def _missing(needed: Sequence[str], given: dict[str, Any], layout: str) -> None:
 
 
 def _read_per_gate(
-    given: dict[str, Any], cell: Cell, convention: Convention, n_in: int
+    given: dict[str, Any], cell: Cell, convention: Convention, inputs: list[np.ndarray]
 ) -> tuple[dict[str, np.ndarray], int]:
     """W_k, U_k (and b_k) for every gate k; the hidden size is the first recurrent matrix's."""
     _missing([f"{kind}_{gate}" for gate in cell.gates for kind in ("W", "U")], given, "one matrix per gate")
     first = f"U_{next(iter(cell.gates))}"
     U = read_matrix(given[first], first)
-    hidden = U.shape[0]
-    read_hidden_size(hidden, 1, first)
+    hidden, n_in = U.shape[0], inputs[0].size
+    read_hidden_size(hidden, len(inputs), first)
     hidden_fit, input_fit = f"the hidden size {hidden} (from {first})", f"the input size {n_in}"
     weights: dict[str, np.ndarray] = {}
     for name in cell.per_gate_names():
@@ -186,7 +195,7 @@ def _read_per_gate(
 
 
 def _read_stacked(
-    given: dict[str, Any], cell: Cell, convention: Convention, n_in: int
+    given: dict[str, Any], cell: Cell, convention: Convention, inputs: list[np.ndarray]
 ) -> tuple[dict[str, np.ndarray], int]:
     """PyTorch's weight_ih (G·H × inputs), weight_hh (G·H × H) and biases (G·H) for G gates of H units."""
     if convention == "row":
@@ -197,12 +206,12 @@ def _read_stacked(
     _missing(["weight_ih", "weight_hh"], given, "the stacked layout")
     count, order = len(cell.gates), ", ".join(cell.gates)
     weight_hh = read_matrix(given["weight_hh"], "weight_hh")
-    hidden = weight_hh.shape[1]
-    read_hidden_size(hidden, 1, "weight_hh")
+    hidden, n_in = weight_hh.shape[1], inputs[0].size
+    read_hidden_size(hidden, len(inputs), "weight_hh")
     if weight_hh.shape[0] != count * hidden:
         raise InputError(
-            f"weight_hh is {weight_hh.shape[0]}×{hidden}, which does not stack {count} square blocks of {hidden} "
-            f"columns; expected {count * hidden}×{hidden} (gates {order}, each hidden × hidden)",
+            f"weight_hh is {weight_hh.shape[0]}×{hidden}: its {hidden} column(s) make the hidden size {hidden}, "
+            f"so its {count} gates ({order}) stack {count * hidden} rows; expected {count * hidden}×{hidden}",
             field="weight_hh",
         )
     weights = {"weight_ih": read_matrix(given["weight_ih"], "weight_ih"), "weight_hh": weight_hh}
@@ -243,8 +252,9 @@ def _weight_title(cell: Cell, name: str) -> str:
 def _rows(stacked: str, block: int, size: int) -> tuple[str, str]:
     """'rows 3–4 of {weight_ih}' in text and LaTeX."""
     first, last = block * size + 1, (block + 1) * size
-    span = str(first) if first == last else f"{first}–{last}"
-    return f"rows {span} of {hole(stacked)}", rf"\text{{rows {span} of }} {hole(stacked)}"
+    if first == last:
+        return f"row {first} of {hole(stacked)}", rf"\text{{row {first} of }} {hole(stacked)}"
+    return f"rows {first}–{last} of {hole(stacked)}", rf"\text{{rows {first}--{last} of }} {hole(stacked)}"
 
 
 def _blocks(steps: ArraySteps, net: Gated) -> None:

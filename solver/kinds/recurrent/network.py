@@ -1,9 +1,12 @@
-"""An RNN problem's data as arrays, checked against each other.
+"""A recurrent problem's data as arrays, checked against each other.
 
 ``read_network`` turns the validated ``given`` of an ``rnn`` problem into a
 ``Network``: weights as 2-D arrays, one input vector per time step (words
-one-hot encoded from the vocabulary), targets per output.  Every mismatch is
-an ``InputError`` naming the field, the sizes found and the sizes expected.
+one-hot encoded from the vocabulary), targets per output.  What every
+recurrent kind shares (the sequence, the output layer, the targets and the
+loss) is its ``Readout``, which the gated kinds read with ``read_readout`` too.
+Every mismatch is an ``InputError`` naming the field, the sizes found and the
+sizes expected.
 """
 
 from __future__ import annotations
