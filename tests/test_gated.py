@@ -117,3 +117,23 @@ def test_the_schema_describes_every_field(cli, kind):
     (properties,) = found
     assert "weight_ih" in properties and f"W_{GATES[kind][0]}" in properties
     assert [name for name, field in properties.items() if not field.get("description")] == []
+
+
+def test_the_grader_names_each_gated_mistake(cli, tmp_path):
+    from conftest import PROBLEMS
+
+    (tmp_path / "hw.yaml").write_text(
+        "title: gated\nproblems:\n"
+        f"  - {{id: q1, file: {PROBLEMS / 'lstm_three_steps_scalar.yaml'}, ask: {{dL/dc1: 1}}}}\n"
+        f"  - {{id: q2, file: {PROBLEMS / 'gru_one_step_other_update_convention.yaml'}, ask: {{h1: 1}}}}\n",
+        encoding="utf-8",
+    )
+    # dL/dc1 through h1 alone (-0.0430209 · 0.689974 · (1 − tanh²(0.390214))); h1 with z and 1 − z swapped.
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "s1.yaml").write_text(
+        'student: s1\nanswers:\n  q1: {"dL/dc1": -0.025585}\n  q2: {h1: [0.200865, 0.139052]}\n', encoding="utf-8"
+    )
+    result = cli("grade", tmp_path / "hw.yaml", tmp_path / "subs", "--tables")
+    assert result.code == 0, result.err
+    assert "mistake: lstm_cell_path_dropped" in result.out
+    assert "mistake: gru_update_gate_swapped" in result.out

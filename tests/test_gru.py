@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 from gated_reference import cases
 
+from solver.files.problem_file import load_problem
 from solver.kinds.recurrent.gru import UPDATE_GATE_SWAPPED, Given, solve
 
 CASES, _ = cases("gru")
@@ -93,3 +95,16 @@ def test_quick_command_refuses_a_cell_state(cli):
     assert cli("gru", "--x", "1; 2", *stacked).code == 0
     result = cli("gru", "--x", "1; 2", *stacked, "--c0", "1")
     assert result.code == 2 and result.err == "nnsolve: error: --c0: a GRU has no cell state; expected --h0 alone\n"
+
+
+def test_the_other_update_convention_is_pytorchs_with_the_update_gate_negated(cli):
+    path = PROBLEMS / "gru_one_step_other_update_convention.yaml"
+    result = cli("check", path)
+    assert result.code == 0 and "0 unexplained discrepancies" in result.out, result.out + result.err
+    solution = load_problem(path).solve()
+    # The source's own equations, h0 = 0: z = σ(W_z·x), ĥ = tanh(W_h·x), h = (1 − z) ⊙ h0 + z ⊙ ĥ.
+    x = np.array([1.0, 0.5])
+    z = 1 / (1 + np.exp(-np.array([[0.3, 0.2], [0.1, 0.5]]) @ x))
+    h_hat = np.tanh(np.array([[0.5, 0.1], [0.2, 0.3]]) @ x)
+    np.testing.assert_allclose(value(solution, "h1"), z * h_hat, rtol=1e-12)
+    np.testing.assert_allclose(value(solution, "z1"), 1 - z, rtol=1e-12)
