@@ -291,7 +291,26 @@ def _blocks(steps: ArraySteps, net: Gated) -> None:
             )
 
 
-def add_stacked_gradients(steps: ArraySteps, net: Gated) -> None:
+def add_weight_gradients(steps: ArraySteps, net: Gated, recurrent: dict[str, str] | None = None) -> None:
+    """Every gate's W, U and b, one term per time step from the last back, then the stacked weights' if given.
+
+    A gate's local gradient is dL/dz_k; ``recurrent`` names another for U_k (GRU's candidate: dL/da_t,
+    the gradient at U_n·h + b_hn), which its recurrent bias kept apart (b_hn) follows too.
+    """
+    back = range(net.steps, 0, -1)
+    for gate in net.cell.gates:
+        local = f"dL/dz_{gate}"
+        through_h = (recurrent or {}).get(gate, local)
+        add_parameter_gradient(steps, net, f"W_{gate}", [(f"{local}{t}", f"x{t}") for t in back])
+        add_parameter_gradient(steps, net, f"U_{gate}", [(f"{through_h}{t}", f"h{t - 1}") for t in back])
+        for bias, source in ((f"b_{gate}", local), (f"b_h{gate}", through_h)):
+            if bias in steps:
+                add_parameter_gradient(steps, net, bias, [(f"{source}{t}", None) for t in back])
+    if net.stacked:
+        _stacked_gradients(steps, net)
+
+
+def _stacked_gradients(steps: ArraySteps, net: Gated) -> None:
     """The gradients of the stacked weights: the gates' gradients stacked in PyTorch's order."""
     gates, apart = list(net.cell.gates), net.cell.apart
     parts = {

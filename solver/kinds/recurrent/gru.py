@@ -38,11 +38,10 @@ from solver.kinds.recurrent.gates import (
     Term,
     Vector,
     add_gate,
-    add_parameter_gradient,
     add_readout_givens,
-    add_stacked_gradients,
     add_sum,
     add_weight_givens,
+    add_weight_gradients,
     back_through,
     from_outputs,
     hidden_gradient_title,
@@ -108,7 +107,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     from_output = add_output_gradients(steps, net)
     for t in range(T, 0, -1):
         _backward_step(steps, net, t, from_output)
-    _weight_gradients(steps, net)
+    add_weight_gradients(steps, net, recurrent={"n": "dL/da"})
     if given.learning_rate is not None:
         add_update(steps, given.learning_rate, net.trained)
     return solution
@@ -177,19 +176,3 @@ def _backward_step(steps: ArraySteps, net: Gated, t: int, from_output: dict[int,
     ]  # fmt: skip
     for name, what, term in locals_:
         add_sum(steps, f"{name}{t}", f"gradient at {what}, step {t}", [term])
-
-
-def _weight_gradients(steps: ArraySteps, net: Gated) -> None:
-    """W, U and b of each gate, one term per time step from the last back; U_n and b_hn from dL/da_t."""
-    back = list(range(net.steps, 0, -1))
-    for gate in GRU.gates:
-        local = f"dL/dz_{gate}"
-        recurrent = "dL/da" if gate == "n" else local
-        add_parameter_gradient(steps, net, f"W_{gate}", [(f"{local}{t}", f"x{t}") for t in back])
-        add_parameter_gradient(steps, net, f"U_{gate}", [(f"{recurrent}{t}", f"h{t - 1}") for t in back])
-        biases = {f"b_{gate}": local} | ({"b_hn": recurrent} if gate == "n" else {})
-        for bias, source in biases.items():
-            if bias in steps:
-                add_parameter_gradient(steps, net, bias, [(f"{source}{t}", None) for t in back])
-    if net.stacked:
-        add_stacked_gradients(steps, net)

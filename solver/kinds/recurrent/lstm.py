@@ -37,11 +37,10 @@ from solver.kinds.recurrent.gates import (
     Term,
     Vector,
     add_gate,
-    add_parameter_gradient,
     add_readout_givens,
-    add_stacked_gradients,
     add_sum,
     add_weight_givens,
+    add_weight_gradients,
     back_through,
     from_outputs,
     hidden_gradient_title,
@@ -114,7 +113,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     from_output = add_output_gradients(steps, net)
     for t in range(T, 0, -1):
         _backward_step(steps, net, t, from_output)
-    _weight_gradients(steps, net)
+    add_weight_gradients(steps, net)
     _cell_path(steps, net)
     if given.learning_rate is not None:
         add_update(steps, given.learning_rate, net.trained)
@@ -197,19 +196,6 @@ def _backward_step(steps: ArraySteps, net: Gated, t: int, from_output: dict[int,
         add_sum(steps, f"dL/dz_{gate}{t}", f"gradient at the {title}'s pre-activation, step {t}", [locals_[gate]])
 
 
-def _weight_gradients(steps: ArraySteps, net: Gated) -> None:
-    """Each gate's W, U and b: one term per time step, from the last step back."""
-    back = range(net.steps, 0, -1)
-    for gate in LSTM.gates:
-        local = [f"dL/dz_{gate}{t}" for t in back]
-        add_parameter_gradient(steps, net, f"W_{gate}", [(g, f"x{t}") for g, t in zip(local, back, strict=True)])
-        add_parameter_gradient(steps, net, f"U_{gate}", [(g, f"h{t - 1}") for g, t in zip(local, back, strict=True)])
-        if f"b_{gate}" in steps:
-            add_parameter_gradient(steps, net, f"b_{gate}", [(g, None) for g in local])
-    if net.stacked:
-        add_stacked_gradients(steps, net)
-
-
 def _cell_path(steps: ArraySteps, net: Gated) -> None:
     """∂c_t/∂c_{t−1} = diag(f_t) for each step, then the products ∂c_T/∂c_t, with their norms."""
     T = net.steps
@@ -219,7 +205,7 @@ def _cell_path(steps: ArraySteps, net: Gated) -> None:
             f"dc{t}/dc{t - 1}",
             f"cell-path Jacobian of step {t} with respect to step {t - 1}",
             (f"f{t}",),
-            lambda f, t=t, note=note: _with(norm_note(np.diag(f), 1 if t == T else None), note),
+            lambda f, t=t, note=note: _noted_also(norm_note(np.diag(f), 1 if t == T else None), note),
             formula(hole(f"f{t}") if net.scalar else f"diag({hole(f'f{t}')})"),
         )
     for t in range(T - 2, 0, -1):
@@ -232,5 +218,6 @@ def _cell_path(steps: ArraySteps, net: Gated) -> None:
         )
 
 
-def _with(noted: Noted, extra: str | None) -> Noted:
+def _noted_also(noted: Noted, extra: str | None) -> Noted:
+    """The note with ``extra`` after it."""
     return Noted(noted.value, f"{noted.note}; {extra}" if extra else noted.note)
