@@ -59,6 +59,8 @@ COMMAND_MODULES: dict[str, str] = {
     "layernorm": "solver.cli.norm",
     "dropout": "solver.cli.norm",
     "graph": "solver.cli.circuits",
+    "lstm": "solver.cli.rnn",
+    "gru": "solver.cli.rnn",
     "grade": "grader.cli",
     "answer-template": "grader.cli",
     "gradescope": "solver.cli.gradescope",

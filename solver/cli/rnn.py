@@ -1,7 +1,13 @@
-"""Quick command ``nnsolve rnn``: a vanilla RNN's forward pass and BPTT from the command line."""
+"""Quick commands ``nnsolve rnn``, ``lstm`` and ``gru``: forward pass and BPTT from the command line.
+
+``lstm`` and ``gru`` take PyTorch's stacked weights (weight_ih, weight_hh and the two
+biases); one matrix per gate is written in a problem file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
@@ -27,6 +33,11 @@ OPTIONS = {
     "output": "--out",
     "loss": "--loss",
     "learning_rate": "--lr",
+    "weight_ih": "--weight-ih",
+    "weight_hh": "--weight-hh",
+    "bias_ih": "--bias-ih",
+    "bias_hh": "--bias-hh",
+    "c0": "--c0",
 }
 
 
@@ -88,12 +99,84 @@ def rnn(
         h0=_read(h0, "--h0"),
         learning_rate=lr,
     )
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
+
+
+def _solve_and_emit(kind: ModuleType, given: Any, fmt: OutputFormat, full: bool) -> None:
+    """Solve, naming the option an error is about, and print the solution."""
     try:
         solution = kind.solve(given)
     except InputError as error:
-        raise error.located(OPTIONS.get((error.field or "").split(".")[0], "nnsolve rnn")) from None
-    emit(solution, chosen_format(fmt, as_json), full)
+        raise error.located(OPTIONS.get((error.field or "").split(".")[0], f"nnsolve {kind.KIND}")) from None
+    emit(solution, fmt, full)
+
+
+def _gated(name: str) -> Callable[..., None]:
+    """The quick command of a gated cell (lstm, gru): the same options, PyTorch's stacked weights."""
+
+    def command(
+        weight_ih: Annotated[
+            str, typer.Option("--weight-ih", help="Input weights of the gates stacked, gates·hidden × inputs.")
+        ],
+        weight_hh: Annotated[
+            str, typer.Option("--weight-hh", help="Recurrent weights stacked, gates·hidden × hidden.")
+        ],
+        wy: Annotated[str, typer.Option("--wy", help="W_y: outputs × hidden; one row: 1 output.")],
+        y: Annotated[str, typer.Option("--y", help="Target(s); with --every-step one row per time step.")],
+        x: Annotated[str | None, typer.Option("--x", help="Inputs, one row per time step: '1 0; 0 1'.")] = None,
+        words: Annotated[str | None, typer.Option("--words", help="Inputs as words: 'Alice likes brownies'.")] = None,
+        vocabulary: Annotated[
+            str | None, typer.Option("--vocabulary", help="Words of the one-hot code, in order.")
+        ] = None,
+        bias_ih: Annotated[str | None, typer.Option("--bias-ih", help="Input biases of the gates stacked.")] = None,
+        bias_hh: Annotated[str | None, typer.Option("--bias-hh", help="Recurrent biases of the gates stacked.")] = None,
+        by: Annotated[str | None, typer.Option("--by", help="Output bias.")] = None,
+        h0: Annotated[str | None, typer.Option("--h0", help="Initial hidden state (default zero).")] = None,
+        c0: Annotated[str | None, typer.Option("--c0", help="Initial cell state, LSTM only (default zero).")] = None,
+        out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")] = "linear",
+        every_step: Annotated[
+            bool, typer.Option("--every-step", help="An output at every step (many-to-many).")
+        ] = False,
+        loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+        lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
+        fmt: FormatOption = OutputFormat.term,
+        as_json: JsonOption = False,
+        full: FullOption = False,
+    ) -> None:
+        from solver.kinds import kind_module
+
+        kind = kind_module(name)
+        if c0 is not None and name != "lstm":
+            raise InputError(f"--c0: a {name.upper()} has no cell state; expected --h0 alone")
+        given = kind.Given(
+            weight_ih=_read(weight_ih, "--weight-ih", matrix=True),
+            weight_hh=_read(weight_hh, "--weight-hh", matrix=True),
+            bias_ih=_read(bias_ih, "--bias-ih"),
+            bias_hh=_read(bias_hh, "--bias-hh"),
+            W_y=_read(wy, "--wy", matrix=True),
+            b_y=_read(by, "--by"),
+            y=_read(y, "--y"),
+            x=_read(x, "--x", matrix=True),
+            words=words,
+            vocabulary=vocabulary.replace(",", " ").split() if vocabulary else None,
+            convention="column",
+            output=out,
+            outputs="every_step" if every_step else "last",
+            loss=loss,
+            h0=_read(h0, "--h0"),
+            learning_rate=lr,
+            **({"c0": _read(c0, "--c0")} if name == "lstm" else {}),
+        )
+        _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
+
+    command.__doc__ = {
+        "lstm": "An LSTM: gates, cell and hidden states step by step, the loss, and BPTT through the cell.",
+        "gru": "A GRU (PyTorch's form): reset and update gates, candidate and hidden state, the loss, and BPTT.",
+    }[name]
+    return command
 
 
 def register(app: typer.Typer) -> None:
     app.command("rnn")(rnn)
+    for name in ("lstm", "gru"):
+        app.command(name)(_gated(name))

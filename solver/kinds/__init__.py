@@ -1,9 +1,9 @@
 """Problem kinds: the registry, and one folder per family (a family's whole story in one place).
 
 ``sizes/`` (conv-size, pool-size, conv-stack), ``maps/`` (conv, pool, cell by cell),
-``dense/`` (neuron, mlp, loss, perceptron, softmax, svm, vae, symbolic mode), ``recurrent/`` (rnn), ``derive/`` (derive:
-expressions in declared symbols), ``norm/`` (batchnorm, layernorm, dropout), ``circuits/`` (graph: an expression
-worked gate by gate).  A kind module defines
+``dense/`` (neuron, mlp, loss, perceptron, softmax, svm, vae, symbolic mode), ``recurrent/`` (rnn, lstm, gru),
+``derive/`` (derive: expressions in declared symbols), ``norm/`` (batchnorm, layernorm, dropout), ``circuits/``
+(graph: an expression worked gate by gate).  A kind module defines
 
 * ``KIND``: its name in problem files (``kind: conv-size``);
 * ``Given``: a dataclass of its data, validated by the file loader (the
@@ -44,6 +44,8 @@ KINDS: dict[str, str] = {
     "svm": "dense.svm",
     "vae": "dense.vae",
     "rnn": "recurrent.rnn",
+    "lstm": "recurrent.lstm",
+    "gru": "recurrent.gru",
     "derive": "derive.derivation",
     "batchnorm": "norm.batchnorm",
     "layernorm": "norm.layernorm",

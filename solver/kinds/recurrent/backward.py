@@ -16,7 +16,7 @@ from solver.graph.blocks import Math
 from solver.graph.steps import Noted, Solution, Variant
 from solver.graph.tables import Column, Table
 from solver.kinds.recurrent import bptt
-from solver.kinds.recurrent.network import Network
+from solver.kinds.recurrent.network import Network, Readout
 from solver.kinds.recurrent.text import (
     back_through_text,
     formula,
@@ -38,8 +38,7 @@ LAST_STEP_ONLY_FEEDBACK = (
 
 
 def add_backward(steps: ArraySteps, net: Network) -> None:
-    from_output = _output_gradients(steps, net)
-    _output_weights(steps, net, from_output)
+    from_output = add_output_gradients(steps, net)
     _jacobians(steps, net)
     _hidden_gradients(steps, net, from_output)
     for weights in ("W_h", "W_x"):
@@ -48,8 +47,8 @@ def add_backward(steps: ArraySteps, net: Network) -> None:
         _hidden_bias(steps, net)
 
 
-def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
-    """dL/dy_hat and dL/dz_y for each output; returns step -> name of its dL/dz_y."""
+def add_output_gradients(steps: ArraySteps, net: Readout) -> dict[int, str]:
+    """dL/dy_hat, dL/dz_y for each output, and the gradients of W_y and b_y; returns step -> its dL/dz_y."""
     loss = loss_function(net.loss)
     share = 1 / len(net.outputs())
     T, every = net.steps, net.every_step
@@ -74,10 +73,11 @@ def _output_gradients(steps: ArraySteps, net: Network) -> dict[int, str]:
             formula(output_slope_text(net.output, grad, y_hat, net.convention, net.scalar)),
         )
         from_output[t] = local
+    _output_weights(steps, net, from_output)
     return from_output
 
 
-def _output_weights(steps: ArraySteps, net: Network, from_output: dict[int, str]) -> None:
+def _output_weights(steps: ArraySteps, net: Readout, from_output: dict[int, str]) -> None:
     c, scalar = net.convention, net.scalar
     pairs = [(from_output[t], f"h{t}") for t in from_output]
     summed = ", summed over the steps" if len(pairs) > 1 else ""
@@ -98,7 +98,7 @@ def _output_weights(steps: ArraySteps, net: Network, from_output: dict[int, str]
         )
 
 
-def _norm_note(matrix: np.ndarray, distance: int | None) -> Noted:
+def norm_note(matrix: np.ndarray, distance: int | None) -> Noted:
     """The norm of a Jacobian; for dh_T/dh_t (``distance`` = T − t) whether it vanishes or explodes."""
     norm = bptt.spectral_norm(matrix)
     note = f"‖·‖₂ = {norm:.4g}"
@@ -120,7 +120,7 @@ def _jacobians(steps: ArraySteps, net: Network) -> None:
             f"dh{t}/dh{t - 1}",
             f"Jacobian of step {t} with respect to step {t - 1}",
             (f"h{t}", "W_h"),
-            lambda h, W_h, t=t: _norm_note(bptt.step_jacobian(f, h, W_h, c), 1 if t == T else None),
+            lambda h, W_h, t=t: norm_note(bptt.step_jacobian(f, h, W_h, c), 1 if t == T else None),
             formula(f"{diagonal}·{through_text('W_h', c, scalar)}"),
         )
     for t in range(T - 2, 0, -1):
@@ -128,7 +128,7 @@ def _jacobians(steps: ArraySteps, net: Network) -> None:
             f"dh{T}/dh{t}",
             f"Jacobian product over {T - t} steps",
             (f"dh{T}/dh{t + 1}", f"dh{t + 1}/dh{t}"),
-            lambda far, near, t=t: _norm_note(far @ near, T - t),
+            lambda far, near, t=t: norm_note(far @ near, T - t),
             formula(f"{hole(f'dh{T}/dh{t + 1}')}·{hole(f'dh{t + 1}/dh{t}')}"),
         )
 
@@ -233,11 +233,11 @@ def _path_chain(net: Network, t: int, weights: str) -> Math:
     return Math(*chain, label="path", names=names)
 
 
-def add_update(steps: ArraySteps, rate: float) -> None:
-    """One step of gradient descent for every parameter the network has, at the rate in step ``eta``."""
+def add_update(steps: ArraySteps, rate: float, parameters: tuple[str, ...]) -> None:
+    """One step of gradient descent for each of ``parameters`` the network has, at the rate in step ``eta``."""
     sgd = OPTIMIZERS["sgd"].update
     steps.given("eta", "learning rate η", np.asarray(rate))
-    for name in ("W_x", "W_h", "W_y", "b_h", "b_y"):
+    for name in parameters:
         if name in steps:
             steps.add(
                 f"{name}_new",
@@ -249,10 +249,18 @@ def add_update(steps: ArraySteps, rate: float) -> None:
             )
 
 
-def norm_table(solution: Solution, T: int) -> Table:
-    """The spectral norm of each Jacobian product, published as ``jacobian_norms`` (empty for one time step)."""
+#: A state's letter -> the title of its products' table and the key it is published under.
+PRODUCT_TABLES = {
+    "h": ("Jacobian products {product}", "jacobian_norms"),
+    "c": ("Cell-path products {product} (the forget gates' product)", "cell_path_norms"),
+}
+
+
+def norm_table(solution: Solution, T: int, state: str = "h") -> Table:
+    """The spectral norm of each product dh_T/dh_t (or dc_T/dc_t), published under its key (empty for one step)."""
+    title, key = PRODUCT_TABLES[state]
     table = Table(
-        f"Jacobian products {hole(f'dh{T}/dh_t')} "
+        f"{title.format(product=hole(f'd{state}{T}/d{state}_t'))} "
         f"(vanishing below {bptt.VANISHING_BELOW:g}, exploding above {bptt.EXPLODING_ABOVE:g})",
         [
             Column("distance", numeric=True),
@@ -260,10 +268,11 @@ def norm_table(solution: Solution, T: int) -> Table:
             Column("‖·‖₂", numeric=True, spec=".4g", key="norm"),
             Column("regime"),
         ],
-        key="jacobian_norms",
+        key=key,
         by="product",
     )
     for t in range(T - 1, 0, -1):
-        norm = bptt.spectral_norm(np.asarray(solution[f"dh{T}/dh{t}"].value))
-        table.rows.append([T - t, hole(f"dh{T}/dh{t}"), norm, bptt.regime(norm) or "—"])
+        product = f"d{state}{T}/d{state}{t}"
+        norm = bptt.spectral_norm(np.asarray(solution[product].value))
+        table.rows.append([T - t, hole(product), norm, bptt.regime(norm) or "—"])
     return table

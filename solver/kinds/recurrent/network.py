@@ -1,9 +1,12 @@
-"""An RNN problem's data as arrays, checked against each other.
+"""A recurrent problem's data as arrays, checked against each other.
 
 ``read_network`` turns the validated ``given`` of an ``rnn`` problem into a
 ``Network``: weights as 2-D arrays, one input vector per time step (words
-one-hot encoded from the vocabulary), targets per output.  Every mismatch is
-an ``InputError`` naming the field, the sizes found and the sizes expected.
+one-hot encoded from the vocabulary), targets per output.  What every
+recurrent kind shares (the sequence, the output layer, the targets and the
+loss) is its ``Readout``, which the gated kinds read with ``read_readout`` too.
+Every mismatch is an ``InputError`` naming the field, the sizes found and the
+sizes expected.
 """
 
 from __future__ import annotations
@@ -22,17 +25,16 @@ from solver.math.losses import loss as loss_function
 
 
 @dataclass(frozen=True)
-class Network:
+class Readout:
+    """What every recurrent kind shares: the sequence, the hidden size, the output layer and the loss."""
+
     convention: Convention
-    activation: str
     output: str
     every_step: bool
     #: The loss of one output (``solver.math.losses`` name); averaged over the outputs.
     loss: str
-    W_x: np.ndarray
-    W_h: np.ndarray
+    hidden_size: int
     W_y: np.ndarray
-    b_h: np.ndarray | None
     b_y: np.ndarray | None
     h0: np.ndarray | None
     inputs: list[np.ndarray]
@@ -42,10 +44,6 @@ class Network:
     @property
     def steps(self) -> int:
         return len(self.inputs)
-
-    @property
-    def hidden_size(self) -> int:
-        return self.W_h.shape[0]
 
     @property
     def output_size(self) -> int:
@@ -63,6 +61,16 @@ class Network:
         return len(self.inputs[0]) == self.hidden_size == self.output_size == 1
 
 
+@dataclass(frozen=True)
+class Network(Readout):
+    """A vanilla RNN: h_t = f(x_t W_x + h_{t-1} W_h + b_h) before the shared readout."""
+
+    activation: str
+    W_x: np.ndarray
+    W_h: np.ndarray
+    b_h: np.ndarray | None
+
+
 def _array(value: Any, field: str) -> np.ndarray:
     try:
         return np.array(value, dtype=float)
@@ -72,7 +80,7 @@ def _array(value: Any, field: str) -> np.ndarray:
         ) from None
 
 
-def _matrix(value: Any, field: str, vector_is_column: bool | None = None) -> np.ndarray:
+def read_matrix(value: Any, field: str, vector_is_column: bool | None = None) -> np.ndarray:
     """A weight matrix; a number is 1×1; a flat list only where its orientation is unambiguous."""
     array = _array(value, field)
     if array.ndim == 0:
@@ -84,7 +92,7 @@ def _matrix(value: Any, field: str, vector_is_column: bool | None = None) -> np.
     return array
 
 
-def _vector(value: Any, field: str, size: int, what: str) -> np.ndarray:
+def read_vector(value: Any, field: str, size: int, what: str) -> np.ndarray:
     array = _array(value, field).reshape(-1)
     if array.size != size:
         raise InputError(f"{field} has {array.size} entries; expected {size} ({what})", field=field)
@@ -136,7 +144,7 @@ def _sequence(given: Any) -> tuple[list[np.ndarray], list[str] | None]:
     return inputs, words
 
 
-def _check_shape(matrix: np.ndarray, field: str, expected: tuple[int | None, int | None], fits: tuple[str, str],
+def check_shape(matrix: np.ndarray, field: str, expected: tuple[int | None, int | None], fits: tuple[str, str],
                  layout: str) -> None:  # fmt: skip
     """``expected`` size per axis (None: any), ``fits`` what each axis must fit, for the message."""
     wrong = [fits[i] for i in (0, 1) if expected[i] is not None and matrix.shape[i] != expected[i]]
@@ -149,29 +157,68 @@ def _check_shape(matrix: np.ndarray, field: str, expected: tuple[int | None, int
         )
 
 
+def read_sequence(given: Any) -> tuple[list[np.ndarray], list[str] | None]:
+    """The input vectors (from ``x`` or ``words``), no more time steps than the limit allows."""
+    inputs, words = _sequence(given)
+    require_at_most(len(inputs), MAX_TIME_STEPS, "time steps", "words" if given.x is None else "x")
+    return inputs, words
+
+
+def read_hidden_size(hidden: int, steps: int, field: str) -> None:
+    """The hidden size within the limits: its own, and BPTT's work (time steps × hidden units³)."""
+    require_at_most(hidden, MAX_HIDDEN, "hidden units", field)
+    require_at_most(steps * hidden**3, MAX_RNN_WORK, "the work of BPTT (time steps × hidden units³)", field)
+
+
 def read_network(given: Any) -> Network:
     convention: Convention = given.convention
     row = convention == "row"
-    inputs, words = _sequence(given)
-    require_at_most(len(inputs), MAX_TIME_STEPS, "time steps", "words" if given.x is None else "x")
-    W_h = _matrix(given.W_h, "W_h")
-    require_at_most(W_h.shape[0], MAX_HIDDEN, "hidden units", "W_h")
-    work = len(inputs) * W_h.shape[0] ** 3
-    require_at_most(work, MAX_RNN_WORK, "the work of BPTT (time steps × hidden units³)", "W_h")
+    inputs, words = read_sequence(given)
+    W_h = read_matrix(given.W_h, "W_h")
+    read_hidden_size(W_h.shape[0], len(inputs), "W_h")
     if W_h.shape[0] != W_h.shape[1]:
         raise InputError(f"W_h is {W_h.shape[0]}×{W_h.shape[1]}; expected a square hidden × hidden matrix", field="W_h")
     hidden, n_in = W_h.shape[0], inputs[0].size
-    input_fit, hidden_fit = f"the input size {n_in}", f"the hidden size {hidden} (from W_h)"
-    W_x = _matrix(given.W_x, "W_x")
-    W_y = _matrix(given.W_y, "W_y", vector_is_column=row)
+    W_x = read_matrix(given.W_x, "W_x")
     if row:
-        _check_shape(W_x, "W_x", (n_in, hidden), (input_fit, hidden_fit), "inputs × hidden, row convention")
-        _check_shape(W_y, "W_y", (hidden, None), (hidden_fit, ""), "hidden × outputs, row convention")
+        check_shape(
+            W_x,
+            "W_x",
+            (n_in, hidden),
+            (f"the input size {n_in}", f"the hidden size {hidden} (from W_h)"),
+            "inputs × hidden, row convention",
+        )
     else:
-        _check_shape(W_x, "W_x", (hidden, n_in), (hidden_fit, input_fit), "hidden × inputs, column convention")
-        _check_shape(W_y, "W_y", (None, hidden), ("", hidden_fit), "outputs × hidden, column convention")
-    n_out = W_y.shape[1] if row else W_y.shape[0]
+        check_shape(
+            W_x,
+            "W_x",
+            (hidden, n_in),
+            (f"the hidden size {hidden} (from W_h)", f"the input size {n_in}"),
+            "hidden × inputs, column convention",
+        )
     hidden_activation = _hidden_activation(given.activation)
+    return Network(
+        **read_readout(given, inputs, words, hidden, "W_h"),
+        activation=hidden_activation,
+        W_x=W_x,
+        W_h=W_h,
+        b_h=None if given.b_h is None else read_vector(given.b_h, "b_h", hidden, "the hidden size"),
+    )
+
+
+def read_readout(
+    given: Any, inputs: list[np.ndarray], words: list[str] | None, hidden: int, hidden_from: str
+) -> dict[str, Any]:
+    """The fields of a ``Readout`` from ``given``: W_y fits the ``hidden`` units that ``hidden_from`` set."""
+    convention: Convention = given.convention
+    row = convention == "row"
+    hidden_fit = f"the hidden size {hidden} (from {hidden_from})"
+    W_y = read_matrix(given.W_y, "W_y", vector_is_column=row)
+    if row:
+        check_shape(W_y, "W_y", (hidden, None), (hidden_fit, ""), "hidden × outputs, row convention")
+    else:
+        check_shape(W_y, "W_y", (None, hidden), ("", hidden_fit), "outputs × hidden, column convention")
+    n_out = W_y.shape[1] if row else W_y.shape[0]
     output = activation(given.output, where="output").name
     every_step = given.outputs == "every_step"
     if every_step:
@@ -179,27 +226,24 @@ def read_network(given: Any) -> Network:
             raise InputError(
                 f"outputs: every_step needs one target per time step in y; expected {len(inputs)} targets", field="y"
             )
-        targets = [_vector(y, f"y.{t}", n_out, "the output size") for t, y in enumerate(given.y)]
+        targets = [read_vector(y, f"y.{t}", n_out, "the output size") for t, y in enumerate(given.y)]
     else:
-        targets = [_vector(given.y, "y", n_out, "the output size")]
+        targets = [read_vector(given.y, "y", n_out, "the output size")]
     loss = loss_function(given.loss).name
     for t, target in enumerate(targets):
         check_target(loss, target, f"y.{t}" if every_step else "y")
     check_softmax_width(output, n_out, "output")
     check_training(given.y, given.learning_rate, None)
-    return Network(
-        convention=convention,
-        activation=hidden_activation,
-        output=output,
-        every_step=every_step,
-        loss=loss,
-        W_x=W_x,
-        W_h=W_h,
-        W_y=W_y,
-        b_h=None if given.b_h is None else _vector(given.b_h, "b_h", hidden, "the hidden size"),
-        b_y=None if given.b_y is None else _vector(given.b_y, "b_y", n_out, "the output size"),
-        h0=None if given.h0 is None else _vector(given.h0, "h0", hidden, "the hidden size"),
-        inputs=inputs,
-        words=words,
-        targets=targets,
-    )
+    return {
+        "convention": convention,
+        "output": output,
+        "every_step": every_step,
+        "loss": loss,
+        "hidden_size": hidden,
+        "W_y": W_y,
+        "b_y": None if given.b_y is None else read_vector(given.b_y, "b_y", n_out, "the output size"),
+        "h0": None if given.h0 is None else read_vector(given.h0, "h0", hidden, "the hidden size"),
+        "inputs": inputs,
+        "words": words,
+        "targets": targets,
+    }

@@ -24,7 +24,7 @@ from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY, add_backward, add_update, norm_table
-from solver.kinds.recurrent.network import Network, read_network
+from solver.kinds.recurrent.network import Network, Readout, read_network
 from solver.kinds.recurrent.text import applied, hole, loss_formula, times_text
 from solver.math.losses import loss as loss_function
 
@@ -88,29 +88,37 @@ def solve(given: Given, title: str | None = None) -> Solution:
     _forward(steps, net)
     add_backward(steps, net)
     if given.learning_rate is not None:
-        add_update(steps, given.learning_rate)
+        add_update(steps, given.learning_rate, ("W_x", "W_h", "W_y", "b_h", "b_y"))
     solution.tables.append(norm_table(solution, T))
     return solution
 
 
 def _givens(steps: ArraySteps, net: Network) -> None:
-    for t, x in enumerate(net.inputs, start=1):
-        word = f" ({net.words[t - 1]!r}, one-hot)" if net.words else ""
-        steps.given(f"x{t}", f"input at step {t}{word}", x)
-    steps.given(
-        "h0", "initial hidden state" + (" (zero)" if net.h0 is None else ""), _zeros_or(net.h0, net.hidden_size)
-    )
+    add_inputs(steps, net)
+    add_initial_state(steps, "h0", "hidden state", net.h0, net.hidden_size)
     for name, what in (("W_x", "input → hidden"), ("W_h", "hidden → hidden"), ("W_y", "hidden → output")):
         steps.given(name, f"weights {what}", getattr(net, name))
     for name, bias in (("b_h", net.b_h), ("b_y", net.b_y)):
         if bias is not None:
             steps.given(name, "hidden bias" if name == "b_h" else "output bias", bias)
+    add_targets(steps, net)
+
+
+def add_inputs(steps: ArraySteps, net: Readout) -> None:
+    for t, x in enumerate(net.inputs, start=1):
+        word = f" ({net.words[t - 1]!r}, one-hot)" if net.words else ""
+        steps.given(f"x{t}", f"input at step {t}{word}", x)
+
+
+def add_targets(steps: ArraySteps, net: Readout) -> None:
     for t, target in enumerate(net.targets, start=1):
         steps.given(f"y{t}" if net.every_step else "y", f"target at step {t}" if net.every_step else "target", target)
 
 
-def _zeros_or(vector: np.ndarray | None, size: int) -> np.ndarray:
-    return np.zeros(size) if vector is None else vector
+def add_initial_state(steps: ArraySteps, name: str, what: str, value: np.ndarray | None, size: int) -> None:
+    """h0 (or c0) as given, zero when left out."""
+    zero = value is None
+    steps.given(name, f"initial {what}" + (" (zero)" if zero else ""), np.zeros(size) if zero else value)
 
 
 def _bias(steps: ArraySteps, name: str) -> tuple[tuple[str, ...], str]:
@@ -130,6 +138,12 @@ def _forward(steps: ArraySteps, net: Network) -> None:
             lambda x, h, W_x, W_h, *bias: bptt.hidden_update(f, x, h, W_x, W_h, bias[0] if bias else 0.0, c),
             applied(f, inner),
         )
+    add_outputs(steps, net)
+
+
+def add_outputs(steps: ArraySteps, net: Readout) -> None:
+    """The prediction(s) from the hidden states h_t, and the loss."""
+    c, T = net.convention, net.steps
     bias_y, bias_y_text = _bias(steps, "b_y")
     loss = loss_function(net.loss)
     for t, y_hat, _ in net.outputs():
