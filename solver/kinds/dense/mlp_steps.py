@@ -418,6 +418,13 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
     )
 
 
+def _worked(backward: bool, rate: float | None) -> str:
+    """What the default title says is worked: a problem without a target is a forward pass only."""
+    if not backward:
+        return "forward pass"
+    return "forward pass, backpropagation and update" if rate is not None else "forward pass and backpropagation"
+
+
 def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_training(given.y, given.learning_rate, given.loss)
     if given.steps < 1:
@@ -445,7 +452,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         if y is not None and lossfn is not None:
             check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
     widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
-    solution = Solution(kind, title or f"{widths} network: forward pass, backpropagation and update")
+    solution = Solution(kind, title or f"{widths} network: {_worked(lossfn is not None, given.learning_rate)}")
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
