@@ -3,8 +3,10 @@
 Steps per example: ``z1, a1, ..., y_hat``, ``loss``, ``dL/dy_hat``, the error
 terms ``delta^L ... delta^1`` (seed 001: ``delta^l = (W^{l+1})ᵀ delta^{l+1} ⊙ f'(z^l)``),
 ``dL/dW^l = delta^l (a^{l-1})ᵀ`` and ``dL/db^l``; then, with a learning rate,
-``W1_new, b1_new, ...``.  Several examples get the suffix ``_e1, _e2, ...`` and
-their gradients are summed or averaged.  ``symbolic: true`` derives the same
+``W1_new, b1_new, ...``.  Without a target it is the forward pass only; with
+``upstream`` (a given dL/dŷ) the backward pass starts from it instead of a
+loss; ``input_gradients`` adds ``dL/dx`` and ``dL/da^l``.  Several examples
+get the suffix ``_e1, _e2, ...`` and their gradients are summed or averaged.  ``symbolic: true`` derives the same
 chain in SymPy (see ``solver.kinds.dense.symbolic``).
 """
 
@@ -49,6 +51,11 @@ class Given:
     """The target: a number or a list (one per output unit); a list of them for several examples."""
     loss: str | None = None
     """Default mse; any loss of ``solver.math.losses`` (mse the mean, sse the sum, half_squared ½ Σ)."""
+    upstream: Numbers | None = None
+    """dL/dŷ given instead of a target and a loss (one per output unit; a list of them for several examples):
+    backpropagate it."""
+    input_gradients: bool = False
+    """Add the gradients with respect to the inputs: dL/dx, and dL/da^l for every hidden layer."""
     learning_rate: float | None = None
     """η: adds the gradient-descent update steps."""
     steps: int = 1

@@ -1,7 +1,9 @@
 """Kind ``neuron``: one neuron ``a = f(w·x + b)``, its loss, the chain rule factor by factor, the update.
 
 Steps: ``z, a, loss, dL/da, da/dz, dz/dw, dz/db, dL/dw, dL/db, w_new, b_new``
-(seed 002: dL/dw = dL/da · da/dz · dz/dw).  ``symbolic: true`` derives the
+(seed 002: dL/dw = dL/da · da/dz · dz/dw); without a target only ``z, a``; with
+``upstream`` the given dL/da in place of the loss; ``input_gradients`` adds
+``dz/dx`` and ``dL/dx``.  ``symbolic: true`` derives the
 same chain in SymPy, e.g. seed 002's L = (ReLU(wx + b) − y)².
 """
 
@@ -32,6 +34,10 @@ class Given:
     """The target; adds the loss and the gradients."""
     loss: str | None = None
     """Default mse; any loss of ``solver.math.losses``."""
+    upstream: float | None = None
+    """dL/da given instead of a target and a loss: the chain rule starts from it."""
+    input_gradients: bool = False
+    """Add dz/dx and the gradient with respect to the input, dL/dx."""
     learning_rate: float | None = None
     """η: adds the updated w and b."""
     huber_delta: float = 1.0

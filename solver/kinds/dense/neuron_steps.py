@@ -10,7 +10,7 @@ from solver.graph.blocks import Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
-from solver.kinds.dense.layers import operand, shown, vector
+from solver.kinds.dense.layers import check_upstream, operand, shown, vector
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import activation, elementwise_names
 from solver.math.losses import check_target, check_training, loss, loss_steps
@@ -26,7 +26,8 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         raise InputError(
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
         )
-    check_training(given.y, given.learning_rate, given.loss)
+    check_upstream(given.upstream, given.y, given.loss)
+    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss)
     w, x = vector(given.w), vector(given.x)
     if w.size != x.size:
         raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
@@ -37,9 +38,8 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             field="activation",
         )
     scalar = w.size == 1
-    solution = Solution(
-        kind, title or f"One {act.name} neuron: forward pass" + (", gradients" if given.y is not None else "")
-    )
+    backward = given.y is not None or given.upstream is not None
+    solution = Solution(kind, title or f"One {act.name} neuron: forward pass" + (", gradients" if backward else ""))
     solution.given("w", "weight" if scalar else "weights", shown(w))
     solution.given("x", "input" if scalar else "inputs", shown(x))
     solution.given("b", "bias", given.b)
@@ -68,20 +68,12 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             formula=Template(act.form("z"), act.form("z", "latex")),
         )
     )
-    if given.y is None:
+    if given.upstream is not None:
+        solution.given("dL/da", "upstream gradient, given", given.upstream)
+    elif given.y is not None:
+        _loss(solution, given)
+    else:
         return solution
-    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
-    check_target(lossfn.name, given.y)
-    solution.given("y", "target", given.y)
-    for step in loss_steps(
-        lossfn,
-        "a",
-        "y",
-        ("loss", "dL/da"),
-        (f"{lossfn.name} loss", "derivative of the loss with respect to {a}"),
-        shown,
-    ):
-        solution.add(step)
     solution.add(
         Step(
             "da/dz",
@@ -102,7 +94,19 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         )
     )
     solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: 1))
-    for parameter, local in (("w", "dz/dw"), ("b", "dz/db")):
+    chains = [("w", "dz/dw"), ("b", "dz/db")]
+    if given.input_gradients:
+        solution.add(
+            Step(
+                "dz/dx",
+                "derivative of {z} with respect to {x}",
+                deps=("w",),
+                compute=lambda wv: wv,
+                formula=Template("{w}"),
+            )
+        )
+        chains.append(("x", "dz/dx"))
+    for parameter, local in chains:
         solution.add(
             Step(
                 f"dL/d{parameter}",
@@ -119,3 +123,19 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
                 update_step(f"{parameter}_new", parameter, f"dL/d{parameter}", shown=shown, as_operand=operand)
             )
     return solution
+
+
+def _loss(solution: Solution, given: Any) -> None:
+    """The target, the loss and dL/da, where the chain rule starts."""
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
+    check_target(lossfn.name, given.y)
+    solution.given("y", "target", given.y)
+    for step in loss_steps(
+        lossfn,
+        "a",
+        "y",
+        ("loss", "dL/da"),
+        (f"{lossfn.name} loss", "derivative of the loss with respect to {a}"),
+        shown,
+    ):
+        solution.add(step)
