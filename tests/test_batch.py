@@ -238,3 +238,143 @@ def test_the_neuron_command_takes_an_upstream_gradient(cli):
     assert "--y: y is given with upstream" in one_error_line(
         cli("neuron", "--w", "1", "--x", "2", "--upstream", "1", "--y", "0")
     )
+
+
+# --- 3. A batch as matrices ----------------------------------------------------------------
+
+BATCH_X = [[1.0, -2.0, 0.5], [0.3, 0.8, -1.1], [-0.6, 0.2, 0.9], [1.4, 0.1, 0.0]]
+
+
+def example_losses(layers: list[dict], xs: list[list[float]], ys: list[list[float]], loss: str) -> list[float]:
+    """Each example's loss, from the loop forward pass."""
+    losses = []
+    for x, y in zip(xs, ys, strict=True):
+        out = forward(layers, x)[-1][1]
+        if loss == "bce":
+            losses.append(-sum(t * math.log(p) + (1 - t) * math.log(1 - p) for p, t in zip(out, y, strict=True)))
+        else:  # mse
+            losses.append(sum((p - t) ** 2 for p, t in zip(out, y, strict=True)) / len(y))
+    return losses
+
+
+@pytest.mark.parametrize(("loss", "reduction"), [("mse", None), ("mse", "sum"), ("bce", "mean")])
+def test_batch_gradients_are_those_of_the_reduced_loss(loss, reduction):
+    ys = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    reduce = sum if reduction == "sum" else (lambda v: sum(v) / len(v))  # PyTorch's default is the mean
+
+    def batch_loss(layers: list[dict], xs: list[list[float]] = BATCH_X) -> float:
+        return reduce(example_losses(layers, xs, ys, loss))
+
+    given = mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, y=ys, loss=loss, batch=True, input_gradients=True)
+    if reduction:
+        given.reduction = reduction
+    solution = mlp.solve(given)
+    assert solution["loss"].value == pytest.approx(batch_loss(UPSTREAM_NET), abs=1e-12)
+    assert np.allclose(solution["losses"].value, example_losses(UPSTREAM_NET, BATCH_X, ys, loss))
+    for number in (1, 2):
+        for key, step in (("weights", f"dL/dW{number}"), ("bias", f"dL/db{number}")):
+            expected = parameter_difference(batch_loss, UPSTREAM_NET, number, key)
+            assert np.allclose(solution[step].value, expected, atol=1e-8), step
+    for row, x in enumerate(BATCH_X):
+
+        def moved_example(v: list[float], row: int = row) -> float:
+            return batch_loss(UPSTREAM_NET, [v if i == row else other for i, other in enumerate(BATCH_X)])
+
+        assert np.allclose(solution["dL/dX"].value[row], central_difference(moved_example, x), atol=1e-8)
+
+
+def test_the_batch_forward_pass_and_its_statistics_match_per_example_loops():
+    solution = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, batch=True))
+    passes = [forward(UPSTREAM_NET, x) for x in BATCH_X]
+    for number, (z, a) in enumerate((("Z1", "A1"), ("Z2", "Y_hat"))):
+        zs = [layers[number][0] for layers in passes]
+        outs = [layers[number][1] for layers in passes]
+        assert np.allclose(solution[z].value, zs) and np.allclose(solution[a].value, outs)
+        units = len(zs[0])
+        assert np.allclose(solution[f"mean_{z}"].value, [sum(r[j] for r in zs) / len(zs) for j in range(units)])
+        assert np.allclose(solution[f"mean_{a}"].value, [sum(r[j] for r in outs) / len(outs) for j in range(units)])
+    assert "loss" not in solution and "Delta1" not in solution
+    assert solution.title == "3-3-2 network on a batch of 4: forward pass"
+
+
+def test_a_softmax_batch_normalises_each_row_and_matches_central_differences():
+    layers = [
+        {"weights": [[0.2, -0.4, 0.1], [0.5, 0.3, -0.2]], "bias": [0.1, -0.1], "activation": "tanh"},
+        {"weights": [[0.3, -0.5], [-0.2, 0.4], [0.6, 0.1]], "bias": [0.0, 0.2, -0.1], "activation": "softmax"},
+    ]
+    ys = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+
+    def batch_loss(moved: list[dict]) -> float:
+        total = 0.0
+        for x, y in zip(BATCH_X, ys, strict=True):
+            _, a1 = forward(moved[:1], x)[0]
+            z2 = [
+                sum(w * v for w, v in zip(row, a1, strict=True)) + b
+                for row, b in zip(moved[1]["weights"], moved[1]["bias"], strict=True)
+            ]
+            norm = sum(math.exp(v) for v in z2)
+            total -= sum(t * (v - math.log(norm)) for v, t in zip(z2, y, strict=True))
+        return total / len(ys)
+
+    givens = [mlp.LayerGiven(weights=i["weights"], bias=i["bias"], activation=i["activation"]) for i in layers]
+    solution = mlp.solve(mlp.Given(layers=givens, x=BATCH_X, y=ys, loss="cross_entropy", batch=True))
+    assert np.allclose(np.sum(solution["Y_hat"].value, axis=1), 1.0)
+    for number in (1, 2):
+        assert np.allclose(
+            solution[f"dL/dW{number}"].value, parameter_difference(batch_loss, layers, number, "weights"), atol=1e-8
+        )
+
+
+def test_a_folded_bias_batch_matches_the_per_example_sum():
+    layers = [mlp.LayerGiven(weights=[[0.5, -1.0, 2.0], [0.1, 0.3, -0.2]], bias="folded", activation="sigmoid")]
+    xs, ys = [[0.3, 0.2], [-0.5, 1.0]], [[1.0, 0.0], [0.0, 1.0]]
+    batch = mlp.solve(mlp.Given(layers=layers, x=xs, y=ys, batch=True, reduction="sum", learning_rate=0.5))
+    per_example = mlp.solve(mlp.Given(layers=layers, x=xs, y=ys, reduction="sum", learning_rate=0.5))
+    for name in ("loss", "dL/dW1", "W1_new"):
+        assert np.allclose(batch[name].value, per_example[name].value), name
+
+
+def test_an_upstream_gradient_per_example_is_backpropagated_through_the_batch():
+    upstream = [[0.7, -1.3], [0.2, 0.0], [-0.4, 1.0], [1.0, 1.0]]
+
+    def pulled_back(layers: list[dict]) -> float:
+        return sum(
+            g * v
+            for x, gs in zip(BATCH_X, upstream, strict=True)
+            for g, v in zip(gs, forward(layers, x)[-1][1], strict=True)
+        )
+
+    solution = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, upstream=upstream, batch=True))
+    assert "loss" not in solution
+    assert np.allclose(
+        solution["dL/dW1"].value, parameter_difference(pulled_back, UPSTREAM_NET, 1, "weights"), atol=1e-8
+    )
+
+
+def test_batch_mistakes_are_recognised():
+    ys = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    solution = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, y=ys, batch=True))
+    summed = solution.evaluate(variant=("dL/dY_hat", "sum_instead_of_mean"))
+    assert np.allclose(summed["dL/dW2"], 4 * solution["dL/dW2"].value)
+    averaged = solution.evaluate(variant=("dL/db1", "bias_gradient_averaged"))["dL/db1"]
+    assert np.allclose(averaged, solution["dL/db1"].value / 4)
+    untransposed = solution.evaluate(variant=("Z1", "weights_not_transposed"))["Z1"]
+    assert np.allclose(untransposed, np.array(BATCH_X) @ np.array(UPSTREAM_NET[0]["weights"]) + [0.1, 0.2, -0.3])
+    assert np.allclose(
+        solution.evaluate(variant=("mean_Z1", "mean_over_units"))["mean_Z1"], np.mean(solution["Z1"].value, axis=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("x: [[1, 2], [3]]\n  y: [1, 0]", "example 2 has 1 inputs, example 1 has 2"),
+        ("x: [[1, 2], [3, 4]]\n  y: [[1, 0], [1]]", "the target has 1 entries but the last layer has 2 units"),
+        ("x: [[1, 2], [3, 4]]\n  y: [1, 0, 1]", "2 inputs but 3 targets; expected one per example"),
+        ("x: [1, 2]", "batch: true needs a list of inputs"),
+    ],
+)
+def test_a_ragged_batch_is_one_line(cli, tmp_path, given, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(f"kind: mlp\ngiven:\n  batch: true\n  {given}\n  layers:\n    - {{weights: [[1, 2], [3, 4]]}}\n")
+    assert message in one_error_line(cli("solve", path))

@@ -6,8 +6,9 @@ terms ``delta^L ... delta^1`` (seed 001: ``delta^l = (W^{l+1})ᵀ delta^{l+1} �
 ``W1_new, b1_new, ...``.  Without a target it is the forward pass only; with
 ``upstream`` (a given dL/dŷ) the backward pass starts from it instead of a
 loss; ``input_gradients`` adds ``dL/dx`` and ``dL/da^l``.  Several examples
-get the suffix ``_e1, _e2, ...`` and their gradients are summed or averaged.  ``symbolic: true`` derives the same
-chain in SymPy (see ``solver.kinds.dense.symbolic``).
+get the suffix ``_e1, _e2, ...`` and their gradients are summed or averaged;
+``batch: true`` works them as matrices instead (``solver.kinds.dense.batch_steps``).
+``symbolic: true`` derives the same chain in SymPy (see ``solver.kinds.dense.symbolic``).
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ class Given:
     """η: adds the gradient-descent update steps."""
     steps: int = 1
     """Gradient-descent iterations; more than 1 adds the loss after each one."""
-    reduction: Literal["sum", "mean"] = "sum"
-    """How the gradients of several examples are combined."""
+    reduction: Literal["sum", "mean"] | None = None
+    """How the loss and the gradients of several examples are combined: mean by default with batch: true
+    (as PyTorch's reduction='mean'), sum otherwise."""
+    batch: bool = False
+    """Work the examples (a list of inputs) as one batch of matrices, Z = X Wᵀ + b, with the batch statistics."""
     form: Literal["auto", "scalar", "vector"] = "auto"
     """scalar: unit by unit (as seed 004 question 1); vector: whole vectors; auto: scalar for small layers."""
     huber_delta: float = 1.0

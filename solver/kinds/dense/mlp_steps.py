@@ -521,7 +521,12 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
     widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
     backward = examples[0][1] is not None
-    solution = Solution(kind, title or f"{widths} network: {_worked(backward, given.learning_rate)}")
+    on_batch = f" on a batch of {len(examples)}" if given.batch else ""
+    solution = Solution(kind, title or f"{widths} network{on_batch}: {_worked(backward, given.learning_rate)}")
+    if given.batch:
+        from solver.kinds.dense.batch_steps import solve_batch
+
+        return solve_batch(solution, layers, examples, lossfn, given)
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
