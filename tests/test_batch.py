@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import PROBLEMS
 
 from grader.answers import read_submission
 from grader.grading import grade_submission
@@ -378,3 +379,10 @@ def test_a_ragged_batch_is_one_line(cli, tmp_path, given, message):
     path = tmp_path / "p.yaml"
     path.write_text(f"kind: mlp\ngiven:\n  batch: true\n  {given}\n  layers:\n    - {{weights: [[1, 2], [3, 4]]}}\n")
     assert message in one_error_line(cli("solve", path))
+
+
+def test_a_batch_of_a_published_example_twice_averages_to_its_published_answers(cli):
+    # With the mean over the batch, two copies of Mazur's example give his one-example gradients and update.
+    result = cli("check", PROBLEMS / "mazur_2_2_2_batch_mean.yaml")
+    assert result.code == 0, result.out + result.err
+    assert "10 agree, 0 known errata, 0 unexplained discrepancies" in result.out
