@@ -386,3 +386,29 @@ def test_a_batch_of_a_published_example_twice_averages_to_its_published_answers(
     result = cli("check", PROBLEMS / "mazur_2_2_2_batch_mean.yaml")
     assert result.code == 0, result.out + result.err
     assert "10 agree, 0 known errata, 0 unexplained discrepancies" in result.out
+
+
+def test_a_neuron_on_a_batch_matches_central_differences_of_the_mean_loss():
+    w, b, xs, ys = [0.2, -0.5], 0.1, [[1.0, 3.0], [0.5, -1.0], [2.0, 2.0]], [1.0, 0.0, 1.0]
+
+    def mean_bce(w: list[float], b: float = b) -> float:
+        total = 0.0
+        for x, y in zip(xs, ys, strict=True):
+            p = sigmoid(sum(wi * xi for wi, xi in zip(w, x, strict=True)) + b)
+            total -= y * math.log(p) + (1 - y) * math.log(1 - p)
+        return total / len(xs)
+
+    # A list of inputs is a batch without saying batch: true.
+    solution = neuron.solve(neuron.Given(w=w, x=xs, b=b, y=ys, activation="sigmoid", loss="bce"))
+    assert solution["loss"].value == pytest.approx(mean_bce(w))
+    assert np.allclose(solution["dL/dW1"].value, [central_difference(mean_bce, w)], atol=1e-8)
+    assert solution["dL/db1"].value == pytest.approx((mean_bce(w, b + H) - mean_bce(w, b - H)) / (2 * H), abs=1e-8)
+
+
+def test_a_ragged_neuron_batch_is_one_line(cli, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("kind: neuron\ngiven:\n  w: [1, 2]\n  x: [[1, 2], [3, 4, 5]]\n  y: [1, 0]\n")
+    assert "example 2 has 3 inputs, example 1 has 2" in one_error_line(cli("solve", path))
+    path.write_text("kind: neuron\ngiven:\n  w: [1, 2, 3]\n  x: [[1, 2], [3, 4]]\n  y: [1, 0]\n")
+    line = one_error_line(cli("solve", path))
+    assert ":3: given.w" in line and "the input x has 2 outputs, so expected 1×2" in line

@@ -182,7 +182,10 @@ class BatchBuilder:
                 f"{lossfn.name} loss of each example",
                 deps=("Y_hat", "Y"),
                 compute=each,
-                formula=Template(*(lossfn.form("Y_hat", "Y", style) + " (row by row)" for style in ("text", "latex"))),
+                formula=Template(
+                    lossfn.form("Y_hat", "Y") + " (row by row)",
+                    lossfn.form("Y_hat", "Y", "latex") + r"\quad \text{(row by row)}",
+                ),
             )
         )
         how = "mean" if mean else "sum"
@@ -256,7 +259,10 @@ class BatchBuilder:
                 compute=lambda zv, g: np.array(
                     [output_delta(top, r, gr) for r, gr in zip(rows(zv), rows(g), strict=True)]
                 ),
-                formula=Template("J_softmax({" + z + "})ᵀ·{dL/dY_hat}, row by row"),
+                formula=Template(
+                    f"J_softmax({{{z}}})ᵀ·{{dL/dY_hat}}, row by row",
+                    rf"J_{{\mathrm{{softmax}}}}({{{z}}})^\top {{dL/dY_hat}} \quad \text{{(row by row)}}",
+                ),
             )
         else:
             slope = self._slope(count, f"dY_hat/dZ{count}")

@@ -26,6 +26,8 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         raise InputError(
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
         )
+    if given.batch or (isinstance(given.x, list) and any(isinstance(v, list) for v in given.x)):
+        return _solve_batch(kind, given, title)
     check_upstream(given.upstream, given.y, given.loss)
     check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss)
     w, x = vector(given.w), vector(given.x)
@@ -139,3 +141,40 @@ def _loss(solution: Solution, given: Any) -> None:
         shown,
     ):
         solution.add(step)
+
+
+def _solve_batch(kind: str, given: Any, title: str | None = None) -> Solution:
+    """A neuron on a batch: the one-unit layer ``W1 = [w]``, ``b1 = [b]`` worked like a network's batch
+    (``solver.kinds.dense.batch_steps``)."""
+    from solver.kinds.dense import mlp, mlp_steps
+
+    if isinstance(given.w, list) and any(isinstance(v, list) for v in given.w):
+        raise InputError("w has a list inside a list; expected one weight per input", field="w")
+    for field in ("y", "upstream"):
+        value = getattr(given, field)
+        if isinstance(value, list) and any(isinstance(v, list) for v in value):
+            raise InputError(f"{field} has a list inside a list; expected one number per example", field=field)
+    layer = mlp.LayerGiven(weights=[np.atleast_1d(given.w).tolist()], bias=[given.b], activation=given.activation)
+    network = mlp.Given(
+        layers=[layer],
+        x=given.x,
+        y=given.y,
+        loss=given.loss,
+        upstream=given.upstream,
+        learning_rate=given.learning_rate,
+        reduction=given.reduction,
+        huber_delta=given.huber_delta,
+        batch=True,
+        input_gradients=given.input_gradients,
+    )
+    size = len(given.x) if isinstance(given.x, list) else 1
+    try:
+        return mlp_steps.solve_numeric(kind, network, title or f"One {given.activation} neuron on a batch of {size}")
+    except InputError as error:
+        # The network speaks of its layer's fields; in the neuron's file they are w, b and activation.
+        error.field = NEURON_FIELDS.get(error.field or "", error.field)
+        raise
+
+
+#: Where a neuron's batch finds what its one-unit layer's errors are about.
+NEURON_FIELDS = {"layers.0.weights": "w", "layers.0.bias": "b", "layers.0.activation": "activation", "layers": "w"}
