@@ -16,6 +16,7 @@ from grader.answers import read_submission
 from grader.grading import grade_submission
 from grader.homework import load_homework
 from grader.prepare import prepare
+from solver.files.problem_file import load_problem
 from solver.kinds.dense import mlp, neuron
 
 H = 1e-6
@@ -412,3 +413,30 @@ def test_a_ragged_neuron_batch_is_one_line(cli, tmp_path):
     path.write_text("kind: neuron\ngiven:\n  w: [1, 2, 3]\n  x: [[1, 2], [3, 4]]\n  y: [1, 0]\n")
     line = one_error_line(cli("solve", path))
     assert ":3: given.w" in line and "the input x has 2 outputs, so expected 1×2" in line
+
+
+BATCH_HOMEWORK = """\
+title: A batch
+problems:
+  - id: q1
+    file: {problem}
+    ask: {{Z1: 1, A1: 1, loss: 1, dL/dW2: 2}}
+"""
+
+
+def test_a_batch_is_graded_with_carried_forward_credit_and_named_mistakes(tmp_path):
+    (tmp_path / "hw.yaml").write_text(BATCH_HOMEWORK.format(problem=PROBLEMS / "mazur_2_2_2_batch_mean.yaml"))
+    right = load_problem(PROBLEMS / "mazur_2_2_2_batch_mean.yaml").solve()
+    wrong_z1 = (np.asarray(right["Z1"].value) + 0.5).tolist()
+    own_a1 = [[sigmoid(v) for v in row] for row in wrong_z1]
+    summed = right.evaluate(variant=("dL/dY_hat", "sum_instead_of_mean"))["dL/dW2"].tolist()
+    answers = {"Z1": wrong_z1, "A1": own_a1, "loss": right["loss"].value, "dL/dW2": summed}
+    (tmp_path / "s1.yaml").write_text(f"student: s1\nanswers:\n  q1: {answers}\n".replace("'", '"'))
+    report = grade_submission(prepare(load_homework(tmp_path / "hw.yaml")), read_submission(tmp_path / "s1.yaml"))
+    graded = {item.step: (item.status, item.mistake) for item in report.items}
+    assert graded == {
+        "Z1": ("wrong", None),
+        "A1": ("carried_forward", None),
+        "loss": ("correct", None),
+        "dL/dW2": ("mistake", "sum_instead_of_mean"),
+    }
