@@ -440,3 +440,11 @@ def test_a_batch_is_graded_with_carried_forward_credit_and_named_mistakes(tmp_pa
         "loss": ("correct", None),
         "dL/dW2": ("mistake", "sum_instead_of_mean"),
     }
+
+
+def test_a_loss_slip_made_in_every_row_is_named():
+    ys = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    solution = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, y=ys, loss="mse", batch=True))
+    halved = solution.evaluate(variant=("losses", "loss_with_half"))
+    assert np.allclose(halved["losses"], np.asarray(example_losses(UPSTREAM_NET, BATCH_X, ys, "mse")) / 2)
+    assert halved["loss"] == pytest.approx(solution["loss"].value / 2)

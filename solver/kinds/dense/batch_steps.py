@@ -167,8 +167,14 @@ class BatchBuilder:
         assert self.loss is not None
         lossfn, s, mean, size = self.loss, self.solution, self.mean, self.size
 
-        def each(y_hat: Any, y: Any) -> Array:
-            return np.array([lossfn.value(p, t) for p, t in zip(rows(y_hat), rows(y), strict=True)])
+        def each(y_hat: Any, y: Any, rule: Any = lossfn.value) -> Array:
+            return np.array([rule(p, t) for p, t in zip(rows(y_hat), rows(y), strict=True)])
+
+        # The loss's own slips (a ½ too many, a sum for a mean), made in every row.
+        slips = tuple(
+            Variant(m.name, m.feedback, lambda p, y, m=m: each(p, y, lambda pr, tr: m.wrong(lossfn, pr, tr)))
+            for m in lossfn.value_mistakes
+        )
 
         def gradient(y_hat: Any, y: Any, scaled: bool = mean) -> Array:
             per_row = np.array(
@@ -182,6 +188,7 @@ class BatchBuilder:
                 f"{lossfn.name} loss of each example",
                 deps=("Y_hat", "Y"),
                 compute=each,
+                variants=slips,
                 formula=Template(
                     lossfn.form("Y_hat", "Y") + " (row by row)",
                     lossfn.form("Y_hat", "Y", "latex") + r"\quad \text{(row by row)}",
