@@ -448,3 +448,11 @@ def test_a_loss_slip_made_in_every_row_is_named():
     halved = solution.evaluate(variant=("losses", "loss_with_half"))
     assert np.allclose(halved["losses"], np.asarray(example_losses(UPSTREAM_NET, BATCH_X, ys, "mse")) / 2)
     assert halved["loss"] == pytest.approx(solution["loss"].value / 2)
+
+
+def test_a_batch_of_one_is_the_example_itself():
+    x, y = [1.0, -2.0, 0.5], [0.0, 1.0]
+    batch = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=[x], y=[y], batch=True))
+    single = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=x, y=y))
+    assert np.allclose(batch["dL/dW1"].value, single["dL/dW1"].value)
+    assert batch["loss"].value == pytest.approx(single["loss"].value)

@@ -53,8 +53,9 @@ def row_by_row(act: Activation, z: Any, derivative: bool = False) -> Array:
     return np.array([np.asarray(rule(row), dtype=float) for row in rows(z)])
 
 
-def check_batch(layers: list[Layer], examples: list[tuple[Any, Any]], steps: int) -> None:
-    if len(examples) < 2:
+def check_batch(x: Any, steps: int) -> None:
+    """A batch is a list of inputs (one of them is a batch of one), worked for one step."""
+    if not (isinstance(x, list) and x and all(isinstance(row, list) for row in x)):
         raise InputError("batch: true needs a list of inputs, one per example, e.g. x: [[1, 2], [3, 4]]", field="x")
     if steps > 1:
         raise InputError(f"steps = {steps} with batch: true; expected 1 (one step on the batch)", field="steps")
@@ -370,7 +371,7 @@ def solve_batch(
     given: Any,
 ) -> Solution:
     """The batch's steps: givens, the forward pass as matrices, the batch statistics, the loss, backward, update."""
-    check_batch(layers, examples, given.steps)
+    check_batch(given.x, given.steps)
     builder = BatchBuilder(solution, layers, lossfn, mean=given.reduction != "sum", size=len(examples))
     builder.givens(examples, given.learning_rate)
     builder.forward()
