@@ -102,19 +102,21 @@ class BatchBuilder:
         inputs = f"[1 | {{{previous}}}]" if folded else f"{{{previous}}}"
         inputs_latex = rf"\begin{{bmatrix}} 1 & {{{previous}}} \end{{bmatrix}}" if folded else f"{{{previous}}}"
         plus = f" + {{{bias}}}" if layer.bias is not None else ""
-        variants = [
-            Variant(
-                "bias_forgotten",
-                "Each row of Z is W·a + b; you left out the bias.",
-                lambda w, x, *_: shown(rows(x) @ backward_weights(w, folded).T),
+        variants = []
+        if layer.bias is not None or folded:
+            variants.append(
+                Variant(
+                    "bias_forgotten",
+                    "Each row of Z is W·a + b; you left out the bias.",
+                    lambda w, x, *_: rows(x) @ backward_weights(w, folded).T,
+                )
             )
-        ]
         if layer.weights.shape[0] == layer.weights.shape[1]:
             variants.append(
                 Variant(
                     "weights_not_transposed",
                     "The examples are the rows of the batch, so Z = X Wᵀ + b; you multiplied by W itself.",
-                    lambda w, x, b=None: shown(batch_affine(np.asarray(w, float).T, x, b, folded)),
+                    lambda w, x, b=None: batch_affine(np.asarray(w, float).T, x, b, folded),
                 )
             )
         s.add(
@@ -124,7 +126,7 @@ class BatchBuilder:
                 deps=deps,
                 compute=lambda w, x, b=None: batch_affine(w, x, b, folded),
                 formula=Template(f"{inputs}·{{{weights}}}ᵀ{plus}", rf"{inputs_latex} {{{weights}}}^\top{plus}"),
-                variants=tuple(variants if layer.bias is not None or folded else variants[1:]),
+                variants=tuple(variants),
             )
         )
         act = layer.activation
