@@ -57,6 +57,12 @@ def neuron(
         str | None, typer.Option("--loss", help="Any loss: mse (default), sse, half_squared, bce, ...")
     ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated w and b.")] = None,
+    upstream: Annotated[
+        float | None, typer.Option("--upstream", help="dL/da given instead of --y and --loss: backpropagate it.")
+    ] = None,
+    input_gradients: Annotated[
+        bool, typer.Option("--input-gradients", help="Add dL/dx, the gradient with respect to the input.")
+    ] = False,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols w, x, b, y.")] = False,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
@@ -72,6 +78,8 @@ def neuron(
         y=y,
         loss=loss,
         learning_rate=lr,
+        upstream=upstream,
+        input_gradients=input_gradients,
         symbolic=symbolic,
     )
     options = {
@@ -82,6 +90,7 @@ def neuron(
         "y": "--y",
         "loss": "--loss",
         "learning_rate": "--lr",
+        "upstream": "--upstream",
     }
     emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
 

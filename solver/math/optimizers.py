@@ -32,7 +32,7 @@ from typing import Any
 
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
-from solver.graph.steps import Step, Variant
+from solver.graph.steps import Solution, Step, Variant
 
 #: A rule takes the value of each of its quantity's ``reads``, in order.
 Rule = Callable[..., Any]
@@ -595,6 +595,22 @@ def update_steps(
         steps.append(_quantity_step(quantity, name, title, source, shown, as_operand, template, index_origin))
         names[quantity.symbol] = name
     return steps
+
+
+def add_updates(
+    solution: Solution,
+    choice: Choice,
+    trained: list[tuple[str, tuple[int, ...]]],
+    *,
+    shown: Callable[[Any], Any],
+    as_operand: Callable[[Any], Any],
+) -> None:
+    """Every trained parameter's update steps (``name``, index origins), by the gradient in step ``dL/d<name>``."""
+    for parameter, origin in trained:
+        for step in update_steps(
+            choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=as_operand, index_origin=origin
+        ):
+            solution.add(step)
 
 
 def _quantity_step(

@@ -118,3 +118,16 @@ def check_chain(layers: list[Layer], inputs: int) -> None:
                 f"layer {number}: softmax is only supported on the last layer", field=f"layers.{number - 1}"
             )
         width = layer.units
+
+
+def check_upstream(upstream: object, y: object, loss_name: str | None) -> None:
+    """A given upstream gradient dL/dŷ replaces the target and the loss: both at once is refused, not guessed."""
+    if upstream is None:
+        return
+    for field, value in (("y", y), ("loss", loss_name)):
+        if value is not None:
+            raise InputError(
+                f"{field} is given with upstream; the upstream gradient (of the loss with respect to the output) "
+                "replaces the target and the loss, so expected either upstream or y (with its loss)",
+                field=field,
+            )

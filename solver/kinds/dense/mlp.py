@@ -7,9 +7,12 @@ terms ``delta^L ... delta^1`` (seed 001: ``delta^l = (W^{l+1})ᵀ delta^{l+1} �
 (momentum's ``v_W1``, Adam's ``m_W1 … m_hat_W1``; see ``solver.math.optimizers``).
 ``steps: N`` adds steps 2 … N: each one's loss ``loss_t2``, gradients
 ``dL/dW1_t2``, optimizer state and parameters ``W1_new_t2``, then ``loss_final``;
-``frozen`` (or ``train``) names parameters left as they are.  Several examples
-get the suffix ``_e1, _e2, ...`` and their gradients are summed or averaged.  ``symbolic: true`` derives the same
-chain in SymPy (see ``solver.kinds.dense.symbolic``).
+``frozen`` (or ``train``) names parameters left as they are.  Without a target it
+is the forward pass only; with ``upstream`` (a given dL/dŷ) the backward pass starts
+from it instead of a loss; ``input_gradients`` adds ``dL/dx`` and ``dL/da^l``.
+Several examples get the suffix ``_e1, _e2, ...`` and their gradients are summed or
+averaged; ``batch: true`` works them as matrices instead (``solver.kinds.dense.batch_steps``).
+``symbolic: true`` derives the same chain in SymPy (see ``solver.kinds.dense.symbolic``).
 """
 
 from __future__ import annotations
@@ -82,6 +85,11 @@ class Given:
     """The target: a number or a list (one per output unit); a list of them for several examples."""
     loss: str | None = None
     """Default mse; any loss of ``solver.math.losses`` (mse the mean, sse the sum, half_squared ½ Σ)."""
+    upstream: Numbers | None = None
+    """dL/dŷ given instead of a target and a loss (one per output unit; a list of them for several examples):
+    backpropagate it."""
+    input_gradients: bool = False
+    """Add the gradients with respect to the inputs: dL/dx, and dL/da^l for every hidden layer."""
     learning_rate: float | None = None
     """η: adds the gradient-descent update steps."""
     optimizer: OptimizerGiven | str | None = None
@@ -92,8 +100,11 @@ class Given:
     """Parameters kept fixed (W1, b2, ...): no update steps for them."""
     train: list[str] | None = None
     """The only parameters updated (the others are frozen)."""
-    reduction: Literal["sum", "mean"] = "sum"
-    """How the gradients of several examples are combined."""
+    reduction: Literal["sum", "mean"] | None = None
+    """How the loss and the gradients of several examples are combined: mean by default with batch: true
+    (as PyTorch's reduction='mean'), sum otherwise."""
+    batch: bool = False
+    """Work the examples (a list of inputs) as one batch of matrices, Z = X Wᵀ + b, with the batch statistics."""
     form: Literal["auto", "scalar", "vector"] = "auto"
     """scalar: unit by unit (as seed 004 question 1); vector: whole vectors; auto: scalar for small layers."""
     huber_delta: float = 1.0

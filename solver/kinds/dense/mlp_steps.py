@@ -26,6 +26,7 @@ from solver.kinds.dense.layers import (
     affine,
     backward_weights,
     check_chain,
+    check_upstream,
     hidden_delta,
     operand,
     output_delta,
@@ -45,7 +46,7 @@ from solver.math.limits import (
     require_at_most,
 )
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
-from solver.math.optimizers import Choice, training_choice, update_steps
+from solver.math.optimizers import Choice, add_updates, training_choice, update_steps
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -92,22 +93,32 @@ def _weights(given: list[list[float]] | str | None, number: int, field: str) -> 
 
 
 def _examples(given: Any) -> list[tuple[Any, Any]]:
+    """(x, start) per example: the start of the backward pass is the target y, or the given upstream dL/dŷ."""
     if given.x is None:
         raise InputError("x is missing: the input vector (or a list of them)", field="x")
     if any(isinstance(v, str) for v in np.ravel(np.asarray(given.x, dtype=object))):
         raise InputError("x must be numbers unless symbolic: true", field="x")
     several = isinstance(given.x, list) and given.x and isinstance(given.x[0], list)
     xs = [vector(x) for x in given.x] if several else [vector(given.x)]
-    if given.y is None:
+    starts, field = (given.y, "y") if given.upstream is None else (given.upstream, "upstream")
+    if starts is None:
         return [(x, None) for x in xs]
+    what = "targets" if field == "y" else "upstream gradients"
     if several:
-        ys = given.y if isinstance(given.y, list) else [given.y]
+        ys = starts if isinstance(starts, list) else [starts]
         if len(ys) == 1 and len(xs) > 1:
             ys = ys * len(xs)  # one target shared by every example (seed 003: "with the output as 1")
         if len(ys) != len(xs):
-            raise InputError(f"{len(xs)} inputs but {len(ys)} targets; expected one target per example", field="y")
-        return [(x, vector(y)) for x, y in zip(xs, ys, strict=True)]
-    return [(xs[0], vector(given.y))]
+            raise InputError(f"{len(xs)} inputs but {len(ys)} {what}; expected one per example", field=field)
+        return [(x, _numbers(y, field)) for x, y in zip(xs, ys, strict=True)]
+    return [(xs[0], _numbers(starts, field))]
+
+
+def _numbers(value: Any, field: str) -> np.ndarray:
+    """A target or upstream gradient as a vector: a list of lists where one list was expected is refused."""
+    if isinstance(value, list) and any(isinstance(v, list) for v in value):
+        raise InputError(f"{field} has a list inside a list; expected one number per output unit", field=field)
+    return vector(value)
 
 
 def _unit_by_unit(layer: Layer, a_prev: np.ndarray, z: np.ndarray) -> list[Block]:
@@ -143,14 +154,29 @@ def _activation_by_unit(act: Activation, zs: np.ndarray, values: np.ndarray, der
     return lines
 
 
+def _transposed(weights: str, folded: bool) -> tuple[str, str]:
+    """The weights the error travels back through, transposed, as text and LaTeX (no bias column when folded)."""
+    if folded:
+        return f"{{{weights}}}[:, 1:]ᵀ", rf"{{{weights}}}_{{:,1:}}^\top"
+    return f"{{{weights}}}ᵀ", rf"{{{weights}}}^\top"
+
+
 class NetworkBuilder:
     """Adds the steps of one network to a solution, example by example."""
 
-    def __init__(self, solution: Solution, layers: list[Layer], lossfn: Loss | None, scalar_form: bool):
+    def __init__(
+        self,
+        solution: Solution,
+        layers: list[Layer],
+        lossfn: Loss | None,
+        scalar_form: bool,
+        input_gradients: bool = False,
+    ):
         self.solution = solution
         self.layers = layers
-        self.loss = lossfn
+        self.loss = lossfn  # None: the backward pass starts from a given dL/dŷ
         self.scalar_form = scalar_form
+        self.input_gradients = input_gradients
 
     def givens(self) -> None:
         for number, layer in enumerate(self.layers, start=1):
@@ -160,19 +186,26 @@ class NetworkBuilder:
             if layer.bias is not None:
                 self.solution.given(f"b{number}", f"biases of layer {number}", shown(layer.bias))
 
-    def example(self, x: Any, y: Any, suffix: str, title_suffix: str) -> None:
+    def example(self, x: Any, start: Any, suffix: str, title_suffix: str) -> None:
+        """One example's steps; ``start`` is its target (with a loss), its given dL/dŷ (without), or None."""
         s = self.solution
         s.given(f"x{suffix}", f"input{title_suffix}", shown(x) if x.size == 1 else x)
-        if y is not None:
-            s.given(f"y{suffix}", f"target{title_suffix}", shown(y))
+        if start is not None and self.loss is not None:
+            s.given(f"y{suffix}", f"target{title_suffix}", shown(start))
         previous = f"x{suffix}"
         count = len(self.layers)
         for number, layer in enumerate(self.layers, start=1):
             previous = self._forward(number, layer, previous, suffix, title_suffix, last=number == count)
-        if y is None or self.loss is None:
+        if start is None:
             return
-        self._loss(suffix, title_suffix)
+        if self.loss is None:
+            s.given(f"dL/dy_hat{suffix}", f"upstream gradient, given{title_suffix}", shown(start))
+        else:
+            self._loss(suffix, title_suffix)
         self._backward(suffix, title_suffix)
+        if self.input_gradients:
+            for number in range(len(self.layers), 0, -1):
+                self._input_gradient(number, suffix, title_suffix)
 
     def _forward(self, number: int, layer: Layer, previous: str, suffix: str, title_suffix: str, last: bool) -> str:
         s = self.solution
@@ -331,8 +364,7 @@ class NetworkBuilder:
         folded = above.folded
         weights, delta_above = f"W{number + 1}", f"delta{number + 1}{suffix}"
         slope = self._slope(number, suffix, title_suffix)
-        back = f"{{{weights}}}[:, 1:]ᵀ" if folded else f"{{{weights}}}ᵀ"
-        back_latex = rf"{{{weights}}}_{{:,1:}}^\top" if folded else rf"{{{weights}}}^\top"
+        back, back_latex = _transposed(weights, folded)
         variants = []
         back_shape = backward_weights(above.weights, folded).shape
         if back_shape[0] == back_shape[1]:
@@ -360,6 +392,34 @@ class NetworkBuilder:
             s[f"delta{number}{suffix}"].detail = _delta_by_unit(
                 backward_weights(above.weights, folded), vector(s[delta_above].value), vector(s[slope].value)
             )
+
+    def _input_gradient(self, number: int, suffix: str, title_suffix: str) -> None:
+        """dL/da^{l-1} = (W^l)ᵀ delta^l: the gradient that layer ``number`` sends back to its input."""
+        folded = self.layers[number - 1].folded
+        weights, delta = f"W{number}", f"delta{number}{suffix}"
+        name = ("dL/dx" if number == 1 else f"dL/da{number - 1}") + suffix
+        below = "the input x" if number == 1 else f"the activation of layer {number - 1}"
+        back, back_latex = _transposed(weights, folded)
+        variants = []
+        back_shape = backward_weights(self.layers[number - 1].weights, folded).shape
+        if back_shape[0] == back_shape[1]:
+            variants.append(
+                Variant(
+                    "weights_not_transposed",
+                    "The gradient goes back through Wᵀ; you multiplied by W itself.",
+                    lambda w, d: shown(backward_weights(w, folded) @ vector(d)),
+                )
+            )
+        self.solution.add(
+            Step(
+                name,
+                f"gradient with respect to {below}{title_suffix}",
+                deps=(weights, delta),
+                compute=lambda w, d: shown(backward_weights(w, folded).T @ vector(d)),
+                formula=Template(f"{back}·{{{delta}}}", f"{back_latex} {{{delta}}}"),
+                variants=tuple(variants),
+            )
+        )
 
     def _parameter_gradients(self, number: int, layer: Layer, suffix: str, title_suffix: str) -> None:
         s = self.solution
@@ -427,8 +487,21 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
     )
 
 
+def _worked(backward: bool, rate: float | None) -> str:
+    """What the default title says is worked: a problem without a target is a forward pass only."""
+    if not backward:
+        return "forward pass"
+    return "forward pass, backpropagation and update" if rate is not None else "forward pass and backpropagation"
+
+
 def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
-    check_training(given.y, given.learning_rate, given.loss)
+    check_upstream(given.upstream, given.y, given.loss)
+    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss)
+    if given.upstream is not None and given.steps > 1:
+        raise InputError(
+            f"steps = {given.steps} with a given upstream gradient; expected 1 (dL/dŷ is given for these weights only)",
+            field="steps",
+        )
     if given.steps < 1:
         raise InputError(f"steps = {given.steps}: expected at least 1 gradient-descent step", field="steps")
     require_at_most(given.steps, MAX_TRAINING_STEPS, "gradient-descent steps", "steps")
@@ -444,25 +517,35 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     for i, (x, _) in enumerate(examples):
         if x.size != examples[0][0].size:
             raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
-    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if examples[0][1] is not None else None
+    targets = examples[0][1] is not None and given.upstream is None
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if targets else None
+    start, field = ("the target", "y") if given.upstream is None else ("the upstream gradient", "upstream")
     for i, (_, y) in enumerate(examples):
         if y is not None and y.size != layers[-1].units:
             raise InputError(
-                f"the target has {y.size} entries but the last layer has {layers[-1].units} units",
-                field="y" + (f".{i}" if len(examples) > 1 else ""),
+                f"{start} has {y.size} entries but the last layer has {layers[-1].units} units",
+                field=field + (f".{i}" if len(examples) > 1 else ""),
             )
         if y is not None and lossfn is not None:
             check_target(lossfn.name, y, "y" + (f".{i}" if len(examples) > 1 else ""))
     widths = "-".join(str(n) for n in [examples[0][0].size, *(layer.units for layer in layers)])
-    solution = Solution(kind, title or f"{widths} network: forward pass, backpropagation and update")
+    backward = examples[0][1] is not None
+    on_batch = f" on a batch of {len(examples)}" if given.batch else ""
+    solution = Solution(kind, title or f"{widths} network{on_batch}: {_worked(backward, given.learning_rate)}")
+    choice = training_choice(
+        given.optimizer, given.learning_rate, given.y if given.upstream is None else given.upstream
+    )
+    trained = _trained(given, layers)
+    if given.batch:
+        from solver.kinds.dense.batch_steps import solve_batch
+
+        return solve_batch(solution, layers, examples, lossfn, given, choice, trained)
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
     mean = given.reduction == "mean"
-    choice = training_choice(given.optimizer, given.learning_rate, given.y)
-    trained = _trained(given, layers)
     if lossfn is not None and choice is None and given.steps > 1:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
-    _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained)
+    _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained, given.input_gradients)
     if lossfn is not None and choice is not None and given.steps > 1:
         entries = sum(np.size(solution[name].value) for name, _ in trained)
         require_at_most(given.steps * entries, MAX_TRAINING_WORK, "training steps × trained parameters", "steps")
@@ -512,23 +595,24 @@ def _network(
     mean: bool,
     scalar_form: bool,
     trained: Parameters,
+    input_gradients: bool = False,
 ) -> None:
     """The network's steps: givens, each example's forward and backward pass, their total, and the update."""
-    builder = NetworkBuilder(solution, layers, lossfn, scalar_form)
+    builder = NetworkBuilder(solution, layers, lossfn, scalar_form, input_gradients)
     builder.givens()
     for symbol, title, value in choice.givens() if choice is not None else ():
         solution.given(symbol, title, value)
     several = len(examples) > 1
     for i, (x, y) in enumerate(examples, start=1):
         builder.example(x, y, f"_e{i}" if several else "", f" (example {i})" if several else "")
-    if lossfn is None:
+    if examples[0][1] is None:
         return
     if several:
         names = [f"_e{i}" for i in range(1, len(examples) + 1)]
         how = "mean" if mean else "sum"
-        _combine(
-            solution, "loss", f"loss over the {len(examples)} examples ({how})", [f"loss{n}" for n in names], mean, ()
-        )
+        if lossfn is not None:
+            title = f"loss over the {len(examples)} examples ({how})"
+            _combine(solution, "loss", title, [f"loss{n}" for n in names], mean, ())
         for number, layer in enumerate(layers, start=1):
             origin = (1, 0) if layer.folded else ()
             _combine(
@@ -548,13 +632,8 @@ def _network(
                     mean,
                     (),
                 )
-    if choice is None:
-        return
-    for parameter, origin in trained:
-        for step in update_steps(
-            choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand, index_origin=origin
-        ):
-            solution.add(step)
+    if choice is not None:
+        add_updates(solution, choice, trained, shown=shown, as_operand=operand)
 
 
 #: Training steps worked as steps on the sheet; later ones are rows of the training table.

@@ -10,7 +10,7 @@ from solver.graph.blocks import Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
-from solver.kinds.dense.layers import operand, shown, vector
+from solver.kinds.dense.layers import check_upstream, operand, shown, vector
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import activation, elementwise_names
 from solver.math.losses import check_target, check_training, loss, loss_steps
@@ -26,8 +26,12 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         raise InputError(
             "w and x are needed (numbers, or lists of equal length)", field="w" if given.w is None else "x"
         )
-    check_training(given.y, given.learning_rate, given.loss)
-    choice = training_choice(given.optimizer, given.learning_rate, given.y)
+    if given.batch or (isinstance(given.x, list) and any(isinstance(v, list) for v in given.x)):
+        return _solve_batch(kind, given, title)
+    check_upstream(given.upstream, given.y, given.loss)
+    target = given.y if given.upstream is None else given.upstream
+    check_training(target, given.learning_rate, given.loss)
+    choice = training_choice(given.optimizer, given.learning_rate, target)
     w, x = vector(given.w), vector(given.x)
     if w.size != x.size:
         raise InputError(f"w has {w.size} entries but x has {x.size}; expected one weight per input", field="w")
@@ -38,9 +42,8 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             field="activation",
         )
     scalar = w.size == 1
-    solution = Solution(
-        kind, title or f"One {act.name} neuron: forward pass" + (", gradients" if given.y is not None else "")
-    )
+    backward = given.y is not None or given.upstream is not None
+    solution = Solution(kind, title or f"One {act.name} neuron: forward pass" + (", gradients" if backward else ""))
     solution.given("w", "weight" if scalar else "weights", shown(w))
     solution.given("x", "input" if scalar else "inputs", shown(x))
     solution.given("b", "bias", given.b)
@@ -69,20 +72,12 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             formula=Template(act.form("z"), act.form("z", "latex")),
         )
     )
-    if given.y is None:
+    if given.upstream is not None:
+        solution.given("dL/da", "upstream gradient, given", given.upstream)
+    elif given.y is not None:
+        _loss(solution, given)
+    else:
         return solution
-    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
-    check_target(lossfn.name, given.y)
-    solution.given("y", "target", given.y)
-    for step in loss_steps(
-        lossfn,
-        "a",
-        "y",
-        ("loss", "dL/da"),
-        (f"{lossfn.name} loss", "derivative of the loss with respect to {a}"),
-        shown,
-    ):
-        solution.add(step)
     solution.add(
         Step(
             "da/dz",
@@ -103,7 +98,19 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         )
     )
     solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: 1))
-    for parameter, local in (("w", "dz/dw"), ("b", "dz/db")):
+    chains = [("w", "dz/dw"), ("b", "dz/db")]
+    if given.input_gradients:
+        solution.add(
+            Step(
+                "dz/dx",
+                "derivative of {z} with respect to {x}",
+                deps=("w",),
+                compute=lambda wv: wv,
+                formula=Template("{w}"),
+            )
+        )
+        chains.append(("x", "dz/dx"))
+    for parameter, local in chains:
         solution.add(
             Step(
                 f"dL/d{parameter}",
@@ -120,3 +127,57 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
             for step in update_steps(choice, parameter, f"dL/d{parameter}", shown=shown, as_operand=operand):
                 solution.add(step)
     return solution
+
+
+def _loss(solution: Solution, given: Any) -> None:
+    """The target, the loss and dL/da, where the chain rule starts."""
+    lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss")
+    check_target(lossfn.name, given.y)
+    solution.given("y", "target", given.y)
+    for step in loss_steps(
+        lossfn,
+        "a",
+        "y",
+        ("loss", "dL/da"),
+        (f"{lossfn.name} loss", "derivative of the loss with respect to {a}"),
+        shown,
+    ):
+        solution.add(step)
+
+
+def _solve_batch(kind: str, given: Any, title: str | None = None) -> Solution:
+    """A neuron on a batch: the one-unit layer ``W1 = [w]``, ``b1 = [b]`` worked like a network's batch
+    (``solver.kinds.dense.batch_steps``)."""
+    from solver.kinds.dense import mlp, mlp_steps
+
+    if isinstance(given.w, list) and any(isinstance(v, list) for v in given.w):
+        raise InputError("w has a list inside a list; expected one weight per input", field="w")
+    for field in ("y", "upstream"):
+        value = getattr(given, field)
+        if isinstance(value, list) and any(isinstance(v, list) for v in value):
+            raise InputError(f"{field} has a list inside a list; expected one number per example", field=field)
+    layer = mlp.LayerGiven(weights=[np.atleast_1d(given.w).tolist()], bias=[given.b], activation=given.activation)
+    network = mlp.Given(
+        layers=[layer],
+        x=given.x,
+        y=given.y,
+        loss=given.loss,
+        upstream=given.upstream,
+        learning_rate=given.learning_rate,
+        optimizer=given.optimizer,
+        reduction=given.reduction,
+        huber_delta=given.huber_delta,
+        batch=True,
+        input_gradients=given.input_gradients,
+    )
+    size = len(given.x) if isinstance(given.x, list) else 1
+    try:
+        return mlp_steps.solve_numeric(kind, network, title or f"One {given.activation} neuron on a batch of {size}")
+    except InputError as error:
+        # The network speaks of its layer's fields; in the neuron's file they are w, b and activation.
+        error.field = NEURON_FIELDS.get(error.field or "", error.field)
+        raise
+
+
+#: Where a neuron's batch finds what its one-unit layer's errors are about.
+NEURON_FIELDS = {"layers.0.weights": "w", "layers.0.bias": "b", "layers.0.activation": "activation", "layers": "w"}
