@@ -1,4 +1,10 @@
-"""The computation graph: every step a node, every dep an edge, columns by depth.
+"""The computation graph: every step a node, every dep an edge, columns by depth, wrapped into bands.
+
+A graph deeper than a page is wide goes on in bands one below the other, read
+like lines of text, each narrow enough to fit an A4 page at a legible scale.
+Each band after the first opens with a column of what it reads from earlier
+on: the given data first used in it, and a dashed copy of each step of an
+earlier band it uses, so that no edge leaves its band.
 
 It is the backward pass's picture too: each edge carries its local derivative
 ∂step/∂dep, the factor the chain rule multiplies along it.  The key writes it
@@ -18,37 +24,81 @@ from solver.graph.values import format_number, format_value
 from solver.render.figures.figure import Figure
 from solver.render.figures.local import derivative_name, local_derivative
 from solver.render.figures.place import Box, Spot, Taken, text_box
-from solver.render.figures.svg import FAINT, KEY, Drawing
+from solver.render.figures.svg import FAINT, KEY, PRINT_HEIGHT, PRINT_WIDTH, Drawing
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution, Step
 
 #: The gap between two columns holds the edge labels, so it is wider than a box.
-BOX_W, BOX_H, GAP, ROW = 120, 32, 160, 56
+BOX_W, BOX_H, GAP, ROW = 120, 32, 160, 48
 COLUMN = BOX_W + GAP
 LABEL_SIZE = 10
 #: Where along a gap a label may sit, best first: the middle, then towards either side.
-SPOTS = (0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9)
-#: Deeper graphs (a perceptron's run of many epochs, each step after the last) shrink to an
-#: unreadable strip on a page: they are left out, and the steps and tables say it all.
-MAX_COLUMNS = 40
+SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9)
+#: The columns of a band, its opening column included: 4 are 990 pixels wide, 0.61 of that on an A4 line.
+BAND_COLUMNS = 4
+#: The extra room between two bands, beyond the gap between two rows.
+BAND_GAP = 24
+#: A graph needing more pages than this (a perceptron's run of many epochs) is left out:
+#: its steps and tables say it all.
+MAX_PARTS = 3
+
+#: Where a box stands: (step, band), the band differing from the step's own for a dashed copy.
+Slot = tuple[str, int]
 
 
 def computation(solution: Solution, key: bool) -> list[Figure]:
-    place = _places(solution)
-    if len({x for x, _ in place.values()}) > MAX_COLUMNS:
+    """The graph, in as many figures as it needs pages (its bands cut between them), or none when that is too many."""
+    levels = _levels(solution)
+    place = _places(solution, levels)
+    width = max(x for x, _ in place.values()) + BOX_W + 20
+    parts = _parts(place, width)
+    if len(parts) > MAX_PARTS:
         return []
     caption = "The computation graph: each step with the steps it is computed from, each edge with ∂step/∂dep"
-    width = max(x for x, _ in place.values()) + BOX_W + 20
-    drawing = Drawing(width, max(y for _, y in place.values()) + BOX_H + 20, caption)
+    if any(band != levels[name][0] for name, band in place):
+        caption += "; a dashed box repeats a step from a row above"
+    drawn = []
+    for number, bands in enumerate(parts, start=1):
+        top = min(y for (_, band), (_, y) in place.items() if band in bands) - 10
+        part = {slot: (x, y - top) for slot, (x, y) in place.items() if slot[1] in bands}
+        name, title = ("graph", caption) if number == 1 else (f"graph-{number}", f"{caption} (continued)")
+        drawn.append(Figure(name, title, _drawing(solution, key, levels, part, width, title)))
+    return drawn
+
+
+def _parts(place: dict[Slot, Spot], width: float) -> list[list[int]]:
+    """The bands cut into runs each as tall as a page holds at the scale the graph's width sets."""
+    tallest = width * PRINT_HEIGHT / PRINT_WIDTH
+    bottoms: dict[int, float] = {}
+    for (_, band), (_, y) in place.items():
+        bottoms[band] = max(bottoms.get(band, 0), y + BOX_H + 20)
+    parts: list[list[int]] = []
+    top = 0.0
+    for band in sorted(bottoms):
+        if not parts or bottoms[band] - top > tallest:
+            parts.append([])
+            top = bottoms[band - 1] if band else 0.0
+        parts[-1].append(band)
+    return parts
+
+
+def _drawing(
+    solution: Solution, key: bool, levels: dict[str, tuple[int, int]], place: dict[Slot, Spot], width: float, title: str
+) -> Drawing:
+    """The boxes in ``place`` and the edges between them, each edge with its label."""
+    drawing = Drawing(width, max(y for _, y in place.values()) + BOX_H + 20, title)
     taken = Taken(COLUMN)
     for x, y in place.values():
         taken.add(Box(x, y, x + BOX_W, y + BOX_H))
     edges = []
     for step in solution:
-        x, y = place[step.name]
+        band = levels[step.name][0]
+        if (step.name, band) not in place:
+            continue
+        x, y = place[step.name, band]
         for n, dep in enumerate(step.deps):
-            dx, dy = place[dep]
+            dx, dy = place[dep, band]
             # The edges into one step arrive at their own heights, so that they and their labels part.
             start, end = (dx + BOX_W, dy + BOX_H / 2), (x, y + BOX_H * (n + 1) / (len(step.deps) + 1))
             drawing.line(*start, *end, stroke=FAINT, arrow=True)
@@ -58,17 +108,20 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     for start, end, text, valued in sorted(edges, key=lambda edge: (edge[1][0] - edge[0][0], -len(edge[2]))):
         spot = taken.first_free(_spots(start, end), partial(_label_box, text=text))
         labels.append((*spot, text, valued))
-    for step in solution:
-        _node(drawing, solution, step, place[step.name], key)
+    for (name, band), corner in place.items():
+        if band == levels[name][0]:
+            _node(drawing, solution, solution[name], corner, key)
+        else:
+            _copy(drawing, solution, name, corner)
     for lx, ly, text, valued in labels:
         drawing.text(lx, ly, text, size=LABEL_SIZE, fill=KEY if valued else "#225")
-    return [Figure("graph", caption, drawing)]
+    return drawing
 
 
-def _places(solution: Solution) -> dict[str, tuple[float, float]]:
-    """The top-left corner of each step's box: its column is its depth, steps come after their deps.
+def _levels(solution: Solution) -> dict[str, tuple[int, int]]:
+    """Each step's (band, column): its depth, steps after their deps, cut into bands.
 
-    Given data stands in the column just before its first use, so that its edges stay short.
+    Given data stands in the column just before its first use, in that use's band, so that its edges stay short.
     """
     depth: dict[str, int] = {}
     for step in solution:
@@ -77,18 +130,46 @@ def _places(solution: Solution) -> dict[str, tuple[float, float]]:
     for step in solution:
         for dep in step.deps:
             first_use[dep] = min(first_use.get(dep, depth[step.name]), depth[step.name])
+    levels = {}
     for step in solution:
-        if step.is_given and step.name in first_use:
-            depth[step.name] = first_use[step.name] - 1
-    rows: dict[int, int] = {}
-    place = {}
-    # In each column the computed steps come first, the data they read below them.
+        used = first_use.get(step.name) if step.is_given else None
+        band = _band(depth[step.name] if used is None else used)
+        column = depth[step.name] if used is None else used - 1
+        levels[step.name] = (band, column - band * (BAND_COLUMNS - 1))
+    return levels
+
+
+def _band(depth: int) -> int:
+    """The band of a depth: the first holds BAND_COLUMNS depths, each next one BAND_COLUMNS − 1 after its opener."""
+    return max(0, (depth - 1) // (BAND_COLUMNS - 1))
+
+
+def _places(solution: Solution, levels: dict[str, tuple[int, int]]) -> dict[Slot, Spot]:
+    """The top-left corner of each box: the steps', then the dashed copies' of steps an earlier band drew."""
+    slots: dict[Slot, tuple[int, int, int]] = {}
+    rows: dict[tuple[int, int], int] = {}
+
+    def put(slot: Slot, band: int, column: int) -> None:
+        slots[slot] = (band, column, rows.get((band, column), 0))
+        rows[band, column] = slots[slot][2] + 1
+
+    # In each column the computed steps come first, the data they read below them, then the copies.
     for step in sorted(solution, key=lambda step: step.is_given):
-        level = depth[step.name]
-        row = rows.get(level, 0)
-        rows[level] = row + 1
-        place[step.name] = (10 + COLUMN * level, 10 + ROW * row)
-    return place
+        put((step.name, levels[step.name][0]), *levels[step.name])
+    # A copy stands, as given data does, in the column just before its first use.
+    copies: dict[Slot, int] = {}
+    for step in solution:
+        band, column = levels[step.name]
+        for dep in step.deps:
+            if levels[dep][0] < band:
+                copies[dep, band] = min(copies.get((dep, band), column), column)
+    for (dep, band), used in copies.items():
+        put((dep, band), band, used - 1)
+    tops = [10.0]
+    for band in range(1 + max(band for band, _ in rows)):
+        tall = max((count for (b, _), count in rows.items() if b == band), default=0)
+        tops.append(tops[-1] + ROW * tall + BAND_GAP)
+    return {slot: (10 + COLUMN * column, tops[band] + ROW * row) for slot, (band, column, row) in slots.items()}
 
 
 def _edge_label(solution: Solution, step: Step, dep: str, key: bool) -> tuple[str, bool]:
@@ -111,20 +192,29 @@ def _label_box(spot: Spot, text: str) -> Box:
 def _spots(start: Spot, end: Spot) -> Iterator[Spot]:
     """Points just above or below the edge, in the gaps between columns, best first.
 
-    The gap before the step comes first (the derivative belongs to the step), then the gaps further back.
+    The gap before the step comes first (the derivative belongs to the step), then the gaps further back;
+    where the edges crowd, a label may stand off its edge by a line's height.
     """
     (x1, y1), (x2, y2) = start, end
-    for gap_right in _gaps_between(x1, x2):
-        for fraction in SPOTS:
-            x = gap_right - GAP + GAP * fraction
-            y = y1 + (y2 - y1) * (x - x1) / (x2 - x1)
-            yield x, y - LABEL_SIZE / 2 - 1
-            yield x, y + LABEL_SIZE / 2 + 1
+    for off in (LABEL_SIZE / 2 + 1, LABEL_SIZE * 1.5 + 2):
+        for gap_right in _gaps_between(x1, x2):
+            for fraction in SPOTS:
+                x = gap_right - GAP + GAP * fraction
+                y = y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+                yield x, y - off
+                yield x, y + off
 
 
 def _gaps_between(x1: float, x2: float) -> list[float]:
     """The right ends of the gaps an edge from x1 to x2 crosses, nearest the step first."""
     return [x2 - k * COLUMN for k in range(round((x2 - x1 + BOX_W) / COLUMN))]
+
+
+def _copy(drawing: Drawing, solution: Solution, name: str, corner: Spot) -> None:
+    """A dashed box that names a step drawn in an earlier band; its value stands there."""
+    x, y = corner
+    drawing.rect(x, y, BOX_W, BOX_H, fill="white", stroke=FAINT, dashed=True)
+    drawing.text(x + BOX_W / 2, y + BOX_H / 2, rename(name, solution.notation)[:18], size=11)
 
 
 def _node(drawing: Drawing, solution: Solution, step: Step, corner: tuple[float, float], key: bool) -> None:
