@@ -30,18 +30,19 @@ if TYPE_CHECKING:
     from solver.graph.steps import Solution, Step
 
 #: The gap between two columns holds the edge labels, so it is wider than a box.
-BOX_W, BOX_H, GAP, ROW = 120, 32, 160, 48
+BOX_W, BOX_H, GAP, ROW = 120, 32, 160, 56
 COLUMN = BOX_W + GAP
 LABEL_SIZE = 10
 #: Where along a gap a label may sit, best first: the middle, then towards either side.
-SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9)
-#: The columns of a band, its opening column included: 4 are 990 pixels wide, 0.61 of that on an A4 line.
-BAND_COLUMNS = 4
+SPOTS = tuple(sorted((n / 20 for n in range(2, 19)), key=lambda fraction: abs(fraction - 0.5)))
+#: The columns of a band, its opening column included: 3 are 710 pixels wide, 0.85 of that on an A4 line
+#: (labels of 6.4pt) and whole in a desktop browser's column.
+BAND_COLUMNS = 3
 #: The extra room between two bands, beyond the gap between two rows.
 BAND_GAP = 24
 #: A graph needing more pages than this (a perceptron's run of many epochs) is left out:
 #: its steps and tables say it all.
-MAX_PARTS = 3
+MAX_PARTS = 4
 
 #: Where a box stands: (step, band), the band differing from the step's own for a dashed copy.
 Slot = tuple[str, int]
@@ -62,9 +63,18 @@ def computation(solution: Solution, key: bool) -> list[Figure]:
     for number, bands in enumerate(parts, start=1):
         top = min(y for (_, band), (_, y) in place.items() if band in bands) - 10
         part = {slot: (x, y - top) for slot, (x, y) in place.items() if slot[1] in bands}
-        name, title = ("graph", caption) if number == 1 else (f"graph-{number}", f"{caption} (continued)")
+        name, title = _part_title(caption, number, len(parts))
         drawn.append(Figure(name, title, _drawing(solution, key, levels, part, width, title)))
     return drawn
+
+
+def _part_title(caption: str, number: int, parts: int) -> tuple[str, str]:
+    """The figure's name and caption: the first part has the whole caption, the next ones say they go on."""
+    if parts == 1:
+        return "graph", caption
+    if number == 1:
+        return "graph", f"{caption} (part 1 of {parts})"
+    return f"graph-{number}", f"The computation graph, continued (part {number} of {parts})"
 
 
 def _parts(place: dict[Slot, Spot], width: float) -> list[list[int]]:

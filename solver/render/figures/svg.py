@@ -150,9 +150,7 @@ class Line:
     arrow: bool
 
     def svg(self, arrow_id: str) -> str:
-        extra = _dash_svg(self.dashed) + (
-            f' marker-end="url(#{arrow_id})"' if self.arrow else ""
-        )
+        extra = _dash_svg(self.dashed) + (f' marker-end="url(#{arrow_id})"' if self.arrow else "")
         ends = f'x1="{self.x1:g}" y1="{self.y1:g}" x2="{self.x2:g}" y2="{self.y2:g}"'
         return f'<line {ends} stroke="{self.stroke}"{extra}/>'
 
