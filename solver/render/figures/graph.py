@@ -78,19 +78,32 @@ def _part_title(caption: str, number: int, parts: int) -> tuple[str, str]:
 
 
 def _parts(place: dict[Slot, Spot], width: float) -> list[list[int]]:
-    """The bands cut into runs each as tall as a page holds at the scale the graph's width sets."""
-    tallest = width * PRINT_HEIGHT / PRINT_WIDTH
+    """The bands cut into as few runs as pages need, of even heights, so that a short part fits under a problem's data.
+
+    A page holds a run as tall as the scale the graph's width sets allows.
+    """
     bottoms: dict[int, float] = {}
     for (_, band), (_, y) in place.items():
         bottoms[band] = max(bottoms.get(band, 0), y + BOX_H + 20)
-    parts: list[list[int]] = []
-    top = 0.0
-    for band in sorted(bottoms):
-        if not parts or bottoms[band] - top > tallest:
-            parts.append([])
-            top = bottoms[band - 1] if band else 0.0
-        parts[-1].append(band)
-    return parts
+    heights = [bottoms[band] - bottoms.get(band - 1, 0) for band in sorted(bottoms)]
+    count = len(_runs(heights, width * PRINT_HEIGHT / PRINT_WIDTH))
+    limit = max(sum(heights) / count, *heights)
+    while len(_runs(heights, limit)) > count:
+        limit += ROW / 2
+    return _runs(heights, limit)
+
+
+def _runs(heights: list[float], limit: float) -> list[list[int]]:
+    """The bands, in order, cut into runs no taller than ``limit`` (a band taller than that runs alone)."""
+    runs: list[list[int]] = []
+    tall = 0.0
+    for band, height in enumerate(heights):
+        if not runs or tall + height > limit:
+            runs.append([])
+            tall = 0.0
+        runs[-1].append(band)
+        tall += height
+    return runs
 
 
 def _drawing(
