@@ -36,9 +36,6 @@ MAX_HEIGHT = 0.85
 PRINT_WIDTH = 453 / PIXEL_PT
 PRINT_HEIGHT = MAX_HEIGHT * 686 / PIXEL_PT
 
-#: The smallest scale at which a figure's text (10 to 12 pixels) stays legible on paper, 6 to 7 pixels.
-PRINT_LEGIBLE = 0.6
-
 #: Named colours the drawers may use besides ``#rgb`` and ``#rrggbb``.
 _NAMED_COLOURS = {"white": "FFFFFF", "black": "000000"}
 
