@@ -160,6 +160,15 @@ def test_computation_graph_draws_every_step_and_dep() -> None:
     assert format_number(float(solution["a"].value)) not in texts(drawn("neuron_003_sigmoid.yaml", key=False)["graph"])
 
 
+def graph_parts(solution, key: bool) -> list[str]:
+    """The SVG of each figure the computation graph takes: a graph longer than a page goes on in further figures."""
+    return [f.svg for f in figures(solution, key=key) if f.name == "graph" or f.name.startswith("graph-")]
+
+
+def edge_labels(name: str, *, key: bool) -> list[tuple[float, float, float, str]]:
+    return [label for svg in graph_parts(solve(name), key) for label in label_texts(svg)]
+
+
 def label_texts(svg: str) -> list[tuple[float, float, float, str]]:
     """The texts outside every box of a computation graph, its edge labels: (x, y, font size, text)."""
     root = ET.fromstring(svg)
@@ -175,7 +184,7 @@ def label_texts(svg: str) -> list[tuple[float, float, float, str]]:
 @pytest.mark.parametrize("name", ["mazur_2_2_2.yaml", "neuron_003_sigmoid.yaml", "rnn_000_three_paths.yaml"])
 def test_every_edge_of_the_handout_graph_names_its_local_derivative_and_no_value(name: str) -> None:
     solution = solve(name)
-    shown = [text for *_, text in label_texts(drawn(name, key=False)["graph"])]
+    shown = [text for *_, text in edge_labels(name, key=False)]
 
     def shown_name(step: str) -> str:  # a derivative's name inside another derivative is bracketed
         name = rename(step, solution.notation)
@@ -187,11 +196,11 @@ def test_every_edge_of_the_handout_graph_names_its_local_derivative_and_no_value
 
 def test_the_key_writes_each_local_derivative_as_the_chain_rule_does() -> None:
     """Mazur's network: net_h = W1·x + b1, out_h = σ(net_h), net_o = W2·out_h + b2 (his names, by the notation)."""
-    labels = {text for *_, text in label_texts(drawn("mazur_2_2_2.yaml", key=True)["graph"])}
+    labels = {text for *_, text in edge_labels("mazur_2_2_2.yaml", key=True)}
     assert {"x", "W1ᵀ", "1", "σ′(net_h)", "W2ᵀ", "out_h", "σ′(net_o)", "−1"} <= labels
     z = 0.2 * 0.5 + 0.3 * 0.6 + 0.9 * 0.1 + 0.5
     slope = math.exp(-z) / (1 + math.exp(-z)) ** 2
-    neuron = {text for *_, text in label_texts(drawn("neuron_003_sigmoid.yaml", key=True)["graph"])}
+    neuron = {text for *_, text in edge_labels("neuron_003_sigmoid.yaml", key=True)}
     assert f"σ′(z) = {format_number(slope)}" in neuron
 
 
@@ -208,7 +217,7 @@ def finite_difference(step, values: list, position: int) -> float:
 def test_local_derivative_values_in_the_key_agree_with_finite_differences(name: str, scalar_edges: int) -> None:
     solution = solve(name)
     valued = {}
-    for *_, text in label_texts(drawn(name, key=True)["graph"]):
+    for *_, text in edge_labels(name, key=True):
         expression, equals, number = text.rpartition(" = ")
         if equals:
             valued.setdefault(expression, []).append(float(number))
@@ -247,9 +256,9 @@ def homework_solutions():
 
 @pytest.mark.parametrize("key", [True, False])
 def test_edge_labels_do_not_overlap(key: bool) -> None:
-    for solution in [*homework_solutions(), solve("mazur_2_2_2.yaml")]:
-        svg = next(f.svg for f in figures(solution, key=key) if f.name == "graph")
-        assert overlapping(label_texts(svg)) == [], solution.title
+    for solution in [*homework_solutions(), *map(solve, FILES)]:
+        for svg in graph_parts(solution, key):
+            assert overlapping(label_texts(svg)) == [], solution.title
 
 
 RNN_FILES = sorted(p.name for p in PROBLEMS.glob("rnn_*.yaml"))
@@ -343,3 +352,56 @@ def test_network_labels_do_not_overlap(key: bool) -> None:
     assert len(drawn_networks) >= 4
     for figure in drawn_networks:
         assert overlapping(all_texts(figure.svg)) == [], figure.caption
+
+
+def every_solution():
+    return [*homework_solutions(), *map(solve, FILES)]
+
+
+@pytest.mark.parametrize("key", [True, False])
+def test_every_figure_prints_legibly_on_an_a4_page(key: bool) -> None:
+    """Set at its own size, shrunk only to fit the exam class's A4 line (453pt) and 0.85 of its text height
+    (686pt), a pixel being 0.75pt: no figure goes below 0.6, where its 10-pixel labels are 6 pixels high."""
+    line, height = 453 / 0.75, 0.85 * 686 / 0.75
+    for solution in every_solution():
+        for figure in figures(solution, key=key):
+            if (solution.title.startswith("Vanishing gradient"), figure.name) == (True, "unrolled"):
+                continue  # twelve time steps in one row of cells (1390 pixels): still an unreadable strip on paper
+            width, tall = figure.drawing.width, figure.drawing.height
+            assert min(1, line / width, height / tall) >= 0.6, (solution.title, figure.name, width, tall)
+
+
+def segment_distance(point: tuple[float, float], line: ET.Element) -> float:
+    (px, py), (x1, y1, x2, y2) = point, (float(line.get(k)) for k in ("x1", "y1", "x2", "y2"))
+    along = ((px - x1) * (x2 - x1) + (py - y1) * (y2 - y1)) / ((x2 - x1) ** 2 + (y2 - y1) ** 2)
+    along = min(1, max(0, along))
+    return math.dist((px, py), (x1 + along * (x2 - x1), y1 + along * (y2 - y1)))
+
+
+@pytest.mark.parametrize("name", ["rnn_003_share_market_bptt.yaml", "tanh_network_2_3_1_question_1.yaml"])
+def test_a_long_graph_wraps_into_bands_that_keep_every_edge_and_its_label(name: str) -> None:
+    """Each band reads what earlier bands drew from dashed copies: no edge leaves its band, none is lost."""
+    solution = solve(name)
+    parts = [ET.fromstring(svg) for svg in graph_parts(solution, key=True)]
+    assert len(parts) >= (2 if name.startswith("rnn") else 1)
+    edges = sum(len(s.deps) for s in solution)
+    lines = [(part, line) for part in parts for line in part.iter(f"{SVG}line")]
+    labels = [label for part in parts for label in label_texts(ET.tostring(part, "unicode"))]
+    assert len(lines) == edges and len(labels) == edges
+    solid, dashed = [], []
+    for part in parts:
+        for rect in part.iter(f"{SVG}rect"):
+            box = tuple(float(rect.get(k)) for k in ("x", "y", "width", "height"))
+            (dashed if rect.get("stroke-dasharray") else solid).append((part, box))
+    assert len(solid) == len(list(solution)) and dashed, "every step boxed once, copies dashed"
+    for part, line in lines:
+        x1, y1, x2, y2 = (float(line.get(k)) for k in ("x1", "y1", "x2", "y2"))
+        boxes = [box for p, box in solid + dashed if p is part]
+        # It leaves the right side of a box and arrives at the left side of another, in the same figure.
+        assert any(math.isclose(x1, bx + bw) and by <= y1 <= by + bh for bx, by, bw, bh in boxes)
+        assert any(math.isclose(x2, bx) and by <= y2 <= by + bh for bx, by, bw, bh in boxes)
+    for part in parts:
+        for x, y, size, text in label_texts(ET.tostring(part, "unicode")):
+            near = min(segment_distance((x, y), line) for line in part.iter(f"{SVG}line"))
+            # Just above or below its edge, or a line's height further off where the edges crowd.
+            assert near <= 2 * size, f"{text!r} is {near:.0f} px from the nearest edge"

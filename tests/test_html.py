@@ -165,7 +165,8 @@ def test_a_wide_figure_keeps_a_legible_size_and_scrolls_sideways(cli, tmp_path, 
     flags.append(f"--user-data-dir={tmp_path / 'profile'}")
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True)
     measured = json.loads(re.search(r'<pre id="measured">(\[.*?\])</pre>', dom.stdout, re.S)[1])
-    assert len(measured) == 2 and all(m["own"] > m["column"] for m in measured)  # the graph and the unrolled RNN
+    # The unrolled RNN; the computation graph of its 97 steps would need more pages than a sheet gives it.
+    assert len(measured) == 1 and all(m["own"] > m["column"] for m in measured)
     for m in measured:
         assert m["shown"] >= LEGIBLE * m["own"] - 1, m  # shrunk no further than its text stays legible
         assert m["scrolls"], m

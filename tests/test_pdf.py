@@ -180,3 +180,19 @@ def test_wide_matrices_are_scaled_to_the_page_width(tmp_path):
 def test_no_line_of_the_homework_key_runs_past_the_margin(sheet, tmp_path):
     room, words = _words(_pdf(sheet, questions=False), tmp_path)
     assert max(x for x, _ in words) <= room + 0.5
+
+
+@needs_typst
+@needs_poppler
+def test_the_computation_graphs_labels_print_legibly(sheet, tmp_path):
+    """Every edge label (∂step/∂dep) of homework1's graphs, read back from the PDF, is at least 4.5pt tall.
+
+    The labels are drawn 10 pixels high; 0.6 of that at 0.75pt a pixel is 4.5pt.  A graph one long strip
+    wide was shrunk to a quarter of that.
+    """
+    path = tmp_path / "key.pdf"
+    path.write_bytes(_pdf(sheet, questions=False))
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = re.findall(r'yMin="([\d.]+)"[^>]*yMax="([\d.]+)">(∂[^<]+/∂[^<]+)<', boxes)
+    assert len(words) > 50
+    assert min(float(bottom) - float(top) for top, bottom, _ in words) >= 4.5

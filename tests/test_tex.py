@@ -172,7 +172,7 @@ def test_text_in_a_tikz_picture_is_escaped_never_read_as_latex():
 def test_a_big_drawing_is_scaled_to_the_line_and_a_small_one_kept_at_its_size():
     picture = Drawing(800, 100, "wide").tikz()
     # 800 px are 600pt, more than any line: the scale is the smaller of 1 and what fits.
-    assert r"scale={min(1, \linewidth/600, 0.75*\textheight/75)}" in picture
+    assert r"scale={min(1, \linewidth/600, 0.85*\textheight/75)}" in picture
     assert r"\useasboundingbox (0,0) rectangle (800,100);" in picture
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -539,6 +540,15 @@ def _checked(hyper: Hyper, value: Any, field_name: str) -> float:
 
 
 SGD = Choice(OPTIMIZERS["sgd"])
+
+
+#: The suffix of a training run's steps after the first (``loss_t2``, ``W1_new_t3``, ``m_W1_t2``).
+LATER_STEP = re.compile(r"_t\d+$")
+
+
+def is_later_training_step(name: str) -> bool:
+    """Whether step ``name`` belongs to training step 2 or later (the first pass's steps have no suffix)."""
+    return LATER_STEP.search(name) is not None
 
 
 def training_choice(optimizer: Any, learning_rate: float | None, target: object) -> Choice | None:

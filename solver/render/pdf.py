@@ -25,6 +25,7 @@ from solver.graph.names import split_entry
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
 from solver.render.equation import Shown, display_name, equation_parts
+from solver.render.figures.svg import PIXEL_PT
 from solver.render.grids import caption, cell_rows, planes
 from solver.render.sheet import points_text
 from solver.render.summary import Elided, shortened, summarised_steps, summarised_table
@@ -32,6 +33,7 @@ from solver.render.typst_math import quoted, typst_math
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution, Step
+    from solver.render.figures import Figure
     from solver.render.sheet import Sheet
 
 #: What to install when the ``typst`` package is missing.
@@ -76,6 +78,12 @@ def _write(document: dict[str, Any], out: TextIO) -> None:
     out.buffer.flush()  # type: ignore[attr-defined]
 
 
+def _figure(figure: Figure) -> dict[str, Any]:
+    """A figure at the size the LaTeX sheet gives it too: its own, shrunk only to fit the page."""
+    width = figure.drawing.width * PIXEL_PT * figure.drawing.print_scale
+    return {"caption": figure.caption, "svg": figure.svg, "width": width}
+
+
 def _problem(
     title: str, solution: Solution, asked: list[tuple[str, float]], full: bool, questions: bool
 ) -> dict[str, Any]:
@@ -95,7 +103,7 @@ def _problem(
         "source": solution.source or "",
         "givens": givens,
         "asked": [_asked(reference, points, solution) for reference, points in asked],
-        "figures": [{"caption": f.caption, "svg": f.svg} for f in figures(solution, key=not questions)],
+        "figures": [_figure(f) for f in figures(solution, key=not questions)],
         "steps": [],
         "tables": [],
     }

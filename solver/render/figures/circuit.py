@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from solver.graph.steps import Solution
     from solver.kinds.circuits.circuit import Circuit, GateNode
 
-COLUMN, ROW, RADIUS, MARGIN = 140, 46, 16, 30
+COLUMN, ROW, RADIUS, MARGIN = 100, 46, 16, 30
 #: Where along a wire its labels sit: past the middle, where wires that leave one value have spread apart.
 LABEL_AT = 0.62
 

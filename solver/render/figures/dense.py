@@ -115,7 +115,7 @@ def _or_blank(values: list[float] | None, count: int) -> list[float | None]:
     return list(values) if values is not None and len(values) == count else [None] * count
 
 
-COLUMN = 260
+COLUMN = 240
 ROW = 70
 RADIUS = 22
 

@@ -29,7 +29,12 @@ Anchor = Literal["start", "middle", "end"]
 PIXEL_PT = 0.75
 
 #: The part of the text height a figure may take in LaTeX, so that its caption stays on its page.
-MAX_HEIGHT = 0.75
+MAX_HEIGHT = 0.85
+
+#: The room a figure has on an A4 page, in pixels: the exam class's line (453pt; Typst's page has 482pt)
+#: and ``MAX_HEIGHT`` of its text height (686pt).  Both PDFs set a figure at the scale this room gives.
+PRINT_WIDTH = 453 / PIXEL_PT
+PRINT_HEIGHT = MAX_HEIGHT * 686 / PIXEL_PT
 
 #: Named colours the drawers may use besides ``#rgb`` and ``#rrggbb``.
 _NAMED_COLOURS = {"white": "FFFFFF", "black": "000000"}
@@ -80,6 +85,18 @@ def _paint(palette: Palette, fill: str, stroke: str) -> str:
     return ", ".join([*options, f"draw={palette(stroke)}"] if stroke != "none" else options)
 
 
+#: A dashed outline's dashes and gaps, in pixels.
+DASHES = (4, 3)
+
+
+def _dash_svg(dashed: bool) -> str:
+    return f' stroke-dasharray="{DASHES[0]} {DASHES[1]}"' if dashed else ""
+
+
+def _dash_tikz(dashed: bool) -> list[str]:
+    return [f"dash pattern=on {DASHES[0] * PIXEL_PT:g}pt off {DASHES[1] * PIXEL_PT:g}pt"] if dashed else []
+
+
 @dataclass(frozen=True)
 class Rect:
     x: float
@@ -88,16 +105,18 @@ class Rect:
     h: float
     fill: str
     stroke: str
+    dashed: bool = False
 
     def svg(self, arrow_id: str) -> str:
         return (
             f'<rect x="{self.x:g}" y="{self.y:g}" width="{self.w:g}" height="{self.h:g}" '
-            f'fill="{self.fill}" stroke="{self.stroke}"/>'
+            f'fill="{self.fill}" stroke="{self.stroke}"{_dash_svg(self.dashed)}/>'
         )
 
     def tikz(self, palette: Palette) -> str:
         corner = f"({_n(self.x)},{_n(self.y)}) rectangle ({_n(self.x + self.w)},{_n(self.y + self.h)})"
-        return rf"\path[{_paint(palette, self.fill, self.stroke)}] {corner};"
+        options = ", ".join(o for o in [_paint(palette, self.fill, self.stroke), *_dash_tikz(self.dashed)] if o)
+        return rf"\path[{options}] {corner};"
 
 
 @dataclass(frozen=True)
@@ -128,16 +147,12 @@ class Line:
     arrow: bool
 
     def svg(self, arrow_id: str) -> str:
-        extra = (' stroke-dasharray="4 3"' if self.dashed else "") + (
-            f' marker-end="url(#{arrow_id})"' if self.arrow else ""
-        )
+        extra = _dash_svg(self.dashed) + (f' marker-end="url(#{arrow_id})"' if self.arrow else "")
         ends = f'x1="{self.x1:g}" y1="{self.y1:g}" x2="{self.x2:g}" y2="{self.y2:g}"'
         return f'<line {ends} stroke="{self.stroke}"{extra}/>'
 
     def tikz(self, palette: Palette) -> str:
-        options = [f"draw={palette(self.stroke)}"]
-        if self.dashed:
-            options.append(f"dash pattern=on {4 * PIXEL_PT:g}pt off {3 * PIXEL_PT:g}pt")
+        options = [f"draw={palette(self.stroke)}", *_dash_tikz(self.dashed)]
         if self.arrow:
             # The head is drawn in ink whatever the line's colour, as the SVG marker is.
             options.append(f"-{{Latex[length=4.5pt, width=4.5pt, color={palette(INK)}]}}")
@@ -178,8 +193,10 @@ class Drawing:
     title: str
     shapes: list[Shape] = field(default_factory=list)
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fill: str = "none", stroke: str = INK) -> None:
-        self.shapes.append(Rect(x, y, w, h, fill, stroke))
+    def rect(
+        self, x: float, y: float, w: float, h: float, *, fill: str = "none", stroke: str = INK, dashed: bool = False
+    ) -> None:
+        self.shapes.append(Rect(x, y, w, h, fill, stroke, dashed))
 
     def circle(self, x: float, y: float, r: float, *, fill: str = "white", stroke: str = INK) -> None:
         self.shapes.append(Circle(x, y, r, fill, stroke))
@@ -201,6 +218,11 @@ class Drawing:
         self, x: float, y: float, words: str, *, size: float = 12, anchor: Anchor = "middle", fill: str = INK
     ) -> None:
         self.shapes.append(Text(x, y, words, size, anchor, fill))
+
+    @property
+    def print_scale(self) -> float:
+        """The scale both PDFs set the drawing at on an A4 page: its own size, shrunk only to fit the room."""
+        return min(1.0, PRINT_WIDTH / self.width, PRINT_HEIGHT / self.height)
 
     def svg(self, anchor: str = "figure") -> str:
         """The SVG element; its ids start with ``anchor``, which each drawing on one page must have its own of."""
