@@ -112,6 +112,8 @@ def grade(
     roster = read_roster(roster_path) if roster_path is not None else None
     paths = class_files(submissions)
     prepared = prepare(load_homework(homework))
+    if roster is not None:
+        prepared.roster_ids = roster.aliases()
     settings = Assignment(prepared, assignment or prepared.homework.title, moodle_id, column_id)
     with ExitStack() as stack:
         sinks = _sinks(stack, settings, target, roster, feedback, keep_last)

@@ -83,10 +83,10 @@ def _own_variant(prepared: PreparedHomework, submission: Submission) -> tuple[Pr
     from grader.variants import note_mismatch, student_variants
 
     try:
-        own, note = student_variants(prepared).prepared_for(submission.student)
+        own, note = student_variants(prepared).prepared_for(prepared.variant_id(submission.student))
     except InputError as error:
         return prepared, replace(submission, answers={}, problem=f"no variant can be drawn for this student: {error}")
-    refusal = note_mismatch(submission.note, note, submission.student)
+    refusal = note_mismatch(submission.note, note, prepared.variant_id(submission.student))
     return own, replace(submission, answers={}, problem=refusal) if refusal else submission
 
 

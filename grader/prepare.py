@@ -88,6 +88,13 @@ class PreparedHomework:
     steps: dict[str, list[PreparedStep]]
     #: A random homework's students' own variants (``grader.variants.StudentVariants``), made as they are graded.
     variants: Any = field(default=None, repr=False, compare=False)
+    #: The roster's id for each id a student may write (a Canvas ID or login for their SIS User ID): a
+    #: random homework draws a student's variant for the id their sheet was made for.
+    roster_ids: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def variant_id(self, student: str) -> str:
+        """The id ``student``'s variant is drawn for: the roster's, when the roster knows them by another."""
+        return self.roster_ids.get(student, student)
 
     @property
     def max_score(self) -> float:

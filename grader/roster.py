@@ -77,6 +77,10 @@ class Roster:
         """The student whose id, username or (on a Canvas export) any of its ids is ``student_id``."""
         return self._by_id.get(student_id)
 
+    def aliases(self) -> dict[str, str]:
+        """Each other id a student may go by (a Canvas ID or login), with the roster's id for them."""
+        return {key: student.id for key, student in self._by_id.items() if key and key != student.id}
+
     def __iter__(self) -> Iterator[Student]:
         return iter(self.students)
 

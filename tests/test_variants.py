@@ -415,3 +415,26 @@ def test_gradescope_grades_the_metadata_students_own_variant(cli, tmp_path):
     full = sum(test["max_score"] for test in results["s001"]["tests"])
     assert sum(test["score"] for test in results["s001"]["tests"]) == full > 0
     assert sum(test["score"] for test in results["s002"]["tests"]) < full
+
+
+def test_a_student_known_to_the_canvas_roster_by_another_id_gets_their_own_variant(cli, tmp_path):
+    """The sheet was made for the roster's id (SIS User ID); a student may write their Canvas ID or login."""
+    homework = small_homework(tmp_path)
+    answers = key_answers(cli, homework, "s001")
+    roster = tmp_path / "canvas.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n    Points Possible,,,,\n\"Lovelace, Ada\",101,s001,ada,A\n",
+        encoding="utf-8",
+    )
+    by_canvas_id = write_answers(tmp_path / "a.yaml", "101", answers)
+    note = student_homework(load_homework(homework), "s001").note
+    by_login = write_answers(tmp_path / "b.yaml", "ada", answers, note=note)
+    for answers_file in (by_canvas_id, by_login):
+        out = tmp_path / f"{answers_file.stem}.csv"
+        result = cli("grade", homework, answers_file, "--roster", roster, "--gradebook", "canvas", "-o", out)
+        assert result.code == 0, result.err
+        rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+        column = list(rows[0])[-1]  # the assignment's, after Canvas's five id columns
+        possible = next(row for row in rows if row["Student"].strip() == "Points Possible")
+        ada = next(row for row in rows if row["SIS User ID"] == "s001")
+        assert float(ada[column]) == float(possible[column]) > 0
