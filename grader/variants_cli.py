@@ -38,6 +38,7 @@ def variants(
     out: Annotated[Path, typer.Option("--output", "-o", help="A new (or empty) folder for the students' files.")],
 ) -> None:
     """Write each student's handout and answers template for their own variant, and an index."""
+    from grader.gradebook import inert
     from grader.homework import load_homework
     from grader.prepare import prepare
     from grader.roster import read_roster
@@ -59,7 +60,8 @@ def variants(
             writer.writerow(INDEX_COLUMNS)
             for student, stem in zip(students, (_stem(s.id) for s in students), strict=True):
                 files = _write_student(staging, stem, loaded, variants.of(student.id), student, homework.name)
-                writer.writerow([student.id, student.name, variants.of(student.id).note, ";".join(files)])
+                row = [student.id, student.name, variants.of(student.id).note, ";".join(files)]
+                writer.writerow([inert(cell) for cell in row])  # the roster's text, opened in a spreadsheet
         os.replace(staging, out)  # an empty folder at ``out`` is replaced whole
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -438,3 +438,12 @@ def test_a_student_known_to_the_canvas_roster_by_another_id_gets_their_own_varia
         possible = next(row for row in rows if row["Student"].strip() == "Points Possible")
         ada = next(row for row in rows if row["SIS User ID"] == "s001")
         assert float(ada[column]) == float(possible[column]) > 0
+
+
+def test_the_index_keeps_roster_text_that_would_start_a_formula_inert(cli, tmp_path):
+    homework = small_homework(tmp_path)
+    roster = write_roster(tmp_path / "roster.csv", [("s001", '=HYPERLINK("http://x")'), ("@s2", "Bo")])
+    out = tmp_path / "out"
+    assert cli("variants", homework, "--roster", roster, "-o", out).code == 0
+    rows = list(csv.DictReader((out / "index.csv").open(encoding="utf-8", newline="")))
+    assert [(r["student"], r["name"]) for r in rows] == [("s001", '\'=HYPERLINK("http://x")'), ("'@s2", "Bo")]
