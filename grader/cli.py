@@ -262,11 +262,16 @@ class RosterSink(ReportSink):
         self._graded: dict[str, str] = {}
 
     def add(self, report: StudentReport) -> None:
+        from grader.report import unusable_reason
         from solver.graph.errors import InputError
 
         student = self._roster.find(report.student)
         if student is None:
-            print(f"{report.student}: not on the roster, not written ({report.source})", file=sys.stderr)
+            unusable = unusable_reason(report)
+            if unusable is not None:  # the file could not say whose it is: its name stood in for an id
+                print(f"{report.source}: {unusable}; its student is not known, not written", file=sys.stderr)
+            else:
+                print(f"{report.student}: not on the roster, not written ({report.source})", file=sys.stderr)
             return
         earlier = self._graded.get(student.id)
         self._graded[student.id] = report.source

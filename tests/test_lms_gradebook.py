@@ -273,3 +273,15 @@ def test_text_that_would_start_a_formula_stays_text(cli, tmp_path, name):
     assert name in ("blackboard", "moodle") or '\'=HYPERLINK("x")' in cells  # their rows hold no name
     assert not any(cell[:1] in ("=", "@", "+") for cell in cells)
     assert all(cell == "" or cell[0] != "-" or float(cell) < 0 for cell in cells)
+
+
+def test_an_unreadable_file_is_listed_as_such_not_as_a_stranger(cli, tmp_path, course):
+    """A file that cannot say whose it is stands under its file name: that name is no student id."""
+    (course / "garbage.yaml").write_text("student: [unclosed\n", encoding="utf-8")
+    roster = _write(tmp_path / "canvas.csv", CANVAS_ROSTER)
+    out = tmp_path / "canvas_import.csv"
+    result = cli("grade", HOMEWORK, course, "--lines", "--gradebook", "canvas", "-o", out, "--roster", roster)
+    assert result.code == 0, result.err
+    line = next(line for line in result.err.splitlines() if "garbage" in line)
+    assert "its student is not known" in line and "not on the roster" not in line
+    assert "x99: not on the roster" in result.err
