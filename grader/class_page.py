@@ -58,7 +58,9 @@ def _percent(share: float) -> str:
 
 
 def _figure(svg: str, caption: str) -> list[str]:
-    return ['<figure class="figure">', svg, f"<figcaption>{escape(caption)}</figcaption>", "</figure>"]
+    # In the sheets' frame: on a narrow screen the chart keeps a legible size and scrolls sideways.
+    frame = ['<figure class="figure"><div class="drawing">', svg, "</div>"]
+    return [*frame, f"<figcaption>{escape(caption)}</figcaption>", "</figure>"]
 
 
 def _scores(tally: ClassTally) -> list[str]:

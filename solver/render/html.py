@@ -109,7 +109,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
     lines = [f'<section class="problem" id="{escape(problem.id)}">']
     lines.append(f"<h2>{escape(problem.id)}: {escape(problem.title)} ({points_text(problem.points)})</h2>")
     lines += _statement(solution, 3, key, id_prefix=f"figure-{problem.id}-")
-    lines += ["<h3>Asked</h3>", "<table><tr><th>step</th><th></th><th>points</th>"]
+    lines += ["<h3>Asked</h3>", '<div class="scroll"><table><tr><th>step</th><th></th><th>points</th>']
     lines[-1] += "<th>answer</th></tr>" if key else "</tr>"
     for asked in problem.asked:
         name = _math(display_name(asked.reference, solution, "latex"))
@@ -118,7 +118,7 @@ def _problem(problem: SheetProblem, key: bool, full: bool) -> list[str]:
         if key:
             row += f"<td>{_math(format_value(asked.value, 'latex'))}</td>"
         lines.append(row + "</tr>")
-    lines.append("</table>")
+    lines.append("</table></div>")
     if key:
         lines += _worked(solution, 3, full)
     else:
