@@ -207,10 +207,13 @@ def add_axis_steps(
 
     out = f"out{suffix}"
     counted = f"windows{suffix}" if ceil else out
+    # The title says what the step counts, so that a handout asking for it reads as a question.
+    along = {"_h": " along the height", "_w": " along the width"}.get(suffix, "")
+    what = f"windows{along}" if ceil else f"output size{along}"
     solution.add(
         Step(
             counted,
-            "+1 for the window at the start",
+            f"{what}: the whole strides, +1 for the window at the start",
             deps=(rounded,),
             compute=lambda r: r + 1,
             formula=Template(f"{{{rounded}}} + 1"),
