@@ -448,3 +448,10 @@ def test_run_autograder_writes_results_even_when_nnsolve_cannot_run(tmp_path):
     results = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
     assert results_problems(results) == [] and results["score"] == 0
     assert results["tests"][0]["status"] == "failed" and "did not run" in results["tests"][0]["output"]
+
+
+def test_metadata_nested_beyond_reason_is_bad_input_not_a_crash(cli, autograder_root):
+    submit(autograder_root, {"answers.yaml": SUBMISSIONS / "ada_correct.yaml"}, None)
+    (autograder_root / "submission_metadata.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    results, output = run_here(cli, autograder_root, status=2)
+    assert results["score"] == 0 and "nested too deeply" in output

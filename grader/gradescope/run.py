@@ -149,6 +149,8 @@ def _json_object(text: str, where: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as error:
         raise InputError(f"not JSON ({error}); expected a JSON object", where=where) from None
+    except RecursionError:  # Python's parser recurses once per level of nesting
+        raise InputError("JSON nested too deeply; expected Gradescope's few levels", where=where) from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object", where=where)
     return data
