@@ -7,8 +7,9 @@ self-contained, no script, nothing fetched.  Everything that comes from a file
 (ids, names, answers, feedback quoting an answer) is escaped, in HTML and in
 Markdown alike.
 
-Files are named by student id, made safe for a file name; two ids that would
-share a name (also on a file system that ignores case) are refused.  Pages are
+Files are named by student id; an id that is not a safe file name keeps its safe
+characters and a digest of it, and so does the later of two ids a case-blind file
+system would file together, so that no student's page takes another's.  Pages are
 written into a temporary folder beside the target and moved in only when the
 whole class is done, so an error leaves no half-filled folder behind.
 """
@@ -24,19 +25,11 @@ from pathlib import Path
 
 from grader.report import Item, StudentReport
 from grader.terminal import BLOCK_CELL, rounded, value_text
+from solver.files.writing import file_stem
 from solver.graph.errors import InputError
 
-#: Longest file name stem; ids are short, and file systems allow 255 bytes.
-MAX_STEM = 100
-#: What a file name keeps of an id; anything else becomes "_".
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: The columns of a student's table.
 COLUMNS = ("question", "step", "your answer", "expected", "points", "status", "feedback")
-
-
-def file_stem(student_id: str) -> str:
-    """``student_id`` as a file name: letters, digits, ``.``, ``_`` and ``-``, never hidden, never empty."""
-    return _UNSAFE.sub("_", student_id).lstrip(".")[:MAX_STEM] or "_"
 
 
 def _title(report: StudentReport, homework: str) -> str:
@@ -120,12 +113,9 @@ class FeedbackFolder:
 
     def add(self, report: StudentReport) -> None:
         stem = file_stem(report.student)
-        owner = self._owner.setdefault(stem.casefold(), report.student)
-        if owner != report.student:
-            raise InputError(
-                f"students {owner!r} and {report.student!r} would share the feedback files {stem}.html and "
-                f"{stem}.md; expected student ids that differ in more than case and punctuation"
-            )
+        if self._owner.setdefault(stem.casefold(), report.student) != report.student:
+            # Two ids a case-blind file system would file together: the later one's name carries a digest.
+            stem = file_stem(report.student, distinct=True)
         (self._partial / f"{stem}.html").write_text(feedback_html(report, self._homework), encoding="utf-8")
         (self._partial / f"{stem}.md").write_text(feedback_markdown(report, self._homework), encoding="utf-8")
 

@@ -10,11 +10,9 @@ and moved in place at the end: an error leaves nothing behind.
 from __future__ import annotations
 
 import csv
-import hashlib
 import importlib.util
 import io
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,8 +25,6 @@ if TYPE_CHECKING:
     from grader.roster import Student
     from grader.variants import StudentHomework
 
-#: Characters kept from a student id in a file name; anything else becomes "_".
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 INDEX_COLUMNS = ["student", "name", "note", "files"]
 
 
@@ -43,6 +39,7 @@ def variants(
     from grader.prepare import prepare
     from grader.roster import read_roster
     from grader.variants import StudentVariants, require_random
+    from solver.files.writing import file_stem
     from solver.graph.errors import InputError
 
     loaded = load_homework(homework)
@@ -58,7 +55,7 @@ def variants(
         with open(staging / "index.csv", "w", encoding="utf-8", newline="") as index:
             writer = csv.writer(index, lineterminator="\n")
             writer.writerow(INDEX_COLUMNS)
-            for student, stem in zip(students, (_stem(s.id) for s in students), strict=True):
+            for student, stem in zip(students, (file_stem(s.id) for s in students), strict=True):
                 files = _write_student(staging, stem, loaded, variants.of(student.id), student, homework.name)
                 row = [student.id, student.name, variants.of(student.id).note, ";".join(files)]
                 writer.writerow([inert(cell) for cell in row])  # the roster's text, opened in a spreadsheet
@@ -80,13 +77,6 @@ def _staging_folder(out: Path) -> Path:
     os.umask(umask)
     folder.chmod(0o777 & ~umask)  # the permissions any new folder gets, not a temporary one's private ones
     return folder
-
-
-def _stem(student: str) -> str:
-    """A file name for a student id: the id when it is a safe name, else its safe characters and a digest
-    of it (``../x`` -> ``_x-1f2e3d4c``), so that two ids never share a name."""
-    safe = _UNSAFE.sub("_", student).lstrip(".")[:60]
-    return safe if safe == student else f"{safe}-{hashlib.sha256(student.encode()).hexdigest()[:8]}"
 
 
 def _write_student(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,3 +34,22 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+#: What a file name keeps of a name from a file (a student id); anything else becomes "_".
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+#: Longest stem kept of the name itself; file systems allow 255 bytes.
+MAX_STEM = 60
+
+
+def file_stem(text: str, *, distinct: bool = False) -> str:
+    """``text`` as a file name: the text itself when it is a safe name, else its safe characters and a
+    digest of it (``../x`` -> ``_x-1f2e3d4c``), so that two texts never share a name.
+
+    ``distinct`` adds the digest in any case: for a name that differs from one already taken only in
+    case, which a case-blind file system would not tell apart.
+    """
+    safe = _UNSAFE.sub("_", text).lstrip(".")[:MAX_STEM]
+    if safe == text and text and not distinct:
+        return text
+    return f"{safe}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
