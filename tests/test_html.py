@@ -67,6 +67,15 @@ def test_output_file_takes_its_format_from_the_extension(cli, tmp_path):
     assert sheet.read_text().startswith("# Homework 1")
 
 
+@pytest.mark.parametrize("options", [("--format", "pdf"), ("--json",)])
+def test_a_format_and_an_extension_that_disagree_are_one_line(cli, tmp_path, options):
+    key = tmp_path / "key.html"
+    result = cli("solve", HOMEWORK, "-o", key, *options)
+    assert result.code == 2 and result.err.count("\n") == 1 and "two formats" in result.err
+    assert not key.exists()
+    assert cli("solve", HOMEWORK, "-o", key, "--format", "html").code == 0  # agreeing is fine
+
+
 @pytest.mark.parametrize("name", ["sheet.docx", "missing/sheet.html", "."])
 def test_a_bad_output_path_is_one_line_and_writes_nothing(cli, tmp_path, name):
     result = cli("solve", HOMEWORK, "-o", tmp_path / name)

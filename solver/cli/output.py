@@ -47,6 +47,11 @@ def chosen_format(fmt: OutputFormat, as_json: bool, out: Path | None = None) -> 
     if name is None or name not in FORMATS:
         known = ", ".join(e for e, n in EXTENSIONS.items() if n in FORMATS)
         raise InputError(f"cannot tell the format of {str(out)!r} from its extension; use one of {known}")
+    # --format left at its default says nothing; one that names another format than the file's is a slip.
+    asked = "json" if as_json else fmt.value
+    if asked not in ("term", name):
+        given = "--json" if as_json else f"--format {asked}"
+        raise InputError(f"{given} and {str(out)!r}, a {name} file, ask for two formats; expected one of them")
     return name
 
 
