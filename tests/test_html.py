@@ -16,30 +16,44 @@ from conftest import PROBLEMS
 from grader.homework import load_homework
 from grader.sheet import homework_sheet
 from solver.render.figures import figures
+from solver.render import markdown
 from solver.render.html import _math, write_handout
 
 HOMEWORK = PROBLEMS / "homework1.yaml"
 
 
-def _handout(sheet) -> str:
+def _handout(sheet, write=write_handout) -> str:
     out = io.StringIO()
-    write_handout(sheet, out)
+    write(sheet, out)
     return out.getvalue()
 
 
-def test_the_handout_does_not_depend_on_any_answer():
+@pytest.mark.parametrize("write", [write_handout, markdown.write_handout], ids=["html", "md"])
+def test_the_handout_does_not_depend_on_any_answer(write):
     """Every worked value replaced by nonsense leaves the handout unchanged: no answer can be in it."""
     sheet = homework_sheet(load_homework(HOMEWORK))
-    before = _handout(sheet)
+    before = _handout(sheet, write)
     for problem in sheet.problems:
         for step in problem.solution:
             if not step.is_given:
                 step.value, step.detail, step.views = 987654.25, [], ()
         problem.asked[:] = [type(a)(a.reference, a.points, 987654.25) for a in problem.asked]
-    after = _handout(sheet)
+    after = _handout(sheet, write)
     assert after == before
     assert "987654" not in after
     assert "Solution" not in before and "answer</th>" not in before
+
+
+def test_the_markdown_handout_asks_every_step_with_its_points(cli, tmp_path):
+    handout = tmp_path / "handout.md"
+    assert cli("solve", HOMEWORK, "--questions", "-o", handout).code == 0
+    text = handout.read_text()
+    sheet = homework_sheet(load_homework(HOMEWORK))
+    for problem in sheet.problems:
+        assert f"## {problem.id}: " in text
+    asked = [a for p in sheet.problems for a in p.asked]
+    assert text.count("Answer:") == len(asked)
+    assert re.findall(r"\((\d+) points?\)\n\nAnswer:", text) == [f"{a.points:g}" for a in asked]
 
 
 @pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
@@ -85,7 +99,7 @@ def test_a_bad_output_path_is_one_line_and_writes_nothing(cli, tmp_path, name):
 
 
 def test_questions_need_a_format_that_writes_handouts(cli):
-    result = cli("solve", HOMEWORK, "--questions", "--format", "md")
+    result = cli("solve", HOMEWORK, "--questions", "--format", "json")
     assert result.code == 2 and "--questions" in result.err
 
 

@@ -56,7 +56,7 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format("term", "solver.render.terminal", "coloured steps"),
-        Format("md", "solver.render.markdown", "Markdown sheet"),
+        Format("md", "solver.render.markdown", "Markdown sheet", handout=True),
         Format("json", "solver.render.json", "machine-readable"),
         Format("html", "solver.render.html", "web page with MathML and figures", handout=True),
         Format("tex", "solver.render.tex", "LaTeX exam-class sheet", handout=True),

@@ -2,7 +2,8 @@
 
 Detail blocks are a list under the step's equation: prose as prose, worked lines as
 inline math (their LaTeX form).  Views (``DRAW``): a grid as a table with its marked
-cells in bold, a table as a table.
+cells in bold, a table as a table.  The handout (``write_handout``) keeps each
+problem's given data and asks its steps, with their points and room to answer.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from solver.graph.blocks import Grid, Math, ProductSum, Sentence
+from solver.graph.names import split_entry
 from solver.graph.steps import Solution
 from solver.graph.tables import Table, cell_text
 from solver.graph.values import format_value
@@ -37,23 +39,28 @@ def write_sheet(sheet: Sheet, out: TextIO, full: bool) -> None:
     out.write("\n".join(parts).rstrip() + "\n")
 
 
+def write_handout(sheet: Sheet, out: TextIO) -> None:
+    """The questions only: each problem's given data and its asked steps with their points, no answer."""
+    parts = [f"# {sheet.title}", ""]
+    for problem in sheet.problems:
+        solution = problem.solution
+        shown = Shown(solution, "latex", math=_inline)
+        parts += [f"## {problem.id}: {problem.title} ({points_text(problem.points)})", ""]
+        parts += _statement(solution, "###", shown, full=False)
+        parts += ["### Asked", ""]
+        for asked in problem.asked:
+            name = display_name(asked.reference, solution, "latex")
+            title = shown.prose(solution[split_entry(asked.reference)[0]].title)
+            parts += [f"**${name}$**: {title} ({points_text(asked.points)})", "", "Answer:", "", "&nbsp;", ""]
+    out.write("\n".join(parts).rstrip() + "\n")
+
+
 def render_markdown(solution: Solution, heading_level: int = 1, full: bool = False) -> str:
     """A Markdown sheet; long runs of time steps are summarised unless ``full``."""
     hashes = "#" * heading_level
     shown = Shown(solution, "latex", math=_inline)
     lines = [f"{hashes} {solution.title}", ""]
-    if solution.source:
-        lines += [f"*Source: {solution.source}*", ""]
-    givens = [s for s in solution if s.is_given]
-    if givens:
-        lines += [f"{hashes}# Given", "", "| | | |", "|---|---|---|"]
-        for step in summarised_steps(givens, full):
-            if isinstance(step, Elided):
-                lines.append(f"| ⋮ | {shown.prose(step.text())} | |")
-                continue
-            name = display_name(step.name, solution, "latex")
-            lines.append(f"| ${name}$ | {shown.prose(step.title)} | ${format_value(step.value, 'latex')}$ |")
-        lines.append("")
+    lines += _statement(solution, hashes + "#", shown, full)
     lines += [f"{hashes}# Solution", ""]
     number = 0
     for step in summarised_steps([s for s in solution if not s.is_given], full):
@@ -75,6 +82,22 @@ def render_markdown(solution: Solution, heading_level: int = 1, full: bool = Fal
         if table.rows:
             lines += _table(table, full, shown)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _statement(solution: Solution, hashes: str, shown: Shown, full: bool) -> list[str]:
+    """The problem as set: its source and a table of its given data."""
+    lines = [f"*Source: {solution.source}*", ""] if solution.source else []
+    givens = [s for s in solution if s.is_given]
+    if givens:
+        lines += [f"{hashes} Given", "", "| | | |", "|---|---|---|"]
+        for step in summarised_steps(givens, full):
+            if isinstance(step, Elided):
+                lines.append(f"| ⋮ | {shown.prose(step.text())} | |")
+                continue
+            name = display_name(step.name, solution, "latex")
+            lines.append(f"| ${name}$ | {shown.prose(step.title)} | ${format_value(step.value, 'latex')}$ |")
+        lines.append("")
+    return lines
 
 
 def _inline(latex: str) -> str:
