@@ -15,8 +15,8 @@ from conftest import PROBLEMS
 
 from grader.homework import load_homework
 from grader.sheet import homework_sheet
-from solver.render.figures import figures
 from solver.render import markdown
+from solver.render.figures import figures
 from solver.render.html import _math, write_handout
 
 HOMEWORK = PROBLEMS / "homework1.yaml"
