@@ -234,7 +234,7 @@ def _grade_step(step: PreparedStep, raws: dict[str, Any], given: Any, earlier: _
     shown = raws.get(step.reference, {k: raws[k] for k in _entry_keys(step, raws)} or None)
     if given is None:
         return _item(step, None, 0.0, "missing", None, "no answer")
-    verdict = step.matches(given, step.expected, step.slack)
+    verdict = step.matches(given, step.expected, rounded=True)
     if verdict.undecided:
         return _item(step, shown, 0.0, "invalid", None, f"cannot grade the answer: {verdict.how}")
     if verdict.full:
@@ -327,7 +327,7 @@ def _carried_forward(step: PreparedStep, given: Any, recomputed: tuple[dict[str,
     if recomputed is None:
         return []
     overrides, value = recomputed
-    verdict = step.matches(given, value, step.slack)
+    verdict = step.matches(given, value, rounded=True)
     keep = 1.0 - (step.asked.grading.carry_forward_penalty or 0.0)
     yours = ", ".join(f"{name} = {format_value(v)}" for name, v in overrides.items())
     if verdict.full:

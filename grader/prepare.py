@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from grader.homework import AskedStep, Homework, LoadedProblem
@@ -45,7 +46,6 @@ class PreparedStep:
     kind: str
     tolerance: Tolerance
     symbols: tuple[str, ...]
-    slack: Any = 0.0
     candidates: list[Mistake] = field(default_factory=list)
     #: Where each candidate first changes a value (its position in solution order): how mistakes are ranked.
     departures: dict[Mistake, int] = field(default_factory=dict)
@@ -78,8 +78,22 @@ class PreparedStep:
     def pick(self, values: Mapping[str, Any]) -> Any:
         return self.problem.solution.entry(self.reference, values)
 
-    def matches(self, given: Any, expected: Any, slack: Any = 0.0) -> Any:
-        return judge(given, expected, self.kind, self.tolerance, slack)
+    @cached_property
+    def slack(self) -> Any:
+        """How far rounding the earlier steps may move this value (``grader.rounding``).
+
+        Worked out on first need: a class's answers are mostly right or far off, and a random
+        homework prepares every student's steps again, so most steps never need it.
+        """
+        grading = self.asked.grading
+        return rounding_slack(self.problem.solution, self.name, self.pick, grading.round_intermediates)
+
+    def matches(self, given: Any, expected: Any, rounded: bool = False) -> Any:
+        """``given`` judged against ``expected``; ``rounded``: also accept the slack of rounded earlier steps."""
+        verdict = judge(given, expected, self.kind, self.tolerance)
+        if not rounded or verdict.full or self.kind not in ("number", "array") or verdict.shape_problem:
+            return verdict
+        return judge(given, expected, self.kind, self.tolerance, self.slack)
 
 
 @dataclass
@@ -129,7 +143,6 @@ def prepare_step(problem: LoadedProblem, asked: AskedStep) -> PreparedStep:
         expression_symbols(problem, expected) if kind == "expression" else (),
     )
     step.expected_json, step.expected_text = to_json(expected), format_value(expected)
-    step.slack = rounding_slack(solution, step.name, step.pick, grading.round_intermediates)
     step.candidates = candidate_mistakes(solution, step.name)
     step.departures = {mistake: departure(solution, mistake) for mistake in step.candidates}
     for mistake in step.candidates:
