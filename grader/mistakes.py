@@ -160,7 +160,15 @@ def departure(solution: Solution, mistake: Mistake) -> int:
     """Position, in solution order, of the first step whose value ``mistake`` changes on the problem's data.
 
     A mistake that changes nothing (or cannot be computed) departs nowhere: past the last step.
+    Every asked step of a problem ranks the same mistakes, so each is worked out once per solution.
     """
+    known = _DEPARTURES.setdefault(solution, {})
+    if mistake not in known:
+        known[mistake] = _first_change(solution, mistake)
+    return known[mistake]
+
+
+def _first_change(solution: Solution, mistake: Mistake) -> int:
     try:
         wrong = solution.evaluate(variant=(mistake.at, mistake.name))
     except Exception:  # a wrong rule may fail on some data: it shows nowhere
@@ -218,6 +226,8 @@ def mistake_value(
 #: Per solution, recomputed values by (mistake, graded step, the student's values), bounded in number.
 _RECOMPUTED: WeakKeyDictionary[Solution, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
 MAX_RECOMPUTED = 5_000
+#: Per solution, where each of its mistakes first changes a value (bounded by the mistakes it declares).
+_DEPARTURES: WeakKeyDictionary[Solution, dict[Mistake, int]] = WeakKeyDictionary()
 
 
 def _recomputation_key(
