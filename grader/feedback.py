@@ -23,7 +23,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from grader.report import Item, StudentReport
+from grader.report import Item, StudentReport, unusable_reason
 from grader.terminal import BLOCK_CELL, rounded, value_text
 from solver.files.writing import file_stem
 from solver.graph.errors import InputError
@@ -42,8 +42,19 @@ def _score_line(report: StudentReport) -> str:
     return f"{rounded(report.score)} / {rounded(report.max_score)} points ({percent:.0f}%)"
 
 
-def _cells(item: Item) -> list[str]:
-    """A row of the student's table as plain text (escaped by each format)."""
+def _unusable_line(report: StudentReport) -> str | None:
+    """Why the whole file could not be used, said once above the table rather than on every row."""
+    reason = unusable_reason(report)
+    return None if reason is None else f"Your answers file could not be graded: {reason}"
+
+
+def _rows(report: StudentReport) -> list[list[str]]:
+    """The rows of the student's table as plain text (escaped by each format)."""
+    said_above = unusable_reason(report) is not None
+    return [_cells(item, "" if said_above else item.feedback) for item in report.items]
+
+
+def _cells(item: Item, feedback: str) -> list[str]:
     status = f"{item.status} ({item.mistake})" if item.mistake else item.status
     return [
         item.problem,
@@ -52,7 +63,7 @@ def _cells(item: Item) -> list[str]:
         value_text(item.expected_text or item.expected, BLOCK_CELL),
         f"{rounded(item.score)} / {rounded(item.max_score)}",
         status.replace("_", " "),
-        item.feedback,
+        feedback,
     ]
 
 
@@ -70,9 +81,12 @@ def feedback_html(report: StudentReport, homework: str) -> str:
 
     title = _title(report, homework)
     body = [f"<h1>{escape(title)}</h1>", f"<p><strong>{escape(_score_line(report))}</strong></p>"]
+    unusable = _unusable_line(report)
+    if unusable:
+        body.append(f'<p class="note">{escape(unusable)}</p>')
     body += ['<div class="scroll"><table>', "<tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS[:-1]) + "</tr>"]
-    for item in report.items:
-        *cells, feedback = map(escape, _cells(item))
+    for row_cells in _rows(report):
+        *cells, feedback = map(escape, row_cells)
         row = zip(COLUMNS[:-1], cells, strict=True)
         body.append("<tr>" + "".join(f"<td{_HTML_CLASS.get(c, '')}>{cell}</td>" for c, cell in row) + "</tr>")
         if feedback:
@@ -92,8 +106,11 @@ def _markdown_text(text: str) -> str:
 
 def feedback_markdown(report: StudentReport, homework: str) -> str:
     lines = [f"# {_markdown_text(_title(report, homework))}", "", f"**{_markdown_text(_score_line(report))}**", ""]
+    unusable = _unusable_line(report)
+    if unusable:
+        lines += [_markdown_text(unusable), ""]
     lines += ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(_markdown_text(cell) for cell in _cells(item)) + " |" for item in report.items]
+    lines += ["| " + " | ".join(_markdown_text(cell) for cell in row) + " |" for row in _rows(report)]
     return "\n".join(lines) + "\n"
 
 

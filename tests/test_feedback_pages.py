@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -75,19 +76,27 @@ def test_each_student_gets_a_page_and_markdown_with_every_item(cli, tmp_path):
         rows = _parsed(out / f"{report['student']}.html").rows
         assert rows[0] == ["question", "step", "your answer", "expected", "points", "status"]
         # Each item's row, then its feedback in a row of its own (a blank cell, then the feedback).
+        # A file that could not be used at all says why once, above the table, not on every row.
+        reasons = {item["feedback"] for item in report["items"]}
+        unusable = len(reasons) == 1 and all(item["status"] == "invalid" for item in report["items"])
+        page = html.unescape((out / f"{report['student']}.html").read_text(encoding="utf-8"))
+        markdown = (out / f"{report['student']}.md").read_text(encoding="utf-8")
+        markdown = re.sub(r"\\(.)", r"\1", html.unescape(markdown))
+        said_once = "could not be graded: " + next(iter(reasons))
+        assert (said_once in page and said_once in markdown) == unusable
         items = iter(rows[1:])
         for item in report["items"]:
             row = next(items)
             assert row[:2] == [item["problem"], item["step"]]
             assert row[4] == f"{round(item['score'], 2):g} / {round(item['max_score'], 2):g}"
-            if item["feedback"]:
+            if item["feedback"] and not unusable:
                 assert next(items) == ["", item["feedback"]]
         assert next(items, None) is None
-        markdown = (out / f"{report['student']}.md").read_text(encoding="utf-8")
         assert markdown.count("\n| ") == len(report["items"]) + 1
         assert f"{round(report['score'], 2):g} / {round(report['max_score'], 2):g} points" in markdown
     eve = (out / "s05.html").read_text(encoding="utf-8")
     assert "mistake (" in eve and "<script" not in eve
+    assert any(len({i["feedback"] for i in r["items"]}) == 1 for r in reports)  # hal's broken file is among them
 
 
 def test_everything_from_files_is_escaped_and_ids_are_safe_file_names(cli, tmp_path):
