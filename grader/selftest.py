@@ -149,10 +149,12 @@ class VariantsCheck:
     failures: Counter[str]
     #: Problem id -> how many different variants the students checked got.
     distinct: dict[str, int]
+    #: Problem id -> how many of the students got a variant of it (a student whose draw failed got none).
+    drawn: dict[str, int]
 
     @property
     def narrow(self) -> list[str]:
-        return [pid for pid, count in self.distinct.items() if count < NARROW * self.students]
+        return [pid for pid, count in self.distinct.items() if count < NARROW * self.drawn[pid]]
 
     @property
     def ok(self) -> bool:
@@ -164,6 +166,7 @@ class VariantsCheck:
             "ok": self.ok,
             "failures": [{"failure": failure, "variants": count} for failure, count in self.failures.items()],
             "distinct": self.distinct,
+            "drawn": self.drawn,
             "too_narrow": self.narrow,
         }
 
@@ -172,7 +175,9 @@ class VariantsCheck:
         found += [f"  ✗ {failure} ({count} of {self.students} variants)" for failure, count in self.failures.items()]
         for pid, count in self.distinct.items():
             mark = "  too narrow: students share numbers" if pid in self.narrow else ""
-            found.append(f"  {pid}: {count} different variants in {self.students}{mark}")
+            drawn = self.drawn[pid]
+            counted = f"{count} different variants in {drawn}{mark}" if drawn else "no variant drawn"
+            found.append(f"  {pid}: {counted}")
         return found
 
 
@@ -185,7 +190,8 @@ def check_variants(homework: Homework, count: int) -> VariantsCheck:
     require_random(homework)
     variants = StudentVariants(prepare(homework))
     failures: Counter[str] = Counter()
-    seen: dict[str, set[str]] = {p.id: set() for p in homework.problems if p.random is not None}
+    # Each problem's draws, one per student who got it: a student whose draw failed counts in none.
+    seen: dict[str, list[str]] = {p.id: [] for p in homework.problems if p.random is not None}
     for number in range(1, count + 1):
         student = f"variant-check-{number}"
         try:
@@ -197,7 +203,7 @@ def check_variants(homework: Homework, count: int) -> VariantsCheck:
         for template, own in zip(homework.problems, prepared.homework.problems, strict=True):
             if template.random is None:
                 continue
-            seen[own.id].add(json.dumps(drawn[own.id], sort_keys=True, default=str))
+            seen[own.id].append(json.dumps(drawn[own.id], sort_keys=True, default=str))
             # Checked again on the variant as drawn, as a student's sheet will show it.
             missed = missed_condition(template.random.conditions(), own.solution)
             failures.update([f"{own.id}: {missed}"] if missed else [])
@@ -206,4 +212,5 @@ def check_variants(homework: Homework, count: int) -> VariantsCheck:
             for item in self_test(prepared).report.items
             if item.status != "correct"
         )
-    return VariantsCheck(count, failures, {pid: len(values) for pid, values in seen.items()})
+    distinct = {pid: len(set(values)) for pid, values in seen.items()}
+    return VariantsCheck(count, failures, distinct, {pid: len(values) for pid, values in seen.items()})

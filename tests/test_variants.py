@@ -356,6 +356,8 @@ def test_check_variants_fails_when_no_variant_can_be_drawn(cli, tmp_path):
     result = cli("check", tmp_path / "none.yaml", "--variants", "3")
     assert result.code == 3
     assert "no good variant" in result.out and "(3 of 3 variants)" in result.out
+    # The other problem was not drawn for those students: not counted, so not called too narrow.
+    assert "net: no variant drawn" in result.out and "too narrow" not in result.out
 
 
 def test_solve_student_of_a_fixed_homework_or_a_problem_is_refused(cli):
