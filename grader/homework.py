@@ -240,13 +240,16 @@ def _load_one(item: HomeworkProblem, index: int, outer: Grading, path: Path, lin
         # Relative to the homework file (an absolute path stays as it is).
         problem = load_problem(path.parent / item.file)
     elif item.problem is not None:
-        problem = problem_from_data(item.problem, lines, f"{path}: problems.{index}.problem", path.parent)
+        problem = problem_from_data(item.problem, lines, str(path), path.parent, at=("problems", index, "problem"))
     else:
         problem = _derivation_problem(item.derive, item.id, index, path, lines)
     solution = problem.solve()
     title = item.title or solution.title
     file_hints = {
-        step: [validate(Hint, h, {}, f"{problem.where}: hints.{step}", ()) for h in hints]
+        step: [
+            validate(Hint, h, problem.lines, problem.where, (*problem.at, "hints", step, i))
+            for i, h in enumerate(hints)
+        ]
         for step, hints in problem.envelope.hints.items()
     }
     grading = item.grading.under(outer)

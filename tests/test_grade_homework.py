@@ -270,3 +270,46 @@ def test_a_kinds_symbolic_step_is_graded_by_its_own_symbols(tmp_path):
         (tmp_path / "s.yaml").write_text(f"student: s\nanswers: {{a: {{loss: '{answer}'}}}}\n", encoding="utf-8")
         (item,) = grade_submission(prepared, read_submission(tmp_path / "s.yaml")).items
         assert item.status == status, (answer, item.feedback)
+
+
+INLINE = """\
+title: Inline problems
+problems:
+  - id: a
+    problem:
+      kind: conv-size
+      given: {input: 12x12, kernel: 5, stride: 2, padding: 4}
+      notation: {padded: "p q"}
+    ask: {padded: 1}
+  - id: b
+    problem:
+      kind: conv-size
+      given:
+        input: 12x12
+        kernel: 5
+        stride: 2
+        surprise: 1
+      random:
+        draw: {kernal: {range: [3, 5]}}
+    ask: {padded: 1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda t: t.replace('notation: {padded: "p q"}', ""), "small.yaml:16: problems.1.problem.given.surprise:"),
+        (lambda t: t.replace("        surprise: 1\n", ""), "small.yaml:7: problems.0.problem.notation.padded:"),
+        (
+            lambda t: t.replace("        surprise: 1\n", "").replace('notation: {padded: "p q"}', ""),
+            "small.yaml:17: problems.1.problem.random.draw.kernal:",
+        ),
+    ],
+    ids=["given", "notation", "random"],
+)
+def test_an_error_in_an_inline_problem_names_the_homework_line_and_field(cli, tmp_path, edit, where):
+    homework = tmp_path / "small.yaml"
+    homework.write_text(edit(INLINE), encoding="utf-8")
+    result = cli("solve", homework)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert where in result.err, result.err

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from solver.files.randomize import Condition, RandomSpec, check_paths, parse_conditions
 from solver.files.reading import paths_relative_to
-from solver.files.yaml_io import Lines, line_of, parse_yaml, read_text
+from solver.files.yaml_io import Lines, located, parse_yaml, read_text
 from solver.graph.errors import InputError, InputErrors
 from solver.graph.steps import Solution
 from solver.graph.values import counted
@@ -64,6 +64,8 @@ class Problem:
     """The folder of the file the problem is written in: its relative paths start there."""
     given_at: tuple[Any, ...] = ("given",)
     """Where the given data is in ``lines`` (a homework's ``derive:`` entry is the given of a derivation)."""
+    at: tuple[Any, ...] = ()
+    """Where the problem itself is in ``lines``: a problem inline in a homework is under ``problems.N.problem``."""
     _conditions: list[Condition] | None = field(default=None, repr=False)
 
     @property
@@ -93,17 +95,20 @@ class Problem:
         solution.source = self.envelope.source
         solution.asked = tuple(self.envelope.ask)
         for index, reference in enumerate(self.envelope.ask):
-            check_asked(solution, reference, f"{self.where}:{line_of(self.lines, ('ask', index))}: ask.{index}")
+            check_asked(solution, reference, self.located("ask", index))
         if self.envelope.random is not None and self._conditions is None:
-            self._conditions = parse_conditions(self.envelope.random, solution, self.lines, self.where)
+            self._conditions = parse_conditions(self.envelope.random, solution, self.located)
         return solution
 
     def _locate(self, error: InputError) -> InputError:
         parts = error.field.split(".") if error.field else []
         # List positions are ints in the line map ("layers.1.weights" -> ("layers", 1, "weights")).
         path = (*self.given_at, *(int(p) if p.isdigit() else p for p in parts))
-        line = line_of(self.lines, path)
-        return error.located(f"{self.where}:{line}: {'.'.join(map(str, path))}")
+        return error.located(located(self.where, self.lines, path))
+
+    def located(self, *path: Any) -> str:
+        """Where the problem's value at ``path`` (``"random", "draw"``) is in its file: file, line and field."""
+        return located(self.where, self.lines, (*self.at, *path))
 
 
 def check_asked(solution: Solution, reference: str, where: str) -> None:
@@ -122,14 +127,21 @@ def load_problem(path: Path) -> Problem:
 
 
 def problem_from_data(
-    data: Any, lines: Lines, where: str, folder: Path | None = None, given_at: tuple[Any, ...] = ("given",)
+    data: Any,
+    lines: Lines,
+    where: str,
+    folder: Path | None = None,
+    given_at: tuple[Any, ...] | None = None,
+    at: tuple[Any, ...] = (),
 ) -> Problem:
     """Validate already-parsed YAML (also used for problems inline in a homework file).
 
     ``folder`` is that of the file the data comes from: the problem's relative paths start
-    there (without one, in the working directory).  ``given_at`` is where the given data
-    is in ``lines``.
+    there (without one, in the working directory).  ``at`` is where the problem is in
+    ``lines`` (a homework's ``problems.N.problem``), ``given_at`` where its given data is
+    (by default its ``given``).
     """
+    given_at = (*at, "given") if given_at is None else given_at
     if not isinstance(data, dict):
         raise InputError("expected a mapping with kind, title and given", where=where)
     if "answers" in data and "kind" not in data:
@@ -138,28 +150,29 @@ def problem_from_data(
             "grade it with 'nnsolve grade HOMEWORK ANSWERS', or solve the homework or problem it answers",
             where=where,
         )
-    envelope = validate(Envelope, data, lines, where, ())
-    _check_notation(envelope.notation, lines, where)
+    envelope = validate(Envelope, data, lines, where, at)
+    _check_notation(envelope.notation, lines, where, at)
     try:
         module = kind_module(envelope.kind)
     except InputError as error:
-        raise error.located(f"{where}:{line_of(lines, ('kind',))}: kind") from None
+        raise error.located(located(where, lines, (*at, "kind"))) from None
     given = validate(module.Given, envelope.given, lines, where, given_at)
+    problem = Problem(envelope, given, where, lines, folder, given_at, at)
     if envelope.random is not None:
-        check_paths(envelope.random, envelope.given, lines, where)
-    return Problem(envelope, given, where, lines, folder, given_at)
+        check_paths(envelope.random, envelope.given, problem.located)
+    return problem
 
 
 #: A course's name for a step: shown in text, Markdown and LaTeX, so a name and never markup.
 _DISPLAY_NAME = re.compile(r"[^\W\d_][\w']*")
 
 
-def _check_notation(notation: dict[str, str], lines: Lines, where: str) -> None:
+def _check_notation(notation: dict[str, str], lines: Lines, where: str, at: tuple[Any, ...]) -> None:
     for name, shown in notation.items():
         if not _DISPLAY_NAME.fullmatch(shown):
             raise InputError(
                 f"{shown!r} is not a name; expected letters, digits, _ and ' (such as alpha or y_hat)",
-                where=f"{where}:{line_of(lines, ('notation', name))}: notation.{name}",
+                where=located(where, lines, (*at, "notation", name)),
             )
 
 
@@ -188,15 +201,12 @@ def _located_errors(
     deepest = {p: m for p, m in found.items() if not any(len(q) > len(p) and q[: len(p)] == p for q in found)}
     errors = []
     for path, messages in deepest.items():
-        full = prefix + path
-        line = line_of(lines, full)
-        where_at = f"{where}:{line}" if line else where
         if len(messages) > 1:  # a union: say what was given and what each member wanted
             wanted = dict.fromkeys(m.removeprefix("expected ") for m in messages)
             message = f"got {_value_at(data, path)!r}; expected one of: " + "; ".join(wanted)
         else:
             message = _with_value(messages[0], path, data)
-        errors.append(InputError(message, where=f"{where_at}: {'.'.join(map(str, full)) or 'file'}"))
+        errors.append(InputError(message, where=located(where, lines, prefix + path)))
     return errors
 
 

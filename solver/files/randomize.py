@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from solver.files.problem_file import Problem
-    from solver.files.yaml_io import Lines
     from solver.graph.steps import Solution
 
 CONFIG: dict[str, Any] = {"extra": "forbid", "use_attribute_docstrings": True, "allow_inf_nan": False}
@@ -252,18 +251,15 @@ def numeric_values(solution: Solution) -> dict[str, np.ndarray]:
     return values
 
 
-def parse_conditions(spec: RandomSpec, solution: Solution, lines: Lines, where: str) -> list[Condition]:
+def parse_conditions(spec: RandomSpec, solution: Solution, located: Callable[..., str]) -> list[Condition]:
     """The spec's conditions, each checked against the step names of ``solution``; errors at their line."""
-    from solver.files.yaml_io import line_of
-
     names = frozenset(numeric_values(solution))
     parsed = []
     for index, text in enumerate(spec.conditions):
         try:
             parsed.append(parse_condition(text, names))
         except ParseError as error:
-            line = line_of(lines, ("random", "conditions", index))
-            raise InputError(error.one_line, where=f"{where}:{line}: random.conditions.{index}") from None
+            raise InputError(error.one_line, where=located("random", "conditions", index)) from None
     return parsed
 
 
@@ -276,18 +272,18 @@ def missed_condition(conditions: list[Condition], solution: Solution) -> str | N
 # -- drawing -----------------------------------------------------------------------------------------
 
 
-def check_paths(spec: RandomSpec, given: dict[str, Any], lines: Lines, where: str) -> None:
-    """Every drawn path names a value of the file's given data (which is then a valid example of the spec)."""
-    from solver.files.yaml_io import line_of
+def check_paths(spec: RandomSpec, given: dict[str, Any], located: Callable[..., str]) -> None:
+    """Every drawn path names a value of the file's given data (which is then a valid example of the spec).
 
+    ``located("random", "draw", path)`` says where a value of the problem is in its file.
+    """
     for path in spec.draw:
         try:
             _parent_of(given, path)
         except KeyError as missing:
-            line = line_of(lines, ("random", "draw", path))
             raise InputError(
                 f"given has no {missing.args[0]!r}; expected a path to a given value such as x or layers.0.weights",
-                where=f"{where}:{line}: random.draw.{path}",
+                where=located("random", "draw", path),
             ) from None
 
 
@@ -350,12 +346,10 @@ def draw_variant(problem: Problem, rng: np.random.Generator, test: Test | None =
             return Drawn(candidate, solution, drawn)
         reasons[reason] += 1
     reason = reasons.most_common(1)[0][0]
-    from solver.files.yaml_io import line_of
-
     raise InputError(
         f"no good variant in {spec.attempts} draws (most often: {reason}); "
         "expected ranges and conditions that more draws meet",
-        where=f"{problem.where}:{line_of(problem.lines, ('random',))}: random",
+        where=problem.located("random"),
     )
 
 

@@ -211,6 +211,13 @@ def _walk(root: yaml.Node, where: str) -> Iterator[tuple[yaml.Node, tuple[Any, .
             stack.extend((item, (*at, i), item.start_mark.line + 1) for i, item in enumerate(node.value))
 
 
+def located(where: str, lines: Lines, path: tuple[Any, ...]) -> str:
+    """Where the value at ``path`` is: ``file.yaml:12: given.x`` (without a line when the file has none)."""
+    line = line_of(lines, path)
+    dotted = ".".join(map(str, path)) or "file"
+    return f"{where}:{line}: {dotted}" if line else f"{where}: {dotted}"
+
+
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int | None:
     """The line of the deepest part of ``path`` that the file has."""
     for end in range(len(path), -1, -1):
