@@ -2,9 +2,8 @@
 
 One column per time step.  Along the top runs the state each step carries on
 with a product and a sum only: the LSTM's cell state, c_t = f_t ⊙ c_{t−1} +
-i_t ⊙ g_t, the GRU's hidden state, h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (or
-with the update gate's roles swapped, whichever the solution's numbers
-follow).  Under it the gates, which read x_t and h_{t−1}; the LSTM's hidden
+i_t ⊙ g_t, the GRU's hidden state, h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (the gru kind's,
+PyTorch's).  Under it the gates, which read x_t and h_{t−1}; the LSTM's hidden
 state h_t = o_t ⊙ tanh(c_t) has a row of its own.  The outputs drop to one
 line that carries them to the loss.
 
@@ -199,35 +198,27 @@ def _caption(solution: Solution, cell: Cell, key: bool, layout: Layout, named: N
         caption += f"; {at('c')} = {at('f')} ⊙ {at('c', 't−1')} + {at('i')} ⊙ {at('g')}"
         caption += f", {at('h')} = {at('o')} ⊙ tanh({at('c')})"
     else:
-        keep, take = _gru_factors(solution, "t", named)
+        keep, take = _gru_factors("t", named)
         caption += f"; {at('h')} = {take} ⊙ {at('n')} + {keep} ⊙ {at('h', 't−1')}"
     if key:
         what = "cell" if cell is LSTM else "hidden-state"
         caption += (
             f"; highlighted, the additive {what} path: back along it the gradient is multiplied by "
-            f"{_gru_factors(solution, 't', named)[0] if cell is GRU else at('f')} only, no weights and no "
+            f"{_gru_factors('t', named)[0] if cell is GRU else at('f')} only, no weights and no "
             "activation slope, so it does not vanish as the vanilla RNN's Jacobian product does; under each step, "
             f"its gate values and {' and '.join(at(g) for g in cell.gradients)}"
         )
     return caption
 
 
-def _gru_factors(solution: Solution, t: str, named: Named) -> tuple[str, str]:
-    """The GRU's two factors as the solution's numbers use them: (the old state's, the candidate's)."""
+def _gru_factors(t: str, named: Named) -> tuple[str, str]:
+    """The GRU's two factors, (the old state's, the candidate's), as the gru kind works them (PyTorch's torch.nn.GRU).
+
+    A course that swaps the update gate's roles writes its problem with the gate's weights negated
+    (problems/gru_one_step_other_update_convention.yaml): 1 − σ(a) = σ(−a).
+    """
     z = f"{named('z')}_{t}" if t == "t" else named(f"z{t}")
-    if _keeps_with_z(solution):
-        return z, f"(1 − {z})"
-    return f"(1 − {z})", z
-
-
-def _keeps_with_z(solution: Solution) -> bool:
-    """Whether h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t−1} (PyTorch's), rather than the roles swapped."""
-    for t in range(1, _time_steps(solution) + 1):
-        names = (f"z{t}", f"n{t}", f"h{t - 1}", f"h{t}")
-        z, n, old, new = (np.asarray(solution[name].value, dtype=float) for name in names)
-        if not np.allclose(n, old):
-            return bool(np.allclose(new, (1 - z) * n + z * old))
-    return True
+    return z, f"(1 − {z})"
 
 
 # ------------------------------------------------------------------------------------ values
@@ -318,7 +309,7 @@ def _step(
     for x, top in gate_tops.values():
         _arrow(drawing, join, (x, top + GATE_H), stroke=FAINT, arrow=True)
     if cell is GRU:
-        keep, take = _gru_factors(solution, str(t), named)
+        keep, take = _gru_factors(str(t), named)
         drawing.text(times_x + 5, (Y_TOP + Y_GATE) / 2, keep, size=9, anchor="start")
         drawing.text(plus_x + 5, (Y_TOP + Y_GATE) / 2, take, size=9, anchor="start")
         # The reset gate acts inside the candidate.
