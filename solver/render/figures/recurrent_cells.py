@@ -124,7 +124,7 @@ def _unrolled(solution: Solution, key: bool, cell: Cell) -> list[Figure]:
     value_width = 0.6 * 9 * widest_state
     layout = _layout(steps, lanes, max(NARROWEST_GAP, value_width + 12), max(RIGHT, value_width + RADIUS + 8))
     rows = _rows(cell, key, max(map(len, lanes.values()), default=0))
-    caption = _caption(solution, cell, key, layout, named)
+    caption = _caption(cell, key, layout, named)
     drawing = Drawing(layout.width, rows["height"], caption)
     if key:
         start, end = layout.left(1) - RADIUS, layout.right(steps) + RADIUS
@@ -184,14 +184,15 @@ def _layout(steps: int, lanes: dict[int, list[str]], gap: float, margin: float) 
     return Layout(starts, column, steps, before_gap, margin)
 
 
-def _caption(solution: Solution, cell: Cell, key: bool, layout: Layout, named: Named) -> str:
+def _caption(cell: Cell, key: bool, layout: Layout, named: Named) -> str:
     def at(letter: str, t: str = "t") -> str:
-        return f"{named(letter)}_{t}"
+        return f"{named(letter)}_{t}" if t == "t" else f"{named(letter)}_({t})"
 
     gates = ", ".join(named(gate) for gate in cell.gates)
-    caption = f"The {cell.kind} unrolled over {layout.steps} time steps"
+    caption = f"The {cell.kind} unrolled over {layout.steps} time step{'s' if layout.steps > 1 else ''}"
     if layout.before_gap:
-        caption += f" (steps 2 to {layout.before_gap - 1} left out)"
+        last_left_out = layout.before_gap - 1
+        caption += " (step 2 left out)" if last_left_out == 2 else f" (steps 2 to {last_left_out} left out)"
     caption += f": along the top the {'cell' if cell.kind == 'LSTM' else 'hidden'} state {named(cell.top)}, "
     caption += f"under it the gates {gates}, which read {at('x')} and {at('h', 't−1')}"
     if cell is LSTM:
@@ -202,11 +203,11 @@ def _caption(solution: Solution, cell: Cell, key: bool, layout: Layout, named: N
         caption += f"; {at('h')} = {take} ⊙ {at('n')} + {keep} ⊙ {at('h', 't−1')}"
     if key:
         what = "cell" if cell is LSTM else "hidden-state"
+        shown = ["its gate values", *(at(gradient) for gradient in cell.gradients)]
         caption += (
             f"; highlighted, the additive {what} path: back along it the gradient is multiplied by "
-            f"{_gru_factors('t', named)[0] if cell is GRU else at('f')} only, no weights and no "
-            "activation slope, so it does not vanish as the vanilla RNN's Jacobian product does; under each step, "
-            f"its gate values and {' and '.join(at(g) for g in cell.gradients)}"
+            f"{at(cell.carry)} only, no weights and no activation slope, so it does not vanish as the vanilla "
+            f"RNN's Jacobian product does; under each step, {', '.join(shown[:-1])} and {shown[-1]}"
         )
     return caption
 
