@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import PROBLEMS
 from gated_reference import Case, cases, run
+from test_html import _chromium, _pixels
 
 from solver.files.problem_file import load_problem
 from solver.graph.names import rename
@@ -165,10 +166,11 @@ def test_a_solution_without_single_sequence_names_draws_no_cell(kind: str) -> No
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
-def test_chromium_renders_the_lstm_key(cli, tmp_path) -> None:
-    page = tmp_path / "key.html"
-    assert cli("solve", PROBLEMS / FILES["lstm"], "-o", page).code == 0
-    flags = [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-    flags += [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,2400", "--dump-dom", page.as_uri()]
-    dom = subprocess.run(flags, capture_output=True, text=True, timeout=120, check=True).stdout
-    assert 'id="figure-lstm"' in dom and "f3 = 0.8269" in dom
+@pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
+def test_chromium_renders_the_lstm_figure(cli, tmp_path, questions: bool) -> None:
+    page = tmp_path / "sheet.html"
+    assert cli("solve", PROBLEMS / FILES["lstm"], "-o", page, *(["--questions"] if questions else [])).code == 0
+    dom, shot = _chromium(page, tmp_path)
+    assert re.search(r'<figure class="figure" id="figure-(lstm-)?lstm"', dom)  # a handout prefixes the problem's id
+    assert ("f3 = 0.8269" in dom) is not questions
+    assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
