@@ -29,7 +29,7 @@ import numpy as np
 from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
-from solver.render.figures.svg import FAINT, INK, KEY, MARK, PRINT_WIDTH, Drawing
+from solver.render.figures.svg import FAINT, INK, KEY, MARK, PRINT_WIDTH, Anchor, Drawing
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution
@@ -66,7 +66,8 @@ Y_TOP, Y_GATE, Y_JOIN = 50, 130, 174
 LEFT, RIGHT = 58, 96
 #: The gap where steps are left out is at least this wide, and as wide as the values beside its two states need.
 NARROWEST_GAP = 56
-LANE_SIZE, LANE_LEADING = 9, 12
+#: The size of a value beside a node, and of the lines under each step in the key, ``LANE_LEADING`` apart.
+VALUE_SIZE, LANE_SIZE, LANE_LEADING = 9, 9, 12
 #: The narrowest and widest a step's column may be; the widest of its lane's lines sets it in between.
 NARROWEST, WIDEST = 170, 300
 #: A vector with more entries than this shows its first two and its last.
@@ -121,7 +122,7 @@ def _unrolled(solution: Solution, key: bool, cell: Cell) -> list[Figure]:
     lanes = {t: _lane(solution, cell, t, named) for t in range(1, steps + 1)} if key else {}
     states = [f"{letter}{t}" for letter in {cell.top, "h"} for t in range(steps + 1)]
     widest_state = max(len(_shown(solution, name, key)) for name in states)
-    value_width = 0.6 * 9 * widest_state
+    value_width = 0.6 * VALUE_SIZE * widest_state  # a sans-serif character is about 0.6 em wide
     layout = _layout(steps, lanes, max(NARROWEST_GAP, value_width + 12), max(RIGHT, value_width + RADIUS + 8))
     rows = _rows(cell, key, max(map(len, lanes.values()), default=0))
     caption = _caption(cell, key, layout, named)
@@ -229,7 +230,7 @@ def _number(value: float, digits: int | None) -> str:
     return format_number(float(f"{value:.{digits}g}")) if digits else format_number(value)
 
 
-def compact(value: Any, computed: bool) -> str:
+def _compact(value: Any, computed: bool) -> str:
     """A value in a few characters: a number, or a vector's entries (its first two and last when long)."""
     entries = np.ravel(np.asarray(value, dtype=float))
     digits = (DIGITS if entries.size == 1 else DIGITS - 1) if computed else None
@@ -245,13 +246,13 @@ def _shown(solution: Solution, name: str, key: bool) -> str:
     """The value beside a node: given data always, a computed value in the key only."""
     if name not in solution or not (key or solution[name].is_given):
         return ""
-    return compact(solution[name].value, not solution[name].is_given)
+    return _compact(solution[name].value, not solution[name].is_given)
 
 
 def _lane(solution: Solution, cell: Cell, t: int, named: Named) -> list[str]:
     """The lines under step ``t`` in the key: its gates' values, then its gradients."""
     names = [f"{gate}{t}" for gate in cell.gates] + [f"{gradient}{t}" for gradient in cell.gradients]
-    return [f"{named(name)} = {compact(solution[name].value, True)}" for name in names]
+    return [f"{named(name)} = {_compact(solution[name].value, True)}" for name in names]
 
 
 # ------------------------------------------------------------------------------------ shapes
@@ -265,17 +266,17 @@ def _arrow(drawing: Drawing, start: Point, end: Point, trim: tuple[float, float]
     drawing.line(x1 + ux * trim[0], y1 + uy * trim[0], x2 - ux * trim[1], y2 - uy * trim[1], **style)
 
 
-def _node(drawing: Drawing, solution: Solution, centre: Point, name: str, named: Named, key: bool) -> None:
+def _node(drawing: Drawing, solution: Solution, centre: Point, name: str, named: Named) -> None:
     drawing.circle(*centre, RADIUS, fill="#eef3fb" if name in solution and solution[name].is_given else "white")
     label = named(name)
     drawing.text(*centre, label, size=10 if len(label) <= 4 else 8)
 
 
-def _value(drawing: Drawing, solution: Solution, at: Point, name: str, key: bool, anchor: str = "middle") -> None:
+def _value(drawing: Drawing, solution: Solution, at: Point, name: str, key: bool, anchor: Anchor = "middle") -> None:
     text = _shown(solution, name, key)
     if text:
         fill = INK if solution[name].is_given else KEY
-        drawing.text(*at, text, size=9, anchor=anchor, fill=fill)  # type: ignore[arg-type]
+        drawing.text(*at, text, size=VALUE_SIZE, anchor=anchor, fill=fill)
 
 
 def _operator(drawing: Drawing, x: float, y: float, sign: str) -> None:
@@ -325,20 +326,18 @@ def _step(
     inputs = rows["inputs"]
     drawing.circle(*join, 2.5, fill=INK)
     _arrow(drawing, (join[0], inputs), join, (RADIUS, 0))
-    _node(drawing, solution, (join[0], inputs), f"x{t}", named, key)
+    _node(drawing, solution, (join[0], inputs), f"x{t}", named)
     _value(drawing, solution, (join[0], inputs + RADIUS + 8), f"x{t}", key)
     if cell.hidden_row:
         _arrow(drawing, (left, rows["hidden"]), join, (RADIUS, 0))
-        _hidden(drawing, solution, layout, rows, t, named, key)
+        _hidden(drawing, layout, rows, t)
     else:
         # h_{t−1} comes down from the top line to the gates.
         drawing.line(left, Y_TOP + RADIUS, left, Y_JOIN)
         drawing.line(left, Y_JOIN, join[0], Y_JOIN)
 
 
-def _hidden(
-    drawing: Drawing, solution: Solution, layout: Layout, rows: dict[str, float], t: int, named: Named, key: bool
-) -> None:
+def _hidden(drawing: Drawing, layout: Layout, rows: dict[str, float], t: int) -> None:
     """The LSTM's h_t = o_t ⊙ tanh(c_t): down from c_t, joined by the output gate."""
     right, hidden = layout.right(t), rows["hidden"]
     _arrow(drawing, (right, Y_TOP), (right, hidden), (RADIUS, RADIUS), arrow=True)
@@ -362,7 +361,7 @@ def _states(
     edges = {t - 1: layout.left(t) for t in layout.starts} | {t: layout.right(t) for t in layout.starts}
     for letter, y in zip(letters, ys, strict=True):
         for state, x in edges.items():
-            _node(drawing, solution, (x, y), f"{letter}{state}", named, key)
+            _node(drawing, solution, (x, y), f"{letter}{state}", named)
             above = y == Y_TOP
             spot = (x, y - RADIUS - 9) if above else (x + RADIUS * 0.7, y + RADIUS + 6)
             _value(drawing, solution, spot, f"{letter}{state}", key, "middle" if above else "start")
@@ -380,7 +379,7 @@ def _outputs(
     for t in drawn:
         x, name = layout.right(t), f"y_hat{t}" if every else "y_hat"
         _arrow(drawing, (x, state_y), (x, outputs), (RADIUS, RADIUS), arrow=True)
-        _node(drawing, solution, (x, outputs), name, named, key)
+        _node(drawing, solution, (x, outputs), name, named)
         _value(drawing, solution, (x + RADIUS + 3, outputs - 6), name, key, "start")
         drawing.line(x, outputs + RADIUS, x, loss_y, stroke=FAINT)
     drawing.line(min(map(layout.right, drawn)), loss_y, loss_x - 18, loss_y, stroke=FAINT, arrow=True)
