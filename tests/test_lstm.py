@@ -170,3 +170,35 @@ def test_quick_command_names_the_option_in_error(cli):
     result = cli("lstm", "--x", "1; 2", "--weight-ih", "0.6; 0.5", "--weight-hh", "0.2; 0.1", "--wy", "4", "--y", "4")
     assert result.code == 2 and result.err.count("\n") == 1
     assert result.err.startswith("nnsolve: error: --weight-hh: weight_hh is 2×1")
+
+
+def one_step_jacobian(case: Case, t: int, state: str, held: str) -> np.ndarray:
+    """∂state_t/∂state_(t−1) by central differences, the reference restarted at step t with the other state held."""
+    trace = run(case)
+    start = {"h": trace[t - 2]["h"], "c": trace[t - 2]["c"]}
+    columns = []
+    for unit in range(len(start[state])):
+        ends = []
+        for sign in (1, -1):
+            nudged = start[state].copy()
+            nudged[unit] += sign * EPS
+            initial = {f"{state}0": nudged, f"{held}0": start[held]}
+            restarted = Case(**{**case.__dict__, "x": [case.x[t - 1]], "initial": initial})
+            ends.append(run(restarted)[0][state])
+        columns.append((ends[0] - ends[1]) / (2 * EPS))
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in (0, 3, 7)], ids=[IDS[i] for i in (0, 3, 7)])
+def test_the_cell_path_and_the_hidden_path_are_compared_step_by_step_back(case):
+    """Each row: ‖∏ ∂c_s/∂c_(s−1)‖₂ and ∏ ‖∂h_s/∂h_(s−1)‖₂, both from central differences of the reference."""
+    solution = solve(case.given(Given))
+    T = len(case.x)
+    table = next(t for t in solution.tables if t.key == "cell_and_hidden_paths")
+    assert [row[0] for row in table.rows] == list(range(1, T))
+    cell_product, hidden_product = np.eye(len(run(case)[0]["c"])), 1.0
+    for row, t in zip(table.rows, range(T, 1, -1), strict=True):
+        cell_product = cell_product @ one_step_jacobian(case, t, "c", held="h")
+        hidden_product *= np.linalg.norm(one_step_jacobian(case, t, "h", held="c"), 2)
+        assert row[1] == pytest.approx(np.linalg.norm(cell_product, 2), rel=1e-6)
+        assert row[2] == pytest.approx(hidden_product, rel=1e-6)

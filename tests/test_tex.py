@@ -28,7 +28,7 @@ needs_latexmk = pytest.mark.skipif(not shutil.which("latexmk"), reason="latexmk 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
 
 #: One problem for each kind of figure: networks, conv windows with padding, max pooling, a stack,
-#: symbolic values in a computation graph, an RNN's, and a circuit.
+#: symbolic values in a computation graph, an RNN's, a circuit, an LSTM's and a GRU's cell.
 FIGURE_KINDS = [
     "neuron_003_sigmoid.yaml",
     "tanh_network_2_3_1_question_1.yaml",
@@ -38,6 +38,8 @@ FIGURE_KINDS = [
     "neuron_002_relu_mse_symbolic.yaml",
     "rnn_000_three_paths.yaml",
     "graph_cs231n_staged.yaml",
+    "lstm_three_steps_scalar.yaml",
+    "gru_one_step_other_update_convention.yaml",
 ]
 
 

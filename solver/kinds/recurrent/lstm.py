@@ -17,7 +17,10 @@ the four gates of step t+1), dL/dc_t (through h_t, and along the cell path from
 c_{t+1}: dL/dc_{t+1} ⊙ f_{t+1}), the gradients at each gate's pre-activation
 dL/dz_k, then every weight's gradient as the sum over the steps.  The cell
 path's Jacobians ∂c_t/∂c_{t−1} = diag(f_t) and their products are shown with
-their norms, next to the vanilla RNN's diag(f'(z_t))·W_h.
+their norms, next to the vanilla RNN's diag(f'(z_t))·W_h; a table sets the cell
+path's product of forget gates beside the product of the hidden path's Jacobians
+∂h_t/∂h_{t−1} (through the gates, c_{t−1} held), which multiply recurrent weights
+and activation slopes as the vanilla RNN's do.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import numpy as np
 
 from solver.graph.arrays import ArraySteps
 from solver.graph.steps import Noted, Solution, Variant
+from solver.graph.tables import Column, Table
+from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import add_output_gradients, add_update, norm_note, norm_table
 from solver.kinds.recurrent.gates import (
     LSTM,
@@ -118,6 +123,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if given.learning_rate is not None:
         add_update(steps, given.learning_rate, net.trained)
     solution.tables.append(norm_table(solution, T, "c"))
+    solution.tables.append(_paths_compared(solution, net))
     return solution
 
 
@@ -221,3 +227,46 @@ def _cell_path(steps: ArraySteps, net: Gated) -> None:
 def _noted_also(noted: Noted, extra: str | None) -> Noted:
     """The note with ``extra`` after it."""
     return Noted(noted.value, f"{noted.note}; {extra}" if extra else noted.note)
+
+
+def _paths_compared(solution: Solution, net: Gated) -> Table:
+    """Per step back, the cell path's ‖∏ f‖ beside the product of the hidden path's Jacobian norms (none: one step)."""
+    T = net.steps
+    table = Table(
+        f"The cell path next to the hidden path, step by step back from step {T}: the forget gates' product "
+        f"‖{hole(f'dc{T}/dc_t')}‖₂, and ∏ ‖∂h_s/∂h_(s−1)‖₂, the hidden state's Jacobians through the gates "
+        "(the cell state held), which multiply recurrent weights and activation slopes as the vanilla RNN's "
+        "diag(f'(z_t))·W_h do",
+        [
+            Column("steps back", numeric=True, key="distance"),
+            Column("cell path ‖∏ f‖₂", numeric=True, spec=".4g", key="cell_path"),
+            Column("hidden path ∏ ‖∂h_s/∂h_(s−1)‖₂", numeric=True, spec=".4g", key="hidden_path"),
+        ],
+        key="cell_and_hidden_paths",
+    )
+    hidden = 1.0
+    for t in range(T, 1, -1):
+        hidden *= bptt.spectral_norm(_hidden_path_jacobian(solution, net, t))
+        cell = bptt.spectral_norm(np.asarray(solution[f"dc{T}/dc{t - 1}"].value, dtype=float))
+        table.rows.append([T - t + 1, cell, hidden])
+    return table
+
+
+def _hidden_path_jacobian(solution: Solution, net: Gated, t: int) -> np.ndarray:
+    """∂h_t/∂h_(t−1) with c_(t−1) held: h_t = o_t ⊙ tanh(c_t) reads h_(t−1) through each gate's U and its slope."""
+
+    def vector(name: str) -> np.ndarray:
+        return np.ravel(np.asarray(solution[name].value, dtype=float))
+
+    def through(gate: str) -> np.ndarray:
+        return bptt.through(np.atleast_2d(np.asarray(solution[f"U_{gate}"].value, dtype=float)), net.convention)
+
+    i, f, g, o, c = (vector(f"{name}{t}") for name in ("i", "f", "g", "o", "c"))
+    previous, squashed = vector(f"c{t - 1}"), np.tanh(c)
+    into_cell = o * (1 - squashed**2)  # ∂h_t/∂c_t
+    return (
+        np.diag(squashed * o * (1 - o)) @ through("o")
+        + np.diag(into_cell * previous * f * (1 - f)) @ through("f")
+        + np.diag(into_cell * g * i * (1 - i)) @ through("i")
+        + np.diag(into_cell * i * (1 - g**2)) @ through("g")
+    )

@@ -24,7 +24,7 @@ Drawer = Callable[["Solution", bool], list[Figure]]
 
 
 def _drawers() -> dict[str, list[Drawer]]:
-    from solver.render.figures import circuit, dense, graph, maps, rnn, stack
+    from solver.render.figures import circuit, dense, graph, maps, recurrent_cells, rnn, stack
 
     return {
         "neuron": [dense.network],
@@ -33,6 +33,8 @@ def _drawers() -> dict[str, list[Drawer]]:
         "pool": [maps.windows],
         "conv-stack": [stack.column],
         "rnn": [rnn.unrolled],
+        "lstm": [recurrent_cells.lstm],
+        "gru": [recurrent_cells.gru],
         "graph": [circuit.circuit],
         "*": [graph.computation],
     }
