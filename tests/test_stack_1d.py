@@ -92,6 +92,15 @@ def test_causal_padding_keeps_the_length_and_looks_only_back(length, kernel, dil
     assert last_taps == list(range(length))
 
 
+def test_a_pytorch_causal_stack_pads_on_the_left_as_keras_causal_padding_does():
+    """WaveNet's dilated causal convolutions: PyTorch pads D·(K − 1) on the left, Keras writes padding='causal'."""
+    pytorch = solve("1x16", *(layer for d in (1, 2, 4, 8) for layer in (f"pad1d p={d},0", f"conv1d k=2 n=8 d={d}")))
+    keras = solve("16x1", *(f"conv1d k=2 n=8 d={d} p=causal" for d in (1, 2, 4, 8)), framework="keras")
+    assert pytorch["output"].value == (8, 16) and keras["output"].value == (16, 8)
+    weights = prod((8, 1, 2)) + 8 + 3 * (prod((8, 8, 2)) + 8)
+    assert pytorch["total_params"].value == keras["total_params"].value == weights
+
+
 @pytest.mark.parametrize(("length", "kernel", "stride"), [(500, 7, 3), (10, 3, 2), (9, 4, 4), (5, 5, 3), (1, 3, 2)])
 def test_keras_same_padding_takes_strides_as_tensorflow_does(length, kernel, stride):
     """TensorFlow documents 'same' as ceil(L/S) outputs; PyTorch refuses 'same' with a stride."""
@@ -160,7 +169,7 @@ def test_the_layouts_differ_only_in_order():
     assert pytorch["out2"].value == (8, 9)
     assert pytorch["out3"].value == keras["out3"].value == (72,)
     footer = pytorch.tables[0].footer
-    assert "Sequences: C×L (channels × length), as PyTorch lays them out" in footer
+    assert "C×L: channels × length, as PyTorch lays sequences out" in footer
     assert not any("C×L" in line for line in keras.tables[0].footer)
 
 
@@ -241,6 +250,9 @@ def test_the_torchaudio_m5_model_has_its_published_count(cli):
         (["2x20", "conv1d k=3 n=2 p=causal"], "padding 'causal' is Keras' Conv1D's"),
         (["2x20", "conv1d k=3x3 n=2"], "k: expected one number (like 12), got '3x3'"),
         (["2x20", "pad1d p=2x1"], "p: expected one number (like 12), got '2x1'"),
+        (["2x20", "pad1d p=1,2,3"], "p: expected p=2 or p=2,0 (left, right), got '1,2,3'"),
+        (["8x8x2", "pad p=1,2"], "p: expected p=2 or p=2x1 (height, width), got '1,2'"),
+        (["3x2", "pad1d p=0,2 mode=reflect"], "reflect padding 2 needs a map larger than 2 along the length"),
         (["2x20", "maxpool1d k=2 p=2"], "padding 2 is more than half the window 2"),
         (["2x20", "adaptiveavgpool1d o=0"], "o must be a positive whole number, got 0"),
         (["2x20", "conv1d k=3 n=2 c=abc"], "c: 'abc' is not a whole number"),

@@ -6,6 +6,11 @@ PyTorch counts them or, with ``framework: keras``, as Keras does; where the
 other counts a layer otherwise (recurrent biases, batch norm's statistics) the
 layer's step says so (``solver.kinds.sizes.counts``).  Batch norm's running
 mean and variance are counted apart, as non-trainable.
+
+Window layers slide over an image (H×W×C) or, written ``conv1d``, ``maxpool1d``, ..., along a
+sequence (length × channels).  Sequences are shown as the framework lays them out: Keras' time
+first (L×C), PyTorch's 1-D layers channels first (C×L) while its embedding and recurrent layers
+keep time first, so a sheet's shapes read as the model's own.
 """
 
 from __future__ import annotations
@@ -242,9 +247,13 @@ class Layer:
     def _padded(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """A padding layer: P cells on each side (a 1-D one: ``p=2,0`` before and after), whatever fills them."""
         spec, where, dims = self.spec, self.where, self.spec.dims
-        text = spec.get("p")
-        if dims == 1 and "," in text:
-            pads = [tuple(parse_dims(part, f"{where}: p", max_dims=1)[0] for part in text.split(",", 1))]
+        sides = spec.get("p").split(",")
+        if len(sides) > 1 + (dims == 1):
+            expected = "p=2 or p=2,0 (left, right)" if dims == 1 else "p=2 or p=2x1 (height, width)"
+            raise InputError(f"{where}: p: expected {expected}, got {spec.get('p')!r}")
+        if len(sides) == 2:
+            before, after = (parse_dims(side, f"{where}: p", max_dims=1)[0] for side in sides)
+            pads = [(before, after)]
         else:
             pads = [(p, p) for p in self.per_axis("p")]
         require_non_negative(tuple(n for pair in pads for n in pair), f"{where}: p")
@@ -574,7 +583,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 f"layer {i}: {layer.spec.label}",
                 deps=(previous,),
                 compute=layer.step_output,
-                formula=Template(f"{layer.spec.name}({{{previous}}})"),
+                # Upright as a whole: a name with digits in it (conv1d) is not one word to LaTeX.
+                formula=Template(
+                    f"{layer.spec.name}({{{previous}}})", rf"\mathrm{{{layer.spec.name}}}({{{previous}}})"
+                ),
                 detail=lines,
                 note=layer.transposed_note(),
             )
@@ -622,7 +634,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
     table.footer = [
         *totals,
         f"Output: {in_layout(shape, channels_first)} (flattened: {prod(shape):,})",
-        *(["Sequences: C×L (channels × length), as PyTorch lays them out"] * any_channels_first),
+        *(["C×L: channels × length, as PyTorch lays sequences out"] * any_channels_first),
     ]
     solution.tables.append(table)
     return solution

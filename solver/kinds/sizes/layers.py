@@ -16,7 +16,8 @@ layer expects; a mismatch with what arrives is an error.
 The window layers are 2-D; written with ``1d`` (``conv1d``, ``maxpool1d``, ``convtranspose1d``,
 ``pad1d``, ``globalmaxpool1d``, ...) or by their Keras names (``conv1d``, ``maxpooling1d``,
 ``zeropadding1d``, ``globalaveragepooling1d``, ...) they slide along a sequence (length × channels)
-instead, and take one number per setting (``pad1d p=2,0`` pads two on the left only).
+instead, and take one number per setting (``pad1d p=2,0`` pads two on the left only; Keras' Conv1D
+also takes ``p=causal``).
 """
 
 from __future__ import annotations
