@@ -341,3 +341,17 @@ def test_a_separable_layer_in_pytorch_says_its_two_layers_keep_two_biases():
     depthwise, pointwise = prod((3, 3, 4, 2)) + 4 * 2, prod((1, 1, 4 * 2, 8)) + 8
     assert f"it counts {depthwise + pointwise:,}" in note
     assert solve("8x8x4", "separable k=3 n=8 bias=0")["params1"].note is None
+
+
+def test_a_frozen_layer_counts_as_non_trainable():
+    """Keras' pre-trained embeddings (trainable=False) and a frozen batch norm: Keras' summary lines, by hand."""
+    layers = ["embedding v=20002 n=100 trainable=0", "conv1d k=5 n=128", "batchnorm trainable=false", "flatten"]
+    solution = solve("100", *layers, "dense n=20", framework="keras")
+    embedding, conv, gamma_beta, statistics = 20002 * 100, 5 * 100 * 128 + 128, 2 * 128, 2 * 128
+    dense = 96 * 128 * 20 + 20
+    assert solution["total_params"].value == conv + dense
+    assert solution["non_trainable_params"].value == embedding + gamma_beta + statistics
+    assert "frozen" in solution["params1"].title and "frozen" not in solution["params2"].title
+    footer = solution.tables[0].footer
+    assert f"Total params: {embedding + conv + gamma_beta + statistics + dense:,}" in footer
+    assert f"Non-trainable params: {embedding + gamma_beta + statistics:,}" in footer

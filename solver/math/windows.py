@@ -267,7 +267,7 @@ def transposed_length(axis: Axis, output_padding: int = 0) -> int:
     return full - axis.pad_before - axis.pad_after + output_padding
 
 
-def check_output_padding(output_padding: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> None:
+def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> None:
     """PyTorch's rule: output padding only picks among the sizes a stride (or dilation) makes ambiguous."""
     require_non_negative(output_padding, "output_padding")
     for extra, s, d in zip(output_padding, stride, dilation, strict=True):

@@ -319,7 +319,9 @@ class Layer:
         require_positive((units,), f"{where}: n")
         return Shape((shape[0], units) if self.flag("seq") else (units,))
 
-    def _padding(self, shape: Shape, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]):
+    def _padding(
+        self, shape: Shape, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+    ) -> list[tuple[int, int]]:
         """(before, after) per axis from numbers, 'same', 'valid' or (Keras' Conv1D) 'causal'."""
         word = self.spec.get("p").strip().lower()
         if word == "causal":
@@ -567,8 +569,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
         ],
         key="layers",
     )
-    previous, total, any_channels_first = "input", 0, channels_first
+    previous, total, trainable, any_channels_first = "input", 0, 0, channels_first
     param_steps: list[str] = []
+    #: The parameter steps of frozen layers (trainable=0), counted as non-trainable.
+    frozen_steps: list[str] = []
     #: The steps that feed a batch norm layer, and the layer, for its running statistics.
     normalized: list[tuple[str, Layer]] = []
     for i, parsed_layer in enumerate(parsed, start=1):
@@ -593,17 +597,19 @@ def solve(given: Given, title: str | None = None) -> Solution:
         )
         params, counted = layer.params(shape_in if layer.reads_input else None)
         if layer.spec.word in PARAMETRIZED:
+            frozen = not layer.flag("trainable")
             solution.add(
                 Step(
                     count,
-                    f"parameters of layer {i}",
+                    f"parameters of layer {i}" + (" (frozen: not trained)" if frozen else ""),
                     deps=(previous,) if layer.reads_input else (),
                     compute=lambda *shape, layer=layer: layer.step_params(*shape or (None,)),
                     formula=Template(counted),
                     note=layer.difference(shape_in),
                 )
             )
-            param_steps.append(count)
+            (frozen_steps if frozen else param_steps).append(count)
+            trainable += 0 if frozen else params
         if layer.non_trainable(shape_in):
             normalized.append((previous, layer))
         total += params
@@ -618,7 +624,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
             formula=Template(" + ".join(f"{{{p}}}" for p in param_steps) or "0"),
         )
     )
-    totals = _totals(solution, normalized, total)
+    totals = _totals(solution, normalized, frozen_steps, trainable)
     solution.add(
         Step("output", "final output shape", deps=(previous,), compute=lambda s: s, formula=Template(f"{{{previous}}}"))
     )
@@ -663,29 +669,38 @@ def _input_title(shape: Shape, channels_first: bool) -> str:
     return "input length"
 
 
-def _totals(solution: Solution, normalized: list[tuple[str, Layer]], trainable: int) -> list[str]:
-    """The footer's counts; with batch norm, its running statistics as a step and a line apart (as Keras shows)."""
-    if not normalized:
+def _totals(solution: Solution, normalized: list[tuple[str, Layer]], frozen: list[str], trainable: int) -> list[str]:
+    """The footer's counts; what is not trained (batch norm's running statistics, frozen layers' weights) as a
+    step and a line apart, as Keras shows them."""
+    if not normalized and not frozen:
         return [f"Total params: {trainable:,}"]
 
-    def frozen_counts(*shapes: Shape) -> list[int]:
+    def statistics(*shapes: Shape) -> list[int]:
         return [
             layer.non_trainable(in_layout(s, layer.channels_first))
             for (_, layer), s in zip(normalized, shapes, strict=True)
         ]
 
-    counts = frozen_counts(*(solution[name].value for name, _ in normalized))
-    solution.add(
+    def not_trained(*values: Any) -> int:
+        return sum(statistics(*values[: len(normalized)])) + sum(values[len(normalized) :])
+
+    deps = (*(name for name, _ in normalized), *frozen)
+    counts = statistics(*(solution[name].value for name, _ in normalized))
+    what = [
+        *(["batch norm's running mean and variance"] * bool(normalized)),
+        *(["the frozen layers' weights"] * bool(frozen)),
+    ]
+    non_trainable = solution.add(
         Step(
             "non_trainable_params",
-            "non-trainable parameters: batch norm's running mean and variance",
-            deps=tuple(name for name, _ in normalized),
-            compute=lambda *shapes: sum(frozen_counts(*shapes)),
-            formula=Template(" + ".join(f"2·{n // 2}" for n in counts)),
+            f"non-trainable parameters: {' and '.join(what)}",
+            deps=deps,
+            compute=not_trained,
+            formula=Template(" + ".join([*(f"2·{n // 2}" for n in counts), *(f"{{{name}}}" for name in frozen)])),
         )
     )
     return [
-        f"Total params: {trainable + sum(counts):,}",
+        f"Total params: {trainable + non_trainable:,}",
         f"Trainable params: {trainable:,}",
-        f"Non-trainable params: {sum(counts):,}",
+        f"Non-trainable params: {non_trainable:,}",
     ]

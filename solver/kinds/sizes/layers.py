@@ -27,13 +27,25 @@ from typing import Any
 
 from solver.graph.errors import InputError
 
-#: layer word -> the keys it takes, with their defaults (None: required)
+#: layer word -> the keys it takes, with their defaults (None: required).  ``trainable=0`` freezes a
+#: layer's weights (Keras' trainable=False, PyTorch's requires_grad=False): counted as non-trainable.
 LAYER_KEYS: dict[str, dict[str, Any]] = {
-    "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "g": 1, "c": "", "bias": 1},
-    "convtranspose": {"k": None, "n": None, "s": 1, "p": 0, "op": 0, "d": 1, "g": 1, "c": "", "bias": 1},
-    "depthwise": {"k": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
-    "separable": {"k": None, "n": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1},
-    "local": {"k": None, "n": None, "s": 1, "p": 0, "c": "", "bias": 1},
+    "conv": {"k": None, "n": None, "s": 1, "p": 0, "d": 1, "g": 1, "c": "", "bias": 1, "trainable": 1},
+    "convtranspose": {
+        "k": None,
+        "n": None,
+        "s": 1,
+        "p": 0,
+        "op": 0,
+        "d": 1,
+        "g": 1,
+        "c": "",
+        "bias": 1,
+        "trainable": 1,
+    },
+    "depthwise": {"k": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1, "trainable": 1},
+    "separable": {"k": None, "n": None, "m": 1, "s": 1, "p": 0, "d": 1, "c": "", "bias": 1, "trainable": 1},
+    "local": {"k": None, "n": None, "s": 1, "p": 0, "c": "", "bias": 1, "trainable": 1},
     "pad": {"p": None, "mode": "zero"},
     "maxpool": {"k": None, "s": "", "p": 0, "ceil": 0},
     "avgpool": {"k": None, "s": "", "p": 0, "ceil": 0},
@@ -42,13 +54,13 @@ LAYER_KEYS: dict[str, dict[str, Any]] = {
     "globalmaxpool": {},
     "globalavgpool": {},
     "flatten": {},
-    "dense": {"n": None, "in": "", "bias": 1},
-    "batchnorm": {},
-    "layernorm": {},
-    "embedding": {"v": None, "n": None},
-    "rnn": {"n": None, "seq": 0, "bias": 1},
-    "lstm": {"n": None, "seq": 0, "bias": 1},
-    "gru": {"n": None, "seq": 0, "bias": 1, "reset_after": 1},
+    "dense": {"n": None, "in": "", "bias": 1, "trainable": 1},
+    "batchnorm": {"trainable": 1},
+    "layernorm": {"trainable": 1},
+    "embedding": {"v": None, "n": None, "trainable": 1},
+    "rnn": {"n": None, "seq": 0, "bias": 1, "trainable": 1},
+    "lstm": {"n": None, "seq": 0, "bias": 1, "trainable": 1},
+    "gru": {"n": None, "seq": 0, "bias": 1, "reset_after": 1, "trainable": 1},
     "relu": {},
     "sigmoid": {},
     "tanh": {},
