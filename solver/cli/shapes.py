@@ -64,21 +64,30 @@ def pool_size(
 
 
 def conv_stack(
-    input: Input,
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="Input size: 39x39x3 (height x width x channels), 28x28 (one channel), a sequence before a 1-D "
+            "or recurrent layer (1x8000: channels x length in PyTorch, 8000x1 in Keras) or a length of token ids."
+        ),
+    ],
     layers: Annotated[
         list[str],
         typer.Argument(
             help="Layers: 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'relu', "
-            "'embedding v=1000 n=64', 'lstm n=128', 'batchnorm', ..."
+            "'conv1d k=7 n=128 s=3', 'maxpool1d k=4', 'globalmaxpool1d', 'embedding v=1000 n=64', 'lstm n=128', "
+            "'batchnorm', ..."
         ),
     ],
     framework: Annotated[
-        str, typer.Option("--framework", help="Count parameters as pytorch or keras does.")
+        str,
+        typer.Option("--framework", help="Count parameters (and lay out sequences) as pytorch or keras does."),
     ] = "pytorch",
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
-    """Shapes and parameter counts through a stack of conv, pooling, dense, recurrent and normalization layers."""
+    """Shapes and parameter counts through a stack of conv (2-D and 1-D), pooling, dense, recurrent and normalization
+    layers."""
     from solver.kinds.sizes import conv_stack as kind
     from solver.kinds.sizes.layers import split_layer_words
 

@@ -40,8 +40,8 @@ def parse_dims(value: Any, what: str, *, min_dims: int = 1, max_dims: int = 3) -
     else:
         raise _error(f"{what}: expected a size such as 12, 12x12 or 39x39x3, got {value!r}", what)
     if not min_dims <= len(dims) <= max_dims:
-        expected = "one number" if max_dims == 1 else f"{min_dims} to {max_dims} numbers"
-        raise _error(f"{what}: expected {expected} (like 12x12), got {value!r}", what)
+        expected = "one number (like 12)" if max_dims == 1 else f"{min_dims} to {max_dims} numbers (like 12x12)"
+        raise _error(f"{what}: expected {expected}, got {value!r}", what)
     numbers = tuple(_whole(d, what, value) for d in dims)
     require_at_most(max(abs(n) for n in numbers), MAX_DIMENSION, f"{what} (one size)", _field(what))
     return numbers

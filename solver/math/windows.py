@@ -17,7 +17,7 @@ from fractions import Fraction
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
-from solver.math.sizes import parse_pair, require_non_negative, require_positive
+from solver.math.sizes import parse_dims, parse_pair, require_non_negative, require_positive
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ def transposed_length(axis: Axis, output_padding: int = 0) -> int:
     return full - axis.pad_before - axis.pad_after + output_padding
 
 
-def check_output_padding(output_padding: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> None:
+def check_output_padding(output_padding: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> None:
     """PyTorch's rule: output padding only picks among the sizes a stride (or dilation) makes ambiguous."""
     require_non_negative(output_padding, "output_padding")
     for extra, s, d in zip(output_padding, stride, dilation, strict=True):
@@ -372,9 +372,11 @@ PAD_MODE_WORDS: dict[str, str] = {
 }
 
 
-def check_reflect_fits(padding: tuple[int, int], size: tuple[int, int], where: str = "") -> None:
+def check_reflect_fits(
+    padding: tuple[int, ...], size: tuple[int, ...], where: str = "", axes: tuple[str, ...] = ("height", "width")
+) -> None:
     """PyTorch's rule: a reflection reaches at most the cell before the opposite edge."""
-    for pad, n, axis in zip(padding, size, ("height", "width"), strict=True):
+    for pad, n, axis in zip(padding, size, axes, strict=True):
         if pad >= n:
             raise InputError(
                 f"{where}reflect padding {pad} needs a map larger than {pad} along the {axis}, got {n}; "
@@ -387,25 +389,35 @@ PAD_WORDS = ("same", "valid")
 
 
 def padding_per_axis(
-    padding: object, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
+    padding: object, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
 ) -> list[tuple[int, int]]:
-    """(before, after) padding per axis from ``2``, ``2x1``, ``same`` or ``valid``."""
+    """(before, after) padding per axis (one axis or two) from ``2``, ``2x1``, ``same`` or ``valid``."""
     if isinstance(padding, str) and padding.strip().lower() in PAD_WORDS:
         if padding.strip().lower() == "valid":
-            return [(0, 0), (0, 0)]
-        if stride != (1, 1):
+            return [(0, 0)] * len(kernel)
+        if any(s != 1 for s in stride):
             raise InputError(
-                f"padding 'same' needs stride 1, got stride {stride[0]}x{stride[1]}; "
+                f"padding 'same' needs stride 1, got stride {'x'.join(map(str, stride))}; "
                 "expected a number of pixels instead",
                 field="padding",
             )
         return [same_padding(k, d) for k, d in zip(kernel, dilation, strict=False)]
     try:
-        pair = parse_pair(padding, "padding")
+        dims = parse_dims(padding, "padding", max_dims=len(kernel))
     except InputError as error:
         raise InputError(error.message + " or 'same' / 'valid'", field="padding") from None
-    require_non_negative(pair, "padding")
-    return [(p, p) for p in pair]
+    require_non_negative(dims, "padding")
+    return [(p, p) for p in (dims * len(kernel) if len(dims) == 1 else dims)]
+
+
+def tensorflow_same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same' at any stride: enough padding for ceil(L/S) windows, the odd cell after.
+
+    At stride 1 it is ``same_padding``; Keras allows 'same' with a stride, PyTorch does not.
+    """
+    windows = -(-size // stride)
+    total = max((windows - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
 
 
 def pool_window(

@@ -6,11 +6,16 @@ PyTorch counts them or, with ``framework: keras``, as Keras does; where the
 other counts a layer otherwise (recurrent biases, batch norm's statistics) the
 layer's step says so (``solver.kinds.sizes.counts``).  Batch norm's running
 mean and variance are counted apart, as non-trainable.
+
+Window layers slide over an image (H×W×C) or, written ``conv1d``, ``maxpool1d``, ..., along a
+sequence (length × channels).  Sequences are shown as the framework lays them out: Keras' time
+first (L×C), PyTorch's 1-D layers channels first (C×L) while its embedding and recurrent layers
+keep time first, so a sheet's shapes read as the model's own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 from typing import Any, ClassVar
 
@@ -30,18 +35,18 @@ from solver.kinds.sizes.counts import (
     recurrent,
     recurrent_difference,
 )
-from solver.kinds.sizes.layers import LayerSpec, parse_layer
+from solver.kinds.sizes.layers import WINDOW_WORDS, LayerSpec, parse_layer
 from solver.math.limits import MAX_LAYERS, require_at_most
 from solver.math.sizes import (
     SizeText,
     parse_dims,
-    parse_pair,
     require_groups_divide,
     require_non_negative,
     require_positive,
 )
 from solver.math.windows import (
     PAD_MODE_WORDS,
+    PAD_WORDS,
     Axis,
     check_fits,
     check_output_padding,
@@ -49,6 +54,7 @@ from solver.math.windows import (
     check_transposed_fits,
     output_length,
     padding_per_axis,
+    tensorflow_same_padding,
     transposed_length,
 )
 
@@ -66,9 +72,15 @@ PARAMETRIZED = (
     "embedding",
     *GATES,
 )
-#: Layers whose parameters are kernels: K_h·K_w·C_in/groups per output channel, and a bias each
+#: Layers whose parameters are kernels: the kernel's cells·C_in/groups per output channel, and a bias each
 #: (a locally connected layer: at every output position).
 KERNELS = ("conv", "convtranspose", "depthwise", "separable", "local")
+#: Layers that keep their input's shape (and, in PyTorch, its layout).
+KEEP_SHAPE = ("relu", "sigmoid", "tanh", "softmax", "dropout", "batchnorm", "layernorm")
+#: The spatial axes' names in arithmetic lines and in messages.
+AXIS_LABELS = {1: ("L",), 2: ("H", "W")}
+AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 @dataclass
@@ -76,11 +88,12 @@ class Given:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
     input: SizeText
-    """Input size HxWxC, e.g. 39x39x3 (a 2-D size means one channel)."""
+    """Input size: HxWxC (a 2-D size means one channel), a sequence (CxL in PyTorch, LxC in Keras, before a 1-D or
+    recurrent layer) or a length of token ids."""
     layers: list[str | dict[str, Any]]
-    """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'lstm n=32'."""
+    """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'conv1d k=7 n=8'."""
     framework: Framework = "pytorch"
-    """Count parameters as pytorch or keras does (they differ on recurrent biases and batch norm)."""
+    """Count parameters and lay out sequences as pytorch or keras does (they differ on recurrent biases, batch norm)."""
 
 
 def _number(layer: LayerSpec, key: str, where: str) -> int:
@@ -88,45 +101,110 @@ def _number(layer: LayerSpec, key: str, where: str) -> int:
     return value
 
 
-def _flag(layer: LayerSpec, key: str) -> bool:
-    return layer.get(key).lower() not in ("0", "false", "no", "")
+def in_layout(shape: Shape, channels_first: bool) -> Shape:
+    """A sequence (length × channels) as PyTorch's 1-D layers lay it out, channels × length, when they do.
+
+    Swapping the two axes is its own inverse: the same call reads a laid-out shape back.
+    Images stay H×W×C and vectors as they are.
+    """
+    return Shape(shape[::-1]) if channels_first and len(shape) == 2 else shape
+
+
+def describe(shape: Shape, channels_first: bool = False) -> str:
+    """What a shape is, for messages: an image, a sequence or a vector."""
+    if len(shape) == 3:
+        return f"the image {shape} (height × width × channels)"
+    if len(shape) == 2:
+        axes = "channels × length" if channels_first else "length × channels"
+        return f"the sequence {in_layout(shape, channels_first)} ({axes})"
+    return f"a vector of {shape[0]}"
 
 
 @dataclass(frozen=True)
 class Layer:
-    """A parsed layer: computes its output shape and parameter count from its input shape."""
+    """A parsed layer: computes its output shape and parameter count from its input shape.
+
+    Shapes are worked length × channels (H×W×C for images); ``channels_first`` says whether
+    the layer's input is shown channels × length, as PyTorch's 1-D layers lay it out.
+    """
 
     spec: LayerSpec
     where: str
     framework: Framework = "pytorch"
+    channels_first: bool = False
+
+    @property
+    def windowed(self) -> bool:
+        return self.spec.word in WINDOW_WORDS
+
+    @property
+    def keeps_shape(self) -> bool:
+        return self.spec.word in KEEP_SHAPE
+
+    @property
+    def takes_sequence(self) -> bool:
+        """Whether a two-number input before this layer is a sequence (rather than an H×W image)."""
+        return (self.windowed and self.spec.dims == 1) or self.spec.word in GATES
+
+    def channels_first_after(self, before: bool) -> bool:
+        """Whether the output is shown channels first: PyTorch's 1-D window layers lay sequences out so,
+        its embedding and recurrent layers time first (batch_first), and Keras always time first."""
+        if self.framework == "keras":
+            return False
+        if self.windowed and self.spec.dims == 1:
+            return True
+        if self.spec.word == "embedding" or self.spec.word in GATES:
+            return False
+        return before
+
+    def flag(self, key: str) -> bool:
+        value = self.spec.get(key).lower()
+        if value not in FLAGS:
+            raise InputError(f"{self.where}: {key} must be 0 or 1 (or true/false), got {self.spec.get(key)!r}")
+        return FLAGS[value]
+
+    def per_axis(self, key: str) -> tuple[int, ...]:
+        """A setting along each spatial axis: ``3`` on every axis, ``3x5`` height and width (2-D only)."""
+        dims = self.spec.dims
+        values = parse_dims(self.spec.get(key), f"{self.where}: {key}", max_dims=dims)
+        return values * dims if len(values) == 1 else values
+
+    def step_output(self, shown: Shape) -> Shape:
+        """The output shape as shown, from the input as shown (each in its layout)."""
+        shape = self.output(in_layout(shown, self.channels_first))[0]
+        return in_layout(shape, self.channels_first_after(self.channels_first))
+
+    def step_params(self, shown: Shape | None) -> int:
+        return self.params(None if shown is None else in_layout(shown, self.channels_first))[0]
 
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
         word, spec, where = self.spec.word, self.spec, self.where
-        if word in (*KERNELS, "maxpool", "avgpool", "adaptiveavgpool", "pad") and len(shape) != 3:
-            raise InputError(
-                f"{where}: {word} needs an HxWxC input, got a vector of {shape[0]}; expected it before flatten"
-            )
+        if self.windowed:
+            self._require_spatial(shape)
         if word in KERNELS:
-            expected = spec.get("c")
-            if expected and int(expected) != shape[2]:
+            expected = _number(spec, "c", where) if spec.get("c") else None
+            if expected is not None and expected != shape[-1]:
                 raise InputError(
                     f"{where}: channel mismatch: the layer expects c={expected} "
-                    f"but its input {shape} has {shape[2]} channels"
+                    f"but its input {in_layout(shape, self.channels_first)} has {shape[-1]} channels"
                 )
         if word in ("conv", "depthwise", "separable", "local"):
-            return self._windows(shape, self._out_channels(shape[2]), "kernel")
+            return self._windows(shape, self._out_channels(shape[-1]), "kernel")
         if word == "convtranspose":
-            return self._transposed(shape, self._out_channels(shape[2]))
+            return self._transposed(shape, self._out_channels(shape[-1]))
         if word in ("maxpool", "avgpool"):
-            return self._windows(shape, shape[2], "window")
+            return self._windows(shape, shape[-1], "window")
         if word == "pad":
             return self._padded(shape)
-        if word == "adaptiveavgpool":
-            size = parse_pair(spec.get("o"), f"{where}: o")
-            return Shape((*size, shape[2])), []
+        if word in ("adaptiveavgpool", "adaptivemaxpool"):
+            size = self.per_axis("o")
+            require_positive(size, f"{where}: o")
+            return Shape((*size, shape[-1])), []
+        if word in ("globalmaxpool", "globalavgpool"):
+            return Shape((shape[-1],)), []
         if word == "flatten":
-            factors = [str(n) for n in shape]
+            factors = [str(n) for n in in_layout(shape, self.channels_first)]
             times = " · ".join(factors), r" \cdot ".join(factors)
             return Shape((prod(shape),)), [Math(f"{times[0]} = {prod(shape)}", f"{times[1]} = {prod(shape)}")]
         if word == "embedding":
@@ -136,30 +214,61 @@ class Layer:
         if word == "dense":
             if len(shape) != 1:
                 raise InputError(f"{where}: dense needs a flat input, got {shape}; expected flatten before it")
-            expected = spec.get("in")
-            if expected and int(expected) != shape[0]:
+            expected = _number(spec, "in", where) if spec.get("in") else None
+            if expected is not None and expected != shape[0]:
                 raise InputError(
                     f"{where}: size mismatch: the layer expects in={expected} but its input has {shape[0]} features"
                 )
-            return Shape((_number(spec, "n", where),)), []
+            n = _number(spec, "n", where)
+            require_positive((n,), f"{where}: n")
+            return Shape((n,)), []
         return shape, []
 
+    def _require_spatial(self, shape: Shape) -> None:
+        """A 2-D window layer needs an image H×W×C, a 1-D one a sequence (length × channels)."""
+        name, dims = self.spec.name, self.spec.dims
+        if len(shape) == dims + 1:
+            return
+        if len(shape) == 1:
+            wanted = "an HxWxC input" if dims == 2 else "a sequence (length × channels)"
+            raise InputError(
+                f"{self.where}: {name} needs {wanted}, got a vector of {shape[0]}; expected it before flatten"
+            )
+        if dims == 1:
+            raise InputError(
+                f"{self.where}: {name} is a 1-D layer and needs a sequence (length × channels), got "
+                f"{describe(shape)}; expected the 2-D {self.spec.word} on an image"
+            )
+        raise InputError(
+            f"{self.where}: {name} is a 2-D layer and needs an HxWxC input, got "
+            f"{describe(shape, self.channels_first)}; expected {name}1d on a sequence"
+        )
+
     def _padded(self, shape: Shape) -> tuple[Shape, list[Block]]:
-        """A padding layer: P cells on each side, whatever fills them (zeros, a mirror, the edge)."""
-        spec, where = self.spec, self.where
-        padding = parse_pair(spec.get("p"), f"{where}: p")
-        require_non_negative(padding, f"{where}: p")
+        """A padding layer: P cells on each side (a 1-D one: ``p=2,0`` before and after), whatever fills them."""
+        spec, where, dims = self.spec, self.where, self.spec.dims
+        sides = spec.get("p").split(",")
+        if len(sides) > 1 + (dims == 1):
+            expected = "p=2 or p=2,0 (left, right)" if dims == 1 else "p=2 or p=2x1 (height, width)"
+            raise InputError(f"{where}: p: expected {expected}, got {spec.get('p')!r}")
+        if len(sides) == 2:
+            before, after = (parse_dims(side, f"{where}: p", max_dims=1)[0] for side in sides)
+            pads = [(before, after)]
+        else:
+            pads = [(p, p) for p in self.per_axis("p")]
+        require_non_negative(tuple(n for pair in pads for n in pair), f"{where}: p")
         mode = spec.get("mode").lower()
         if mode not in PAD_MODE_WORDS:
             raise InputError(f"{where}: padding mode {mode!r}; expected one of: {', '.join(PAD_MODE_WORDS)}")
         if mode == "reflect":
-            check_reflect_fits(padding, (shape[0], shape[1]), f"{where}: ")
-        sizes = [n + 2 * p for n, p in zip(shape[:2], padding, strict=True)]
+            widest = tuple(max(pair) for pair in pads)
+            check_reflect_fits(widest, tuple(shape[:-1]), f"{where}: ", AXIS_NAMES[dims])
+        sizes = [n + before + after for n, (before, after) in zip(shape[:-1], pads, strict=True)]
         lines: list[Block] = [
-            Math(f"{n} + 2·{p} = {n + 2 * p}", label=name)
-            for n, p, name in zip(shape[:2], padding, ("H", "W"), strict=True)
+            Math(f"{n} + 2·{before} = {size}" if before == after else f"{n} + {before} + {after} = {size}", label=name)
+            for n, (before, after), size, name in zip(shape[:-1], pads, sizes, AXIS_LABELS[dims], strict=True)
         ]
-        return Shape((*sizes, shape[2])), lines
+        return Shape((*sizes, shape[-1])), lines
 
     def _out_channels(self, channels_in: int) -> int:
         """Output channels of a kernel layer, after checking that its groups divide both sides."""
@@ -169,7 +278,9 @@ class Layer:
             require_positive((multiplier,), f"{where}: m")
             return channels_in * multiplier
         channels_out = _number(spec, "n", where)
+        require_positive((channels_out,), f"{where}: n")
         if spec.word == "separable":  # its 1×1 pointwise step mixes every channel
+            require_positive((_number(spec, "m", where),), f"{where}: m")
             return channels_out
         groups = self._groups(channels_in)
         try:
@@ -206,30 +317,54 @@ class Layer:
             )
         units = _number(self.spec, "n", where)
         require_positive((units,), f"{where}: n")
-        return Shape((shape[0], units) if _flag(self.spec, "seq") else (units,))
+        return Shape((shape[0], units) if self.flag("seq") else (units,))
+
+    def _padding(
+        self, shape: Shape, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
+    ) -> list[tuple[int, int]]:
+        """(before, after) per axis from numbers, 'same', 'valid' or (Keras' Conv1D) 'causal'."""
+        word = self.spec.get("p").strip().lower()
+        if word == "causal":
+            if self.framework != "keras" or self.spec.word != "conv" or self.spec.dims != 1:
+                raise InputError(
+                    f"{self.where}: padding 'causal' is Keras' Conv1D's; expected a number, 'same' or 'valid' "
+                    "(in PyTorch, pad1d p=P,0 before the layer pads P = D·(K − 1) on the left only)"
+                )
+            return [(d * (k - 1), 0) for k, d in zip(kernel, dilation, strict=True)]
+        if word == "same" and self.framework == "keras":
+            return [tensorflow_same_padding(*axis) for axis in zip(shape[:-1], kernel, stride, dilation, strict=True)]
+        try:
+            pads = padding_per_axis(self.spec.get("p"), kernel, dilation, stride)
+        except InputError as error:
+            raise InputError(f"{self.where}: {error.message}") from None
+        if self.spec.word in ("maxpool", "avgpool") and word not in PAD_WORDS:
+            for (before, _), k in zip(pads, kernel, strict=True):
+                if 2 * before > k:
+                    raise InputError(
+                        f"{self.where}: padding {before} is more than half the window {k}; "
+                        "expected at most half, as PyTorch requires"
+                    )
+        return pads
 
     def _windows(self, shape: Shape, channels: int, what: str) -> tuple[Shape, list[Block]]:
-        spec, where = self.spec, self.where
-        kernel = parse_pair(spec.get("k"), f"{where}: k")
-        stride = kernel if spec.get("s") == "" else parse_pair(spec.get("s"), f"{where}: s")
-        dilation = parse_pair(spec.get("d"), f"{where}: d") if "d" in spec.settings else (1, 1)
-        for pair, key in ((kernel, "k"), (stride, "s"), (dilation, "d"), ((channels,), "n")):
-            require_positive(pair, f"{where}: {key}")
-        try:
-            pads = padding_per_axis(spec.get("p"), kernel, dilation, stride)
-        except InputError as error:
-            raise InputError(f"{where}: {error.message}") from None
-        ceil = "ceil" in spec.settings and _flag(spec, "ceil")
+        spec, dims = self.spec, self.spec.dims
+        kernel = self.per_axis("k")
+        stride = kernel if spec.get("s") == "" else self.per_axis("s")
+        dilation = self.per_axis("d") if "d" in spec.settings else (1,) * dims
+        for values, key in ((kernel, "k"), (stride, "s"), (dilation, "d")):
+            require_positive(values, f"{self.where}: {key}")
+        pads = self._padding(shape, kernel, stride, dilation)
+        ceil = "ceil" in spec.settings and self.flag("ceil")
         sizes: list[int] = []
         lines: list[Block] = []
-        for size, k, s, (before, after), d, name in zip(
-            shape[:2], kernel, stride, pads, dilation, ("H", "W"), strict=False
+        for size, k, s, (before, after), d, name, axis_name in zip(
+            shape[:-1], kernel, stride, pads, dilation, AXIS_LABELS[dims], AXIS_NAMES[dims], strict=True
         ):
             axis = Axis(size, k, s, before, after, d)
             try:
-                check_fits(axis, what, "height" if name == "H" else "width")
+                check_fits(axis, what, axis_name)
             except InputError as error:
-                raise InputError(f"{where}: {error.message}") from None
+                raise InputError(f"{self.where}: {error.message}") from None
             out = output_length(axis, ceil)
             sizes.append(out)
             rounding = "⌈⌉" if ceil else "⌊⌋"
@@ -243,26 +378,26 @@ class Layer:
 
     def _transposed(self, shape: Shape, channels: int) -> tuple[Shape, list[Block]]:
         """A transposed convolution's size per axis: (H − 1)·S − 2P + D·(K − 1) + output_padding + 1."""
-        spec, where = self.spec, self.where
-        settings = {key: parse_pair(spec.get(key), f"{where}: {key}") for key in ("k", "s", "d", "p", "op")}
+        dims = self.spec.dims
+        settings = {key: self.per_axis(key) for key in ("k", "s", "d", "p", "op")}
         for key in ("k", "s", "d"):
-            require_positive(settings[key], f"{where}: {key}")
-        require_positive((channels,), f"{where}: n")
+            require_positive(settings[key], f"{self.where}: {key}")
         try:
             require_non_negative(settings["p"], "padding")
             check_output_padding(settings["op"], settings["s"], settings["d"])
         except InputError as error:
-            raise InputError(f"{where}: {error.message}") from None
+            raise InputError(f"{self.where}: {error.message}") from None
         sizes: list[int] = []
         lines: list[Block] = []
-        for size, k, s, p, d, extra, name in zip(
-            shape[:2], *(settings[key] for key in ("k", "s", "p", "d", "op")), ("H", "W"), strict=False
-        ):
+        for size, k, s, p, d, extra, name, axis_name in zip(
+            shape[:-1], *(settings[key] for key in ("k", "s", "p", "d", "op")), AXIS_LABELS[dims], AXIS_NAMES[dims],
+            strict=True,
+        ):  # fmt: skip
             axis = Axis(size, k, s, p, p, d)
             try:
-                check_transposed_fits(axis, extra, "height" if name == "H" else "width")
+                check_transposed_fits(axis, extra, axis_name)
             except InputError as error:
-                raise InputError(f"{where}: {error.message}") from None
+                raise InputError(f"{self.where}: {error.message}") from None
             out = transposed_length(axis, extra)
             sizes.append(out)
             keff = f"{d}·({k} − 1)" if d != 1 else f"({k} − 1)"
@@ -278,11 +413,11 @@ class Layer:
     def params(self, shape: Shape | None) -> tuple[int, str]:
         """Trainable parameters and how they are counted, given the layer's input shape (if it reads it)."""
         word, spec = self.spec.word, self.spec
-        bias = _flag(spec, "bias") if word in (*KERNELS, "dense", *GATES) else False
+        bias = self.flag("bias") if word in (*KERNELS, "dense", *GATES) else False
         if word == "local":
             return self._local_params(shape, bias)
         if word in KERNELS:
-            return self._kernel_params(shape[2], bias)
+            return self._kernel_params(shape[-1], bias)
         if word == "dense":
             n = int(spec.get("n"))
             return shape[0] * n + (n if bias else 0), f"{shape[0]}·{n}" + (f" + {n}" if bias else "")
@@ -292,31 +427,51 @@ class Layer:
         if word in GATES:
             count = self._recurrent_count(shape, self.framework)
             return count.value, count.text
-        if word in ("batchnorm", "layernorm"):
-            channels = shape[-1]
-            return 2 * channels, f"2·{channels} (scale and shift per {'channel' if len(shape) == 3 else 'feature'})"
+        if word == "batchnorm":
+            return 2 * shape[-1], f"2·{shape[-1]} (scale and shift per {'feature' if len(shape) == 1 else 'channel'})"
+        if word == "layernorm":
+            count = self._layernorm_count(shape, self.framework)
+            return count.value, count.text
         return 0, "0"
 
+    def _layernorm_count(self, shape: Shape, framework: Framework) -> Count:
+        """Scale and shift per normalized value.
+
+        Keras' LayerNormalization normalizes the last axis (the channels or features); PyTorch's
+        LayerNorm the trailing axes it is given: the whole C×H×W image or C×L sequence, as its
+        models write it (its time-first sequences and vectors: the features).
+        """
+        channels_first = len(shape) == 3 or (len(shape) == 2 and self.channels_first)
+        if framework == "keras" or not channels_first:
+            what = "channel" if channels_first else "feature"
+            return Count(2 * shape[-1], f"2·{shape[-1]} (scale and shift per {what})")
+        axes = "·".join(map(str, (shape[-1], *shape[:-1])))  # PyTorch writes channels first
+        return Count(
+            2 * prod(shape), f"2·{axes} (scale and shift per value, as LayerNorm([{axes.replace('·', ', ')}]))"
+        )
+
     def _local_params(self, shape: Shape, bias: bool) -> tuple[int, str]:
-        """A locally connected layer: a kernel of K_h·K_w·C_in weights per filter and a bias per filter
-        at each of the OH·OW output positions, nothing shared (Keras' LocallyConnected2D)."""
-        kh, kw = parse_pair(self.spec.get("k"), "k")
-        height, width, n = self.output(shape)[0]
-        positions = height * width
-        text = f"{height}·{width}·({kh}·{kw}·{shape[2]}·{n})" + (f" + {height}·{width}·{n}" if bias else "")
-        return positions * kh * kw * shape[2] * n + (positions * n if bias else 0), text
+        """A locally connected layer: a kernel of (kernel cells)·C_in weights per filter and a bias per filter
+        at each output position, nothing shared (Keras' LocallyConnected1D and 2D)."""
+        kernel = self.per_axis("k")
+        *positions, n = self.output(shape)[0]
+        where = "·".join(map(str, positions))
+        cells = "·".join(map(str, kernel))
+        text = f"{where}·({cells}·{shape[-1]}·{n})" + (f" + {where}·{n}" if bias else "")
+        return prod(positions) * (prod(kernel) * shape[-1] * n + (n if bias else 0)), text
 
     def _kernel_params(self, channels_in: int, bias: bool) -> tuple[int, str]:
-        """K_h·K_w·(C_in/groups)·C_out weights and C_out biases; a separable layer adds its 1×1 pointwise step.
+        """(kernel cells)·(C_in/groups)·C_out weights and C_out biases; a separable layer adds its 1×1 pointwise step.
 
         A separable layer's biases belong to its pointwise step only, as Keras counts them.
         """
-        kh, kw = parse_pair(self.spec.get("k"), "k")
+        kernel = self.per_axis("k")
+        cells = "·".join(map(str, kernel))
         groups = self._groups(channels_in)
         if self.spec.word in ("depthwise", "separable"):
             multiplier = int(self.spec.get("m"))
-            depthwise = kh * kw * channels_in * multiplier
-            text = f"{kh}·{kw}·{channels_in}" + (f"·{multiplier}" if multiplier != 1 else "")
+            depthwise = prod(kernel) * channels_in * multiplier
+            text = f"{cells}·{channels_in}" + (f"·{multiplier}" if multiplier != 1 else "")
             if self.spec.word == "depthwise":
                 count = channels_in * multiplier
                 return depthwise + (count if bias else 0), text + (f" + {count}" if bias else "")
@@ -326,8 +481,8 @@ class Layer:
             return depthwise + pointwise + (n if bias else 0), text
         n = int(self.spec.get("n"))
         per_filter = f"({channels_in}/{groups})" if groups != 1 else f"{channels_in}"
-        text = f"{kh}·{kw}·{per_filter}·{n}" + (f" + {n}" if bias else "")
-        return kh * kw * channels_in // groups * n + (n if bias else 0), text
+        text = f"{cells}·{per_filter}·{n}" + (f" + {n}" if bias else "")
+        return prod(kernel) * channels_in // groups * n + (n if bias else 0), text
 
     def non_trainable(self, shape: Shape) -> int:
         """Batch norm's running mean and variance: updated by every batch, never by the gradient."""
@@ -338,18 +493,51 @@ class Layer:
         word = self.spec.word
         if word == "batchnorm":
             return batchnorm_note(shape[-1])
+        if word == "separable" and self.framework == "pytorch" and self.flag("bias"):
+            extra = shape[-1] * int(self.spec.get("m"))
+            conv = f"Conv{self.spec.dims}d"
+            count = self.params(shape)[0] + extra
+            return (
+                f"PyTorch has no separable layer: written as a depthwise {conv}(groups=C) and a 1×1 {conv}, each "
+                f"with its default bias, it counts {count:,} (the depthwise step's {extra} more)"
+            )
+        other: Framework = "keras" if self.framework == "pytorch" else "pytorch"
+        if word == "layernorm":
+            mine, theirs = self._layernorm_count(shape, self.framework), self._layernorm_count(shape, other)
+            if mine.value == theirs.value:
+                return None
+            return (
+                f"{FRAMEWORK_NAMES[other]} counts {theirs.text} = {theirs.value:,}: Keras' LayerNormalization "
+                "normalizes the last axis (the channels), PyTorch's LayerNorm the axes it is given"
+            )
         if word not in GATES:
             return None
-        other: Framework = "keras" if self.framework == "pytorch" else "pytorch"
         count = self._recurrent_count(shape, other)
         if count.value == self._recurrent_count(shape, self.framework).value:
             return None
         return f"{FRAMEWORK_NAMES[other]} counts {count.text} = {count.value:,}: {recurrent_difference(word)}"
 
+    def transposed_note(self) -> str | None:
+        """In PyTorch, a time-first sequence entering a 1-D window layer (or the reverse) is transposed in the model."""
+        if self.framework != "pytorch":
+            return None
+        wants_channels_first = self.windowed and self.spec.dims == 1
+        if self.channels_first == wants_channels_first or not (wants_channels_first or self.spec.word in GATES):
+            return None
+        if wants_channels_first:
+            return (
+                f"PyTorch's {self.spec.name} takes channels × length: the time-first sequence enters "
+                "transposed (x.transpose(1, 2) in the model's forward)"
+            )
+        return (
+            f"PyTorch's {self.spec.word} takes time steps × features (batch_first): the channels × length "
+            "sequence enters transposed (x.transpose(1, 2) in the model's forward)"
+        )
+
     def _recurrent_count(self, shape: Shape, framework: Framework) -> Count:
         spec = self.spec
-        reset_after = spec.word == "gru" and _flag(spec, "reset_after")
-        return recurrent(spec.word, shape[-1], int(spec.get("n")), framework, _flag(spec, "bias"), reset_after)
+        reset_after = spec.word == "gru" and self.flag("reset_after")
+        return recurrent(spec.word, shape[-1], int(spec.get("n")), framework, self.flag("bias"), reset_after)
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
@@ -358,17 +546,18 @@ def solve(given: Given, title: str | None = None) -> Solution:
         raise InputError(f"unknown framework {given.framework!r}; expected one of: {known}", field="framework")
     dims = parse_dims(given.input, "input")
     require_positive(dims, "input")
-    shape = Shape(dims if len(dims) == 3 else (dims[0], dims[-1], 1) if len(dims) == 2 else dims)
     if not given.layers:
         raise InputError("expected at least one layer", field="layers")
     require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
-    layers = [
+    parsed = [
         Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework)
         for i, spec in enumerate(given.layers, start=1)
     ]
+    shape, channels_first = _input_shape(dims, parsed)
+    shown = in_layout(shape, channels_first)
     counted_as = "" if given.framework == "pytorch" else f" (parameters as {FRAMEWORK_NAMES[given.framework]} counts)"
-    solution = Solution(KIND, title or f"Shapes and parameters through {len(layers)} layers from {shape}{counted_as}")
-    solution.given("input", "input size H×W×C" if len(shape) == 3 else "input length", shape)
+    solution = Solution(KIND, title or f"Shapes and parameters through {len(parsed)} layers from {shown}{counted_as}")
+    solution.given("input", _input_title(shape, channels_first), shown)
     table = Table(
         "Layer summary",
         [
@@ -380,41 +569,51 @@ def solve(given: Given, title: str | None = None) -> Solution:
         ],
         key="layers",
     )
-    previous, total = "input", 0
+    previous, total, trainable, any_channels_first = "input", 0, 0, channels_first
     param_steps: list[str] = []
-    #: The steps whose shapes feed a batch norm layer, for its running statistics.
-    normalized: list[str] = []
-    for i, layer in enumerate(layers, start=1):
+    #: The parameter steps of frozen layers (trainable=0), counted as non-trainable.
+    frozen_steps: list[str] = []
+    #: The steps that feed a batch norm layer, and the layer, for its running statistics.
+    normalized: list[tuple[str, Layer]] = []
+    for i, parsed_layer in enumerate(parsed, start=1):
+        layer = replace(parsed_layer, channels_first=channels_first)
         out, count = f"out{i}", f"params{i}"
-        shape_in = solution[previous].value
-        new_shape, lines = layer.output(shape_in)
+        shape, lines = layer.output(shape_in := shape)
+        channels_first = layer.channels_first_after(channels_first)
+        any_channels_first |= channels_first
         solution.add(
             Step(
                 out,
                 f"layer {i}: {layer.spec.label}",
                 deps=(previous,),
-                compute=lambda s, layer=layer: layer.output(s)[0],
-                formula=Template(f"{layer.spec.word}({{{previous}}})"),
+                compute=layer.step_output,
+                # Upright as a whole: a name with digits in it (conv1d) is not one word to LaTeX.
+                formula=Template(
+                    f"{layer.spec.name}({{{previous}}})", rf"\mathrm{{{layer.spec.name}}}({{{previous}}})"
+                ),
                 detail=lines,
+                note=layer.transposed_note(),
             )
         )
         params, counted = layer.params(shape_in if layer.reads_input else None)
         if layer.spec.word in PARAMETRIZED:
+            frozen = not layer.flag("trainable")
             solution.add(
                 Step(
                     count,
-                    f"parameters of layer {i}",
+                    f"parameters of layer {i}" + (" (frozen: not trained)" if frozen else ""),
                     deps=(previous,) if layer.reads_input else (),
-                    compute=lambda *shape, layer=layer: layer.params(*shape or (None,))[0],
+                    compute=lambda *shape, layer=layer: layer.step_params(*shape or (None,)),
                     formula=Template(counted),
                     note=layer.difference(shape_in),
                 )
             )
-            param_steps.append(count)
+            (frozen_steps if frozen else param_steps).append(count)
+            trainable += 0 if frozen else params
         if layer.non_trainable(shape_in):
-            normalized.append(previous)
+            normalized.append((previous, layer))
         total += params
-        table.rows.append([i, layer.spec.label, new_shape, params, total])
+        table.rows.append([i, layer.spec.label, in_layout(shape, channels_first), params, total])
         previous = out
     solution.add(
         Step(
@@ -425,7 +624,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
             formula=Template(" + ".join(f"{{{p}}}" for p in param_steps) or "0"),
         )
     )
-    totals = _totals(solution, normalized, total)
+    totals = _totals(solution, normalized, frozen_steps, trainable)
     solution.add(
         Step("output", "final output shape", deps=(previous,), compute=lambda s: s, formula=Template(f"{{{previous}}}"))
     )
@@ -440,28 +639,68 @@ def solve(given: Given, title: str | None = None) -> Solution:
     )
     table.footer = [
         *totals,
-        f"Output: {new_shape} (flattened: {prod(new_shape):,})",
+        f"Output: {in_layout(shape, channels_first)} (flattened: {prod(shape):,})",
+        *(["C×L: channels × length, as PyTorch lays sequences out"] * any_channels_first),
     ]
     solution.tables.append(table)
     return solution
 
 
-def _totals(solution: Solution, normalized: list[str], trainable: int) -> list[str]:
-    """The footer's counts; with batch norm, its running statistics as a step and a line apart (as Keras shows)."""
-    if not normalized:
+def _input_shape(dims: tuple[int, ...], layers: list[Layer]) -> tuple[Shape, bool]:
+    """The input as worked (a sequence length × channels) and whether it is written channels × length.
+
+    Two numbers are a sequence when the first layer that reads them is a 1-D or recurrent one, in
+    that layer's framework's layout; else an H×W image of one channel.
+    """
+    if len(dims) != 2:
+        return Shape(dims), False
+    first = next((layer for layer in layers if not layer.keeps_shape), None)
+    if first is None or not first.takes_sequence:
+        return Shape((*dims, 1)), False
+    channels_first = first.channels_first_after(False)
+    return in_layout(Shape(dims), channels_first), channels_first
+
+
+def _input_title(shape: Shape, channels_first: bool) -> str:
+    if len(shape) == 3:
+        return "input size H×W×C"
+    if len(shape) == 2:
+        return "input sequence " + ("C×L (channels × length)" if channels_first else "L×C (length × channels)")
+    return "input length"
+
+
+def _totals(solution: Solution, normalized: list[tuple[str, Layer]], frozen: list[str], trainable: int) -> list[str]:
+    """The footer's counts; what is not trained (batch norm's running statistics, frozen layers' weights) as a
+    step and a line apart, as Keras shows them."""
+    if not normalized and not frozen:
         return [f"Total params: {trainable:,}"]
-    frozen = sum(2 * solution[name].value[-1] for name in normalized)
-    solution.add(
+
+    def statistics(*shapes: Shape) -> list[int]:
+        return [
+            layer.non_trainable(in_layout(s, layer.channels_first))
+            for (_, layer), s in zip(normalized, shapes, strict=True)
+        ]
+
+    def not_trained(*values: Any) -> int:
+        return sum(statistics(*values[: len(normalized)])) + sum(values[len(normalized) :])
+
+    deps = (*(name for name, _ in normalized), *frozen)
+    counts = statistics(*(solution[name].value for name, _ in normalized))
+    what = [
+        *(["batch norm's running mean and variance"] * bool(normalized)),
+        *(["the frozen layers' weights"] * bool(frozen)),
+    ]
+    non_trainable = solution.add(
         Step(
             "non_trainable_params",
-            "non-trainable parameters: batch norm's running mean and variance",
-            deps=tuple(normalized),
-            compute=lambda *shapes: sum(2 * s[-1] for s in shapes),
-            formula=Template(" + ".join(f"2·{solution[name].value[-1]}" for name in normalized)),
+            f"non-trainable parameters: {' and '.join(what)}",
+            deps=deps,
+            compute=not_trained,
+            formula=Template(" + ".join([*(f"2·{n // 2}" for n in counts), *(f"{{{name}}}" for name in frozen)])),
         )
     )
     return [
-        f"Total params: {trainable + frozen:,}",
+        f"Total params: {trainable + non_trainable:,}",
         f"Trainable params: {trainable:,}",
-        f"Non-trainable params: {frozen:,}",
+        f"Non-trainable params: {non_trainable:,}",
     ]
