@@ -31,6 +31,8 @@ def _drawers() -> dict[str, list[Drawer]]:
         "mlp": [dense.network],
         "conv": [maps.windows],
         "pool": [maps.windows],
+        "conv1d": [maps.windows],
+        "pool1d": [maps.windows],
         "conv-stack": [stack.column],
         "rnn": [rnn.unrolled],
         "graph": [circuit.circuit],
