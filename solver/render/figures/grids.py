@@ -43,7 +43,8 @@ def shown_indices(length: int) -> list[int | None]:
 
 
 def number(value: float) -> str:
-    return format_number(float(value))
+    """A cell's number; NaN marks a cell that holds none (padding that pooling never reads)."""
+    return "" if np.isnan(value) else format_number(float(value))
 
 
 def cell_width(planes: np.ndarray, text: Callable[[Cell], str] | None = None) -> float:

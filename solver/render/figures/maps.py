@@ -28,7 +28,7 @@ from solver.kinds.maps.cells import shown_cells
 from solver.render.figures import grids
 from solver.render.figures.figure import Figure
 from solver.render.figures.grids import CELL, GAP, planes_of
-from solver.render.figures.svg import FAINT, MARK, PADDING, Drawing
+from solver.render.figures.svg import FAINT, INK, KEY, MARK, PADDING, Drawing
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution, Step
@@ -47,9 +47,14 @@ def windows(solution: Solution, key: bool) -> list[Figure]:
     for step in solution:
         if step.name.startswith("feature_map") and not step.is_given:
             caption = f"{named(step.name)}: the window of each cell on {named(step.deps[0])}, and the cell's sum"
-            sliding = _sliding(solution, step)
+            sliding = _along_sequence(solution, step) if solution.kind == "conv1d" else _sliding(solution, step)
             if sliding.channels is not None:
                 caption += f" ({named(step.deps[1])} reads {_channel_words(sliding.channels)} only)"
+            drawn.append(Figure(f"windows-{step.name}", caption, _conv_panels(sliding, step, named, caption)))
+        elif step.name.startswith("pooled") and solution.kind == "pool1d":
+            sliding = _along_sequence(solution, step)
+            caption = f"{named(step.name)}: the window of each cell on {named(step.deps[0])}"
+            caption += ", the cell it picks framed in red, and the result" if sliding.picks else ", and its average"
             drawn.append(Figure(f"windows-{step.name}", caption, _conv_panels(sliding, step, named, caption)))
         elif step.name.startswith("pooled") and any(isinstance(v, Grid) for v in step.views):
             source = next(v for v in step.views if isinstance(v, Grid))
@@ -70,7 +75,7 @@ def given_pair(solution: Solution, letter: str, default: int) -> Pair:
 
 @dataclass(frozen=True)
 class Sliding:
-    """What a feature map's windows slide over, as drawn: the planes, the window's reach and its placing."""
+    """What an output's windows slide over, as drawn: the planes, the window's reach and its placing."""
 
     planes: np.ndarray
     kernel: Pair
@@ -78,19 +83,15 @@ class Sliding:
     dilation: Pair
     #: The input's cells within the (padded) planes: its first row and column, and its rows and columns.
     inside: tuple[Pair, Pair]
-    #: The channels a grouped kernel reads, None when it reads them all.
-    channels: tuple[int, ...] | None
     #: The output as rows × columns, and how a cell (row, col) is addressed.
     result: np.ndarray
     address: Callable[[Pair], tuple[int, ...]]
-    #: A sequence slides along its length only: its stride and dilation are one number each.
-    sequence: bool = False
-
-    @property
-    def placing(self) -> str:
-        if self.sequence:
-            return f"stride {self.stride[1]}, dilation {self.dilation[1]}"
-        return f"stride {self.stride[0]}×{self.stride[1]}, dilation {self.dilation[0]}×{self.dilation[1]}"
+    #: Stride, dilation or window in words, as the problem gives them.
+    placing: str
+    #: The channels a grouped kernel reads, None when it reads them all.
+    channels: tuple[int, ...] | None = None
+    #: The cell each window picks (max or min pooling), output cell by output cell; none for a sum.
+    picks: tuple[tuple[int, int], ...] = ()
 
     def window(self, row: int, col: int) -> set[tuple[int, int]]:
         return {
@@ -101,36 +102,62 @@ class Sliding:
 
 
 def _sliding(solution: Solution, step: Step) -> Sliding:
-    """A conv2d map's windows (C × H × W planes), or a conv1d's (one plane, a channel per row)."""
+    """A conv2d map's windows (C × H × W planes)."""
     source = solution[step.deps[0]]
     unpadded = solution[source.deps[0]].value if not source.is_given else source.value
-    value = np.asarray(step.value, dtype=float)
-    if solution.kind == "conv1d":
-        planes = planes_of(np.atleast_2d(np.asarray(source.value, dtype=float)))
-        kernel = np.atleast_2d(np.asarray(solution[step.deps[1]].value))
-        pad = (0, given_pair(solution, "P", 0)[1] if not source.is_given else 0)
-        return Sliding(
-            planes,
-            (kernel.shape[0], kernel.shape[1]),
-            (1, given_pair(solution, "S", 1)[1]),
-            (1, given_pair(solution, "D", 1)[1]),
-            (pad, np.atleast_2d(unpadded).shape),  # type: ignore[arg-type]
-            None,
-            value.reshape(1, -1),
-            lambda cell: cell[1:],
-            sequence=True,
-        )
-    kernel_planes = planes_of(solution[step.deps[1]].value)
+    stride, dilation = given_pair(solution, "S", 1), given_pair(solution, "D", 1)
     read = {mark[0] for view in step.views[:1] if isinstance(view, Grid) for mark in view.marks if len(mark) == 3}
     return Sliding(
         planes_of(source.value),
-        kernel_planes.shape[1:],  # type: ignore[arg-type]
-        given_pair(solution, "S", 1),
-        given_pair(solution, "D", 1),
+        planes_of(solution[step.deps[1]].value).shape[1:],  # type: ignore[arg-type]
+        stride,
+        dilation,
         (given_pair(solution, "P", 0) if not source.is_given else (0, 0), planes_of(unpadded).shape[1:]),  # type: ignore[arg-type]
-        tuple(sorted(read)) if read else None,
-        np.atleast_2d(value),
+        np.atleast_2d(np.asarray(step.value, dtype=float)),
         lambda cell: cell,
+        f"stride {stride[0]}×{stride[1]}, dilation {dilation[0]}×{dilation[1]}",
+        tuple(sorted(read)) if read else None,
+    )
+
+
+def _along_sequence(solution: Solution, step: Step) -> Sliding:
+    """A conv1d's or pool1d's windows: the sequence one plane, a channel per row, padded along its length.
+
+    A convolution's kernel is as tall as the channels; a pooling window is one row high, each channel pooled alone.
+    """
+    source = solution[step.deps[0]]
+    unpadded = np.atleast_2d(np.asarray(solution[source.deps[0]].value if not source.is_given else source.value))
+    stride, pad = given_pair(solution, "S", 1)[1], given_pair(solution, "P", 0)[1]
+    result = np.atleast_2d(np.asarray(step.value, dtype=float))
+    address = (lambda cell: cell[1:]) if np.ndim(step.value) == 1 else (lambda cell: cell)
+    if solution.kind == "conv1d":
+        dilation = given_pair(solution, "D", 1)[1]
+        return Sliding(
+            planes_of(np.atleast_2d(np.asarray(source.value, dtype=float))),
+            np.atleast_2d(np.asarray(solution[step.deps[1]].value)).shape,  # type: ignore[arg-type]
+            (1, stride),
+            (1, dilation),
+            ((0, pad if not source.is_given else 0), unpadded.shape),  # type: ignore[arg-type]
+            result,
+            address,
+            f"stride {stride}, dilation {dilation}",
+        )
+    window = given_pair(solution, "K", 1)[1]
+    # The last window may reach past the padding (ceil mode): drawn as padding too.  NaN cells read empty.
+    after = max(pad, (result.shape[1] - 1) * stride + window - unpadded.shape[1] - pad)
+    planes = planes_of(np.pad(unpadded.astype(float), ((0, 0), (pad, after)), constant_values=np.nan))
+    view = next((v for v in step.views if isinstance(v, Grid)), None)
+    picks = tuple((int(mark[-2]), int(mark[-1]) + pad) for mark in (view.marks if view else ()))
+    return Sliding(
+        planes,
+        (1, window),
+        (1, stride),
+        (1, 1),
+        ((0, pad), unpadded.shape),  # type: ignore[arg-type]
+        result,
+        address,
+        f"window {window}, stride {stride}",
+        picks=picks,
     )
 
 
@@ -168,7 +195,9 @@ def _conv_panels(sliding: Sliding, step: Step, named: Named, title: str) -> Draw
                 return MARK
             return PADDING if cell[1:] in shaded else "white"
 
-        grids.draw(drawing, x, y + 16, planes, fill=fill, ink=lambda cell: "#222" if cell[0] in read else FAINT)
+        grid = grids.draw(drawing, x, y + 16, planes, fill=fill, ink=lambda cell: INK if cell[0] in read else FAINT)
+        if sliding.picks:
+            grids.outline(drawing, grid, (0, *sliding.picks[n]), (0, *sliding.picks[n]), stroke=KEY)
         drawing.text(x, y + 6, entry_name(named(step.name), sliding.address((r, q))), size=11, anchor="start")
         drawing.text(
             x + grid_width + 8,
@@ -177,9 +206,7 @@ def _conv_panels(sliding: Sliding, step: Step, named: Named, title: str) -> Draw
             anchor="start",
         )
     if left:
-        drawing.text(
-            GAP / 2, drawing.height - 14, f"… {left:,} more cells, each the same sum of products", anchor="start"
-        )
+        drawing.text(GAP / 2, drawing.height - 14, f"… {left:,} more cells, each from its window alike", anchor="start")
     return drawing
 
 
