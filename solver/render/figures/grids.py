@@ -35,11 +35,11 @@ def planes_of(value: object) -> np.ndarray:
     return array.reshape(-1, *array.shape[-2:]) if array.ndim > 3 else array
 
 
-def shown_indices(length: int) -> list[int | None]:
-    """The indices an axis of ``length`` draws, ``None`` standing for the elided run."""
-    if length <= LONGEST:
+def shown_indices(length: int, longest: int = LONGEST) -> list[int | None]:
+    """The indices an axis of ``length`` draws (at most ``longest``), ``None`` standing for the elided run."""
+    if length <= longest:
         return list(range(length))
-    return [*range(LONGEST - 2), None, length - 1]
+    return [*range(longest - 2), None, length - 1]
 
 
 def number(value: float) -> str:
@@ -98,8 +98,10 @@ class Grid:
         return self.left(channel) + self.cols.index(col) * self.cell, self.y + self.rows.index(row) * CELL
 
 
-def layout(x: float, y: float, planes: np.ndarray, cell: float = CELL) -> Grid:
-    return Grid(x, y, cell, planes.shape[0], shown_indices(planes.shape[1]), shown_indices(planes.shape[2]))
+def layout(x: float, y: float, planes: np.ndarray, cell: float = CELL, room: float | None = None) -> Grid:
+    """Where the planes go; with ``room``, a plane of wide cells shows fewer columns, so that it is no wider."""
+    columns = LONGEST if room is None else min(LONGEST, max(3, int(room // cell)))
+    return Grid(x, y, cell, planes.shape[0], shown_indices(planes.shape[1]), shown_indices(planes.shape[2], columns))
 
 
 def draw(
@@ -112,10 +114,11 @@ def draw(
     text: Callable[[Cell], str] | None = None,
     ink: Callable[[Cell], str] = lambda cell: "#222",
     cell: float = CELL,
+    room: float | None = None,
 ) -> Grid:
     """The planes side by side from (x, y), each cell filled and written as the drawer says (its number by default)."""
     read = text or (lambda at: number(planes[at]))
-    grid = layout(x, y, planes, cell)
+    grid = layout(x, y, planes, cell, room)
     for c in range(grid.channels):
         for slot_r, r in enumerate(grid.rows):
             for slot_q, q in enumerate(grid.cols):
