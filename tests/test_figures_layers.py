@@ -6,13 +6,17 @@ the handout against a sentinel: every computed value replaced by nonsense leaves
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 import yaml
 from conftest import PROBLEMS
+from test_html import _chromium, _pixels
 
+from grader.homework import load_homework
+from grader.sheet import homework_sheet
 from solver.files.problem_file import load_problem
 from solver.graph.values import format_number
 from solver.kinds.maps import conv, conv1d, pad, pool1d, transpose
@@ -370,3 +374,29 @@ def test_a_large_input_is_elided_so_that_a_page_holds_its_figure(key: bool) -> N
         for found in drawn:
             assert legible(found.drawing), (solution.kind, found.name, found.drawing.width, found.drawing.height)
             assert {"⋯"} & set(texts(ET.fromstring(found.svg))), (solution.kind, found.name)
+
+
+# --- rendered: every figure of these kinds in a real browser, key and handout -------------------
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
+def test_chromium_draws_every_figure_of_these_kinds(cli, tmp_path, questions: bool) -> None:
+    homework = tmp_path / "layers.yaml"
+    asks = {"padding": "padded", "normalized": "y", "dropout": "y"}
+    problems = [
+        {"id": f"p{n}", "file": str(PROBLEMS / name), "ask": {asks.get(NEW_KINDS[name], "feature_map"): 1}}
+        for n, name in enumerate(sorted(NEW_KINDS), 1)
+    ]
+    homework.write_text(yaml.safe_dump({"title": "Layers", "problems": problems}))
+    page = tmp_path / "sheet.html"
+    assert cli("solve", homework, "-o", page, *(["--questions"] if questions else [])).code == 0
+    dom, shot = _chromium(page, tmp_path)
+    sheet = homework_sheet(load_homework(homework))
+    drawn = [(p.id, f) for p in sheet.problems for f in figures(p.solution, key=not questions)]
+    assert {f.name for _, f in drawn} >= (set(NEW_KINDS.values()) if not questions else {"given-maps", "dropout"})
+    for problem_id, found in drawn:
+        at = dom.index(f'id="figure-{problem_id}-{found.name}"')
+        svg = dom[dom.index("<svg", at) : dom.index("</svg>", at)]
+        assert svg.count("<rect") > 3 and svg.count("<text") > 3, found.name
+    assert len(set(_pixels(shot))) > 16, "the screenshot is blank"
