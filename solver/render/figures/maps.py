@@ -230,12 +230,17 @@ def given_maps(solution: Solution, named: Named) -> list[Figure]:
     if not given:
         return []
     caption = "Given: " + ", ".join(named(s.name) for s in given)
-    planes = [planes_of(s.value) for s in given]
-    widths = [grids.layout(0, 0, p).width + GAP for p in planes]
-    drawing = Drawing(sum(widths) + GAP, max(grids.layout(0, 0, p).height for p in planes) + 50, caption)
-    x = GAP / 2
-    for step, plane, width in zip(given, planes, widths, strict=True):
-        drawing.text(x, 12, named(step.name), size=11, anchor="start")
-        grids.draw(drawing, x, 26, plane)
-        x += width
+    drawing = Drawing(0, 0, caption)
+    x, y, tallest = GAP / 2, 0.0, 0.0
+    # Side by side, going on in a next row where a row would be wider than a page.
+    for step in given:
+        plane = planes_of(step.value)
+        size = grids.layout(0, 0, plane)
+        if x > GAP / 2 and x + size.width > ROW_WIDTH:
+            x, y, tallest = GAP / 2, y + tallest + 36, 0.0
+        drawing.text(x, y + 12, named(step.name), size=11, anchor="start")
+        grids.draw(drawing, x, y + 26, plane)
+        drawing.width = max(drawing.width, x + size.width + GAP / 2)
+        x, tallest = x + size.width + GAP, max(tallest, size.height)
+    drawing.height = y + tallest + 50
     return [Figure("given-maps", caption, drawing)]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Light colours, one per map cell (repeating on a map of more cells), each dark enough to see in grey print.
 SOURCE_COLOURS = (
-    "#fde2a7", "#bfdcf2", "#cfe8b8", "#f5c0c0", "#dccdf0", "#c2ebe4", "#f7d2ae", "#e3e39c", "#d3d3f5",
+    "#fde2a7", "#bfdcf2", "#cfe8b8", "#f5c0c0", "#dccdf0", "#c2ebe4", "#f7d2ae", "#e3e39c", "#f2c9e6",
 )  # fmt: skip
 
 

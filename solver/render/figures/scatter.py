@@ -62,14 +62,26 @@ def _panels(solution: Solution, step: Step, output: Step, named: Named, title: s
     full = np.asarray(step.value, dtype=float)
     grown = np.pad(full, ((0, extra[0]), (0, extra[1])))  # output padding's cells past the last copy are zeros
     cells, left = shown_cells(image.shape)
-    grid_w, grid_h = grids.layout(0, 0, planes_of(grown)).width, grids.layout(0, 0, planes_of(grown)).height
-    panel_w, panel_h = grid_w + GAP + 20, grid_h + 44
+    flat = solution["image"].value.ndim == 2
+    labels = [
+        f"{entry_name(named('image'), (i, j) if flat else (c, i, j))} = {number(image[c, i, j])} "
+        f"× {named(step.deps[1])}{'' if flat else f'[{c + 1}]'}"
+        for c, i, j in cells
+    ]
+    bias = next((f" + {named(dep)}" for dep in (*step.deps, *output.deps) if dep.startswith("bias")), "")
+    cropped = output is not step
+    labels.append(
+        f"the sum, cropped{bias}: {named(output.name)}" if cropped else f"the sum{bias} = {named(output.name)}"
+    )
+    grid = grids.layout(0, 0, planes_of(grown))
+    # A panel is as wide as its grid or its label (this label's characters are about half an em wide).
+    panel_w = max(grid.width, 0.5 * 11 * max(map(len, labels))) + GAP
+    panel_h = grid.height + 44
     panels = len(cells) + 1
     across = max(1, min(panels, int(ROW_WIDTH // panel_w)))
     down = -(-panels // across)
     drawing = Drawing(panel_w * across + GAP, panel_h * down + (30 if left else 10) + 24, title)
     drawing.text(8, 12, _placing(stride, dilation, padding, extra), size=11, anchor="start")
-    flat = solution["image"].value.ndim == 2
     for n, (c, i, j) in enumerate(cells):
         x, y = GAP / 2 + (n % across) * panel_w, 30 + (n // across) * panel_h
         value = image[c, i, j]
@@ -78,9 +90,7 @@ def _panels(solution: Solution, step: Step, output: Step, named: Named, title: s
             for a in range(kernel.shape[1])
             for b in range(kernel.shape[2])
         }
-        where = entry_name(named("image"), (i, j) if flat else (c, i, j))
-        kernel_name = named(step.deps[1]) + ("" if flat else f"[{c + 1}]")
-        drawing.text(x, y + 6, f"{where} = {number(value)}, × {kernel_name}", size=11, anchor="start")
+        drawing.text(x, y + 6, labels[n], size=11, anchor="start")
         grids.draw(
             drawing, x, y + 18, planes_of(grown),
             fill=lambda cell, copy=copy: MARK if cell[1:] in copy else "white",
@@ -88,25 +98,14 @@ def _panels(solution: Solution, step: Step, output: Step, named: Named, title: s
         )  # fmt: skip
     n = len(cells)
     x, y = GAP / 2 + (n % across) * panel_w, 30 + (n // across) * panel_h
-    bias = next((named(dep) for dep in (*step.deps, *output.deps) if dep.startswith("bias")), None)
-    _sum(drawing, x, y, grown, full.shape, padding, named(output.name), bias, cropped=output is not step)
+    drawing.text(x, y + 6, labels[-1], size=11, anchor="start")
+    _sum(drawing, x, y + 18, grown, full.shape, padding, cropped=cropped)
     if left:
         drawing.text(GAP / 2, drawing.height - 14, f"… {left:,} more input cells, each laying its copy", anchor="start")
     return drawing
 
 
-def _sum(
-    drawing: Drawing,
-    x: float,
-    y: float,
-    grown: np.ndarray,
-    full: Pair,
-    padding: Pair,
-    name: str,
-    bias: str | None,
-    *,
-    cropped: bool,
-) -> None:
+def _sum(drawing: Drawing, x: float, y: float, grown: np.ndarray, full: Pair, padding: Pair, *, cropped: bool) -> None:
     """The copies added up; a cropped output framed within it, the crop shaded and output padding's cells dashed."""
     height, width = grown.shape
     kept = ((padding[0], padding[1]), (height - padding[0] - 1, width - padding[1] - 1))
@@ -115,10 +114,7 @@ def _sum(
         (top, left), (bottom, right) = kept
         return "white" if top <= cell[1] <= bottom and left <= cell[2] <= right else PADDING
 
-    plus = f" + {bias}" if bias else ""
-    words = f"the sum, cropped{plus}: {name}" if cropped else f"the sum{plus} = {name}"
-    drawing.text(x, y + 6, words, size=11, anchor="start")
-    grid = grids.draw(drawing, x, y + 18, planes_of(grown), fill=fill)
+    grid = grids.draw(drawing, x, y, planes_of(grown), fill=fill)
     for r in range(height):
         for q in range(width):
             corner = grid.at((0, r, q))
