@@ -28,7 +28,8 @@ needs_latexmk = pytest.mark.skipif(not shutil.which("latexmk"), reason="latexmk 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
 
 #: One problem for each kind of figure: networks, conv windows with padding, max pooling, a stack,
-#: symbolic values in a computation graph, an RNN's, a circuit, an LSTM's and a GRU's cell.
+#: symbolic values in a computation graph, an RNN's, a circuit, an LSTM's and a GRU's cell, a transposed
+#: and a 1-D convolution, padding, batch and layer norm, and dropout.
 FIGURE_KINDS = [
     "neuron_003_sigmoid.yaml",
     "tanh_network_2_3_1_question_1.yaml",
@@ -40,6 +41,12 @@ FIGURE_KINDS = [
     "graph_cs231n_staged.yaml",
     "lstm_three_steps_scalar.yaml",
     "gru_one_step_other_update_convention.yaml",
+    "conv_transpose_d2l_stride_2.yaml",
+    "conv1d_d2l_textcnn.yaml",
+    "pad_pytorch_reflection.yaml",
+    "batchnorm_three_examples.yaml",
+    "layernorm_two_examples.yaml",
+    "dropout_inverted.yaml",
 ]
 
 

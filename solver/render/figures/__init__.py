@@ -24,13 +24,20 @@ Drawer = Callable[["Solution", bool], list[Figure]]
 
 
 def _drawers() -> dict[str, list[Drawer]]:
-    from solver.render.figures import circuit, dense, graph, maps, recurrent_cells, rnn, stack
+    from solver.render.figures import circuit, dense, graph, maps, norm, padding, recurrent_cells, rnn, scatter, stack
 
     return {
         "neuron": [dense.network],
         "mlp": [dense.network],
         "conv": [maps.windows],
         "pool": [maps.windows],
+        "conv-transpose": [scatter.scattered],
+        "conv1d": [maps.windows],
+        "pool1d": [maps.windows],
+        "pad": [padding.bordered],
+        "batchnorm": [norm.normalized],
+        "layernorm": [norm.normalized],
+        "dropout": [norm.dropped],
         "conv-stack": [stack.column],
         "rnn": [rnn.unrolled],
         "lstm": [recurrent_cells.lstm],
