@@ -169,3 +169,40 @@ def test_symbolic_loss_must_have_a_symbolic_form(cli, tmp_path):
     path.write_text("kind: neuron\ngiven:\n  symbolic: true\n  loss: huber\n", encoding="utf-8")
     result = cli("solve", path)
     assert result.code == 2 and f"{path}:4: given.loss: loss 'huber' is not available symbolically" in result.err
+
+
+def test_a_mean_over_the_outputs_is_written_as_one_over_n_times_the_sum(cli, tmp_path):
+    path = tmp_path / "mean.yaml"
+    path.write_text(
+        "kind: mlp\ngiven:\n  symbolic: true\n  inputs: 2\n  loss: mse\n"
+        "  layers:\n    - {units: 3, activation: sigmoid}\n",
+        encoding="utf-8",
+    )
+    assert "loss = ((y_hat_1 - y_1)^2 + (y_hat_2 - y_2)^2 + (y_hat_3 - y_3)^2)/3" in cli("solve", path).out
+    loss = load_problem(path).solve()["loss"].value
+    y_hat, y = [0.2, 0.9, 0.4], [0.0, 1.0, 1.0]
+    numbers = {symbol(loss, f"y_hat_{i}"): p for i, p in enumerate(y_hat, 1)}
+    numbers |= {symbol(loss, f"y_{i}"): t for i, t in enumerate(y, 1)}
+    assert float(loss.subs(numbers)) == pytest.approx(np.mean((np.array(y_hat) - np.array(y)) ** 2))
+
+
+@pytest.mark.parametrize(
+    ("kind", "line", "field"),
+    [
+        ("neuron", "x: [[1, 2], [3, 4]]", "x"),
+        ("mlp", "x: [[1, 2], [3, 4]]", "x"),
+        ("neuron", "batch: true", "batch"),
+        ("mlp", "upstream: [1]", "upstream"),
+        ("neuron", "input_gradients: true", "input_gradients"),
+        ("mlp", "steps: 3", "steps"),
+        ("mlp", "frozen: [b1]", "frozen"),
+    ],
+)
+def test_what_symbolic_mode_does_not_work_is_refused_not_dropped(cli, tmp_path, kind, line, field):
+    layers = "  layers:\n    - {units: 1, activation: sigmoid}\n" if kind == "mlp" else ""
+    path = tmp_path / "symbolic.yaml"
+    path.write_text(f"kind: {kind}\ngiven:\n  symbolic: true\n  learning_rate: 0.1\n  {line}\n{layers}", "utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and result.out == ""
+    (message,) = result.err.splitlines()
+    assert message.startswith(f"nnsolve: error: {path}:5: given.{field}: ") and "not worked in symbols" in message

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.dense.mlp import OptimizerGiven, refuse_in_symbols
+from solver.kinds.dense.mlp import NOT_IN_SYMBOLS, OptimizerGiven, refuse_in_symbols
 
 KIND = "neuron"
 
@@ -58,7 +58,7 @@ class Given:
 
 def solve(given: Given, title: str | None = None) -> Solution:
     if given.symbolic:
-        refuse_in_symbols(given, ("optimizer",))
+        refuse_in_symbols(given, NOT_IN_SYMBOLS)
         from solver.kinds.dense.symbolic import solve_neuron
 
         return solve_neuron(KIND, given, title)

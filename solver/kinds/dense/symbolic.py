@@ -315,10 +315,12 @@ def _symbolic_backward(
 
     def loss_of(targets: Any) -> Any:
         entries = _entries(targets)
-        return sum(
+        total = sum(
             (lossfn.sympy(p, t, len(entries)) for p, t in zip(y_hat, entries, strict=True)),
             sympy.Integer(0),
         )
+        # A mean's 1/n taken out of the sum, as the notes write it: ((ŷ₁ − y₁)² + (ŷ₂ − y₂)²)/2.
+        return sympy.factor_terms(total)
 
     solution.add(
         Step(
