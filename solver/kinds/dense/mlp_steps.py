@@ -516,7 +516,11 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_chain(layers, examples[0][0].size)
     for i, (x, _) in enumerate(examples):
         if x.size != examples[0][0].size:
-            raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
+            raise InputError(
+                f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}; "
+                "expected the same number of inputs in every example",
+                field="x",
+            )
     targets = examples[0][1] is not None and given.upstream is None
     lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if targets else None
     start, field = ("the target", "y") if given.upstream is None else ("the upstream gradient", "upstream")
