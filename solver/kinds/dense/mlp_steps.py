@@ -344,12 +344,21 @@ class NetworkBuilder:
         s, act = self.solution, self.layers[number - 1].activation
         z = f"z{number}{suffix}"
         name = (f"dy_hat/dz{number}" if output else f"da{number}/dz{number}") + suffix
+        units = self.layers[number - 1].units
+        if act.name == "linear":  # f' = 1 whatever z is: the slope reads nothing
+            deps, compute = (), lambda: shown(act.derivative(np.zeros(units)))
+        else:
+            deps = (z,)
+
+            def compute(zv: Any) -> Any:
+                return Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None)
+
         slopes = s.add(
             Step(
                 name,
                 f"derivative of the activation of layer {number}, {act.name}'({{{z}}}){title_suffix}",
-                deps=(z,),
-                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None),
+                deps=deps,
+                compute=compute,
                 formula=Template(act.form(z, "text", True), act.form(z, "latex", True)),
                 variants=derivative_variants(act, lambda wrong, zv: shown(wrong(vector(zv)))),
             )
