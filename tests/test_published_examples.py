@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from conftest import PROBLEMS
 
@@ -81,3 +82,22 @@ def test_binary_cross_entropy_of_keras_examples(cli):
     mean = sum(per_example) / 2
     assert mean == pytest.approx(0.815, abs=5.1e-4)
     assert solved(cli, "bce_keras_two_examples.yaml")["L_bce"] == pytest.approx(mean, rel=1e-12)
+
+
+def test_cs231n_vectorized_example_with_its_input_gradient_and_as_a_layer_given_its_upstream(cli):
+    w, x = [[0.1, 0.5], [-0.3, 0.8]], [0.2, 0.4]
+    q = [sum(w[i][j] * x[j] for j in range(2)) for i in range(2)]
+    upstream = [2 * qi for qi in q]  # d(Σ q²)/dq
+    by_hand = {
+        "z1": q,
+        "dL/dW1": [[upstream[i] * x[j] for j in range(2)] for i in range(2)],
+        "dL/dx": [sum(w[i][j] * upstream[i] for i in range(2)) for j in range(2)],
+    }
+    published = {"z1": [0.22, 0.26], "dL/dW1": [[0.088, 0.176], [0.104, 0.208]], "dL/dx": [-0.112, 0.636]}
+    for name, value in published.items():
+        assert np.ravel(by_hand[name]) == pytest.approx(np.ravel(value), abs=5.1e-4)
+    for file in ("cs231n_vectorized_input_gradient.yaml", "cs231n_vectorized_upstream.yaml"):
+        answers = solved(cli, file)
+        for name, value in by_hand.items():
+            assert np.ravel(answers[name]) == pytest.approx(np.ravel(value), rel=1e-12), (file, name)
+    assert solved(cli, "cs231n_vectorized_input_gradient.yaml")["loss"] == pytest.approx(sum(qi * qi for qi in q))
