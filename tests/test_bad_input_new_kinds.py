@@ -61,6 +61,8 @@ FILES = [
         "groups",
         "groups 2 do not divide the 3 channels",
     ),
+    ("batchnorm", "  x: [[1, 2], [1, 3]]\n  eps: 0\n", "eps", "feature 1 has variance 0"),
+    ("layernorm", "  x: [[1, 1], [3, 4]]\n  eps: 0\n", "eps", "example 1 has variance 0"),
     ("dropout", "  x: [1.0, -2.0, 3.0]\n  mask: [1, 0]\n  p: 0.5\n", "mask", "mask has shape 2; expected 3"),
     ("dropout", "  x: [1.0, -2.0, 3.0]\n  mask: [1, 0, 0.5]\n  p: 0.5\n", "mask", "expected only 0 (dropped) and 1"),
 ]
@@ -119,6 +121,7 @@ COMMANDS = [
         "--groups",
         "do not divide the 3 channels",
     ),
+    (["batchnorm", "1 2; 1 3", "--eps", "0"], "--eps", "feature 1 has variance 0"),
     (["dropout", "1 2 3", "--mask", "1 0", "--p", "0.5"], "--mask", "mask has shape 2; expected 3"),
     (["dropout", "1 2 3", "--mask", "1 0 2", "--p", "0.5"], "--mask", "expected only 0 (dropped) and 1 (kept)"),
 ]
