@@ -272,7 +272,22 @@ def mlp(
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
     steps: Annotated[int, typer.Option("--steps", help="Gradient-descent steps (with --lr).")] = 1,
     optimizer: OptimizerOption = None,
-    reduction: Annotated[str, typer.Option("--reduction", help="Several examples: sum or mean.")] = "sum",
+    reduction: Annotated[
+        str | None,
+        typer.Option("--reduction", help="Several examples: sum or mean (default: mean with --batch, else sum)."),
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Work the examples as one batch of matrices, Z = X·Wᵀ + b.")
+    ] = False,
+    upstream: Annotated[
+        str | None, typer.Option("--upstream", help="dL/dŷ given instead of --y and --loss: backpropagate it.")
+    ] = None,
+    input_gradients: Annotated[
+        bool, typer.Option("--input-gradients", help="Add dL/dx and every hidden layer's dL/da.")
+    ] = False,
+    frozen: Annotated[
+        str | None, typer.Option("--frozen", help="Parameters kept fixed, comma-separated: 'b1,b2'.")
+    ] = None,
     form: Annotated[str, typer.Option("--form", help="auto, scalar (unit by unit) or vector.")] = "auto",
     delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols (give UNITS per layer).")] = False,
@@ -292,7 +307,11 @@ def mlp(
         learning_rate=lr,
         optimizer=parse_optimizer_option(optimizer),
         steps=steps,
-        reduction=_one_of(reduction, ("sum", "mean"), "--reduction"),  # type: ignore[arg-type]
+        reduction=None if reduction is None else _one_of(reduction, ("sum", "mean"), "--reduction"),  # type: ignore[arg-type]
+        batch=batch,
+        upstream=_examples_option(upstream, "--upstream"),
+        input_gradients=input_gradients,
+        frozen=None if frozen is None else [name.strip() for name in frozen.split(",") if name.strip()],
         form=_one_of(form, ("auto", "scalar", "vector"), "--form"),  # type: ignore[arg-type]
         huber_delta=delta,
         symbolic=symbolic,
@@ -306,6 +325,9 @@ def mlp(
         "learning_rate": "--lr",
         "steps": "--steps",
         "optimizer": "--optimizer",
+        "upstream": "--upstream",
+        "frozen": "--frozen",
+        "batch": "--batch",
         "huber_delta": "--delta",
         "inputs": "--inputs",
     }
