@@ -206,3 +206,49 @@ def test_what_symbolic_mode_does_not_work_is_refused_not_dropped(cli, tmp_path, 
     assert result.code == 2 and result.out == ""
     (message,) = result.err.splitlines()
     assert message.startswith(f"nnsolve: error: {path}:5: given.{field}: ") and "not worked in symbols" in message
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_batch_in_symbols_reduces_the_examples_losses_and_gradients(reduction):
+    solution = solve(
+        Given(activation="sigmoid", loss="mse", symbolic=True, examples=3, reduction=reduction, learning_rate=0.1)
+    )
+    w_value, b_value = 0.7, -0.2
+    xs, ys = [0.5, -1.0, 2.0], [1.0, 0.0, 1.0]
+
+    def numeric_loss(w: float, b: float) -> float:
+        losses = [(1 / (1 + np.exp(-(w * x + b))) - y) ** 2 for x, y in zip(xs, ys, strict=True)]
+        return float(np.mean(losses) if reduction == "mean" else np.sum(losses))
+
+    numbers = {sympy.Symbol("w", real=True): w_value, sympy.Symbol("b", real=True): b_value}
+    for e, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        numbers[sympy.Symbol(f"x_e{e}", real=True)] = x
+        numbers[sympy.Symbol(f"y_e{e}", real=True)] = y
+    assert float(solution["loss"].value.subs(numbers)) == pytest.approx(numeric_loss(w_value, b_value))
+    # The gradients are written in the activations a_e: put in each a_e = σ(w·x_e + b), then compare with
+    # central differences of the batch's loss.
+    activations = {
+        sympy.Symbol(f"a_e{e}", real=True): 1 / (1 + np.exp(-(w_value * x + b_value))) for e, x in enumerate(xs, 1)
+    }
+    h = 1e-6
+    dw = (numeric_loss(w_value + h, b_value) - numeric_loss(w_value - h, b_value)) / (2 * h)
+    db = (numeric_loss(w_value, b_value + h) - numeric_loss(w_value, b_value - h)) / (2 * h)
+    assert float(solution["dL/dw"].value.subs(activations).subs(numbers)) == pytest.approx(dw, rel=1e-6)
+    assert float(solution["dL/db"].value.subs(activations).subs(numbers)) == pytest.approx(db, rel=1e-6)
+    # Reducing the other way is the named slip.
+    (other,) = solution["loss"].variants
+    assert other.name == ("sum_instead_of_mean" if reduction == "mean" else "mean_instead_of_sum")
+
+
+def test_a_symbolic_batch_loss_is_written_one_over_n_times_the_sum(cli, tmp_path):
+    path = tmp_path / "batch.yaml"
+    path.write_text("kind: neuron\ngiven:\n  symbolic: true\n  activation: relu\n  examples: 2\n", "utf-8")
+    out = cli("solve", path).out
+    assert "loss = (loss_e1 + loss_e2)/2 = ((ReLU(b + w·x_e1) - y_e1)^2 + (ReLU(b + w·x_e2) - y_e2)^2)/2" in out
+
+
+def test_examples_belong_to_symbolic_mode(cli, tmp_path):
+    path = tmp_path / "numbers.yaml"
+    path.write_text("kind: neuron\ngiven:\n  w: 1\n  x: 1\n  examples: 2\n", "utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and f"{path}:5: given.examples: examples = 2: expected" in result.err

@@ -97,6 +97,10 @@ def neuron(
         bool, typer.Option("--input-gradients", help="Add dL/dx, the gradient with respect to the input.")
     ] = False,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols w, x, b, y.")] = False,
+    examples: Annotated[
+        int | None,
+        typer.Option("--examples", help="With --symbolic: a batch of this many examples, reduced by --reduction."),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -117,8 +121,10 @@ def neuron(
         optimizer=parse_optimizer_option(optimizer),
         input_gradients=input_gradients,
         symbolic=symbolic,
+        examples=examples,
     )
     options = {
+        "examples": "--examples",
         "w": "--w",
         "x": "--x",
         "b": "--b",

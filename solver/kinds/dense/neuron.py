@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.dense.mlp import NOT_IN_SYMBOLS, OptimizerGiven, refuse_in_symbols
@@ -54,9 +55,18 @@ class Given:
     """δ of the Huber loss."""
     symbolic: bool = False
     """Derive everything with symbols w, x, b, y instead of numbers (seed 002 (a) and (b))."""
+    examples: int | None = None
+    """Symbolic mode: a batch of this many examples x_e1, x_e2, ..., each worked, then the loss and the
+    gradients reduced over them (reduction: mean, 1/n Σ, or sum)."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    if given.examples is not None and (not given.symbolic or given.examples < 1):
+        raise InputError(
+            f"examples = {given.examples}: expected a positive number with symbolic: true "
+            "(a batch in numbers is x given as a list of inputs)",
+            field="examples",
+        )
     if given.symbolic:
         refuse_in_symbols(given, NOT_IN_SYMBOLS)
         from solver.kinds.dense.symbolic import solve_neuron

@@ -24,6 +24,7 @@ from solver.graph.errors import InputError
 from solver.graph.steps import Solution, Step, Variant
 from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
 from solver.math.activations import Activation, activation, slope_mistakes
+from solver.math.limits import require_at_most
 from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import SGD, update_steps
 
@@ -109,44 +110,108 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
 
 
 def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
+    """One neuron in symbols; with ``examples: n`` each example's chain, then the loss and gradients reduced."""
     act, lossfn = activation(given.activation, where="activation"), loss(given.loss or "mse", where="loss")
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
-    w, x = _symbols("w", count), _symbols("x", count)
-    b, y = sympy.symbols("b y", real=True)
-    z_symbol, a_symbol = sympy.symbols("z a", real=True)
-    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
+    w = _symbols("w", count)
+    examples = given.examples or 1
+    on = f" on {examples} examples" if examples > 1 else ""
+    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss{on}, in symbols")
     solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
-    solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
-    solution.given("b", "bias", b)
-    solution.given("y", "target", y)
+    solution.given("b", "bias", sympy.Symbol("b", real=True))
+    if examples == 1:
+        _neuron_example(solution, act, lossfn, count, "", "")
+        _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
+        return solution
+    require_at_most(examples, MAX_SYMBOLIC_EXAMPLES, "examples in symbols", "examples")
+    suffixes = [f"_e{e}" for e in range(1, examples + 1)]
+    for e, suffix in enumerate(suffixes, start=1):
+        _neuron_example(solution, act, lossfn, count, suffix, f", example {e}")
+    mean = given.reduction != "sum"
+    for name, title_text in REDUCED_OVER_EXAMPLES:
+        _reduced_over_examples(solution, name, title_text, suffixes, mean)
+    _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
+    return solution
+
+
+#: Examples worked in symbols: each adds a chain of steps and terms to every sum.
+MAX_SYMBOLIC_EXAMPLES = 10
+#: The steps of a batch that reduce the examples' own, with their titles.
+REDUCED_OVER_EXAMPLES = (
+    ("loss", "loss of the batch"),
+    ("dL/dw", "gradient with respect to {w}"),
+    ("dL/db", "gradient with respect to {b}"),
+)
+
+
+def _reduced_over_examples(solution: Solution, name: str, title: str, suffixes: list[str], mean: bool) -> None:
+    """``name`` as the mean (1/n Σ, as the notes write it) or the sum of the examples' own ``name``."""
+    parts = tuple(f"{name}{suffix}" for suffix in suffixes)
+    count = len(parts)
+
+    def reduce(*values: Any, mean: bool = mean) -> Any:
+        scale = sympy.Rational(1, count) if mean else sympy.Integer(1)
+        if any(isinstance(v, list) for v in values):  # a weight vector's gradients, entry by entry
+            total = sum((_matrix(v) for v in values[1:]), _matrix(values[0]))
+            return _shown((total * scale).applyfunc(sympy.factor_terms))
+        return sympy.factor_terms(sympy.Add(*values) * scale)
+
+    symbols = sympy.Add(*(sympy.Symbol(part) for part in parts))
+    other = "sum_instead_of_mean" if mean else "mean_instead_of_sum"
+    feedback = (
+        f"The batch's {name} is the mean over its {count} examples (1/n Σ); you added them up."
+        if mean
+        else f"The batch's {name} is the sum over its {count} examples; you averaged them."
+    )
     solution.add(
         Step(
-            "z",
-            "weighted sum",
-            deps=("w", "x", "b"),
+            name,
+            f"{title}, the {'mean' if mean else 'sum'} over the {count} examples",
+            deps=parts,
+            compute=reduce,
+            formula=SympyFormula(sympy.Mul(sympy.Rational(1, count), symbols, evaluate=False) if mean else symbols),
+            variants=(Variant(other, feedback, partial(reduce, mean=not mean)),),
+        )
+    )
+
+
+def _neuron_example(
+    solution: Solution, act: Activation, lossfn: Loss, count: int, suffix: str, title_suffix: str
+) -> None:
+    """One example's chain: z, a, its loss and the chain rule factor by factor (step names end in ``suffix``)."""
+    x = _symbols(f"x{suffix}", count)
+    y = sympy.Symbol(f"y{suffix}", real=True)
+    z_name, a_name, x_name, y_name = f"z{suffix}", f"a{suffix}", f"x{suffix}", f"y{suffix}"
+    z_symbol, a_symbol = sympy.symbols(f"{z_name} {a_name}", real=True)
+    solution.given(x_name, ("input" if count == 1 else "inputs") + title_suffix, x[0] if count == 1 else x)
+    solution.given(y_name, "target" + title_suffix, y)
+    solution.add(
+        Step(
+            z_name,
+            "weighted sum" + title_suffix,
+            deps=("w", x_name, "b"),
             compute=lambda wv, xv, bv: (
                 sum((wi * xi for wi, xi in zip(_entries(wv), _entries(xv), strict=True)), sympy.Integer(0)) + bv
             ),
-            formula=GroupedTemplate("{w}·{x} + {b}"),
+            formula=GroupedTemplate(f"{{w}}·{{{x_name}}} + {{b}}"),
         )
     )
     solution.add(
         Step(
-            "a",
-            f"activation ({act.name})",
-            deps=("z",),
+            a_name,
+            f"activation ({act.name}){title_suffix}",
+            deps=(z_name,),
             compute=act.sympy,
             formula=SympyFormula(act.sympy(z_symbol)),
         )
     )
-
     solution.add(
         Step(
-            "loss",
-            f"{lossfn.name} loss in terms of {{w}}, {{b}} and {{x}}",
-            deps=("a", "y"),
+            f"loss{suffix}",
+            f"{lossfn.name} loss in terms of {{w}}, {{b}} and {{{x_name}}}",
+            deps=(a_name, y_name),
             compute=lossfn.sympy,
-            formula=SympyFormula(lossfn.sympy(a_symbol, y)),
+            formula=SympyFormula(lossfn.sympy(a_symbol, sympy.Symbol(y_name, real=True))),
             variants=_loss_variants(lossfn, lossfn.sympy, outputs=1),
         )
     )
@@ -156,38 +221,40 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
 
     solution.add(
         Step(
-            "dL/da",
-            "derivative of the loss with respect to {a}",
-            deps=("y",),
+            f"dL/da{suffix}",
+            f"derivative of the loss with respect to {{{a_name}}}",
+            deps=(y_name,),
             compute=loss_slope,
-            written_in=("a",),
+            written_in=(a_name,),
             variants=_gradient_variants(lossfn, loss_slope, outputs=1),
         )
     )
     solution.add(
         Step(
-            "da/dz",
-            "derivative of the activation",
+            f"da/dz{suffix}",
+            "derivative of the activation" + title_suffix,
             compute=lambda: act.sympy_derivative(z_symbol, a_symbol),
-            written_in=("z", "a"),
+            written_in=(z_name, a_name),
             note=act.symbolic_note,
             variants=_slope_variants(act, [z_symbol], [a_symbol]),
         )
     )
     solution.add(
         Step(
-            "dz/dw",
-            "derivative of {z} with respect to {w}",
-            deps=("x",),
+            f"dz/dw{suffix}",
+            f"derivative of {{{z_name}}} with respect to {{w}}",
+            deps=(x_name,),
             compute=lambda xv: xv,
-            formula=GroupedTemplate("{x}"),
+            formula=GroupedTemplate(f"{{{x_name}}}"),
         )
     )
-    solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: sympy.Integer(1)))
-    _product_step(solution, "dL/dw", "gradient with respect to {w} (chain rule)", ("dL/da", "da/dz", "dz/dw"))
-    _product_step(solution, "dL/db", "gradient with respect to {b} (chain rule)", ("dL/da", "da/dz", "dz/db"))
-    _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
-    return solution
+    solution.add(
+        Step(f"dz/db{suffix}", f"derivative of {{{z_name}}} with respect to {{b}}", compute=lambda: sympy.Integer(1))
+    )
+    for parameter in ("w", "b"):
+        factors = (f"dL/da{suffix}", f"da/dz{suffix}", f"dz/d{parameter}{suffix}")
+        title = f"gradient with respect to {{{parameter}}} (chain rule){title_suffix}"
+        _product_step(solution, f"dL/d{parameter}{suffix}", title, factors)
 
 
 def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[str, str]]) -> None:
