@@ -109,8 +109,7 @@ def neuron(
 
     given = kind.Given(
         w=None if w is None else parse_numbers(w, "--w"),
-        # Rows by ';' are a batch, one example each, as in the other commands' matrices.
-        x=_examples_option(x, "--x") if x is not None and ";" in x else None if x is None else parse_numbers(x, "--x"),
+        x=_inputs_option(x),
         b=b,
         activation=act,
         y=None if y is None else parse_numbers(y, "--y"),
@@ -124,7 +123,6 @@ def neuron(
         examples=examples,
     )
     options = {
-        "examples": "--examples",
         "w": "--w",
         "x": "--x",
         "b": "--b",
@@ -134,6 +132,7 @@ def neuron(
         "learning_rate": "--lr",
         "upstream": "--upstream",
         "optimizer": "--optimizer",
+        "examples": "--examples",
     }
     emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
@@ -245,6 +244,13 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     if value not in allowed:
         raise InputError(f"{option} {value!r}; expected one of: {', '.join(allowed)}")
     return value
+
+
+def _inputs_option(text: str | None) -> Any:
+    """A neuron's ``--x``: numbers (one example), or rows by ';' (a batch, as in the other commands' matrices)."""
+    if text is None:
+        return None
+    return _examples_option(text, "--x") if ";" in text else parse_numbers(text, "--x")
 
 
 def _examples_option(text: str | None, option: str) -> Any:

@@ -19,8 +19,15 @@ from solver.cli.output import (
 #: The option each field of the map kinds comes from, named in their errors (errors about
 #: the image or a kernel name it themselves).
 OPTIONS = {
-    **{field: "--" + field.replace("_", "-") for field in ("stride", "padding", "padding_mode", "output_padding")},
-    **{field: "--" + field for field in ("dilation", "bias", "groups", "window", "mode")},
+    "stride": "--stride",
+    "padding": "--padding",
+    "padding_mode": "--padding-mode",
+    "output_padding": "--output-padding",
+    "dilation": "--dilation",
+    "bias": "--bias",
+    "groups": "--groups",
+    "window": "--window",
+    "mode": "--mode",
 }
 
 MATRIX_HELP = "rows by ';', entries by spaces or commas ('1 0 1; 0 1 0'), JSON, or a .txt/.csv/.npy file"
