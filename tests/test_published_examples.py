@@ -101,3 +101,23 @@ def test_cs231n_vectorized_example_with_its_input_gradient_and_as_a_layer_given_
         for name, value in by_hand.items():
             assert np.ravel(answers[name]) == pytest.approx(np.ravel(value), rel=1e-12), (file, name)
     assert solved(cli, "cs231n_vectorized_input_gradient.yaml")["loss"] == pytest.approx(sum(qi * qi for qi in q))
+
+
+def test_adamw_decays_the_parameter_where_adam_with_l2_rescales_the_decay(cli, tmp_path):
+    theta, lr, decay, beta1, beta2, eps = 1.0, 0.1, 0.5, 0.9, 0.999, 1e-8
+
+    def adam_step(gradient: float, decoupled: bool) -> float:
+        g = gradient if decoupled else gradient + decay * theta  # L2 folded into the gradient
+        m_hat, v_hat = (1 - beta1) * g / (1 - beta1), (1 - beta2) * g * g / (1 - beta2)
+        step = m_hat / (math.sqrt(v_hat) + eps)
+        return theta - lr * (step + (decay * theta if decoupled else 0.0))
+
+    assert adam_step(0.0, decoupled=True) == pytest.approx(0.95)  # the published answer
+    ((solved_theta,),) = solved(cli, "adamw_decay_without_gradient.yaml")["W1_new"]
+    assert solved_theta == pytest.approx(adam_step(0.0, decoupled=True), rel=1e-12)
+    folded = (PROBLEMS / "adamw_decay_without_gradient.yaml").read_text("utf-8").replace("name: adamw", "name: adam")
+    path = tmp_path / "adam_l2.yaml"
+    path.write_text(folded, "utf-8")
+    ((folded_theta,),) = json.loads(cli("solve", path, "--json").out)["answers"]["W1_new"]
+    assert folded_theta == pytest.approx(adam_step(0.0, decoupled=False), rel=1e-9)
+    assert folded_theta == pytest.approx(0.9, abs=1e-6)
