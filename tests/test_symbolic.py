@@ -4,6 +4,7 @@ chain of steps checked against SymPy differentiating the whole composed loss.
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -252,3 +253,20 @@ def test_examples_belong_to_symbolic_mode(cli, tmp_path):
     path.write_text("kind: neuron\ngiven:\n  w: 1\n  x: 1\n  examples: 2\n", "utf-8")
     result = cli("solve", path)
     assert result.code == 2 and f"{path}:5: given.examples: examples = 2: expected" in result.err
+
+
+def test_a_symbolic_batch_is_graded_with_its_reduction_slip_named(cli, tmp_path):
+    (tmp_path / "homework.yaml").write_text(
+        "title: s\nproblems:\n  - id: q1\n    problem:\n      kind: neuron\n"
+        "      given: {symbolic: true, activation: relu, examples: 2}\n    ask: {loss_e1: 1, loss: 1}\n",
+        "utf-8",
+    )
+    (tmp_path / "ann.yaml").write_text(
+        "student: s1\nanswers:\n  q1:\n    loss_e1: '(relu(w*x_e1 + b) - y_e1)^2'\n"
+        "    loss: '(relu(w*x_e1 + b) - y_e1)^2 + (relu(w*x_e2 + b) - y_e2)^2'\n",
+        "utf-8",
+    )
+    result = cli("grade", tmp_path / "homework.yaml", tmp_path / "ann.yaml", "--json")
+    items = {item["step"]: item for item in json.loads(result.out)[0]["items"]}
+    assert items["loss_e1"]["status"] == "correct"
+    assert (items["loss"]["status"], items["loss"]["mistake"]) == ("mistake", "sum_instead_of_mean")
