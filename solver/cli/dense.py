@@ -304,6 +304,10 @@ def mlp(
     delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols (give UNITS per layer).")] = False,
     inputs: Annotated[int | None, typer.Option("--inputs", help="Number of inputs with --symbolic.")] = None,
+    examples: Annotated[
+        int | None,
+        typer.Option("--examples", help="With --symbolic: a batch of this many examples, reduced by --reduction."),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
     full: FullOption = False,
@@ -328,6 +332,7 @@ def mlp(
         huber_delta=delta,
         symbolic=symbolic,
         inputs=inputs,
+        examples=examples,
     )
     options = {
         "layers": "--layer",
@@ -342,6 +347,7 @@ def mlp(
         "batch": "--batch",
         "huber_delta": "--delta",
         "inputs": "--inputs",
+        "examples": "--examples",
     }
     emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json), full)
 

@@ -114,6 +114,9 @@ class Given:
     """Derive the chain with symbols instead of numbers (weights not needed, give units)."""
     inputs: int | None = None
     """Number of inputs in symbolic mode (default: the length of x, or 2)."""
+    examples: int | None = None
+    """Symbolic mode: a batch of this many examples x_e1, x_e2, ..., each worked, then the loss and the
+    gradients reduced over them (reduction: mean, 1/n Σ, or sum)."""
 
 
 def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
@@ -128,9 +131,19 @@ def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
             )
     if isinstance(given.x, list) and any(isinstance(entry, list) for entry in given.x):
         raise InputError(
-            "x lists several examples, which is not worked in symbols; expected one input "
-            "(symbolic mode derives one example: drop symbolic: true to work a batch in numbers)",
+            "x lists several examples, which symbols do not read; expected one input, or examples: N "
+            "for a batch of N examples in symbols (drop symbolic: true to work a batch in numbers)",
             field="x",
+        )
+
+
+def check_examples(given: Any) -> None:
+    """``examples`` counts a batch worked in symbols; in numbers a batch is x given as a list of inputs."""
+    if given.examples is not None and (not given.symbolic or given.examples < 1):
+        raise InputError(
+            f"examples = {given.examples}: expected a positive number with symbolic: true "
+            "(a batch in numbers is x given as a list of inputs)",
+            field="examples",
         )
 
 
@@ -139,6 +152,7 @@ NOT_IN_SYMBOLS = ("optimizer", "upstream", "input_gradients", "batch")
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    check_examples(given)
     if given.symbolic:
         refuse_in_symbols(given, (*NOT_IN_SYMBOLS, "frozen", "train", "steps"))
         from solver.kinds.dense.symbolic import solve_mlp

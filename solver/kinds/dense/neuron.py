@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from solver.graph.errors import InputError
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.dense.mlp import NOT_IN_SYMBOLS, OptimizerGiven, refuse_in_symbols
+from solver.kinds.dense.mlp import NOT_IN_SYMBOLS, OptimizerGiven, check_examples, refuse_in_symbols
 
 KIND = "neuron"
 
@@ -61,12 +60,7 @@ class Given:
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
-    if given.examples is not None and (not given.symbolic or given.examples < 1):
-        raise InputError(
-            f"examples = {given.examples}: expected a positive number with symbolic: true "
-            "(a batch in numbers is x given as a list of inputs)",
-            field="examples",
-        )
+    check_examples(given)
     if given.symbolic:
         refuse_in_symbols(given, NOT_IN_SYMBOLS)
         from solver.kinds.dense.symbolic import solve_neuron
