@@ -121,3 +121,9 @@ def test_adamw_decays_the_parameter_where_adam_with_l2_rescales_the_decay(cli, t
     ((folded_theta,),) = json.loads(cli("solve", path, "--json").out)["answers"]["W1_new"]
     assert folded_theta == pytest.approx(adam_step(0.0, decoupled=False), rel=1e-9)
     assert folded_theta == pytest.approx(0.9, abs=1e-6)
+
+
+def test_check_shows_a_source_as_written_and_enough_digits_to_see_an_erratum(cli):
+    out = " ".join(cli("check", PROBLEMS / "adagrad_d2l_quadratic.yaml").out.split())
+    # d2l's -2.382563 with its seven digits, and the computed value to eight: the 8·10⁻⁷ the erratum explains.
+    assert "computed [[-2.3825636], [-0.1585906]], source states [[-2.382563], [-0.158591]]" in out
