@@ -412,7 +412,7 @@ def test_a_ragged_neuron_batch_is_one_line(cli, tmp_path):
     assert "example 2 has 3 inputs, example 1 has 2" in one_error_line(cli("solve", path))
     path.write_text("kind: neuron\ngiven:\n  w: [1, 2, 3]\n  x: [[1, 2], [3, 4]]\n  y: [1, 0]\n")
     line = one_error_line(cli("solve", path))
-    assert ":3: given.w" in line and "the input x has 2 outputs, so expected 1×2" in line
+    assert ":3: given.w" in line and "w has 3 entries but each example of x has 2" in line
 
 
 BATCH_HOMEWORK = """\

@@ -255,3 +255,16 @@ def test_a_problem_file_points_at_the_bad_field(cli, tmp_path):
     result = cli("solve", path)
     assert result.code == 2
     assert "given.inputs: f = x / y divides by zero at x = 1, y = 0" in result.err
+
+
+def test_an_activation_gates_slope_by_a_wrong_rule_is_named():
+    from solver.kinds.circuits import graph
+
+    solution = graph.solve(graph.Given(expression="f = 3 * tanh(x * y)", inputs={"x": 0.5, "y": 1.5}))
+    (gate,) = [step for step in solution if step.name.startswith("df/dq") and "tanh" in step.title]
+    z, upstream = 0.5 * 1.5, 3.0
+    assert gate.value == pytest.approx(upstream * (1 - math.tanh(z) ** 2))  # the right slope, by hand
+    names = {v.name for v in gate.variants}
+    assert {"activation_instead_of_derivative", "tanh_derivative_unsquared"} <= names
+    unsquared = solution.evaluate(variant=(gate.name, "tanh_derivative_unsquared"))[gate.name]
+    assert unsquared == pytest.approx(upstream * (1 - math.tanh(z)))

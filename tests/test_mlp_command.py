@@ -163,3 +163,26 @@ def test_bad_options_are_one_line(cli, options, message):
     result = cli("mlp", *args, "--layer", "sigmoid W=1 2")
     assert result.code == 2 and result.err.count("\n") == 1
     assert message in result.err
+
+
+MAZUR = ["--layer", "sigmoid W=0.15 0.20; 0.25 0.30 b=0.35", "--layer", "sigmoid W=0.40 0.45; 0.50 0.55 b=0.60"]
+
+
+def test_the_command_works_a_batch_an_upstream_gradient_and_frozen_parameters(cli):
+    # Mazur's example twice in a batch, averaged: his published w1 = 0.149780716 and w5 = 0.35891648.
+    batch = cli(
+        "mlp", "--x", "0.05 0.10; 0.05 0.10", "--y", "0.01 0.99; 0.01 0.99", "--batch", "--loss", "half_squared",
+        "--lr", "0.5", *MAZUR, "--json",
+    )  # fmt: skip
+    assert batch.code == 0, batch.err
+    answers = json.loads(batch.out)["answers"]
+    assert answers["W1_new"][0][0] == pytest.approx(0.149780716, abs=5.1e-10)
+    assert answers["W2_new"][0][0] == pytest.approx(0.35891648, abs=5.1e-9)
+    # CS231n's q = W·x given df/dq = 2q = [0.44, 0.52]: ∇_x f = [-0.112, 0.636].
+    layer = cli(
+        "mlp", "--x", "0.2 0.4", "--upstream", "0.44 0.52", "--input-gradients",
+        "--layer", "linear W=0.1 0.5; -0.3 0.8 b=none", "--json",
+    )  # fmt: skip
+    assert json.loads(layer.out)["answers"]["dL/dx"] == pytest.approx([-0.112, 0.636])
+    frozen = cli("mlp", "--x", "1 2", "--y", "1", "--lr", "0.1", "--frozen", "b1", "--layer", "sigmoid W=0.1 0.2 b=0")
+    assert "W1_new" in frozen.out and "b1_new" not in frozen.out

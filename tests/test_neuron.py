@@ -202,3 +202,32 @@ def test_file_error_points_at_the_line(cli, tmp_path):
     path.write_text("kind: neuron\ngiven:\n  w: [1, 2]\n  x: [1, 2]\n  activation: gelu\n", encoding="utf-8")
     line = one_error_line(cli("solve", path))
     assert f"{path}:5: given.activation: unknown activation 'gelu'" in line
+
+
+def _plain_sigmoid_batch_gradient(w, xs, ys, reduce):
+    """dL/dw of the batch's squared errors, example by example (a loop, not the solver's matrices)."""
+    total = [0.0] * len(w)
+    for x, y in zip(xs, ys, strict=True):
+        a = 1 / (1 + math.exp(-sum(wi * xi for wi, xi in zip(w, x, strict=True))))
+        for i, xi in enumerate(x):
+            total[i] += 2 * (a - y) * a * (1 - a) * xi
+    return [t / len(xs) for t in total] if reduce == "mean" else total
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_the_neuron_command_takes_a_batch_as_rows(cli, reduction):
+    w, xs, ys = [0.2, 0.3], [[1, 2], [3, 4]], [1, 0]
+    result = cli(
+        "neuron", "--w", "0.2,0.3", "--x", "1 2; 3 4", "--y", "1,0", "--act", "sigmoid", "--lr", "0.1",
+        "--reduction", reduction, "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (gradient,) = json.loads(result.out)["answers"]["dL/dW1"]
+    assert gradient == pytest.approx(_plain_sigmoid_batch_gradient(w, xs, ys, reduction))
+
+
+def test_the_neuron_command_takes_an_optimizer_as_torch_names_it(cli):
+    # w = 1, x = 1, y = 2, linear, mse: g = 2(w·x − y) = −2; torch.optim.SGD's Nesterov steps by g + μ(μ·0 + g).
+    result = cli("neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "momentum lr=0.1 momentum=0.9 nesterov")
+    assert result.code == 0, result.err
+    assert "= 1.38" in result.out.split("w_new")[-1]

@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from conftest import PROBLEMS
 
 
 def write(tmp_path, text: str):
@@ -143,3 +144,10 @@ def test_solver_library_does_not_import_the_grader():
         and any(line.strip().startswith(("import grader", "from grader")) for line in path.read_text().splitlines())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("path", sorted(PROBLEMS.glob("*.yaml")), ids=lambda path: path.stem)
+def test_every_problem_and_homework_file_passes_its_check(cli, path):
+    """Each file's computed answers agree with its source_answers (or a declared erratum); a homework self-tests."""
+    result = cli("check", path)
+    assert result.code == 0, result.out + result.err

@@ -4,6 +4,7 @@ chain of steps checked against SymPy differentiating the whole composed loss.
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -169,3 +170,143 @@ def test_symbolic_loss_must_have_a_symbolic_form(cli, tmp_path):
     path.write_text("kind: neuron\ngiven:\n  symbolic: true\n  loss: huber\n", encoding="utf-8")
     result = cli("solve", path)
     assert result.code == 2 and f"{path}:4: given.loss: loss 'huber' is not available symbolically" in result.err
+
+
+def test_a_mean_over_the_outputs_is_written_as_one_over_n_times_the_sum(cli, tmp_path):
+    path = tmp_path / "mean.yaml"
+    path.write_text(
+        "kind: mlp\ngiven:\n  symbolic: true\n  inputs: 2\n  loss: mse\n"
+        "  layers:\n    - {units: 3, activation: sigmoid}\n",
+        encoding="utf-8",
+    )
+    assert "loss = ((y_hat_1 - y_1)^2 + (y_hat_2 - y_2)^2 + (y_hat_3 - y_3)^2)/3" in cli("solve", path).out
+    loss = load_problem(path).solve()["loss"].value
+    y_hat, y = [0.2, 0.9, 0.4], [0.0, 1.0, 1.0]
+    numbers = {symbol(loss, f"y_hat_{i}"): p for i, p in enumerate(y_hat, 1)}
+    numbers |= {symbol(loss, f"y_{i}"): t for i, t in enumerate(y, 1)}
+    assert float(loss.subs(numbers)) == pytest.approx(np.mean((np.array(y_hat) - np.array(y)) ** 2))
+
+
+@pytest.mark.parametrize(
+    ("kind", "line", "field"),
+    [
+        ("neuron", "x: [[1, 2], [3, 4]]", "x"),
+        ("mlp", "x: [[1, 2], [3, 4]]", "x"),
+        ("neuron", "batch: true", "batch"),
+        ("mlp", "upstream: [1]", "upstream"),
+        ("neuron", "input_gradients: true", "input_gradients"),
+        ("mlp", "steps: 3", "steps"),
+        ("mlp", "frozen: [b1]", "frozen"),
+    ],
+)
+def test_what_symbolic_mode_does_not_work_is_refused_not_dropped(cli, tmp_path, kind, line, field):
+    layers = "  layers:\n    - {units: 1, activation: sigmoid}\n" if kind == "mlp" else ""
+    path = tmp_path / "symbolic.yaml"
+    path.write_text(f"kind: {kind}\ngiven:\n  symbolic: true\n  learning_rate: 0.1\n  {line}\n{layers}", "utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and result.out == ""
+    (message,) = result.err.splitlines()
+    assert message.startswith(f"nnsolve: error: {path}:5: given.{field}: ")
+    assert "not worked in symbols" in message or "examples: N" in message
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_batch_in_symbols_reduces_the_examples_losses_and_gradients(reduction):
+    solution = solve(
+        Given(activation="sigmoid", loss="mse", symbolic=True, examples=3, reduction=reduction, learning_rate=0.1)
+    )
+    w_value, b_value = 0.7, -0.2
+    xs, ys = [0.5, -1.0, 2.0], [1.0, 0.0, 1.0]
+
+    def numeric_loss(w: float, b: float) -> float:
+        losses = [(1 / (1 + np.exp(-(w * x + b))) - y) ** 2 for x, y in zip(xs, ys, strict=True)]
+        return float(np.mean(losses) if reduction == "mean" else np.sum(losses))
+
+    numbers = {sympy.Symbol("w", real=True): w_value, sympy.Symbol("b", real=True): b_value}
+    for e, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        numbers[sympy.Symbol(f"x_e{e}", real=True)] = x
+        numbers[sympy.Symbol(f"y_e{e}", real=True)] = y
+    assert float(solution["loss"].value.subs(numbers)) == pytest.approx(numeric_loss(w_value, b_value))
+    # The gradients are written in the activations a_e: put in each a_e = σ(w·x_e + b), then compare with
+    # central differences of the batch's loss.
+    activations = {
+        sympy.Symbol(f"a_e{e}", real=True): 1 / (1 + np.exp(-(w_value * x + b_value))) for e, x in enumerate(xs, 1)
+    }
+    h = 1e-6
+    dw = (numeric_loss(w_value + h, b_value) - numeric_loss(w_value - h, b_value)) / (2 * h)
+    db = (numeric_loss(w_value, b_value + h) - numeric_loss(w_value, b_value - h)) / (2 * h)
+    assert float(solution["dL/dw"].value.subs(activations).subs(numbers)) == pytest.approx(dw, rel=1e-6)
+    assert float(solution["dL/db"].value.subs(activations).subs(numbers)) == pytest.approx(db, rel=1e-6)
+    # Reducing the other way is the named slip.
+    (other,) = solution["loss"].variants
+    assert other.name == ("sum_instead_of_mean" if reduction == "mean" else "mean_instead_of_sum")
+
+
+def test_a_symbolic_batch_loss_is_written_one_over_n_times_the_sum(cli, tmp_path):
+    path = tmp_path / "batch.yaml"
+    path.write_text("kind: neuron\ngiven:\n  symbolic: true\n  activation: relu\n  examples: 2\n", "utf-8")
+    out = cli("solve", path).out
+    assert "loss = (loss_e1 + loss_e2)/2 = ((ReLU(b + w·x_e1) - y_e1)^2 + (ReLU(b + w·x_e2) - y_e2)^2)/2" in out
+
+
+def test_examples_belong_to_symbolic_mode(cli, tmp_path):
+    path = tmp_path / "numbers.yaml"
+    path.write_text("kind: neuron\ngiven:\n  w: 1\n  x: 1\n  examples: 2\n", "utf-8")
+    result = cli("solve", path)
+    assert result.code == 2 and f"{path}:5: given.examples: examples = 2: expected" in result.err
+
+
+def test_a_symbolic_batch_is_graded_with_its_reduction_slip_named(cli, tmp_path):
+    (tmp_path / "homework.yaml").write_text(
+        "title: s\nproblems:\n  - id: q1\n    problem:\n      kind: neuron\n"
+        "      given: {symbolic: true, activation: relu, examples: 2}\n    ask: {loss_e1: 1, loss: 1}\n",
+        "utf-8",
+    )
+    (tmp_path / "ann.yaml").write_text(
+        "student: s1\nanswers:\n  q1:\n    loss_e1: '(relu(w*x_e1 + b) - y_e1)^2'\n"
+        "    loss: '(relu(w*x_e1 + b) - y_e1)^2 + (relu(w*x_e2 + b) - y_e2)^2'\n",
+        "utf-8",
+    )
+    result = cli("grade", tmp_path / "homework.yaml", tmp_path / "ann.yaml", "--json")
+    items = {item["step"]: item for item in json.loads(result.out)[0]["items"]}
+    assert items["loss_e1"]["status"] == "correct"
+    assert (items["loss"]["status"], items["loss"]["mistake"]) == ("mistake", "sum_instead_of_mean")
+
+
+def test_a_network_batch_in_symbols_agrees_with_central_differences():
+    layers = [LayerGiven(units=2, activation="sigmoid"), LayerGiven(units=1, activation="sigmoid")]
+    solution = solve_network(NetworkGiven(layers=layers, symbolic=True, inputs=2, examples=2, loss="bce"))
+    w1, b1 = np.array([[0.3, -0.5], [0.8, 0.2]]), np.array([0.1, -0.3])
+    w2, b2 = np.array([[0.6, -1.1]]), np.array([0.25])
+    xs, ys = np.array([[1.0, 2.0], [-0.5, 0.4]]), np.array([1.0, 0.0])
+
+    def forward(w1, b1, w2, b2, x):
+        hidden = 1 / (1 + np.exp(-(w1 @ x + b1)))
+        return hidden, float(1 / (1 + np.exp(-(w2 @ hidden + b2)))[0])
+
+    def batch_loss(w1=w1, b1=b1, w2=w2, b2=b2):
+        outputs = [forward(w1, b1, w2, b2, x)[1] for x in xs]
+        return float(np.mean([-(y * np.log(p) + (1 - y) * np.log(1 - p)) for p, y in zip(outputs, ys, strict=True)]))
+
+    values = {f"W1_{i + 1}{j + 1}": w1[i, j] for i in range(2) for j in range(2)}
+    values |= {"W2_11": w2[0, 0], "W2_12": w2[0, 1], "b1_1": b1[0], "b1_2": b1[1], "b2": b2[0]}
+    for e, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        hidden, output = forward(w1, b1, w2, b2, x)
+        values |= {f"x_e{e}_1": x[0], f"x_e{e}_2": x[1], f"y_e{e}": y, f"y_hat_e{e}": output}
+        values |= {f"a1_e{e}_1": hidden[0], f"a1_e{e}_2": hidden[1]}
+    numbers = {sympy.Symbol(name, real=True): value for name, value in values.items()}
+
+    def at_the_point(name):
+        value = solution[name].value
+        return np.array((sympy.Matrix(value) if isinstance(value, list) else value).subs(numbers), dtype=float)
+
+    h = 1e-6
+    shifted = w1.copy()
+    shifted[0, 1] += h
+    low = w1.copy()
+    low[0, 1] -= h
+    assert at_the_point("dL/dW1")[0, 1] == pytest.approx((batch_loss(w1=shifted) - batch_loss(w1=low)) / (2 * h))
+    db2 = (batch_loss(b2=b2 + h) - batch_loss(b2=b2 - h)) / (2 * h)
+    assert float(at_the_point("dL/db2").ravel()[0]) == pytest.approx(db2, rel=1e-6)
+    # The loss itself, written in the outputs ŷ_e: the mean of the examples' cross-entropies.
+    assert float(solution["loss"].value.subs(numbers)) == pytest.approx(batch_loss())

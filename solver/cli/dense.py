@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.output import (
+    FormatOption,
+    FullOption,
+    JsonOption,
+    OutputFormat,
+    chosen_format,
+    emit,
+    solve_naming_options,
+)
 from solver.graph.errors import InputError
 
 Numbers = Annotated[str, typer.Option(help="A number or a comma-separated list: 0.2,0.3,0.9")]
@@ -26,44 +33,74 @@ def parse_numbers(text: str, option: str) -> float | list[float]:
     return values[0] if len(values) == 1 else values
 
 
-def _solve(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> Any:
-    """Solve, naming the command-line option an error is about."""
+OptimizerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--optimizer",
+        help="The update rule and its torch.optim settings: 'NAME key=value ...', e.g. "
+        "'adam betas=0.9,0.999 eps=1e-8', 'momentum momentum=0.9 nesterov', 'adamw weight_decay=0.01'.",
+    ),
+]
+
+
+def parse_optimizer_option(text: str | None) -> Any:
+    """``"adam betas=0.9,0.999 lr=0.1"`` -> the optimizer's settings, checked as a problem file's are.
+
+    A bare word after the name is a flag (``nesterov``); a value with commas is a list of numbers.
+    """
+    if text is None:
+        return None
+    from solver.files.problem_file import validate
+    from solver.kinds.dense.mlp import OptimizerGiven
+
+    name, *settings = text.split() or [""]
+    data: dict[str, Any] = {"name": name}
+    for setting in settings:
+        key, equals, value = setting.partition("=")
+        data[key] = _setting_value(value) if equals else True
+    return validate(OptimizerGiven, data, {}, "--optimizer", ())
+
+
+def _setting_value(text: str) -> Any:
+    """A number, a list of numbers (``0.9,0.999``), or the text itself for the validator to judge."""
     try:
-        return solve(given)
-    except InputError as error:
-        option = _option_of(error, options)
-        raise (error.located(option) if option else error) from None
-
-
-def _option_of(error: InputError, options: dict[str, str]) -> str | None:
-    """The option an error's field came from; a layer's with its number (``--layer 2``),
-    unless the message already names the layer."""
-    top, _, rest = (error.field or "").partition(".")
-    option = options.get(top)
-    index = rest.split(".")[0]
-    if top != "layers" or option is None or not index.isdigit():
-        return option
-    number = int(index) + 1
-    return option if error.message.startswith(f"layer {number}") else f"{option} {number}"
+        numbers = [float(part) for part in text.split(",")]
+    except ValueError:
+        return text
+    return numbers if "," in text else numbers[0]
 
 
 def neuron(
     w: Annotated[str | None, typer.Option("--w", help="Weight(s): 0.2,0.3,0.9 (not with --symbolic).")] = None,
-    x: Annotated[str | None, typer.Option("--x", help="Input(s): 0.5,0.6,0.1 (not with --symbolic).")] = None,
+    x: Annotated[
+        str | None,
+        typer.Option("--x", help="Input(s): 0.5,0.6,0.1; a batch as rows: '1 2; 0 1' (not with --symbolic)."),
+    ] = None,
     b: Annotated[float, typer.Option("--b", help="Bias.")] = 0.0,
     act: Annotated[str, typer.Option("--act", help="Not softmax: linear, relu, sigmoid, tanh, ...")] = "linear",
-    y: Annotated[float | None, typer.Option("--y", help="Target: adds the loss and the gradients.")] = None,
+    y: Annotated[
+        str | None, typer.Option("--y", help="Target: adds the loss and the gradients (a batch: one per example).")
+    ] = None,
     loss: Annotated[
         str | None, typer.Option("--loss", help="Any loss: mse (default), sse, half_squared, bce, ...")
     ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated w and b.")] = None,
     upstream: Annotated[
-        float | None, typer.Option("--upstream", help="dL/da given instead of --y and --loss: backpropagate it.")
+        str | None,
+        typer.Option("--upstream", help="dL/da given instead of --y and --loss: backpropagate it (one per example)."),
     ] = None,
+    reduction: Annotated[
+        str, typer.Option("--reduction", help="A batch's loss over its examples: mean or sum.")
+    ] = "mean",
+    optimizer: OptimizerOption = None,
     input_gradients: Annotated[
         bool, typer.Option("--input-gradients", help="Add dL/dx, the gradient with respect to the input.")
     ] = False,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols w, x, b, y.")] = False,
+    examples: Annotated[
+        int | None,
+        typer.Option("--examples", help="With --symbolic: a batch of this many examples, reduced by --reduction."),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -72,15 +109,18 @@ def neuron(
 
     given = kind.Given(
         w=None if w is None else parse_numbers(w, "--w"),
-        x=None if x is None else parse_numbers(x, "--x"),
+        x=_inputs_option(x),
         b=b,
         activation=act,
-        y=y,
+        y=None if y is None else parse_numbers(y, "--y"),
         loss=loss,
         learning_rate=lr,
-        upstream=upstream,
+        upstream=None if upstream is None else parse_numbers(upstream, "--upstream"),
+        reduction=_one_of(reduction, ("mean", "sum"), "--reduction"),  # type: ignore[arg-type]
+        optimizer=parse_optimizer_option(optimizer),
         input_gradients=input_gradients,
         symbolic=symbolic,
+        examples=examples,
     )
     options = {
         "w": "--w",
@@ -91,8 +131,10 @@ def neuron(
         "loss": "--loss",
         "learning_rate": "--lr",
         "upstream": "--upstream",
+        "optimizer": "--optimizer",
+        "examples": "--examples",
     }
-    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
+    emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
 def loss_table(
@@ -126,7 +168,7 @@ def loss_table(
         "huber_delta": "--delta",
         "reduction": "--reduction",
     }
-    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json))
+    emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
 #: ``W=`` or ``b=`` where a layer's setting starts: after a space or at the start (a path may hold '=').
@@ -204,6 +246,13 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
+def _inputs_option(text: str | None) -> Any:
+    """A neuron's ``--x``: numbers (one example), or rows by ';' (a batch, as in the other commands' matrices)."""
+    if text is None:
+        return None
+    return _examples_option(text, "--x") if ";" in text else parse_numbers(text, "--x")
+
+
 def _examples_option(text: str | None, option: str) -> Any:
     """A vector (one example) or rows by ';' (one example each), as nested lists."""
     if text is None:
@@ -234,11 +283,31 @@ def mlp(
     ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
     steps: Annotated[int, typer.Option("--steps", help="Gradient-descent steps (with --lr).")] = 1,
-    reduction: Annotated[str, typer.Option("--reduction", help="Several examples: sum or mean.")] = "sum",
+    optimizer: OptimizerOption = None,
+    reduction: Annotated[
+        str | None,
+        typer.Option("--reduction", help="Several examples: sum or mean (default: mean with --batch, else sum)."),
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Work the examples as one batch of matrices, Z = X·Wᵀ + b.")
+    ] = False,
+    upstream: Annotated[
+        str | None, typer.Option("--upstream", help="dL/dŷ given instead of --y and --loss: backpropagate it.")
+    ] = None,
+    input_gradients: Annotated[
+        bool, typer.Option("--input-gradients", help="Add dL/dx and every hidden layer's dL/da.")
+    ] = False,
+    frozen: Annotated[
+        str | None, typer.Option("--frozen", help="Parameters kept fixed, comma-separated: 'b1,b2'.")
+    ] = None,
     form: Annotated[str, typer.Option("--form", help="auto, scalar (unit by unit) or vector.")] = "auto",
     delta: Annotated[float, typer.Option("--delta", help="δ of the Huber loss.")] = 1.0,
     symbolic: Annotated[bool, typer.Option("--symbolic", help="Derive with symbols (give UNITS per layer).")] = False,
     inputs: Annotated[int | None, typer.Option("--inputs", help="Number of inputs with --symbolic.")] = None,
+    examples: Annotated[
+        int | None,
+        typer.Option("--examples", help="With --symbolic: a batch of this many examples, reduced by --reduction."),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
     full: FullOption = False,
@@ -252,12 +321,18 @@ def mlp(
         y=_examples_option(y, "--y"),
         loss=loss,
         learning_rate=lr,
+        optimizer=parse_optimizer_option(optimizer),
         steps=steps,
-        reduction=_one_of(reduction, ("sum", "mean"), "--reduction"),  # type: ignore[arg-type]
+        reduction=None if reduction is None else _one_of(reduction, ("sum", "mean"), "--reduction"),  # type: ignore[arg-type]
+        batch=batch,
+        upstream=_examples_option(upstream, "--upstream"),
+        input_gradients=input_gradients,
+        frozen=None if frozen is None else [name.strip() for name in frozen.split(",") if name.strip()],
         form=_one_of(form, ("auto", "scalar", "vector"), "--form"),  # type: ignore[arg-type]
         huber_delta=delta,
         symbolic=symbolic,
         inputs=inputs,
+        examples=examples,
     )
     options = {
         "layers": "--layer",
@@ -266,10 +341,15 @@ def mlp(
         "loss": "--loss",
         "learning_rate": "--lr",
         "steps": "--steps",
+        "optimizer": "--optimizer",
+        "upstream": "--upstream",
+        "frozen": "--frozen",
+        "batch": "--batch",
         "huber_delta": "--delta",
         "inputs": "--inputs",
+        "examples": "--examples",
     }
-    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json), full)
 
 
 def perceptron(
@@ -304,7 +384,7 @@ def perceptron(
         max_epochs=max_epochs,
     )
     options = {"x": "--x", "y": "--y", "w": "--w", "learning_rate": "--lr", "max_epochs": "--max-epochs"}
-    emit(_solve(kind.solve, given, options), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json), full)
 
 
 def _number(text: str, option: str) -> float:
@@ -341,7 +421,7 @@ def softmax(
     from solver.kinds.dense import softmax as kind
 
     given = kind.Given(scores=scores, target=parse_classes(target), reduction=reduction)
-    emit(_solve(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
+    emit(solve_naming_options(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
 
 
 def svm(
@@ -356,7 +436,7 @@ def svm(
     from solver.kinds.dense import svm as kind
 
     given = kind.Given(scores=scores, target=parse_classes(target), margin=margin, reduction=reduction)
-    emit(_solve(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
+    emit(solve_naming_options(kind.solve, given, SCORE_OPTIONS), chosen_format(fmt, as_json))
 
 
 def register(app: typer.Typer) -> None:

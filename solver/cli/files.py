@@ -77,6 +77,19 @@ def solve(
         written_to(out, target.buffer.getvalue())
 
 
+def as_written(value: Any, digits: int = 15) -> str:
+    """A value with its numbers to ``digits`` significant figures: a source's as it wrote them (-2.382563)."""
+    from solver.graph.values import format_value
+
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(as_written(v, digits) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return format_value(value)
+
+
 def _student_variant(problem: Problem | Homework, student: str) -> Sheet:
     """The sheet of ``student``'s variant of a random homework."""
     from grader.roster import Student
@@ -186,13 +199,16 @@ def check(
     if not results:
         out.print("  no source_answers to compare")
     for r in results:
-        shown = escape(format_value(r["computed"]) if "problem" not in r else r["problem"])
+        shown = format_value(r["computed"]) if "problem" not in r else r["problem"]
+        stated = as_written(r["stated"])
         name = escape(r["name"])
         if r["agrees"]:
-            out.print(f"  [green]✓[/] {name} = {shown}  (source: {escape(format_value(r['stated']))})")
+            out.print(f"  [green]✓[/] {name} = {escape(shown)}  (source: {escape(stated)})")
         else:
+            if "problem" not in r:  # more digits than a step shows: where the two part is the point
+                shown = as_written(r["computed"], digits=8)
             mark = "[yellow]≠ erratum[/]" if r["erratum"] else "[red]✗ discrepancy[/]"
-            out.print(f"  {mark} {name}: computed {shown}, source states {escape(format_value(r['stated']))}")
+            out.print(f"  {mark} {name}: computed {escape(shown)}, source states {escape(stated)}")
             if r["erratum"]:
                 out.print(f"      {escape(r['erratum'])}", style="italic yellow")
     agreed = sum(r["agrees"] for r in results)

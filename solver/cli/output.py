@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +35,28 @@ OutOption = Annotated[
 QuestionsOption = Annotated[
     bool, typer.Option("--questions", help="The handout: statements, given data and room for the answers, no answers.")
 ]
+
+
+def solve_naming_options(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> Any:
+    """Solve, naming the command-line option (``options``: field -> option) an error is about."""
+    try:
+        return solve(given)
+    except InputError as error:
+        option = _option_of(error, options)
+        raise (error.located(option) if option else error) from None
+
+
+def _option_of(error: InputError, options: dict[str, str]) -> str | None:
+    """The option an error's field came from; a layer's with its number (``--layer 2``),
+    unless the message already names the layer."""
+    top, _, rest = (error.field or "").partition(".")
+    option = options.get(top)
+    index = rest.split(".")[0]
+    if top != "layers" or option is None or not index.isdigit():
+        return option
+    number = int(index) + 1
+    return option if error.message.startswith(f"layer {number}") else f"{option} {number}"
+
 
 #: The format an output file's extension names.
 EXTENSIONS = {".html": "html", ".pdf": "pdf", ".tex": "tex", ".md": "md", ".json": "json"}

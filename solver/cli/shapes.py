@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
+from solver.cli.maps import OPTIONS
+from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit, solve_naming_options
 
 Input = Annotated[str, typer.Argument(help="Input size: 12, 12x12 or 39x39x3 (height x width x channels).")]
 
@@ -44,7 +45,8 @@ def conv_size(
         output_padding=output_padding,
         groups=groups,
     )
-    emit(kind.solve(given), chosen_format(fmt, as_json))
+    options = {**OPTIONS, "kernel": "--kernel", "filters": "--filters"}
+    emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
 def pool_size(

@@ -10,8 +10,9 @@ used twice, a subexpression written twice) gets one step per branch,
 The circuit is read from the expression in ``solver.kinds.circuits.circuit``.  The
 expression's numbers are part of the rule, as a layer's stride is.  Classic mistakes: a
 multiply gate sending an input its own value instead of the other input's
-(``multiply_own_input``), and a gradient that keeps only one branch
-(``only_branch_via_<gate>``).
+(``multiply_own_input``), a gradient that keeps only one branch
+(``only_branch_via_<gate>``), and an activation gate's slope by a wrong rule (the activation
+table's: σ for σ(1 − σ), 1 − tanh for 1 − tanh², ...).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import numpy as np
 
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
@@ -179,7 +182,7 @@ def _chain_step(circuit: Circuit, name: str, reader: GateNode) -> Step:
         deps=deps,
         compute=chain,
         formula=Template("{" + upstream + "}·" + local_text),
-        variants=_multiply_mistake(reader, name, upstream),
+        variants=_multiply_mistake(reader, name, upstream) + _activation_mistakes(reader, name, upstream),
     )
 
 
@@ -195,6 +198,27 @@ def _multiply_mistake(reader: GateNode, name: str, upstream: str) -> tuple[Varia
             lambda gradient, own: gradient * own,
             deps=(upstream, name),
         ),
+    )
+
+
+#: Gates from the activation table, whose classic wrong slopes it lists.
+ACTIVATION_GATES = ("sigmoid", "tanh", "relu")
+
+
+def _activation_mistakes(reader: GateNode, name: str, upstream: str) -> tuple[Variant, ...]:
+    """An activation gate's local gradient by a classic wrong rule: σ for σ(1 − σ), 1 − tanh for 1 − tanh², ..."""
+    if reader.operation not in ACTIVATION_GATES:
+        return ()
+    from solver.math.activations import activation, slope_mistakes
+
+    return tuple(
+        Variant(
+            mistake.name,
+            mistake.feedback,
+            lambda gradient, z, slope=mistake.slope: gradient * float(np.asarray(slope(np.array([z], float)))[0]),
+            deps=(upstream, name),
+        )
+        for mistake in slope_mistakes(activation(reader.operation))
     )
 
 

@@ -17,6 +17,7 @@ averaged; ``batch: true`` works them as matrices instead (``solver.kinds.dense.b
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -113,21 +114,47 @@ class Given:
     """Derive the chain with symbols instead of numbers (weights not needed, give units)."""
     inputs: int | None = None
     """Number of inputs in symbolic mode (default: the length of x, or 2)."""
+    examples: int | None = None
+    """Symbolic mode: a batch of this many examples x_e1, x_e2, ..., each worked, then the loss and the
+    gradients reduced over them (reduction: mean, 1/n Σ, or sum)."""
 
 
 def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
-    """Symbolic mode works plain gradient descent: an optimizer (or a parameter list) is refused, not dropped."""
+    """Symbolic mode derives one example and plain gradient descent: anything else set is refused, not dropped."""
+    defaults = {f.name: f.default for f in dataclasses.fields(given)}
     for field in fields:
-        if getattr(given, field) is not None:
+        if getattr(given, field) != defaults[field]:
             raise InputError(
-                f"{field} is not worked in symbols; expected plain gradient descent (learning_rate) there",
+                f"{field} is not worked in symbols; expected one example, its loss and gradients, "
+                "and plain gradient descent (learning_rate) there",
                 field=field,
             )
+    if isinstance(given.x, list) and any(isinstance(entry, list) for entry in given.x):
+        raise InputError(
+            "x lists several examples, which symbols do not read; expected one input, or examples: N "
+            "for a batch of N examples in symbols (drop symbolic: true to work a batch in numbers)",
+            field="x",
+        )
+
+
+def check_examples(given: Any) -> None:
+    """``examples`` counts a batch worked in symbols; in numbers a batch is x given as a list of inputs."""
+    if given.examples is not None and (not given.symbolic or given.examples < 1):
+        raise InputError(
+            f"examples = {given.examples}: expected a positive number with symbolic: true "
+            "(a batch in numbers is x given as a list of inputs)",
+            field="examples",
+        )
+
+
+#: What symbolic mode does not work (each refused in one line rather than silently dropped).
+NOT_IN_SYMBOLS = ("optimizer", "upstream", "input_gradients", "batch")
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    check_examples(given)
     if given.symbolic:
-        refuse_in_symbols(given, ("optimizer", "frozen", "train"))
+        refuse_in_symbols(given, (*NOT_IN_SYMBOLS, "frozen", "train", "steps"))
         from solver.kinds.dense.symbolic import solve_mlp
 
         return solve_mlp(KIND, given, title)

@@ -344,12 +344,21 @@ class NetworkBuilder:
         s, act = self.solution, self.layers[number - 1].activation
         z = f"z{number}{suffix}"
         name = (f"dy_hat/dz{number}" if output else f"da{number}/dz{number}") + suffix
+        units = self.layers[number - 1].units
+        if act.name == "linear":  # f' = 1 whatever z is: the slope reads nothing
+            deps, compute = (), lambda: shown(act.derivative(np.zeros(units)))
+        else:
+            deps = (z,)
+
+            def compute(zv: Any) -> Any:
+                return Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None)
+
         slopes = s.add(
             Step(
                 name,
                 f"derivative of the activation of layer {number}, {act.name}'({{{z}}}){title_suffix}",
-                deps=(z,),
-                compute=lambda zv: Noted(shown(act.derivative(vector(zv))), act.note(zv) if act.note else None),
+                deps=deps,
+                compute=compute,
                 formula=Template(act.form(z, "text", True), act.form(z, "latex", True)),
                 variants=derivative_variants(act, lambda wrong, zv: shown(wrong(vector(zv)))),
             )
@@ -516,7 +525,11 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_chain(layers, examples[0][0].size)
     for i, (x, _) in enumerate(examples):
         if x.size != examples[0][0].size:
-            raise InputError(f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}", field="x")
+            raise InputError(
+                f"example {i + 1} has {x.size} inputs, example 1 has {examples[0][0].size}; "
+                "expected the same number of inputs in every example",
+                field="x",
+            )
     targets = examples[0][1] is not None and given.upstream is None
     lossfn = loss(given.loss or "mse", delta=given.huber_delta, where="loss") if targets else None
     start, field = ("the target", "y") if given.upstream is None else ("the upstream gradient", "upstream")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.dense.mlp import OptimizerGiven, refuse_in_symbols
+from solver.kinds.dense.mlp import NOT_IN_SYMBOLS, OptimizerGiven, check_examples, refuse_in_symbols
 
 KIND = "neuron"
 
@@ -54,11 +54,15 @@ class Given:
     """δ of the Huber loss."""
     symbolic: bool = False
     """Derive everything with symbols w, x, b, y instead of numbers (seed 002 (a) and (b))."""
+    examples: int | None = None
+    """Symbolic mode: a batch of this many examples x_e1, x_e2, ..., each worked, then the loss and the
+    gradients reduced over them (reduction: mean, 1/n Σ, or sum)."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    check_examples(given)
     if given.symbolic:
-        refuse_in_symbols(given, ("optimizer",))
+        refuse_in_symbols(given, NOT_IN_SYMBOLS)
         from solver.kinds.dense.symbolic import solve_neuron
 
         return solve_neuron(KIND, given, title)

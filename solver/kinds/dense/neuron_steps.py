@@ -10,6 +10,7 @@ from solver.graph.blocks import Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.graph.values import counted
 from solver.kinds.dense.layers import check_upstream, operand, shown, vector
 from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import activation, elementwise_names
@@ -156,6 +157,11 @@ def _solve_batch(kind: str, given: Any, title: str | None = None) -> Solution:
         value = getattr(given, field)
         if isinstance(value, list) and any(isinstance(v, list) for v in value):
             raise InputError(f"{field} has a list inside a list; expected one number per example", field=field)
+    weights, first = np.atleast_1d(given.w), np.atleast_1d(given.x[0]) if isinstance(given.x, list) else None
+    if first is not None and weights.size != first.size:
+        entries = counted(weights.size, "entry", "entries")
+        message = f"w has {entries} but each example of x has {first.size}; expected one weight per input"
+        raise InputError(message, field="w")
     layer = mlp.LayerGiven(weights=[np.atleast_1d(given.w).tolist()], bias=[given.b], activation=given.activation)
     network = mlp.Given(
         layers=[layer],

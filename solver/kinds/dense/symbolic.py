@@ -15,6 +15,7 @@ slips are declared as variants on the steps where they happen.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -24,6 +25,7 @@ from solver.graph.errors import InputError
 from solver.graph.steps import Solution, Step, Variant
 from solver.graph.symbolic import GroupedTemplate, SympyFormula, simplest
 from solver.math.activations import Activation, activation, slope_mistakes
+from solver.math.limits import require_at_most
 from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import SGD, update_steps
 
@@ -109,44 +111,110 @@ def _product_step(solution: Solution, name: str, title: str, factors: tuple[str,
 
 
 def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
+    """One neuron in symbols; with ``examples: n`` each example's chain, then the loss and gradients reduced."""
     act, lossfn = activation(given.activation, where="activation"), loss(given.loss or "mse", where="loss")
     count = len(given.w) if isinstance(given.w, list) else len(given.x) if isinstance(given.x, list) else 1
-    w, x = _symbols("w", count), _symbols("x", count)
-    b, y = sympy.symbols("b y", real=True)
-    z_symbol, a_symbol = sympy.symbols("z a", real=True)
-    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss, in symbols")
+    w = _symbols("w", count)
+    examples = given.examples or 1
+    on = f" on {examples} examples" if examples > 1 else ""
+    solution = Solution(kind, title or f"One {act.name} neuron with {lossfn.name} loss{on}, in symbols")
+    each = _examples(examples)
     solution.given("w", "weight" if count == 1 else "weights", w[0] if count == 1 else w)
-    solution.given("x", "input" if count == 1 else "inputs", x[0] if count == 1 else x)
-    solution.given("b", "bias", b)
-    solution.given("y", "target", y)
+    for suffix, title_suffix in each:
+        x = _symbols(f"x{suffix}", count)
+        solution.given(f"x{suffix}", ("input" if count == 1 else "inputs") + title_suffix, x[0] if count == 1 else x)
+    solution.given("b", "bias", sympy.Symbol("b", real=True))
+    for suffix, title_suffix in each:
+        solution.given(f"y{suffix}", "target" + title_suffix, sympy.Symbol(f"y{suffix}", real=True))
+    for suffix, title_suffix in each:
+        _neuron_example(solution, act, lossfn, suffix, title_suffix)
+    if examples > 1:
+        for name, title_text in REDUCED_OVER_EXAMPLES:
+            _reduced_over_examples(solution, name, title_text, each, given.reduction != "sum")
+    _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
+    return solution
+
+
+def _examples(count: int) -> list[tuple[str, str]]:
+    """Each example's step-name suffix and title suffix: none for one example, ``_e1``, ``, example 1`` ... else."""
+    require_at_most(count, MAX_SYMBOLIC_EXAMPLES, "examples in symbols", "examples")
+    if count == 1:
+        return [("", "")]
+    return [(f"_e{e}", f", example {e}") for e in range(1, count + 1)]
+
+
+#: Examples worked in symbols: each adds a chain of steps and terms to every sum.
+MAX_SYMBOLIC_EXAMPLES = 10
+#: The steps of a batch that reduce the examples' own, with their titles.
+REDUCED_OVER_EXAMPLES = (
+    ("loss", "loss of the batch"),
+    ("dL/dw", "gradient with respect to {w}"),
+    ("dL/db", "gradient with respect to {b}"),
+)
+
+
+def _reduced_over_examples(solution: Solution, name: str, title: str, each: list[tuple[str, str]], mean: bool) -> None:
+    """``name`` as the mean (1/n Σ, as the notes write it) or the sum of the examples' own ``name``."""
+    parts = tuple(f"{name}{suffix}" for suffix, _ in each)
+    count = len(parts)
+
+    def reduce(*values: Any, mean: bool = mean) -> Any:
+        scale = sympy.Rational(1, count) if mean else sympy.Integer(1)
+        if any(isinstance(v, list | sympy.MatrixBase) for v in values):  # gradients of vectors, entry by entry
+            total = sum((_matrix(v) for v in values[1:]), _matrix(values[0]))
+            return _shown((total * scale).applyfunc(sympy.factor_terms))
+        return sympy.factor_terms(sympy.Add(*values) * scale)
+
+    symbols = sympy.Add(*(sympy.Symbol(part) for part in parts))
+    other = "sum_instead_of_mean" if mean else "mean_instead_of_sum"
+    feedback = (
+        f"The batch's {name} is the mean over its {count} examples (1/n Σ); you added them up."
+        if mean
+        else f"The batch's {name} is the sum over its {count} examples; you averaged them."
+    )
     solution.add(
         Step(
-            "z",
-            "weighted sum",
-            deps=("w", "x", "b"),
+            name,
+            f"{title}, the {'mean' if mean else 'sum'} over the {count} examples",
+            deps=parts,
+            compute=reduce,
+            formula=SympyFormula(sympy.Mul(sympy.Rational(1, count), symbols, evaluate=False) if mean else symbols),
+            variants=(Variant(other, feedback, partial(reduce, mean=not mean)),),
+        )
+    )
+
+
+def _neuron_example(solution: Solution, act: Activation, lossfn: Loss, suffix: str, title_suffix: str) -> None:
+    """One example's chain: z, a, its loss and the chain rule factor by factor (step names end in ``suffix``)."""
+    z_name, a_name, x_name, y_name = f"z{suffix}", f"a{suffix}", f"x{suffix}", f"y{suffix}"
+    z_symbol, a_symbol = sympy.symbols(f"{z_name} {a_name}", real=True)
+    solution.add(
+        Step(
+            z_name,
+            "weighted sum" + title_suffix,
+            deps=("w", x_name, "b"),
             compute=lambda wv, xv, bv: (
                 sum((wi * xi for wi, xi in zip(_entries(wv), _entries(xv), strict=True)), sympy.Integer(0)) + bv
             ),
-            formula=GroupedTemplate("{w}·{x} + {b}"),
+            formula=GroupedTemplate(f"{{w}}·{{{x_name}}} + {{b}}"),
         )
     )
     solution.add(
         Step(
-            "a",
-            f"activation ({act.name})",
-            deps=("z",),
+            a_name,
+            f"activation ({act.name}){title_suffix}",
+            deps=(z_name,),
             compute=act.sympy,
             formula=SympyFormula(act.sympy(z_symbol)),
         )
     )
-
     solution.add(
         Step(
-            "loss",
-            f"{lossfn.name} loss in terms of {{w}}, {{b}} and {{x}}",
-            deps=("a", "y"),
+            f"loss{suffix}",
+            f"{lossfn.name} loss in terms of {{w}}, {{b}} and {{{x_name}}}",
+            deps=(a_name, y_name),
             compute=lossfn.sympy,
-            formula=SympyFormula(lossfn.sympy(a_symbol, y)),
+            formula=SympyFormula(lossfn.sympy(a_symbol, sympy.Symbol(y_name, real=True))),
             variants=_loss_variants(lossfn, lossfn.sympy, outputs=1),
         )
     )
@@ -156,38 +224,40 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
 
     solution.add(
         Step(
-            "dL/da",
-            "derivative of the loss with respect to {a}",
-            deps=("y",),
+            f"dL/da{suffix}",
+            f"derivative of the loss with respect to {{{a_name}}}",
+            deps=(y_name,),
             compute=loss_slope,
-            written_in=("a",),
+            written_in=(a_name,),
             variants=_gradient_variants(lossfn, loss_slope, outputs=1),
         )
     )
     solution.add(
         Step(
-            "da/dz",
-            "derivative of the activation",
+            f"da/dz{suffix}",
+            "derivative of the activation" + title_suffix,
             compute=lambda: act.sympy_derivative(z_symbol, a_symbol),
-            written_in=("z", "a"),
+            written_in=(z_name, a_name),
             note=act.symbolic_note,
             variants=_slope_variants(act, [z_symbol], [a_symbol]),
         )
     )
     solution.add(
         Step(
-            "dz/dw",
-            "derivative of {z} with respect to {w}",
-            deps=("x",),
+            f"dz/dw{suffix}",
+            f"derivative of {{{z_name}}} with respect to {{w}}",
+            deps=(x_name,),
             compute=lambda xv: xv,
-            formula=GroupedTemplate("{x}"),
+            formula=GroupedTemplate(f"{{{x_name}}}"),
         )
     )
-    solution.add(Step("dz/db", "derivative of {z} with respect to {b}", compute=lambda: sympy.Integer(1)))
-    _product_step(solution, "dL/dw", "gradient with respect to {w} (chain rule)", ("dL/da", "da/dz", "dz/dw"))
-    _product_step(solution, "dL/db", "gradient with respect to {b} (chain rule)", ("dL/da", "da/dz", "dz/db"))
-    _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
-    return solution
+    solution.add(
+        Step(f"dz/db{suffix}", f"derivative of {{{z_name}}} with respect to {{b}}", compute=lambda: sympy.Integer(1))
+    )
+    for parameter in ("w", "b"):
+        factors = (f"dL/da{suffix}", f"da/dz{suffix}", f"dz/d{parameter}{suffix}")
+        title = f"gradient with respect to {{{parameter}}} (chain rule){title_suffix}"
+        _product_step(solution, f"dL/d{parameter}{suffix}", title, factors)
 
 
 def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[str, str]]) -> None:
@@ -199,7 +269,19 @@ def _symbolic_updates(solution: Solution, rate: float | None, pairs: list[tuple[
             solution.add(step)
 
 
+@dataclass(frozen=True)
+class _Network:
+    """What every example of a symbolic network shares: its widths, activations, biases and loss."""
+
+    widths: list[int]
+    activations: list[Activation]
+    folded: list[bool]
+    biased: list[bool]
+    lossfn: Loss
+
+
 def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
+    """A network in symbols; with ``examples: n`` each example's chain, then the loss and gradients reduced."""
     lossfn = loss(given.loss or "mse", where="loss")
     widths = [_input_width(given)]
     for i, layer in enumerate(given.layers):
@@ -209,12 +291,36 @@ def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
         if not units or units < 1:
             raise InputError(f"layer {i + 1}: give units (a positive number) in symbolic mode", field=f"layers.{i}")
         widths.append(units)
-    solution = Solution(kind, title or f"{'-'.join(map(str, widths))} network with {lossfn.name} loss, in symbols")
-    x = _symbols("x", widths[0])
-    solution.given("x", "input", _shown(Matrix(x)))
-    count = len(given.layers)
-    previous, below = "x", None
-    folded_flags, activations = [], []
+    examples = given.examples or 1
+    on = f" on {examples} examples" if examples > 1 else ""
+    shape = "-".join(map(str, widths))
+    solution = Solution(kind, title or f"{shape} network with {lossfn.name} loss{on}, in symbols")
+    each = _examples(examples)
+    for suffix, title_suffix in each:
+        solution.given(f"x{suffix}", "input" + title_suffix, _shown(Matrix(_symbols(f"x{suffix}", widths[0]))))
+    network = _shared_parameters(solution, given, widths, lossfn)
+    for suffix, title_suffix in each:
+        _symbolic_forward(solution, network, suffix, title_suffix)
+        _symbolic_backward(solution, network, suffix, title_suffix)
+    reduced = [("loss", "loss of the batch")]
+    pairs: list[tuple[str, str]] = []
+    for number, biased in enumerate(network.biased, start=1):
+        reduced.append((f"dL/dW{number}", f"gradient of the weights of layer {number}"))
+        pairs.append((f"W{number}", f"dL/dW{number}"))
+        if biased:
+            reduced.append((f"dL/db{number}", f"gradient of the biases of layer {number}"))
+            pairs.append((f"b{number}", f"dL/db{number}"))
+    if examples > 1:
+        for name, title_text in reduced:
+            _reduced_over_examples(solution, name, title_text, each, given.reduction != "sum")
+    if given.learning_rate is not None:
+        _symbolic_updates(solution, given.learning_rate, pairs)
+    return solution
+
+
+def _shared_parameters(solution: Solution, given: Any, widths: list[int], lossfn: Loss) -> _Network:
+    """Each layer's weights and biases as symbols (W1_11, b1_1, ...), and what the examples share."""
+    folded_flags, biased_flags, activations = [], [], []
     for number, layer in enumerate(given.layers, start=1):
         act = activation(layer.activation, where=f"layers.{number - 1}.activation")
         act.sympy(sympy.Symbol("z"), f"layers.{number - 1}.activation")  # refuses those without a SymPy form
@@ -226,23 +332,32 @@ def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
         columns = range(0 if folded else 1, inputs + 1)
         weights = Matrix([[sympy.Symbol(f"W{number}_{i}{j}", real=True) for j in columns] for i in range(1, units + 1)])
         solution.given(f"W{number}", f"weights of layer {number}", weights, index_origin=(1, 0) if folded else ())
-        has_bias = not folded and not no_bias
-        if has_bias:
+        biased_flags.append(not folded and not no_bias)
+        if biased_flags[-1]:
             solution.given(f"b{number}", f"biases of layer {number}", _shown(Matrix(_symbols(f"b{number}", units))))
-        bias_deps = (f"b{number}",) if has_bias else ()
-        z_name = f"z{number}"
-        if previous == "x":  # the input is given: read it
-            deps, written_in = (f"W{number}", "x", *bias_deps), ()
+    return _Network(widths, activations, folded_flags, biased_flags, lossfn)
+
+
+def _symbolic_forward(solution: Solution, network: _Network, suffix: str, title_suffix: str) -> None:
+    """z1, a1, ..., y_hat of one example (names end in ``suffix``), each layer written in the names below."""
+    count = len(network.activations)
+    previous, below = f"x{suffix}", None
+    for number, act in enumerate(network.activations, start=1):
+        folded, units = network.folded[number - 1], network.widths[number]
+        bias_deps = (f"b{number}",) if network.biased[number - 1] else ()
+        z_name = f"z{number}{suffix}"
+        if below is None:  # the input is given: read it
+            deps, written_in = (f"W{number}", previous, *bias_deps), ()
             compute = partial(_affine, folded=folded)
         else:  # the layer below is written in its own names, a1_1, a1_2, ...
             deps, written_in = (f"W{number}", *bias_deps), (previous,)
             compute = partial(_affine_on, below, folded=folded)
         below_text = f"[1; {{{previous}}}]" if folded else f"{{{previous}}}"
-        plus_bias = f" + {{b{number}}}" if has_bias else ""
+        plus_bias = f" + {{b{number}}}" if bias_deps else ""
         solution.add(
             Step(
                 z_name,
-                f"pre-activation of layer {number}",
+                f"pre-activation of layer {number}{title_suffix}",
                 deps=deps,
                 compute=compute,
                 formula=GroupedTemplate(f"{{W{number}}}·{below_text}{plus_bias}"),
@@ -250,21 +365,19 @@ def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
             )
         )
         last = number == count
-        a_name = "y_hat" if last else f"a{number}"
+        a_name = ("y_hat" if last else f"a{number}") + suffix
         z_symbols = _symbols(z_name, units)
         below = Matrix(_symbols(a_name, units))
         solution.add(
             Step(
                 a_name,
-                "output" if last else f"activation of layer {number}",
+                ("output" if last else f"activation of layer {number}") + title_suffix,
                 compute=lambda act=act, z=z_symbols: _shown(Matrix([act.sympy(s) for s in z])),
                 formula=SympyFormula(act.sympy(sympy.Symbol(z_name))),
                 written_in=(z_name,),
             )
         )
         previous = a_name
-    _symbolic_backward(solution, given, widths, activations, folded_flags, lossfn)
-    return solution
 
 
 def _affine(weights: Any, below: Any, bias: Any = None, *, folded: bool = False) -> Any:
@@ -305,28 +418,31 @@ def _input_width(given: Any) -> int:
     return 1 if given.x is not None else 2
 
 
-def _symbolic_backward(
-    solution: Solution, given: Any, widths: list[int], activations: list[Activation], folded: list[bool], lossfn: Loss
-) -> None:
+def _symbolic_backward(solution: Solution, network: _Network, suffix: str, title_suffix: str) -> None:
+    """One example's loss, dL/dŷ, the error terms and the gradients of every layer (names end in ``suffix``)."""
+    widths, activations, folded, lossfn = network.widths, network.activations, network.folded, network.lossfn
     count = len(activations)
-    y_hat = _symbols("y_hat", widths[-1])
-    y = _symbols("y", widths[-1])
-    solution.given("y", "target", _shown(Matrix(y)))
+    y_hat_name, y_name, loss_name, gradient = f"y_hat{suffix}", f"y{suffix}", f"loss{suffix}", f"dL/dy_hat{suffix}"
+    y_hat = _symbols(y_hat_name, widths[-1])
+    y = _symbols(y_name, widths[-1])
+    solution.given(y_name, "target" + title_suffix, _shown(Matrix(y)))
 
     def loss_of(targets: Any) -> Any:
         entries = _entries(targets)
-        return sum(
+        total = sum(
             (lossfn.sympy(p, t, len(entries)) for p, t in zip(y_hat, entries, strict=True)),
             sympy.Integer(0),
         )
+        # A mean's 1/n taken out of the sum, as the notes write it: ((ŷ₁ − y₁)² + (ŷ₂ − y₂)²)/2.
+        return sympy.factor_terms(total)
 
     solution.add(
         Step(
-            "loss",
-            f"{lossfn.name} loss",
-            deps=("y",),
+            loss_name,
+            f"{lossfn.name} loss{title_suffix}",
+            deps=(y_name,),
             compute=loss_of,
-            written_in=("y_hat",),
+            written_in=(y_hat_name,),
             variants=_loss_variants(lossfn, loss_of, outputs=len(y_hat)),
         )
     )
@@ -337,33 +453,35 @@ def _symbolic_backward(
 
     solution.add(
         Step(
-            "dL/dy_hat",
-            "derivative of the loss with respect to the output",
-            deps=("loss",),
+            gradient,
+            "derivative of the loss with respect to the output" + title_suffix,
+            deps=(loss_name,),
             compute=loss_slope,
-            written_in=("y_hat",),
+            written_in=(y_hat_name,),
             variants=_gradient_variants(lossfn, loss_slope, outputs=len(y_hat)),
         )
     )
-    top = f"z{count}"
+    top, slope = f"z{count}{suffix}", f"dy_hat/dz{count}{suffix}"
     _slope_step(
-        solution, f"dy_hat/d{top}", "derivative of the output activation", activations[-1], top, "y_hat", widths[-1]
-    )
+        solution, slope, "derivative of the output activation" + title_suffix, activations[-1], top, y_hat_name,
+        widths[-1],
+    )  # fmt: skip
     solution.add(
         Step(
-            f"delta{count}",
+            f"delta{count}{suffix}",
             f"error term of the output layer, {{dL/d{top}}} (simplified)",
-            deps=("dL/dy_hat", f"dy_hat/d{top}"),
+            deps=(gradient, slope),
             compute=lambda g, s: _shown(simplest(_matrix(g).multiply_elementwise(_matrix(s)))),
-            formula=SympyFormula(sympy.Symbol("dL/dy_hat") * sympy.Symbol(f"dy_hat/d{top}"))
+            formula=SympyFormula(sympy.Symbol(gradient) * sympy.Symbol(slope))
             if widths[-1] == 1
-            else GroupedTemplate(f"{{dL/dy_hat}} ⊙ {{dy_hat/d{top}}}"),
+            else GroupedTemplate(f"{{{gradient}}} ⊙ {{{slope}}}"),
         )
     )
     for number in range(count - 1, 0, -1):
-        a_name, z_name = f"a{number}", f"z{number}"
-        title = f"derivative of the activation of layer {number}"
-        _slope_step(solution, f"d{a_name}/d{z_name}", title, activations[number - 1], z_name, a_name, widths[number])
+        a_name, z_name = f"a{number}{suffix}", f"z{number}{suffix}"
+        slope = f"da{number}/dz{number}{suffix}"
+        title = f"derivative of the activation of layer {number}{title_suffix}"
+        _slope_step(solution, slope, title, activations[number - 1], z_name, a_name, widths[number])
         above_folded = folded[number]
 
         def rule(w: Any, d: Any, s: Any, above_folded: bool = above_folded) -> Any:
@@ -371,51 +489,53 @@ def _symbolic_backward(
             return _shown(simplest((back.T * _matrix(d)).multiply_elementwise(_matrix(s))))
 
         back = f"{{W{number + 1}}}[:, 1:]ᵀ" if above_folded else f"{{W{number + 1}}}ᵀ"
+        above = f"delta{number + 1}{suffix}"
         solution.add(
             Step(
-                f"delta{number}",
+                f"delta{number}{suffix}",
                 f"error term of layer {number}, {{dL/d{z_name}}}",
-                deps=(f"W{number + 1}", f"delta{number + 1}", f"d{a_name}/d{z_name}"),
+                deps=(f"W{number + 1}", above, slope),
                 compute=rule,
-                formula=GroupedTemplate(f"({back}·{{delta{number + 1}}}) ⊙ {{d{a_name}/d{z_name}}}"),
+                formula=GroupedTemplate(f"({back}·{{{above}}}) ⊙ {{{slope}}}"),
             )
         )
-    pairs: list[tuple[str, str]] = []
     for number in range(1, count + 1):
-        below = "x" if number == 1 else f"a{number - 1}"
-        fold = folded[number - 1]
+        _parameter_gradients(solution, network, number, suffix, title_suffix)
 
-        def outer(delta: Any, column: Any, fold: bool = fold) -> Any:
-            rows = Matrix([1, *_matrix(column)]) if fold else _matrix(column)
-            return simplest(_matrix(delta) * rows.T)
 
-        if number == 1:  # the input is given: read it
-            deps, written_in, compute = ("delta1", "x"), (), outer
-        else:  # the layer below is written in its own names
-            named = Matrix(_symbols(below, widths[number - 1]))
-            deps, written_in, compute = (f"delta{number}",), (below,), partial(outer, column=named)
+def _parameter_gradients(solution: Solution, network: _Network, number: int, suffix: str, title_suffix: str) -> None:
+    """dL/dW = δ·(a below)ᵀ and dL/db = δ of layer ``number`` for one example."""
+    below = f"x{suffix}" if number == 1 else f"a{number - 1}{suffix}"
+    delta = f"delta{number}{suffix}"
+    fold = network.folded[number - 1]
+
+    def outer(delta_value: Any, column: Any, fold: bool = fold) -> Any:
+        rows = Matrix([1, *_matrix(column)]) if fold else _matrix(column)
+        return simplest(_matrix(delta_value) * rows.T)
+
+    if number == 1:  # the input is given: read it
+        deps, written_in, compute = (delta, below), (), outer
+    else:  # the layer below is written in its own names
+        named = Matrix(_symbols(below, network.widths[number - 1]))
+        deps, written_in, compute = (delta,), (below,), partial(outer, column=named)
+    solution.add(
+        Step(
+            f"dL/dW{number}{suffix}",
+            f"gradient of the weights of layer {number}{title_suffix}",
+            deps=deps,
+            compute=compute,
+            formula=GroupedTemplate(f"{{{delta}}}·" + (f"[1; {{{below}}}]ᵀ" if fold else f"{{{below}}}ᵀ")),
+            index_origin=(1, 0) if fold else (),
+            written_in=written_in,
+        )
+    )
+    if network.biased[number - 1]:
         solution.add(
             Step(
-                f"dL/dW{number}",
-                f"gradient of the weights of layer {number}",
-                deps=deps,
-                compute=compute,
-                formula=GroupedTemplate(f"{{delta{number}}}·" + (f"[1; {{{below}}}]ᵀ" if fold else f"{{{below}}}ᵀ")),
-                index_origin=(1, 0) if fold else (),
-                written_in=written_in,
+                f"dL/db{number}{suffix}",
+                f"gradient of the biases of layer {number}{title_suffix}",
+                deps=(delta,),
+                compute=lambda d: d,
+                formula=GroupedTemplate(f"{{{delta}}}"),
             )
         )
-        pairs.append((f"W{number}", f"dL/dW{number}"))
-        if f"b{number}" in solution:
-            solution.add(
-                Step(
-                    f"dL/db{number}",
-                    f"gradient of the biases of layer {number}",
-                    deps=(f"delta{number}",),
-                    compute=lambda d: d,
-                    formula=GroupedTemplate(f"{{delta{number}}}"),
-                )
-            )
-            pairs.append((f"b{number}", f"dL/db{number}"))
-    if given.learning_rate is not None:
-        _symbolic_updates(solution, given.learning_rate, pairs)

@@ -58,6 +58,7 @@ def normalize_batch(kind: str, given: Any, batch: np.ndarray, axis: Axis, title:
     """What both kinds work: x, γ, β and ε given, the forward pass, and the backward pass when dL/dy is given."""
     if given.eps < 0:
         raise InputError(f"eps must be 0 or more, got {given.eps}", field="eps")
+    _refuse_a_zero_root(batch, axis, given.eps)
     examples, features = batch.shape
     what = "Batch normalization" if axis is OVER_BATCH else "Layer normalization"
     sizes = f"{counted(examples, 'example')} × {counted(features, 'feature')}"
@@ -71,6 +72,19 @@ def normalize_batch(kind: str, given: Any, batch: np.ndarray, axis: Axis, title:
         steps.given("dL/dy", "upstream gradient", read_like(given.dL_dy, "dL_dy", batch.shape, "the shape of x"))
         add_backward(steps, axis, batch.shape[axis.index])
     return steps
+
+
+def _refuse_a_zero_root(batch: np.ndarray, axis: Axis, eps: float) -> None:
+    """With ε = 0, a feature (or example) whose values are all equal has √(var + ε) = 0 to divide by."""
+    if eps > 0:
+        return
+    constant = np.flatnonzero(np.ptp(batch, axis=axis.index) == 0)
+    if constant.size:
+        raise InputError(
+            f"eps = 0 and {axis.owner} {constant[0] + 1} has variance 0 (all its values are equal), "
+            "so x_hat would divide by √(var + eps) = 0; expected eps > 0 (PyTorch's default is 1e-5)",
+            field="eps",
+        )
 
 
 def read_matrix(data: Any, field: str) -> np.ndarray:
