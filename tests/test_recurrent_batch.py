@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import yaml
 from conftest import PROBLEMS
 from gated_reference import GATES, make_case
 from gated_reference import Case as GatedCase
@@ -160,8 +161,9 @@ def value(solution, name: str) -> np.ndarray:
     return np.asarray(solution[name].value, dtype=float)
 
 
-def check_against_reference(kind: str, sequences: list, reduction: str) -> None:
-    solution = MODULES[kind].solve(batch_given(kind, sequences, reduction))
+def check_against_reference(kind: str, sequences: list, reduction: str, solution=None) -> None:
+    """The batch's loss and every weight's gradient (of ``solution``, or of the batch solved here) vs the reference."""
+    solution = solution or MODULES[kind].solve(batch_given(kind, sequences, reduction))
     assert value(solution, "loss") == pytest.approx(batch_loss(sequences, reduction), rel=1e-12)
     for name, param in sequences[0].params.items():
         computed = value(solution, f"dL/d{name}").reshape(param.shape)
@@ -252,13 +254,51 @@ def test_the_update_uses_the_batch_gradient():
 
 # ---------------------------------------------------------------- grading, problem files, bad input
 
-BATCH_FILES = [PROBLEMS / f"{kind}_batch_two_sequences.yaml" for kind in MODULES]
+BATCH_FILES = [
+    PROBLEMS / name
+    for name in ("rnn_batch_two_sequences.yaml", "lstm_batch_two_sequences.yaml", "gru_batch_two_sequences.yaml")
+]
 
 
 @pytest.mark.parametrize("path", BATCH_FILES, ids=[p.stem for p in BATCH_FILES])
 def test_batch_problem_files_check_cleanly(cli, path):
     result = cli("check", path)
     assert result.code == 0, result.err
+
+
+def sequences_of(path) -> tuple[str, list, str]:
+    """A batch problem file read with YAML alone, as the references' sequences (the weights shared)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    given, kind = data["given"], data["kind"]
+    params = {
+        name: np.atleast_2d(np.asarray(value, dtype=float)) if name[0] in "WU" else np.atleast_1d(value).astype(float)
+        for name, value in given.items()
+        if name[0] in "WUb" and name != "batch"
+    }
+    every_step = given.get("outputs") == "every_step"
+    sequences = []
+    for example in given["batch"]:
+        x = [np.atleast_1d(np.asarray(v, dtype=float)) for v in example["x"]]
+        y = [np.atleast_1d(np.asarray(v, dtype=float)) for v in (example["y"] if every_step else [example["y"]])]
+        initial = {
+            name: np.atleast_1d(np.asarray(example[name], dtype=float)) for name in ("h0", "c0") if name in example
+        }
+        common = {"convention": given.get("convention", "row" if kind == "rnn" else "column"),
+                  "output": given.get("output", "linear"), "loss": given.get("loss", "mse"),
+                  "every_step": every_step, "params": params, "x": x, "y": y}  # fmt: skip
+        if kind == "rnn":
+            sequences.append(RnnCase(activation=given["activation"], h0=initial.get("h0"), **common))
+        else:
+            sequences.append(GatedCase(kind=kind, stacked=False, initial=initial, **common))
+    return kind, sequences, given.get("reduction", "mean")
+
+
+@pytest.mark.parametrize("path", BATCH_FILES, ids=[p.stem for p in BATCH_FILES])
+def test_batch_problem_files_agree_with_the_references(path):
+    from solver.files.problem_file import load_problem
+
+    kind, sequences, reduction = sequences_of(path)
+    check_against_reference(kind, sequences, reduction, load_problem(path).solve())
 
 
 def test_the_grader_names_a_sum_where_the_batch_averages(cli, tmp_path):
