@@ -301,24 +301,28 @@ def test_batch_problem_files_agree_with_the_references(path):
     check_against_reference(kind, sequences, reduction, load_problem(path).solve())
 
 
-def test_the_grader_names_a_sum_where_the_batch_averages(cli, tmp_path):
+def test_the_grader_names_a_sum_where_the_batch_averages_and_an_examples_own_mistake(cli, tmp_path):
+    problem = PROBLEMS / "rnn_batch_two_sequences.yaml"
+    _, sequences, reduction = sequences_of(problem)
+    assert reduction == "mean"
+    summed = batch_loss(sequences, "sum")  # the sum over every output, where the problem asks for their mean
+    # Example 1's dL/dW_h with only the path through its last step: dL/dh3 · tanh'(z3) · h2, by hand.
     from solver.files.problem_file import load_problem
 
-    problem = PROBLEMS / "rnn_batch_two_sequences.yaml"
     solution = load_problem(problem).solve()
-    assert solution.kind == "rnn"
-    # The sum over every output, where the problem asks for their mean.
-    examples = sum(1 for step in solution if step.name.startswith("loss_ex"))
-    outputs = sum(1 for step in solution if step.name.startswith("y_hat") and step.name.endswith("_ex1")) or 1
-    summed = float(solution["loss"].value) * examples * outputs
+    h2, h3 = value(solution, "h2_ex1"), value(solution, "h3_ex1")
+    last_path = value(solution, "dL_ex1/dh3_ex1") * (1 - h3**2) * h2
     (tmp_path / "hw.yaml").write_text(
-        f"title: batch\nproblems:\n  - {{id: q1, file: {problem}, ask: {{loss: 1}}}}\n", encoding="utf-8"
+        f"title: batch\nproblems:\n  - {{id: q1, file: {problem}, ask: {{loss: 1, dL_ex1/dW_h: 1}}}}\n",
+        encoding="utf-8",
     )
     (tmp_path / "subs").mkdir()
-    (tmp_path / "subs" / "s1.yaml").write_text(f"student: s1\nanswers:\n  q1: {{loss: {summed:.6f}}}\n")
+    (tmp_path / "subs" / "s1.yaml").write_text(
+        f'student: s1\nanswers:\n  q1: {{loss: {summed:.6f}, "dL_ex1/dW_h": {float(last_path):.6f}}}\n'
+    )
     result = cli("grade", tmp_path / "hw.yaml", tmp_path / "subs", "--tables")
     assert result.code == 0, result.err
-    assert "mistake:" in result.out and "sum_instead_of_mean" in result.out
+    assert "sum_instead_of_mean" in result.out and "bptt_last_step_only" in result.out
 
 
 NETWORK = "kind: {kind}\ngiven:\n  W_x: [[1, 0], [0, 1]]\n  W_h: [[0.5, 0], [0, 0.5]]\n  W_y: [1, 1]\n"

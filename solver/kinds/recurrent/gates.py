@@ -60,7 +60,10 @@ SHARED_FIELDS = {
     "output": "Output activation g of y_hat = g(W_y·h_t + b_y): linear, sigmoid, softmax, ...",
     "outputs": "last: many-to-one; every_step: an output per step, loss reduced over the steps.",
     "loss": "Loss per output: mse, bce, cross_entropy, ... (see the dense kinds).",
-    "reduction": "mean or sum of the outputs' losses, over the time steps (every_step) and the examples of a batch.",
+    "reduction": "How the outputs' losses make the loss: mean (PyTorch's default reduction='mean': the mean over "
+    "every output of every sequence; Keras averages over the time steps inside each sample, then "
+    "sum_over_batch_size: the same number for sequences of one length) or sum, over the time steps "
+    "(every_step) and the examples of a batch.",
     "b_y": "Output bias (none if left out).",
     "h0": "Initial hidden state (zero if left out).",
     "weight_ih": "PyTorch's input weights of every gate stacked (gates·hidden × inputs), instead of W_k.",

@@ -94,7 +94,8 @@ class Given(GatedGiven):
     c0: Vector | None = None
     """Initial cell state (zero if left out)."""
     batch: list[CellExample] | None = None
-    """A batch of sequences sharing the weights, each {x or words, y, h0?, c0?}, instead of x and y (see GatedGiven)."""
+    """A batch of sequences sharing the weights, each {x or words, y, h0?, c0?}, instead of x and y: each worked as
+    one sequence, then the loss reduced over the batch (reduction) and the gradients combined from the examples'."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:

@@ -65,7 +65,9 @@ class Given:
     loss: str = "mse"
     """Loss per output: mse, bce, cross_entropy, ... (see the dense kinds)."""
     reduction: str = "mean"
-    """mean or sum of the outputs' losses, over the time steps (every_step) and the examples of a batch."""
+    """How the outputs' losses make the loss: mean (PyTorch's default reduction='mean': the mean over every output
+    of every sequence; Keras averages over the time steps inside each sample, then sum_over_batch_size: the same
+    number for sequences of one length) or sum, over the time steps (every_step) and the examples of a batch."""
     b_h: float | list[float] | None = None
     """Hidden bias (none if left out)."""
     b_y: float | list[float] | None = None
