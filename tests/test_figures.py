@@ -267,6 +267,7 @@ RNN_FILES = sorted(p.name for p in PROBLEMS.glob("rnn_*.yaml"))
 def sequence_length(name: str) -> int:
     """The number of time steps, read from the problem file itself (an input per step, or a word)."""
     given = yaml.safe_load((PROBLEMS / name).read_text())["given"]
+    given = given["batch"][0] if "batch" in given else given  # a batch's figure draws its first example
     sequence = given["x"] if "x" in given else given["words"]
     return len(sequence.split() if isinstance(sequence, str) else sequence)
 

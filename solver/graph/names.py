@@ -116,7 +116,8 @@ def latex_name(name: str) -> str:
     * a word after a letter labels it, set as text: ``E_total`` -> ``E_{\text{total}}``,
       ``w_h_path3`` -> ``w_{h,\text{path }3}``;
     * ``hat`` puts a hat on the symbol (``y_hat`` -> ``\hat{y}``, ``y_hat3`` -> ``\hat{y}_{3}``),
-      ``new`` is a superscript (``W1_new`` -> ``W_{1}^{new}``);
+      ``new`` is a superscript (``W1_new`` -> ``W_{1}^{new}``), and so is the example of a batch
+      (``h2_ex1`` -> ``h_{2}^{(1)}``, ``dL_ex1/dW_h`` -> ``\partial L^{(1)}/\partial W_{h}``);
     * an entry index is a subscript of a name without one (``x[2]`` -> ``x_{[2]}``) and
       follows one with (``W_{1}[1,2]``);
     * a derivative ``dA/dB`` is the fraction of its parts' names.
@@ -134,16 +135,20 @@ def latex_name(name: str) -> str:
     if step:  # y_hat3: the prediction of step 3
         parts[0:1] = ["hat", step[1]]
     hat, new = "hat" in parts, "new" in parts
-    parts = [p for p in parts if p not in ("hat", "new")]
+    example = next((p[2:] for p in parts if _EXAMPLE.fullmatch(p)), None)
+    parts = [p for p in parts if p not in ("hat", "new") and not _EXAMPLE.fullmatch(p)]
     symbol, subscripts = _symbol(base, digits, parts)
     if hat:
         symbol = rf"\hat{{{symbol}}}"
-    text = symbol + (f"_{{{','.join(subscripts)}}}" if subscripts else "") + ("^{new}" if new else "")
+    superscript = "^{new}" if new else (f"^{{({example})}}" if example else "")
+    text = symbol + (f"_{{{','.join(subscripts)}}}" if subscripts else "") + superscript
     if index:
         text += index.replace("[", "_{[").replace("]", "]}") if not subscripts else index
     return text
 
 
+#: The part of a name that says which example of a batch it belongs to: ``h2_ex1``.
+_EXAMPLE = re.compile(r"ex\d+")
 #: A part of a name that is a word, with the number that may end it: ``map``, ``path3``.
 _WORD_PART = re.compile(r"([A-Za-z]{3,})(\d*)")
 

@@ -18,6 +18,9 @@ MAX_LAYERS = 1_000
 MAX_UNITS = 4_096
 #: Time steps of an RNN.
 MAX_TIME_STEPS = 1_000
+#: Sequences in a batch of an RNN, LSTM or GRU (each worked as its own sequence; their time steps
+#: together are within MAX_TIME_STEPS, their work within MAX_RNN_WORK).
+MAX_BATCH_SEQUENCES = 100
 #: Hidden units of an RNN (BPTT multiplies hidden × hidden Jacobians at every step).
 MAX_HIDDEN = 256
 #: Time steps × hidden units³ of an RNN: each step's Jacobian is multiplied and its norm taken (an SVD).

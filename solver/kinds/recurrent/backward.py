@@ -50,7 +50,7 @@ def add_backward(steps: ArraySteps, net: Network) -> None:
 def add_output_gradients(steps: ArraySteps, net: Readout) -> dict[int, str]:
     """dL/dy_hat, dL/dz_y for each output, and the gradients of W_y and b_y; returns step -> its dL/dz_y."""
     loss = loss_function(net.loss)
-    share = 1 / len(net.outputs())
+    share = 1 / len(net.outputs()) if net.averaged else 1.0
     T, every = net.steps, net.every_step
     from_output: dict[int, str] = {}
     for t, y_hat, y in net.outputs():
@@ -61,7 +61,7 @@ def add_output_gradients(steps: ArraySteps, net: Readout) -> dict[int, str]:
             f"loss gradient at the prediction{of_step}",
             (y_hat, y),
             lambda p, target: share * loss.gradient(p, target),
-            loss_gradient_formula(loss.name, y_hat, y, T if every else None),
+            loss_gradient_formula(loss.name, y_hat, y, T if net.averaged else None),
         )
         # A linear output passes the gradient through: its slope does not read the prediction.
         linear = net.output == "linear"

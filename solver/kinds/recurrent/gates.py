@@ -29,6 +29,7 @@ from solver.graph.steps import Variant
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY, LAST_STEP_ONLY_FEEDBACK
+from solver.kinds.recurrent.batch import BATCH_DESCRIPTION, Example
 from solver.kinds.recurrent.bptt import Convention
 from solver.kinds.recurrent.network import (
     Readout,
@@ -57,14 +58,19 @@ SHARED_FIELDS = {
     "vocabulary": "The words of the one-hot encoding, in order: word i is the unit vector e_i.",
     "convention": "column: gates from W·x_t + U·h_{t-1} + b (PyTorch, stacked); row: x_t·W + h_{t-1}·U + b (Keras).",
     "output": "Output activation g of y_hat = g(W_y·h_t + b_y): linear, sigmoid, softmax, ...",
-    "outputs": "last: many-to-one; every_step: an output per step, loss averaged over the steps.",
+    "outputs": "last: many-to-one; every_step: an output per step, loss reduced over the steps.",
     "loss": "Loss per output: mse, bce, cross_entropy, ... (see the dense kinds).",
+    "reduction": "How the outputs' losses make the loss: mean (PyTorch's default reduction='mean': the mean over "
+    "every output of every sequence; Keras averages over the time steps inside each sample, then "
+    "sum_over_batch_size: the same number for sequences of one length) or sum, over the time steps "
+    "(every_step) and the examples of a batch.",
     "b_y": "Output bias (none if left out).",
     "h0": "Initial hidden state (zero if left out).",
     "weight_ih": "PyTorch's input weights of every gate stacked (gates·hidden × inputs), instead of W_k.",
     "weight_hh": "PyTorch's recurrent weights of every gate stacked (gates·hidden × hidden), instead of U_k.",
     "bias_ih": "PyTorch's input biases of every gate stacked.",
     "bias_hh": "PyTorch's recurrent biases of every gate stacked.",
+    "batch": BATCH_DESCRIPTION,
     "learning_rate": "With a learning rate, one gradient-descent update W_new = W − η dL/dW of each parameter.",
 }
 
@@ -82,7 +88,7 @@ class GatedGiven:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG | {"json_schema_extra": _describe_shared_fields}
 
     W_y: Matrix
-    y: float | list[float | list[float]]
+    y: float | list[float | list[float]] | None = None
     x: list[float | list[float]] | None = None
     words: list[str] | str | None = None
     vocabulary: list[str] | None = None
@@ -90,6 +96,7 @@ class GatedGiven:
     output: str = "linear"
     outputs: Literal["last", "every_step"] = "last"
     loss: str = "mse"
+    reduction: str = "mean"
     b_y: Vector | None = None
     h0: Vector | None = None
     weight_ih: Matrix | None = None
@@ -97,6 +104,7 @@ class GatedGiven:
     bias_ih: Vector | None = None
     bias_hh: Vector | None = None
     learning_rate: float | None = None
+    batch: list[Example] | None = None
 
 
 @dataclass(frozen=True)

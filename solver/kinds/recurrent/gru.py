@@ -30,6 +30,7 @@ from solver.graph.blocks import Sentence
 from solver.graph.steps import Solution, Variant
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import add_output_gradients, add_update
+from solver.kinds.recurrent.batch import solve_batch
 from solver.kinds.recurrent.gates import (
     GRU,
     Gated,
@@ -90,6 +91,8 @@ class Given(GatedGiven):
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    if given.batch is not None:
+        return solve_batch(given, solve, title)
     net = read_gated(given, GRU)
     T = net.steps
     mode = "many-to-many" if net.every_step else "many-to-one"

@@ -34,6 +34,7 @@ from solver.graph.steps import Noted, Solution, Variant
 from solver.graph.tables import Column, Table
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import add_output_gradients, add_update, norm_note, norm_table
+from solver.kinds.recurrent.batch import CellExample, solve_batch
 from solver.kinds.recurrent.gates import (
     LSTM,
     Gated,
@@ -97,9 +98,14 @@ class Given(GatedGiven):
     """Output gate: bias."""
     c0: Vector | None = None
     """Initial cell state (zero if left out)."""
+    batch: list[CellExample] | None = None
+    """A batch of sequences sharing the weights, each {x or words, y, h0?, c0?}, instead of x and y: each worked as
+    one sequence, then the loss reduced over the batch (reduction) and the gradients combined from the examples'."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    if given.batch is not None:
+        return solve_batch(given, solve, title)
     net = read_gated(given, LSTM, given.c0)
     T = net.steps
     mode = "many-to-many" if net.every_step else "many-to-one"

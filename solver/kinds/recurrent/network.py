@@ -22,6 +22,7 @@ from solver.math.activations import ACTIVATIONS, activation, check_softmax_width
 from solver.math.limits import MAX_HIDDEN, MAX_RNN_WORK, MAX_TIME_STEPS, require_at_most
 from solver.math.losses import check_target, check_training
 from solver.math.losses import loss as loss_function
+from solver.math.scores import Reduction, reduction
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class Readout:
     convention: Convention
     output: str
     every_step: bool
-    #: The loss of one output (``solver.math.losses`` name); averaged over the outputs.
+    #: The loss of one output (``solver.math.losses`` name); reduced over the outputs by ``reduction``.
     loss: str
+    #: How the outputs' losses make the loss: their mean (the default) or their sum.
+    reduction: Reduction
     hidden_size: int
     W_y: np.ndarray
     b_y: np.ndarray | None
@@ -54,6 +57,11 @@ class Readout:
         if self.every_step:
             return [(t, f"y_hat{t}", f"y{t}") for t in range(1, self.steps + 1)]
         return [(self.steps, "y_hat", "y")]
+
+    @property
+    def averaged(self) -> bool:
+        """Whether the loss is the mean of several outputs' losses (each output's share 1/T)."""
+        return self.every_step and self.reduction == "mean"
 
     @property
     def scalar(self) -> bool:
@@ -221,6 +229,8 @@ def read_readout(
     n_out = W_y.shape[1] if row else W_y.shape[0]
     output = activation(given.output, where="output").name
     every_step = given.outputs == "every_step"
+    if given.y is None:
+        raise InputError("y missing; expected the target (one per time step with outputs: every_step)", field="y")
     if every_step:
         if not isinstance(given.y, list) or len(given.y) != len(inputs):
             raise InputError(
@@ -239,6 +249,7 @@ def read_readout(
         "output": output,
         "every_step": every_step,
         "loss": loss,
+        "reduction": reduction(given.reduction),
         "hidden_size": hidden,
         "W_y": W_y,
         "b_y": None if given.b_y is None else read_vector(given.b_y, "b_y", n_out, "the output size"),

@@ -24,6 +24,7 @@ from solver.graph.steps import Solution
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.recurrent import bptt
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY, add_backward, add_update, norm_table
+from solver.kinds.recurrent.batch import Example, solve_batch
 from solver.kinds.recurrent.network import Network, Readout, read_network
 from solver.kinds.recurrent.text import applied, hole, loss_formula, times_text
 from solver.math.losses import loss as loss_function
@@ -45,7 +46,7 @@ class Given:
     """Recurrent weights, hidden × hidden."""
     W_y: Matrix
     """Output weights: hidden × outputs (row) or outputs × hidden (column); a flat list is one output."""
-    y: float | list[float | list[float]]
+    y: float | list[float | list[float]] | None = None
     """Target: one value or vector (many-to-one), or one per time step (outputs: every_step)."""
     x: list[float | list[float]] | None = None
     """The input sequence, one number or vector per time step."""
@@ -60,9 +61,13 @@ class Given:
     output: str = "linear"
     """Output activation g: any of ``solver.math.activations`` (linear, sigmoid, softmax, ...)."""
     outputs: Literal["last", "every_step"] = "last"
-    """last: many-to-one; every_step: an output per step, loss averaged over the steps."""
+    """last: many-to-one; every_step: an output per step, loss reduced over the steps."""
     loss: str = "mse"
     """Loss per output: mse, bce, cross_entropy, ... (see the dense kinds)."""
+    reduction: str = "mean"
+    """How the outputs' losses make the loss: mean (PyTorch's default reduction='mean': the mean over every output
+    of every sequence; Keras averages over the time steps inside each sample, then sum_over_batch_size: the same
+    number for sequences of one length) or sum, over the time steps (every_step) and the examples of a batch."""
     b_h: float | list[float] | None = None
     """Hidden bias (none if left out)."""
     b_y: float | list[float] | None = None
@@ -71,9 +76,16 @@ class Given:
     """Initial hidden state (zero if left out)."""
     learning_rate: float | None = None
     """With a learning rate, one gradient-descent update W_new = W − η dL/dW follows."""
+    batch: list[Example] | None = None
+    """A batch of sequences sharing the weights, each {x or words, y, h0?}, instead of x and y: each worked as one
+    sequence, then the loss reduced over the examples too (reduction: mean is over all B·T outputs as PyTorch's
+    reduction='mean'; Keras's mean over the steps, then sum_over_batch_size, is the same number) and every
+    gradient the mean (sum) of the examples'."""
 
 
 def solve(given: Given, title: str | None = None) -> Solution:
+    if given.batch is not None:
+        return solve_batch(given, solve, title)
     net = read_network(given)
     T = net.steps
     mode = "many-to-many" if net.every_step else "many-to-one"
@@ -156,10 +168,12 @@ def add_outputs(steps: ArraySteps, net: Readout) -> None:
         )
     pairs = [(y_hat, y) for _, y_hat, y in net.outputs()]
     names = tuple(n for pair in pairs for n in pair)
+    share = 1 / T if net.averaged else 1.0
+    reduced = (", averaged over the steps" if net.averaged else ", summed over the steps") if net.every_step else ""
     steps.add(
         "loss",
-        f"loss ({loss.name}" + (", averaged over the steps)" if net.every_step else ")"),
+        f"loss ({loss.name}{reduced})",
         names,
-        lambda *v: sum(loss.value(v[i], v[i + 1]) for i in range(0, len(v), 2)) / len(pairs),
-        loss_formula(loss.name, pairs, T if net.every_step else None),
+        lambda *v: share * sum(loss.value(v[i], v[i + 1]) for i in range(0, len(v), 2)),
+        loss_formula(loss.name, pairs, T if net.averaged else None),
     )

@@ -13,7 +13,7 @@ handout draws the network and its weights' names: no value, no path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,9 @@ Y_LOSS, Y_OUT, Y_HIDDEN, Y_IN = 28, 100, 190, 280
 #: Longer values than this are left to the worked steps: a figure shows numbers, not vectors.
 SHORT = 12
 _PATH = re.compile(r"dL/d(W_[a-z])(?:_path\d+)?")
+#: The mark of a batch's first example in its steps' names (h2_ex1, dL_ex1/dW_h), and of any example.
+_FIRST_EXAMPLE = re.compile(r"_ex1(?!\d)")
+_ANY_EXAMPLE = re.compile(r"_ex\d+")
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,17 @@ class PathTerm:
 
 
 def unrolled(solution: Solution, key: bool) -> list[Figure]:
+    batch = "h1" not in solution and "h1_ex1" in solution
+    if batch:
+        solution = _first_example(solution)
     steps = _time_steps(solution)
     if steps == 0:
         return []
     named = partial(rename, notation=solution.notation)
     weights = _asked_weights(solution)
     paths = _paths(solution, weights) if key else []
-    caption = f"The RNN unrolled over {steps} time steps, each edge named by the weights it multiplies"
+    caption = "The first example of the batch: the RNN" if batch else "The RNN"
+    caption += f" unrolled over {steps} time steps, each edge named by the weights it multiplies"
     if key:
         caption += (
             f"; in red, the {len(paths)} BPTT paths of {named('dL/d' + weights)}, one per use of {named(weights)}:"
@@ -63,6 +70,18 @@ def unrolled(solution: Solution, key: bool) -> list[Figure]:
     for lane, path in enumerate(paths):
         _lane(drawing, path, steps, Y_IN + 50 + LANE * lane, named)
     return [Figure("unrolled", caption, drawing)]
+
+
+def _first_example(batch: Solution) -> Solution:
+    """A batch's first example under the names of one sequence (h2_ex1 -> h2), with the shared weights."""
+    from solver.graph.steps import Solution
+
+    example = Solution(batch.kind, batch.title, batch.notation)
+    for step in batch:
+        name = _FIRST_EXAMPLE.sub("", step.name)
+        if name != step.name or (step.is_given and not _ANY_EXAMPLE.search(name)):
+            example.steps[name] = replace(step, name=name)  # a view to draw from, never worked again
+    return example
 
 
 def _the_loss(named: Callable[[str], str]) -> str:
