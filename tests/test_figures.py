@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from solver.files.problem_file import load_problem
-from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures import figures
 from solver.render.figures.local import local_derivative
+from solver.render.figures.names import figure_name
 from solver.render.figures.svg import KEY
 
 PROBLEMS = Path(__file__).parent.parent / "problems"
@@ -187,7 +187,7 @@ def test_every_edge_of_the_handout_graph_names_its_local_derivative_and_no_value
     shown = [text for *_, text in edge_labels(name, key=False)]
 
     def shown_name(step: str) -> str:  # a derivative's name inside another derivative is bracketed
-        name = rename(step, solution.notation)
+        name = figure_name(step, solution.notation)
         return f"({name})" if "/" in name else name
 
     assert sorted(shown) == sorted(f"∂{shown_name(s.name)}/∂{shown_name(d)}" for s in solution for d in s.deps)
@@ -281,9 +281,9 @@ def test_the_rnn_is_unrolled_one_cell_per_time_step(name: str) -> None:
     solution, steps = solve(name), sequence_length(name)
     shown = texts(drawn(name, key=False)["unrolled"])
     for letter in ("h", "x"):
-        cells = {rename(f"{letter}{t}", solution.notation) for t in range(1, steps + 1)}
+        cells = {figure_name(f"{letter}{t}", solution.notation) for t in range(1, steps + 1)}
         assert sorted(t for t in shown if t in cells) == sorted(cells)
-    assert rename(f"h{steps + 1}", solution.notation) not in shown
+    assert figure_name(f"h{steps + 1}", solution.notation) not in shown
 
 
 @pytest.mark.parametrize(
@@ -300,11 +300,11 @@ def test_the_key_highlights_one_bptt_path_per_term_the_solution_lists(name: str,
     assert len(terms) == steps
     svg = drawn(name, key=True)["unrolled"]
     red = [e.text for e in coloured(svg, "text", KEY)]
-    assert red.count(rename(weights, solution.notation)) == steps  # each use of the weights is a path's end
-    assert sorted(t for t in red if "_path" in t) == sorted(rename(t, solution.notation) for t in terms)
+    assert red.count(figure_name(weights, solution.notation)) == steps  # each use of the weights is a path's end
+    assert sorted(t for t in red if "_path" in t) == sorted(figure_name(t, solution.notation) for t in terms)
     assert len(coloured(svg, "line", KEY)) == 2 * steps  # the edge of each use, and its path's lane
     caption = next(f.caption for f in figures(solution, key=True) if f.name == "unrolled")
-    assert f"the {steps} BPTT paths of {rename('dL/d' + weights, solution.notation)}" in caption
+    assert f"the {steps} BPTT paths of {figure_name('dL/d' + weights, solution.notation)}" in caption
 
 
 def test_the_rnn_handout_has_no_path_and_no_computed_value() -> None:
@@ -327,7 +327,7 @@ def test_a_homework_asks_its_own_steps_of_a_problem_file() -> None:
     [
         ("rnn_000_three_paths.yaml", {"S1", "S3", "u", "w", "V"}, {"h1", "W_x", "W_h", "W_y"}),
         ("rnn_003_share_market_bptt.yaml", {"W_xh", "W_hh", "W_yh", "E"}, {"W_x", "W_h", "W_y", "loss"}),
-        ("tanh_network_2_3_1_question_1.yaml", {"alpha", "beta"}, {"W1", "W2"}),
+        ("tanh_network_2_3_1_question_1.yaml", {"α", "β"}, {"W1", "W2"}),  # alpha and beta, set as letters
         ("conv_004_4_2a.yaml", {"Y[1,1]", "X"}, {"image", "kernel", "feature_map[1,1]"}),
     ],
 )

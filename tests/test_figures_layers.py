@@ -317,7 +317,7 @@ def test_the_normalized_groups_are_framed_with_their_statistics(name: str) -> No
     ]
     x_hat_grid = drawn[1] if by_column else drawn[2]
     assert numbers(x_hat_grid).tolist() == shown(x_hat).tolist()
-    assert "mu" in texts(root) and "mean" not in texts(root)  # the course's notation: mean is mu
+    assert "μ" in texts(root) and "mean" not in texts(root)  # the course's notation: mean is mu, set as μ
     frames = rects(root, stroke=KEY)
     assert len(frames) == len(groups)
     cell = float(frames[0].get("width" if by_column else "height")) - 3  # a frame is one column (row) wide

@@ -122,7 +122,7 @@ def test_the_gru_figure_follows_the_course_notation() -> None:
     solution = solve(FILES["gru"])  # n: h_hat
     for key in (True, False):
         shown = texts(cell_figure(solution, key=key))
-        assert "h_hat1" in shown and "n1" not in shown
+        assert "ĥ1" in shown and "n1" not in shown  # h_hat1, set with its hat
 
 
 def long_problem(tmp_path: Path, kind: str, steps: int, hidden: int) -> Solution:

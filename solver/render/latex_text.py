@@ -62,6 +62,8 @@ _SYMBOLS = {
     "⌈": r"\ensuremath{\lceil}",
     "⌉": r"\ensuremath{\rceil}",
     "ᵀ": r"\textsuperscript{T}",
+    "⁽": r"\textsuperscript{(}",
+    "⁾": r"\textsuperscript{)}",
     "✓": r"\ensuremath{\surd}",
     "✗": r"\ensuremath{\times}",
     "ς": r"\ensuremath{\varsigma}",
@@ -77,9 +79,19 @@ _LATIN_SHAPED_CAPITALS = dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX",
 _GREEK_COMMANDS = {"lamda": "lambda", "omicron": "o"}
 
 
+#: Combining accents, set on the character before them (a figure's x̂), as LaTeX's text accents.
+_ACCENTS = {"\u0302": r"\^{{{}}}", "\u0303": r"\~{{{}}}", "\u0304": r"\={{{}}}", "\u0307": r"\.{{{}}}"}
+
+
 def escaped(text: str) -> str:
     r"""Text from a file, set as text: ``50% of $x_1$`` -> ``50\% of \$x\_1\$``."""
-    return "".join(_character(char) for char in text)
+    out: list[str] = []
+    for char in unicodedata.normalize("NFC", text):
+        if char in _ACCENTS and out:
+            out[-1] = _ACCENTS[char].format(out[-1])
+        else:
+            out.append(_character(char))
+    return "".join(out)
 
 
 def _character(char: str) -> str:

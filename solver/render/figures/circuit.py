@@ -12,9 +12,9 @@ from __future__ import annotations
 from itertools import count
 from typing import TYPE_CHECKING
 
-from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
+from solver.render.figures.names import figure_name
 from solver.render.figures.svg import FAINT, KEY, Drawing
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _draw(solution: Solution, drawn: Circuit, key: bool, caption: str) -> Drawin
     width = max(x for x, _ in places.values()) + COLUMN + MARGIN
     height = max(y for _, y in places.values()) + MARGIN + 30
     drawing = Drawing(width, height, caption)
-    named = {name: rename(name, solution.notation) for name in places}
+    named = {name: figure_name(name, solution.notation) for name in places}
     output = drawn.output
 
     def shown(step: str) -> str:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
+from solver.render.figures.names import namer
 from solver.render.figures.place import Box, Spot, Taken, text_box
 from solver.render.figures.svg import FAINT, KEY, Drawing
 
@@ -63,7 +62,7 @@ def _layers(solution: Solution, key: bool) -> tuple[list[Layer], list[Edges]] | 
     tag = "" if "x" in steps else "_e1" if "x_e1" in steps else None
     if tag is None:
         return None
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
 
     def shown(name: str) -> list[float] | None:
         known = name in steps and (key or steps[name].is_given) and _numeric(steps[name].value)

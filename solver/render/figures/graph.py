@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
-from solver.graph.names import rename
 from solver.graph.values import format_number, format_value
 from solver.math.optimizers import is_later_training_step
 from solver.render.figures.figure import Figure
 from solver.render.figures.local import derivative_name, local_derivative
+from solver.render.figures.names import figure_name
 from solver.render.figures.place import Box, Spot, Taken, text_box
 from solver.render.figures.svg import FAINT, KEY, PRINT_HEIGHT, PRINT_WIDTH, Drawing
 
@@ -224,10 +224,10 @@ def _spots(start: Spot, end: Spot) -> Iterator[Spot]:
     """Points just above or below the edge, in the gaps between columns, best first.
 
     The gap before the step comes first (the derivative belongs to the step), then the gaps further back;
-    where the edges crowd, a label may stand off its edge by a line's height.
+    where the edges crowd, a label may stand off its edge by a line's height, or two.
     """
     (x1, y1), (x2, y2) = start, end
-    for off in (LABEL_SIZE / 2 + 1, LABEL_SIZE * 1.5 + 2):
+    for off in (LABEL_SIZE / 2 + 1, LABEL_SIZE * 1.5 + 2, LABEL_SIZE * 2.5 + 3):
         for gap_right in _gaps_between(x1, x2):
             for fraction in SPOTS:
                 x = gap_right - GAP + GAP * fraction
@@ -245,7 +245,7 @@ def _copy(drawing: Drawing, solution: Solution, name: str, corner: Spot) -> None
     """A dashed box that names a step drawn in an earlier band; its value stands there."""
     x, y = corner
     drawing.rect(x, y, BOX_W, BOX_H, fill="white", stroke=FAINT, dashed=True)
-    drawing.text(x + BOX_W / 2, y + BOX_H / 2, rename(name, solution.notation)[:18], size=11)
+    drawing.text(x + BOX_W / 2, y + BOX_H / 2, figure_name(name, solution.notation)[:18], size=11)
 
 
 def _node(drawing: Drawing, solution: Solution, step: Step, corner: tuple[float, float], key: bool) -> None:
@@ -253,7 +253,7 @@ def _node(drawing: Drawing, solution: Solution, step: Step, corner: tuple[float,
     drawing.rect(x, y, BOX_W, BOX_H, fill="#eef3fb" if step.is_given else "white")
     value = format_value(step.value) if key or step.is_given else ""
     shown = value if len(value) <= 14 else ""
-    name = rename(step.name, solution.notation)[:18]
+    name = figure_name(step.name, solution.notation)[:18]
     drawing.text(x + BOX_W / 2, y + (10 if shown else BOX_H / 2), name, size=11)
     if shown:
         drawing.text(x + BOX_W / 2, y + 23, shown, size=10, fill=KEY if not step.is_given else "#222")

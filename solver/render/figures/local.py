@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from solver.graph.formula import Template
-from solver.graph.names import rename
 from solver.math.activations import ACTIVATIONS, Activation
+from solver.render.figures.names import figure_name
 
 if TYPE_CHECKING:
     from solver.graph.steps import Solution, Step
@@ -48,7 +48,7 @@ def local_derivative(solution: Solution, step: Step, dep: str) -> Local:
 
 def derivative_name(solution: Solution, step: Step, dep: str) -> str:
     """``∂step/∂dep`` in the course's names."""
-    child, parent = (_grouped(rename(name, solution.notation)) for name in (step.name, dep))
+    child, parent = (_grouped(figure_name(name, solution.notation)) for name in (step.name, dep))
     return f"∂{child}/∂{parent}"
 
 
@@ -78,7 +78,7 @@ def _from_sympy(solution: Solution, expr: Any, dep: str) -> Local | None:
     if dep not in symbols:
         return None
     derivative = expr.diff(symbols[dep])
-    names = {name: rename(name, solution.notation) for name in symbols}
+    names = {name: figure_name(name, solution.notation) for name in symbols}
     text = SympyFormula(derivative).show("text", names)
     values = {symbol: _scalar(solution[name].value) for name, symbol in symbols.items() if name in solution}
     value = None
@@ -139,7 +139,7 @@ def _through_activation(
     """f′ times the inner derivative; f′ read from the step's own value, f(…)."""
     slope = _scalar(act.slope_from_output(step.value)) if _scalar(step.value) is not None else None
     if inner == "{" + dep + "}":
-        return Local(f"{name}′({rename(dep, solution.notation)})", slope)
+        return Local(f"{name}′({figure_name(dep, solution.notation)})", slope)
     within = _from_text(solution, step, inner, dep)
     if within is None:
         return None
@@ -163,7 +163,8 @@ def _product(solution: Solution, term: str, dep: str) -> Local | None:
             shown.append(factor)
             values.append(float(factor))
         elif factor.removesuffix("ᵀ") == "{" + name + "}" and name in solution and name != dep:
-            shown.append(rename(name, solution.notation) + ("ᵀ" if turn and np.ndim(solution[name].value) == 2 else ""))
+            turned = turn and np.ndim(solution[name].value) == 2
+            shown.append(figure_name(name, solution.notation) + ("ᵀ" if turned else ""))
             values.append(_scalar(solution[name].value))
         else:
             return None

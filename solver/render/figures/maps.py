@@ -16,18 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from solver.graph.blocks import Grid
-from solver.graph.names import entry_name, rename
+from solver.graph.names import entry_name
 from solver.graph.values import format_number
 from solver.kinds.maps.cells import shown_cells
 from solver.render.figures import grids
 from solver.render.figures.figure import Figure
 from solver.render.figures.grids import CELL, GAP, planes_of
+from solver.render.figures.names import namer
 from solver.render.figures.svg import FAINT, INK, KEY, MARK, PADDING, Drawing
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ ROW_WIDTH = 900
 
 
 def windows(solution: Solution, key: bool) -> list[Figure]:
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     if not key:
         return given_maps(solution, named)
     drawn = []

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solver.graph.names import rename
 from solver.render.figures import grids
 from solver.render.figures.figure import Figure
 from solver.render.figures.grids import CELL, GAP, cell_width, number, planes_of
 from solver.render.figures.maps import ROW_WIDTH, Named
+from solver.render.figures.names import namer
 from solver.render.figures.svg import KEY, MARK, PADDING, Drawing
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _placed(drawing: Drawing, blocks: list[Block]) -> tuple[float, float, float]
 
 def normalized(solution: Solution, key: bool) -> list[Figure]:
     """x with its groups framed, each group's mean and variance, then x̂ and y (the key)."""
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     by_column = solution.kind == "batchnorm"
     x = np.asarray(solution["x"].value, dtype=float)
     group = "each feature (column) over the batch" if by_column else "each example (row) over its features"
@@ -157,7 +157,7 @@ def _statistics(
 
 def dropped(solution: Solution, key: bool) -> list[Figure]:
     """x, the mask with its dropped cells crossed, and (the key) y, the kept values scaled."""
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     x, mask = planes_of(solution["x"].value), planes_of(solution["mask"].value)
     p = float(solution["p"].value)
     caption = f"{named('x')} and {named('mask')}: the crossed units are dropped (p = {number(p)})"

@@ -9,15 +9,14 @@ the one its title names.  The handout draws the given map only.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
-from solver.graph.names import rename
 from solver.math.windows import PAD_MODE_WORDS
 from solver.render.figures import grids
 from solver.render.figures.figure import Figure
 from solver.render.figures.grids import GAP, planes_of
 from solver.render.figures.maps import given_maps, given_pair
+from solver.render.figures.names import namer
 from solver.render.figures.svg import INK, PADDING, Drawing
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def source_index(index: int, before: int, length: int, mode: str) -> int | None:
 
 
 def bordered(solution: Solution, key: bool) -> list[Figure]:
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     if not key:
         return given_maps(solution, named)
     step = solution["padded"]

@@ -21,14 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solver.graph.names import rename
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
+from solver.render.figures.names import namer
 from solver.render.figures.svg import FAINT, INK, KEY, MARK, PRINT_WIDTH, Anchor, Drawing
 
 if TYPE_CHECKING:
@@ -118,7 +117,7 @@ def _unrolled(solution: Solution, key: bool, cell: Cell) -> list[Figure]:
     steps = _time_steps(solution)
     if not steps or not _complete(solution, cell, steps, key):
         return []  # a solution whose steps are not named per time step of one sequence (h1, c1, ...)
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     lanes = {t: _lane(solution, cell, t, named) for t in range(1, steps + 1)} if key else {}
     states = [f"{letter}{t}" for letter in {cell.top, "h"} for t in range(steps + 1)]
     widest_state = max(len(_shown(solution, name, key)) for name in states)

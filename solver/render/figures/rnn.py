@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import TYPE_CHECKING
 
-from solver.graph.names import rename, split_entry
+from solver.graph.names import split_entry
 from solver.graph.values import format_value
 from solver.render.figures.figure import Figure
+from solver.render.figures.names import namer
 from solver.render.figures.svg import FAINT, INK, KEY, Drawing
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def unrolled(solution: Solution, key: bool) -> list[Figure]:
     steps = _time_steps(solution)
     if steps == 0:
         return []
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     weights = _asked_weights(solution)
     paths = _paths(solution, weights) if key else []
     caption = "The first example of the batch: the RNN" if batch else "The RNN"

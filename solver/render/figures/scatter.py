@@ -12,17 +12,17 @@ cells, as the worked lines do.  The handout draws the given maps only.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solver.graph.names import entry_name, rename
+from solver.graph.names import entry_name
 from solver.kinds.maps.cells import shown_cells
 from solver.render.figures import grids
 from solver.render.figures.figure import Figure
 from solver.render.figures.grids import CELL, GAP, number, planes_of
 from solver.render.figures.maps import ROW_WIDTH, Named, Pair, given_maps, given_pair
+from solver.render.figures.names import namer
 from solver.render.figures.svg import KEY, MARK, PADDING, Drawing
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def scattered(solution: Solution, key: bool) -> list[Figure]:
-    named = partial(rename, notation=solution.notation)
+    named = namer(solution.notation)
     if not key:
         return given_maps(solution, named)
     drawn = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from solver.graph.names import rename
 from solver.graph.values import format_value
 from solver.render.figures.figure import Figure
+from solver.render.figures.names import figure_name
 from solver.render.figures.svg import KEY, PRINT_HEIGHT, Drawing
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def column(solution: Solution, key: bool) -> list[Figure]:
     layers = [s for s in solution if s.name.startswith("out") and s.name[3:].isdigit()]
     if "input" not in solution.steps or not layers:
         return []
-    rows = [(rename("input", solution.notation), format_value(solution["input"].value), None)]
+    rows = [(figure_name("input", solution.notation), format_value(solution["input"].value), None)]
     for step in layers:
         params = solution.steps.get("params" + step.name[3:])
         rows.append(
