@@ -115,6 +115,7 @@ def write(tmp_path, fields: dict[str, str]):
     [
         (GOOD, {"W_f": "[[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]]"}, "W_f is 2×3, which does not fit the input size 2"),
         (GOOD, {"U_o": "[[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1]]"}, "U_o is 3×3, which does not fit the hidden size 2"),
+        (GOOD, {"U_o": "[[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1]]"}, "size 2 (from U_i) on either axis; expected 2×2"),
         (GOOD, {"b_g": "[1, 2, 3]"}, "b_g has 3 entries; expected 2 (the hidden size)"),
         (GOOD, {"U_g": None}, "U_g missing; one matrix per gate needs W_i, U_i"),
         (GOOD, {"weight_hh": "[[1]]"}, "both layouts of gate weights given"),

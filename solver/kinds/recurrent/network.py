@@ -158,8 +158,10 @@ def check_shape(matrix: np.ndarray, field: str, expected: tuple[int | None, int 
     wrong = [fits[i] for i in (0, 1) if expected[i] is not None and matrix.shape[i] != expected[i]]
     if wrong:
         want = "×".join("?" if e is None else str(e) for e in expected)
+        # A square matrix that misses one size on both axes says it once.
+        misfit = f"{wrong[0]} on either axis" if len(wrong) == 2 and wrong[0] == wrong[1] else " nor ".join(wrong)
         raise InputError(
-            f"{field} is {matrix.shape[0]}×{matrix.shape[1]}, which does not fit {' nor '.join(wrong)}; "
+            f"{field} is {matrix.shape[0]}×{matrix.shape[1]}, which does not fit {misfit}; "
             f"expected {want} ({layout})",
             field=field,
         )
