@@ -14,7 +14,7 @@ from gated_reference import EPS, Case, cases, reference_loss, run
 from solver.files.problem_file import load_problem
 from solver.graph.names import fill_names
 from solver.kinds.recurrent.backward import LAST_STEP_ONLY
-from solver.kinds.recurrent.lstm import CELL_PATH_DROPPED, Given, solve
+from solver.kinds.recurrent.lstm import CELL_PATH_DROPPED, FORGET_GATE_SKIPPED, NO_TANH_ON_CELL, Given, solve
 
 TOLERANCE = 1e-6
 GATES = "ifgo"
@@ -85,6 +85,19 @@ def test_the_named_mistakes_change_the_numbers():
         np.asarray(last["dL/dU_g"]).reshape(-1),
         np.outer(value(solution, "dL/dz_g3").reshape(-1), value(solution, "h2").reshape(-1)).reshape(-1),
     )
+
+
+
+def test_the_forward_mistakes_are_the_cell_without_its_forget_gate_and_h_without_tanh():
+    solution = solve(CASES[0].given(Given))
+    v = {name: value(solution, name) for name in ("c1", "i2", "g2", "o1")}
+    skipped = solution.evaluate(variant=("c2", FORGET_GATE_SKIPPED))
+    np.testing.assert_allclose(np.ravel(skipped["c2"]), np.ravel(v["c1"] + v["i2"] * v["g2"]))
+    assert not np.allclose(skipped["h3"], solution["h3"].value)  # carried downstream
+    plain = solution.evaluate(variant=("h1", NO_TANH_ON_CELL))
+    np.testing.assert_allclose(np.ravel(plain["h1"]), np.ravel(v["o1"] * v["c1"]))
+    habit = solution.evaluate(variant=("*", NO_TANH_ON_CELL))  # the same slip at every step
+    assert not np.allclose(habit["h3"], plain["h3"])
 
 
 GOOD = {

@@ -63,6 +63,15 @@ CELL_PATH_DROPPED_FEEDBACK = (
     "dL/dc_t also comes from the next step along the cell path, dL/dc_{t+1} ⊙ f_{t+1}; "
     "only the path through h_t was kept."
 )
+FORGET_GATE_SKIPPED = "lstm_forget_gate_skipped"
+FORGET_GATE_SKIPPED_FEEDBACK = (
+    "the old cell state is scaled by the forget gate before the new content is added: "
+    "c_t = f_t ⊙ c_(t−1) + i_t ⊙ g_t, not c_(t−1) + i_t ⊙ g_t."
+)
+NO_TANH_ON_CELL = "lstm_no_tanh_on_cell"
+NO_TANH_ON_CELL_FEEDBACK = (
+    "the cell state goes through tanh before the output gate: h_t = o_t ⊙ tanh(c_t), not o_t ⊙ c_t."
+)
 #: The note on the last step's cell-path Jacobian: why the LSTM's gradient does not vanish as the RNN's does.
 ADDITIVE_PATH = (
     "the additive cell path: ∂c_t/∂c_(t−1) = diag(f_t), no recurrent weights and no activation slope, "
@@ -142,6 +151,7 @@ def _forward_step(steps: ArraySteps, net: Gated, t: int) -> None:
         (f"f{t}", f"c{t - 1}", f"i{t}", f"g{t}"),
         lambda f, c, i, g: f * c + i * g,
         formula(f"{product(net, hole(f'f{t}'), hole(f'c{t - 1}'))} + {product(net, hole(f'i{t}'), hole(f'g{t}'))}"),
+        mistakes=[Variant(FORGET_GATE_SKIPPED, FORGET_GATE_SKIPPED_FEEDBACK, lambda f, c, i, g: c + i * g)],
     )
     steps.add(
         f"h{t}",
@@ -149,6 +159,7 @@ def _forward_step(steps: ArraySteps, net: Gated, t: int) -> None:
         (f"o{t}", f"c{t}"),
         lambda o, c: o * np.tanh(c),
         formula(product(net, hole(f"o{t}"), f"tanh({hole(f'c{t}')})")),
+        mistakes=[Variant(NO_TANH_ON_CELL, NO_TANH_ON_CELL_FEEDBACK, lambda o, c: o * c)],
     )
 
 
