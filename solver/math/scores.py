@@ -9,11 +9,15 @@ divided by the number of classes (PyTorch's ``MultiMarginLoss`` divides by it).
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
 from solver.graph.errors import InputError
+
+if TYPE_CHECKING:
+    from solver.graph.steps import Variant
 
 Array = np.ndarray
 Reduction = Literal["mean", "sum"]
@@ -26,6 +30,21 @@ def reduction(name: str, field: str = "reduction") -> Reduction:
     if key not in REDUCTIONS:
         raise InputError(f"unknown reduction {name!r}; expected one of: {', '.join(REDUCTIONS)}", field=field)
     return cast(Reduction, key)
+
+
+def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str) -> Variant:
+    """The named mistake of a batch's ``what`` (its loss, a gradient) reduced the other way.
+
+    ``reduce(*values, mean=...)`` reduces the step's values either way: the slip is the other
+    way, summed where the problem averages or averaged where it sums.
+    """
+    from solver.graph.steps import Variant
+
+    if mean:
+        feedback = f"The batch's {what} is the mean over its examples (1/n Σ); you added them up."
+        return Variant("sum_instead_of_mean", feedback, lambda *v: reduce(*v, mean=False))
+    feedback = f"The batch's {what} is the sum over its examples; you averaged them."
+    return Variant("mean_instead_of_sum", feedback, lambda *v: reduce(*v, mean=True))
 
 
 def share(examples: int, how: Reduction) -> float:

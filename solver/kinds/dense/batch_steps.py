@@ -24,6 +24,7 @@ from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import Activation
 from solver.math.losses import Loss
 from solver.math.optimizers import Choice, add_updates
+from solver.math.scores import reduction_slip
 
 Array = np.ndarray
 
@@ -208,7 +209,7 @@ class BatchBuilder:
                 formula=Template(f"(1/{size}) Σ {{losses}}", rf"\frac{{1}}{{{size}}} \sum {{losses}}")
                 if mean
                 else Template("Σ {losses}", r"\sum {losses}"),
-                variants=(_reduction_slip(mean, lambda v, m: float(np.mean(v) if m else np.sum(v))),),
+                variants=(reduction_slip(mean, lambda v, mean: float(np.mean(v) if mean else np.sum(v)), "loss"),),
             )
         )
         text, latex = lossfn.form("Y_hat", "Y", "text", True), lossfn.form("Y_hat", "Y", "latex", True)
@@ -221,7 +222,7 @@ class BatchBuilder:
                 formula=Template(f"(1/{size})·[{text}]", rf"\frac{{1}}{{{size}}} \left[{latex}\right]")
                 if mean
                 else Template(text, latex),
-                variants=(_reduction_slip(mean, lambda p, y, m: gradient(p, y, scaled=m)),),
+                variants=(reduction_slip(mean, lambda p, y, mean: gradient(p, y, scaled=mean), "dL/dY_hat"),),
             )
         )
 
@@ -335,21 +336,6 @@ class BatchBuilder:
 
     def updates(self, choice: Choice, trained: list[tuple[str, tuple[int, ...]]]) -> None:
         add_updates(self.solution, choice, trained, shown=shown, as_operand=operand)
-
-
-def _reduction_slip(mean: bool, reduce: Any) -> Variant:
-    """The batch reduced the other way: summed where the problem averages, or averaged where it sums."""
-    if mean:
-        return Variant(
-            "sum_instead_of_mean",
-            "This batch loss is the mean over the examples; you summed.",
-            lambda *v: reduce(*v, False),
-        )
-    return Variant(
-        "mean_instead_of_sum",
-        "This batch loss is the sum over the examples; you averaged.",
-        lambda *v: reduce(*v, True),
-    )
 
 
 def solve_batch(

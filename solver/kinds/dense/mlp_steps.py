@@ -47,6 +47,7 @@ from solver.math.limits import (
 )
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
 from solver.math.optimizers import Choice, add_updates, training_choice, update_steps
+from solver.math.scores import reduction_slip
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -463,23 +464,10 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
     """The loss or a gradient over all examples: their sum, or their mean."""
     count = len(parts)
 
-    def total(*values: Any) -> Any:
+    def reduce(*values: Any, mean: bool = mean) -> Any:
         summed = sum(np.asarray(v, dtype=float) for v in values)
         return shown(summed / count if mean else summed)
 
-    wrong = (
-        Variant(
-            "sum_instead_of_mean",
-            "Over several examples this problem averages; you summed.",
-            lambda *v: shown(sum(np.asarray(x, float) for x in v)),
-        )
-        if mean
-        else Variant(
-            "mean_instead_of_sum",
-            "Over several examples this problem sums; you averaged.",
-            lambda *v: shown(sum(np.asarray(x, float) for x in v) / count),
-        )
-    )
     holes = " + ".join(f"{{{p}}}" for p in parts)
     text = f"({holes}) / {count}" if mean else holes
     latex = rf"\frac{{1}}{{{count}}} ({holes})" if mean else holes
@@ -488,10 +476,10 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
             name,
             title,
             deps=tuple(parts),
-            compute=total,
+            compute=reduce,
             formula=Template(text, latex),
             index_origin=origin,
-            variants=(wrong,),
+            variants=(reduction_slip(mean, reduce, name),),
         )
     )
 

@@ -28,6 +28,7 @@ from solver.math.activations import Activation, activation, slope_mistakes
 from solver.math.limits import require_at_most
 from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import SGD, update_steps
+from solver.math.scores import reduction_slip
 
 Matrix = sympy.Matrix
 
@@ -166,12 +167,6 @@ def _reduced_over_examples(solution: Solution, name: str, title: str, each: list
         return sympy.factor_terms(sympy.Add(*values) * scale)
 
     symbols = sympy.Add(*(sympy.Symbol(part) for part in parts))
-    other = "sum_instead_of_mean" if mean else "mean_instead_of_sum"
-    feedback = (
-        f"The batch's {name} is the mean over its {count} examples (1/n Σ); you added them up."
-        if mean
-        else f"The batch's {name} is the sum over its {count} examples; you averaged them."
-    )
     solution.add(
         Step(
             name,
@@ -179,7 +174,7 @@ def _reduced_over_examples(solution: Solution, name: str, title: str, each: list
             deps=parts,
             compute=reduce,
             formula=SympyFormula(sympy.Mul(sympy.Rational(1, count), symbols, evaluate=False) if mean else symbols),
-            variants=(Variant(other, feedback, partial(reduce, mean=not mean)),),
+            variants=(reduction_slip(mean, reduce, name),),
         )
     )
 

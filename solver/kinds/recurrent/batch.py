@@ -36,13 +36,12 @@ from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step
 from solver.graph.tables import Table
 from solver.kinds import GIVEN_CONFIG
-from solver.kinds.dense.batch_steps import _reduction_slip
 from solver.kinds.recurrent.backward import add_update
 from solver.kinds.recurrent.network import read_sequence
 from solver.kinds.recurrent.text import hole
 from solver.math.limits import MAX_BATCH_SEQUENCES, MAX_RNN_WORK, MAX_TIME_STEPS, require_at_most
 from solver.math.losses import check_training
-from solver.math.scores import reduction
+from solver.math.scores import reduction, reduction_slip
 
 Vector = float | list[float]
 
@@ -258,18 +257,17 @@ class _Renamer:
 # ------------------------------------------------------------------------------- the batch's steps
 
 
-def _combination(examples: int, outputs: int, mean: bool) -> Callable[..., Any]:
-    """The examples' losses (or gradients) combined with a mean (last argument True) or a sum over all outputs.
+def _combination(examples: int, outputs: int, averaged_within: bool) -> Callable[..., Any]:
+    """The examples' losses (or gradients) combined with a mean (``mean=True``) or a sum over all outputs.
 
     Each example's value is already the mean (or the sum, as the problem says) over its
     ``outputs``; the sum over all B·T outputs is Σ_b value_b, times T when they are means.
     One function serves the problem's own reduction and the other one, the named mistake.
     """
 
-    def combine(*values_and_mean: Any) -> Any:
-        *values, as_mean = values_and_mean
-        total = sum(values) * (outputs if mean else 1)
-        return total / (examples * outputs) if as_mean else total
+    def combine(*values: Any, mean: bool) -> Any:
+        total = sum(values) * (outputs if averaged_within else 1)
+        return total / (examples * outputs) if mean else total
 
     return combine
 
@@ -290,9 +288,9 @@ def _batch_loss(steps: ArraySteps, examples: int, outputs: int, how: str, combin
         "loss",
         f"loss of the batch: the {how} of the {examples} examples' losses{each}{over}",
         tuple(terms),
-        lambda *v: combine(*v, how == "mean"),
+        lambda *v: combine(*v, mean=how == "mean"),
         _share_text(examples, how, terms),
-        mistakes=[_reduction_slip(how == "mean", combine)],
+        mistakes=[reduction_slip(how == "mean", combine, "loss")],
     )
 
 
@@ -302,7 +300,7 @@ def _batch_gradient(steps: ArraySteps, name: str, examples: int, how: str, combi
         f"dL/d{name}",
         f"gradient of {hole(name)} over the batch: the {how} of the {examples} examples' gradients",
         tuple(terms),
-        lambda *v: combine(*v, how == "mean"),
+        lambda *v: combine(*v, mean=how == "mean"),
         _share_text(examples, how, terms),
-        mistakes=[_reduction_slip(how == "mean", combine)],
+        mistakes=[reduction_slip(how == "mean", combine, f"dL/d{name}")],
     )
