@@ -83,6 +83,14 @@ def conv_stack(
         str,
         typer.Option("--framework", help="Count parameters (and lay out sequences) as pytorch or keras does."),
     ] = "pytorch",
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            "--layout",
+            help="How an image is written and shown: hwc (height x width x channels, the default) or chw "
+            "(channels first, as PyTorch: 3x32x32).",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -91,7 +99,7 @@ def conv_stack(
     from solver.kinds.sizes import conv_stack as kind
     from solver.kinds.sizes.layers import split_layer_words
 
-    given = kind.Given(input=input, layers=split_layer_words(layers), framework=framework)
+    given = kind.Given(input=input, layers=split_layer_words(layers), framework=framework, layout=layout)
     emit(kind.solve(given), chosen_format(fmt, as_json))
 
 
