@@ -9,6 +9,7 @@ NCHW (batch left out), apart from the code under test.
 from __future__ import annotations
 
 import pytest
+from test_grade_judged import grade, one_problem, outcome
 
 from solver.graph.errors import InputError
 from solver.graph.values import Shape
@@ -160,3 +161,48 @@ def test_a_problem_file_gives_the_layout(cli, tmp_path):
     path.write_text(text.format(""), encoding="utf-8")
     result = cli("solve", path)
     assert result.code == 2 and f"{path}:3: given.input: input 3×32×32 reads as H×W×C" in result.err
+
+
+# --- Grading a channels-first problem ---------------------------------------------------------------------------
+
+CHW_STACK = {
+    "kind": "conv-stack",
+    "given": {"input": "3x32x32", "layout": "chw", "layers": ["conv k=3 n=8", "maxpool k=2", "flatten"]},
+}
+ASKED = {"out1": 1, "out2": 1, "output": 1}
+CHANNELS_LAST = ("mistake", "image_written_channels_last", 0.25)  # the homework's mistake_credit
+
+
+@pytest.fixture(scope="module")
+def chw_homework(tmp_path_factory):
+    return one_problem(tmp_path_factory.mktemp("chw"), CHW_STACK, ASKED)
+
+
+def test_a_channels_first_answer_is_right(chw_homework):
+    graded = grade(chw_homework, {"q": {"out1": "8x30x30", "out2": "8 × 15 × 15", "output": 1800}})
+    assert {step: outcome(item) for (_, step), item in graded.items()} == {
+        step: ("correct", None, 1.0) for step in ASKED
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"out1": "30x30x8", "out2": "15x15x8"}, {"out1": CHANNELS_LAST, "out2": CHANNELS_LAST}),
+        ({"out1": "30x30x8", "out2": "8x15x15"}, {"out1": CHANNELS_LAST, "out2": ("correct", None, 1.0)}),
+        ({"out1": [30, 30, 8]}, {"out1": CHANNELS_LAST}),
+        ({"out1": "30x8x30"}, {"out1": ("wrong", None, 0.0)}),
+    ],
+)
+def test_an_answer_written_channels_last_is_named(chw_homework, answers, expected):
+    graded = grade(chw_homework, {"q": answers})
+    assert {step: outcome(graded["q", step]) for step in answers} == expected
+    named = [item for item in graded.values() if item.mistake]
+    assert all("C×H×W" in item.feedback for item in named)
+
+
+def test_a_channels_last_problem_names_no_layout_mistake(tmp_path):
+    # The default layout keeps its grading: a C×H×W answer to an H×W×C problem is wrong, as before.
+    stack = {"kind": "conv-stack", "given": {"input": "32x32x3", "layers": ["conv k=3 n=8"]}}
+    graded = grade(one_problem(tmp_path, stack, {"out1": 1}), {"q": {"out1": "8x30x30"}})
+    assert outcome(graded["q", "out1"]) == ("wrong", None, 0.0)

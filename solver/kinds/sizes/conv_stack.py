@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 from solver.graph.blocks import Block, Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template, text_to_latex
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution, Step, Variant
 from solver.graph.tables import Column, Table
 from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
@@ -621,6 +621,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 ),
                 detail=lines,
                 note=layer.transposed_note(),
+                variants=(_written_channels_last(layer),) if layout == "chw" and len(shape) == 3 else (),
             )
         )
         params, counted = layer.params(shape_in if layer.reads_input else None)
@@ -710,6 +711,19 @@ def _input_shape(dims: tuple[int, ...], layers: list[Layer], layout: Layout) -> 
         return Shape((*dims, 1)), images_first
     channels_first = first.channels_first_after(False)
     return from_layout(Shape(dims), channels_first), channels_first
+
+
+#: A C×H×W problem's image shape written H×W×C, the order of Keras and of most notes.
+CHANNELS_LAST = "image_written_channels_last"
+CHANNELS_LAST_FEEDBACK = (
+    "This shape is written H×W×C (channels last); the problem writes images channels first, C×H×W "
+    "as PyTorch does: the same numbers with the channels moved to the front."
+)
+
+
+def _written_channels_last(layer: Layer) -> Variant:
+    """The image a layer outputs, right but written H×W×C in a problem laid out C×H×W."""
+    return Variant(CHANNELS_LAST, CHANNELS_LAST_FEEDBACK, lambda shown: from_layout(layer.step_output(shown), True))
 
 
 def _input_title(shape: Shape, channels_first: bool) -> str:
