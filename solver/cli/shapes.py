@@ -67,8 +67,9 @@ def conv_stack(
     input: Annotated[
         str,
         typer.Argument(
-            help="Input size: 39x39x3 (height x width x channels), 28x28 (one channel), a sequence before a 1-D "
-            "or recurrent layer (1x8000: channels x length in PyTorch, 8000x1 in Keras) or a length of token ids."
+            help="Input size: 39x39x3 (height x width x channels; 3x39x39 with --layout chw), 28x28 (one "
+            "channel), a sequence before a 1-D or recurrent layer (1x8000: channels x length in PyTorch, 8000x1 in "
+            "Keras) or a length of token ids."
         ),
     ],
     layers: Annotated[

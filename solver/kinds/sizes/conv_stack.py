@@ -97,8 +97,8 @@ class Given:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
     input: SizeText
-    """Input size: HxWxC (a 2-D size means one channel), a sequence (CxL in PyTorch, LxC in Keras, before a 1-D or
-    recurrent layer) or a length of token ids."""
+    """Input size: HxWxC (CxHxW with layout chw; a 2-D size means one channel), a sequence (CxL in PyTorch, LxC
+    in Keras, before a 1-D or recurrent layer) or a length of token ids."""
     layers: list[str | dict[str, Any]]
     """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'conv1d k=7 n=8'."""
     framework: Framework = "pytorch"
