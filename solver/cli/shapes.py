@@ -69,8 +69,9 @@ def conv_stack(
     input: Annotated[
         str,
         typer.Argument(
-            help="Input size: 39x39x3 (height x width x channels), 28x28 (one channel), a sequence before a 1-D "
-            "or recurrent layer (1x8000: channels x length in PyTorch, 8000x1 in Keras) or a length of token ids."
+            help="Input size: 39x39x3 (height x width x channels; 3x39x39 with --layout chw), 28x28 (one "
+            "channel), a sequence before a 1-D or recurrent layer (1x8000: channels x length in PyTorch, 8000x1 in "
+            "Keras) or a length of token ids."
         ),
     ],
     layers: Annotated[
@@ -85,6 +86,14 @@ def conv_stack(
         str,
         typer.Option("--framework", help="Count parameters (and lay out sequences) as pytorch or keras does."),
     ] = "pytorch",
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            "--layout",
+            help="How an image is written and shown: hwc (height x width x channels, the default) or chw "
+            "(channels first, as PyTorch: 3x32x32).",
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
 ) -> None:
@@ -93,7 +102,7 @@ def conv_stack(
     from solver.kinds.sizes import conv_stack as kind
     from solver.kinds.sizes.layers import split_layer_words
 
-    given = kind.Given(input=input, layers=split_layer_words(layers), framework=framework)
+    given = kind.Given(input=input, layers=split_layer_words(layers), framework=framework, layout=layout)
     emit(kind.solve(given), chosen_format(fmt, as_json))
 
 

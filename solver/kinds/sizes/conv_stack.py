@@ -10,19 +10,21 @@ mean and variance are counted apart, as non-trainable.
 Window layers slide over an image (H×W×C) or, written ``conv1d``, ``maxpool1d``, ..., along a
 sequence (length × channels).  Sequences are shown as the framework lays them out: Keras' time
 first (L×C), PyTorch's 1-D layers channels first (C×L) while its embedding and recurrent layers
-keep time first, so a sheet's shapes read as the model's own.
+keep time first, so a sheet's shapes read as the model's own.  Images are read and shown H×W×C,
+or with ``layout: chw`` channels first (C×H×W) as PyTorch writes them; an input that looks
+channels first (3x32x32) is refused unless the layout is given.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from solver.graph.blocks import Block, Math
 from solver.graph.errors import InputError
 from solver.graph.formula import Template, text_to_latex
-from solver.graph.steps import Solution, Step
+from solver.graph.steps import Solution, Step, Variant
 from solver.graph.tables import Column, Table
 from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
@@ -80,6 +82,13 @@ KEEP_SHAPE = ("relu", "sigmoid", "tanh", "softmax", "dropout", "batchnorm", "lay
 #: The spatial axes' names in arithmetic lines and in messages.
 AXIS_LABELS = {1: ("L",), 2: ("H", "W")}
 AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
+#: How an image's three numbers are written: height × width × channels, or channels first as PyTorch does.
+Layout = Literal["hwc", "chw"]
+LAYOUT_NAMES: dict[Layout, str] = {"hwc": "H×W×C", "chw": "C×H×W"}
+#: What a 2-D layer needs, in messages.
+IMAGE_INPUTS: dict[Layout, str] = {"hwc": "an HxWxC input", "chw": "a CxHxW input"}
+#: Channel counts an image input usually has (grey, RGB, RGBA): written first, they are likely channels first.
+USUAL_CHANNELS = (1, 3, 4)
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
@@ -88,12 +97,14 @@ class Given:
     __pydantic_config__: ClassVar[dict[str, Any]] = GIVEN_CONFIG
 
     input: SizeText
-    """Input size: HxWxC (a 2-D size means one channel), a sequence (CxL in PyTorch, LxC in Keras, before a 1-D or
-    recurrent layer) or a length of token ids."""
+    """Input size: HxWxC (CxHxW with layout chw; a 2-D size means one channel), a sequence (CxL in PyTorch, LxC
+    in Keras, before a 1-D or recurrent layer) or a length of token ids."""
     layers: list[str | dict[str, Any]]
     """Layers in order, e.g. 'conv k=3 n=10 s=1 p=0', 'maxpool k=2', 'flatten', 'dense n=10', 'conv1d k=7 n=8'."""
     framework: Framework = "pytorch"
     """Count parameters and lay out sequences as pytorch or keras does (they differ on recurrent biases, batch norm)."""
+    layout: Layout | None = None
+    """How images are written: hwc (height × width × channels, the default) or chw (channels first, as PyTorch)."""
 
 
 def _number(layer: LayerSpec, key: str, where: str) -> int:
@@ -102,18 +113,24 @@ def _number(layer: LayerSpec, key: str, where: str) -> int:
 
 
 def in_layout(shape: Shape, channels_first: bool) -> Shape:
-    """A sequence (length × channels) as PyTorch's 1-D layers lay it out, channels × length, when they do.
+    """A shape as shown: worked channels last (length × channels, H×W×C), shown channels first
+    (C×L as PyTorch's 1-D layers lay sequences out, C×H×W with ``layout: chw``) when it is.
 
-    Swapping the two axes is its own inverse: the same call reads a laid-out shape back.
-    Images stay H×W×C and vectors as they are.
+    Vectors stay as they are; ``from_layout`` reads a shown shape back.
     """
-    return Shape(shape[::-1]) if channels_first and len(shape) == 2 else shape
+    return Shape((shape[-1], *shape[:-1])) if channels_first and len(shape) > 1 else shape
+
+
+def from_layout(shown: Shape, channels_first: bool) -> Shape:
+    """A shape as shown, read back channels last, as the layers work it."""
+    return Shape((*shown[1:], shown[0])) if channels_first and len(shown) > 1 else shown
 
 
 def describe(shape: Shape, channels_first: bool = False) -> str:
     """What a shape is, for messages: an image, a sequence or a vector."""
     if len(shape) == 3:
-        return f"the image {shape} (height × width × channels)"
+        axes = "channels × height × width" if channels_first else "height × width × channels"
+        return f"the image {in_layout(shape, channels_first)} ({axes})"
     if len(shape) == 2:
         axes = "channels × length" if channels_first else "length × channels"
         return f"the sequence {in_layout(shape, channels_first)} ({axes})"
@@ -125,13 +142,16 @@ class Layer:
     """A parsed layer: computes its output shape and parameter count from its input shape.
 
     Shapes are worked length × channels (H×W×C for images); ``channels_first`` says whether
-    the layer's input is shown channels × length, as PyTorch's 1-D layers lay it out.
+    the layer's input is shown channels first: C×L as PyTorch's 1-D layers lay it out, C×H×W
+    for an image with ``layout: chw``.
     """
 
     spec: LayerSpec
     where: str
     framework: Framework = "pytorch"
     channels_first: bool = False
+    #: How the problem writes images (a layer's own input may be a sequence in its own layout).
+    layout: Layout = "hwc"
 
     @property
     def windowed(self) -> bool:
@@ -148,11 +168,10 @@ class Layer:
 
     def channels_first_after(self, before: bool) -> bool:
         """Whether the output is shown channels first: PyTorch's 1-D window layers lay sequences out so,
-        its embedding and recurrent layers time first (batch_first), and Keras always time first."""
-        if self.framework == "keras":
-            return False
+        its embedding and recurrent layers time first (batch_first), Keras' sequences are always time
+        first; the other layers keep their input's layout (an image's is the problem's ``layout``)."""
         if self.windowed and self.spec.dims == 1:
-            return True
+            return self.framework == "pytorch"
         if self.spec.word == "embedding" or self.spec.word in GATES:
             return False
         return before
@@ -171,11 +190,11 @@ class Layer:
 
     def step_output(self, shown: Shape) -> Shape:
         """The output shape as shown, from the input as shown (each in its layout)."""
-        shape = self.output(in_layout(shown, self.channels_first))[0]
+        shape = self.output(from_layout(shown, self.channels_first))[0]
         return in_layout(shape, self.channels_first_after(self.channels_first))
 
     def step_params(self, shown: Shape | None) -> int:
-        return self.params(None if shown is None else in_layout(shown, self.channels_first))[0]
+        return self.params(None if shown is None else from_layout(shown, self.channels_first))[0]
 
     def output(self, shape: Shape) -> tuple[Shape, list[Block]]:
         """The output shape and one line of arithmetic per spatial axis."""
@@ -230,17 +249,17 @@ class Layer:
         if len(shape) == dims + 1:
             return
         if len(shape) == 1:
-            wanted = "an HxWxC input" if dims == 2 else "a sequence (length × channels)"
+            wanted = IMAGE_INPUTS[self.layout] if dims == 2 else "a sequence (length × channels)"
             raise InputError(
                 f"{self.where}: {name} needs {wanted}, got a vector of {shape[0]}; expected it before flatten"
             )
         if dims == 1:
             raise InputError(
                 f"{self.where}: {name} is a 1-D layer and needs a sequence (length × channels), got "
-                f"{describe(shape)}; expected the 2-D {self.spec.word} on an image"
+                f"{describe(shape, self.channels_first)}; expected the 2-D {self.spec.word} on an image"
             )
         raise InputError(
-            f"{self.where}: {name} is a 2-D layer and needs an HxWxC input, got "
+            f"{self.where}: {name} is a 2-D layer and needs {IMAGE_INPUTS[self.layout]}, got "
             f"{describe(shape, self.channels_first)}; expected {name}1d on a sequence"
         )
 
@@ -544,16 +563,22 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if given.framework not in FRAMEWORK_NAMES:
         known = ", ".join(FRAMEWORK_NAMES)
         raise InputError(f"unknown framework {given.framework!r}; expected one of: {known}", field="framework")
+    if given.layout is not None and given.layout not in LAYOUT_NAMES:
+        known = ", ".join(LAYOUT_NAMES)
+        raise InputError(f"unknown layout {given.layout!r}; expected one of: {known}", field="layout")
+    layout: Layout = given.layout or "hwc"
     dims = parse_dims(given.input, "input")
     require_positive(dims, "input")
+    if given.layout is None:
+        _refuse_channels_first(dims)
     if not given.layers:
         raise InputError("expected at least one layer", field="layers")
     require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
     parsed = [
-        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework)
+        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework, layout=layout)
         for i, spec in enumerate(given.layers, start=1)
     ]
-    shape, channels_first = _input_shape(dims, parsed)
+    shape, channels_first = _input_shape(dims, parsed, layout)
     shown = in_layout(shape, channels_first)
     counted_as = "" if given.framework == "pytorch" else f" (parameters as {FRAMEWORK_NAMES[given.framework]} counts)"
     solution = Solution(KIND, title or f"Shapes and parameters through {len(parsed)} layers from {shown}{counted_as}")
@@ -569,7 +594,9 @@ def solve(given: Given, title: str | None = None) -> Solution:
         ],
         key="layers",
     )
-    previous, total, trainable, any_channels_first = "input", 0, 0, channels_first
+    previous, total, trainable = "input", 0, 0
+    #: The ranks (2: a sequence, 3: an image) of the shapes shown channels first, for the footer's key.
+    shown_channels_first = {len(shape)} if channels_first else set()
     param_steps: list[str] = []
     #: The parameter steps of frozen layers (trainable=0), counted as non-trainable.
     frozen_steps: list[str] = []
@@ -580,7 +607,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
         out, count = f"out{i}", f"params{i}"
         shape, lines = layer.output(shape_in := shape)
         channels_first = layer.channels_first_after(channels_first)
-        any_channels_first |= channels_first
+        if channels_first:
+            shown_channels_first.add(len(shape))
         solution.add(
             Step(
                 out,
@@ -593,6 +621,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 ),
                 detail=lines,
                 note=layer.transposed_note(),
+                variants=(_written_channels_last(layer),) if layout == "chw" and len(shape) == 3 else (),
             )
         )
         params, counted = layer.params(shape_in if layer.reads_input else None)
@@ -640,30 +669,66 @@ def solve(given: Given, title: str | None = None) -> Solution:
     table.footer = [
         *totals,
         f"Output: {in_layout(shape, channels_first)} (flattened: {prod(shape):,})",
-        *(["C×L: channels × length, as PyTorch lays sequences out"] * any_channels_first),
+        *(["C×H×W: channels × height × width, as in PyTorch"] * (3 in shown_channels_first)),
+        *(["C×L: channels × length, as PyTorch lays sequences out"] * (2 in shown_channels_first)),
     ]
     solution.tables.append(table)
     return solution
 
 
-def _input_shape(dims: tuple[int, ...], layers: list[Layer]) -> tuple[Shape, bool]:
-    """The input as worked (a sequence length × channels) and whether it is written channels × length.
+def _refuse_channels_first(dims: tuple[int, ...]) -> None:
+    """An image written channels first (3x32x32, 1x28x28) where H×W×C is read would be a few rows of many
+    channels: refused unless the layout is given, as silent nonsense is worse than a question.
 
-    Two numbers are a sequence when the first layer that reads them is a 1-D or recurrent one, in
-    that layer's framework's layout; else an H×W image of one channel.
+    It looks so when it starts with a usual channel count and the other two are at least twice as large
+    (a toy 4×5×6 is read as written).
     """
+    if len(dims) != 3 or dims[0] not in USUAL_CHANNELS or min(dims[1:]) < 2 * dims[0]:
+        return
+    c, h, w = dims
+    raise InputError(
+        f"input {Shape(dims)} reads as H×W×C, an image {c} high and {h} wide with {w} channels, but looks like "
+        f"PyTorch's C×H×W; expected {h}x{w}x{c} (H×W×C) or the layout given: --layout chw (layout: chw in a "
+        "problem file) reads it as C×H×W, --layout hwc (layout: hwc) as written",
+        field="input",
+    )
+
+
+def _input_shape(dims: tuple[int, ...], layers: list[Layer], layout: Layout) -> tuple[Shape, bool]:
+    """The input as worked (channels last) and whether it is written channels first.
+
+    Three numbers are an image in the problem's layout.  Two numbers are a sequence when the first
+    layer that reads them is a 1-D or recurrent one, in that layer's framework's layout; else an
+    H×W image of one channel.
+    """
+    images_first = layout == "chw"
+    if len(dims) == 3:
+        return from_layout(Shape(dims), images_first), images_first
     if len(dims) != 2:
         return Shape(dims), False
     first = next((layer for layer in layers if not layer.keeps_shape), None)
     if first is None or not first.takes_sequence:
-        return Shape((*dims, 1)), False
+        return Shape((*dims, 1)), images_first
     channels_first = first.channels_first_after(False)
-    return in_layout(Shape(dims), channels_first), channels_first
+    return from_layout(Shape(dims), channels_first), channels_first
+
+
+#: A C×H×W problem's image shape written H×W×C, the order of Keras and of most notes.
+CHANNELS_LAST = "image_written_channels_last"
+CHANNELS_LAST_FEEDBACK = (
+    "This shape is written H×W×C (channels last); the problem writes images channels first, C×H×W "
+    "as PyTorch does: the same numbers with the channels moved to the front."
+)
+
+
+def _written_channels_last(layer: Layer) -> Variant:
+    """The image a layer outputs, right but written H×W×C in a problem laid out C×H×W."""
+    return Variant(CHANNELS_LAST, CHANNELS_LAST_FEEDBACK, lambda shown: from_layout(layer.step_output(shown), True))
 
 
 def _input_title(shape: Shape, channels_first: bool) -> str:
     if len(shape) == 3:
-        return "input size H×W×C"
+        return f"input size {LAYOUT_NAMES['chw' if channels_first else 'hwc']}"
     if len(shape) == 2:
         return "input sequence " + ("C×L (channels × length)" if channels_first else "L×C (length × channels)")
     return "input length"
@@ -677,7 +742,7 @@ def _totals(solution: Solution, normalized: list[tuple[str, Layer]], frozen: lis
 
     def statistics(*shapes: Shape) -> list[int]:
         return [
-            layer.non_trainable(in_layout(s, layer.channels_first))
+            layer.non_trainable(from_layout(s, layer.channels_first))
             for (_, layer), s in zip(normalized, shapes, strict=True)
         ]
 
