@@ -61,6 +61,12 @@ FILES = [
         "groups",
         "groups 2 do not divide the 3 channels",
     ),
+    (
+        "conv-stack",
+        "  input: 8x8x6\n  layers:\n    - conv k=3 n=8\n    - conv k=3 n=8 g=3\n",
+        "layers.1",
+        "groups 3 do not divide the 8 input channels",
+    ),
     ("batchnorm", "  x: [[1, 2], [1, 3]]\n  eps: 0\n", "eps", "feature 1 has variance 0"),
     ("layernorm", "  x: [[1, 1], [3, 4]]\n  eps: 0\n", "eps", "example 1 has variance 0"),
     ("dropout", "  x: [1.0, -2.0, 3.0]\n  mask: [1, 0]\n  p: 0.5\n", "mask", "mask has shape 2; expected 3"),
@@ -82,6 +88,8 @@ def test_a_bad_problem_file_is_one_line_naming_the_field(cli, tmp_path, kind, gi
     lines = given.splitlines()
     top = field.split(".")[0]
     line_number = next(i for i, text in enumerate(lines, start=3) if text.strip().startswith(f"{top}:"))
+    if field.startswith("layers."):  # a layer's own line, in the list under layers:
+        line_number += 1 + int(field.split(".")[1])
     line = one_line(cli("solve", path))
     assert line.startswith(f"nnsolve: error: {path}:{line_number}: given.{field}: "), line
     assert says in line

@@ -17,6 +17,8 @@ channels first (3x32x32) is refused unless the layout is given.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from math import prod
 from typing import Any, ClassVar, Literal
@@ -559,6 +561,17 @@ class Layer:
         return recurrent(spec.word, shape[-1], int(spec.get("n")), framework, self.flag("bias"), reset_after)
 
 
+@contextmanager
+def _at_layer(number: int) -> Iterator[None]:
+    """An error about layer ``number`` (counted from 1) points at its entry in a file (``layers.N``)."""
+    try:
+        yield
+    except InputError as error:
+        if error.field is None:
+            error.field = f"layers.{number - 1}"
+        raise
+
+
 def solve(given: Given, title: str | None = None) -> Solution:
     if given.framework not in FRAMEWORK_NAMES:
         known = ", ".join(FRAMEWORK_NAMES)
@@ -574,10 +587,10 @@ def solve(given: Given, title: str | None = None) -> Solution:
     if not given.layers:
         raise InputError("expected at least one layer", field="layers")
     require_at_most(len(given.layers), MAX_LAYERS, "the number of layers", "layers")
-    parsed = [
-        Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework, layout=layout)
-        for i, spec in enumerate(given.layers, start=1)
-    ]
+    parsed = []
+    for i, spec in enumerate(given.layers, start=1):
+        with _at_layer(i):
+            parsed.append(Layer(parse_layer(spec, f"layer {i}"), f"layer {i} ({spec})", given.framework, layout=layout))
     shape, channels_first = _input_shape(dims, parsed, layout)
     shown = in_layout(shape, channels_first)
     counted_as = "" if given.framework == "pytorch" else f" (parameters as {FRAMEWORK_NAMES[given.framework]} counts)"
@@ -605,7 +618,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
     for i, parsed_layer in enumerate(parsed, start=1):
         layer = replace(parsed_layer, channels_first=channels_first)
         out, count = f"out{i}", f"params{i}"
-        shape, lines = layer.output(shape_in := shape)
+        with _at_layer(i):
+            shape, lines = layer.output(shape_in := shape)
         channels_first = layer.channels_first_after(channels_first)
         if channels_first:
             shown_channels_first.add(len(shape))
@@ -624,7 +638,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
                 variants=(_written_channels_last(layer),) if layout == "chw" and len(shape) == 3 else (),
             )
         )
-        params, counted = layer.params(shape_in if layer.reads_input else None)
+        with _at_layer(i):
+            params, counted = layer.params(shape_in if layer.reads_input else None)
         if layer.spec.word in PARAMETRIZED:
             frozen = not layer.flag("trainable")
             solution.add(
