@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from solver.cli.output import (
+    WINDOW_OPTIONS,
     FormatOption,
     FullOption,
     JsonOption,
@@ -15,20 +16,6 @@ from solver.cli.output import (
     emit,
     solve_naming_options,
 )
-
-#: The option each field of the map kinds comes from, named in their errors (errors about
-#: the image or a kernel name it themselves).
-OPTIONS = {
-    "stride": "--stride",
-    "padding": "--padding",
-    "padding_mode": "--padding-mode",
-    "output_padding": "--output-padding",
-    "dilation": "--dilation",
-    "bias": "--bias",
-    "groups": "--groups",
-    "window": "--window",
-    "mode": "--mode",
-}
 
 MATRIX_HELP = "rows by ';', entries by spaces or commas ('1 0 1; 0 1 0'), JSON, or a .txt/.csv/.npy file"
 
@@ -76,7 +63,7 @@ def conv(
         activation="relu" if relu else None,
         pool=kind.parse_pool_spec(pool) if pool else None,
     )
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 def pool(
@@ -111,7 +98,7 @@ def pool(
         ceil=ceil,
         count_include_pad=count_include_pad,
     )
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 def conv_transpose(
@@ -141,7 +128,7 @@ def conv_transpose(
         output_padding=output_padding,
         dilation=dilation,
     )
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 def pad(
@@ -159,7 +146,7 @@ def pad(
     if mode not in ("zero", "reflect", "replicate"):
         raise InputError(f"--mode {mode!r}: expected zero, reflect or replicate")
     given = kind.Given(map=map, padding=padding, mode=mode)  # type: ignore[arg-type]
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 SEQUENCE_HELP = "numbers by spaces or commas ('1 0 2'), channels as rows ('1 0 2; 3 1 0'), JSON, or a file"
@@ -188,7 +175,7 @@ def conv1d(
         padding=int(padding) if padding.strip().lstrip("-").isdigit() else padding,
         dilation=dilation,
     )
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 def pool1d(
@@ -209,7 +196,7 @@ def pool1d(
     if mode not in ("max", "avg", "min"):
         raise InputError(f"--mode {mode!r}: expected max, avg or min")
     given = kind.Given(sequence=sequence, window=window, stride=stride, padding=padding, mode=mode, ceil=ceil)  # type: ignore[arg-type]
-    emit(solve_naming_options(kind.solve, given, OPTIONS), chosen_format(fmt, as_json), full)
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
 
 
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.

@@ -37,6 +37,22 @@ QuestionsOption = Annotated[
 ]
 
 
+#: The option each window field (of the map and size commands) comes from, named in their errors;
+#: errors about an image or a kernel name it themselves.  Here, not with the map commands, so that
+#: the size commands' start-up does not build the map commands.
+WINDOW_OPTIONS = {
+    "stride": "--stride",
+    "padding": "--padding",
+    "padding_mode": "--padding-mode",
+    "output_padding": "--output-padding",
+    "dilation": "--dilation",
+    "bias": "--bias",
+    "groups": "--groups",
+    "window": "--window",
+    "mode": "--mode",
+}
+
+
 def solve_naming_options(solve: Callable[[Any], Any], given: Any, options: dict[str, str]) -> Any:
     """Solve, naming the command-line option (``options``: field -> option) an error is about."""
     try:

@@ -6,8 +6,15 @@ from typing import Annotated
 
 import typer
 
-from solver.cli.maps import OPTIONS
-from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit, solve_naming_options
+from solver.cli.output import (
+    WINDOW_OPTIONS,
+    FormatOption,
+    JsonOption,
+    OutputFormat,
+    chosen_format,
+    emit,
+    solve_naming_options,
+)
 
 Input = Annotated[str, typer.Argument(help="Input size: 12, 12x12 or 39x39x3 (height x width x channels).")]
 
@@ -45,7 +52,7 @@ def conv_size(
         output_padding=output_padding,
         groups=groups,
     )
-    options = {**OPTIONS, "kernel": "--kernel", "filters": "--filters"}
+    options = {**WINDOW_OPTIONS, "kernel": "--kernel", "filters": "--filters"}
     emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
