@@ -496,3 +496,19 @@ def test_entries_of_row_vectors_take_one_index():
     solution = load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()
     assert solution.entry("h1[2]") == solution.entry("h1[1,2]") == solution["h1"].value[0, 1]
     assert solution.entry("W_x[3,1]") == -0.4
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_sequence_reduced_the_other_way_over_its_steps_is_a_named_mistake(reduction):
+    given = Given(
+        W_x=[[0.5]], W_h=[[0.8]], W_y=[[1.2]], x=[1.0, -0.5, 2.0], y=[0.3, 0.1, 0.4], outputs="every_step",
+        reduction=reduction,
+    )  # fmt: skip
+    solution = solve(given)
+    # Each step's own loss, from the solution's predictions: (ŷ_t − y_t)² for mse.
+    per_step = [float((solution[f"y_hat{t}"].value - y) ** 2) for t, y in zip((1, 2, 3), (0.3, 0.1, 0.4), strict=True)]
+    assert solution["loss"].value == pytest.approx(np.mean(per_step) if reduction == "mean" else sum(per_step))
+    slip = "sum_instead_of_mean" if reduction == "mean" else "mean_instead_of_sum"
+    wrong = solution.evaluate(variant=("loss", slip))["loss"]
+    assert wrong == pytest.approx(sum(per_step) if reduction == "mean" else np.mean(per_step))
+    assert "time steps" in next(v.feedback for v in solution["loss"].variants if v.name == slip)

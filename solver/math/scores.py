@@ -32,8 +32,8 @@ def reduction(name: str, field: str = "reduction") -> Reduction:
     return cast(Reduction, key)
 
 
-def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str) -> Variant:
-    """The named mistake of a batch's ``what`` (its loss, a gradient) reduced the other way.
+def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str, over: str = "examples") -> Variant:
+    """The named mistake of ``what`` (a batch's loss, a gradient) reduced the other way ``over`` its parts.
 
     ``reduce(*values, mean=...)`` reduces the step's values either way: the slip is the other
     way, summed where the problem averages or averaged where it sums.
@@ -41,9 +41,9 @@ def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str) -> Variant
     from solver.graph.steps import Variant
 
     if mean:
-        feedback = f"The batch's {what} is the mean over its examples (1/n Σ); you added them up."
+        feedback = f"{what} is the mean over its {over} (1/n Σ); you added them up."
         return Variant("sum_instead_of_mean", feedback, lambda *v: reduce(*v, mean=False))
-    feedback = f"The batch's {what} is the sum over its examples; you averaged them."
+    feedback = f"{what} is the sum over its {over}; you averaged them."
     return Variant("mean_instead_of_sum", feedback, lambda *v: reduce(*v, mean=True))
 
 

@@ -180,11 +180,11 @@ class BatchBuilder:
             for m in lossfn.value_mistakes
         )
 
-        def gradient(y_hat: Any, y: Any, scaled: bool = mean) -> Array:
+        def gradient(y_hat: Any, y: Any, mean: bool = mean) -> Array:
             per_row = np.array(
                 [np.atleast_1d(lossfn.gradient(p, t)) for p, t in zip(rows(y_hat), rows(y), strict=True)]
             )
-            return per_row / per_row.shape[0] if scaled else per_row
+            return per_row / per_row.shape[0] if mean else per_row
 
         s.add(
             Step(
@@ -209,7 +209,7 @@ class BatchBuilder:
                 formula=Template(f"(1/{size}) Σ {{losses}}", rf"\frac{{1}}{{{size}}} \sum {{losses}}")
                 if mean
                 else Template("Σ {losses}", r"\sum {losses}"),
-                variants=(reduction_slip(mean, lambda v, mean: float(np.mean(v) if mean else np.sum(v)), "loss"),),
+                variants=(reduction_slip(mean, _mean_or_sum, "The batch's loss"),),
             )
         )
         text, latex = lossfn.form("Y_hat", "Y", "text", True), lossfn.form("Y_hat", "Y", "latex", True)
@@ -222,7 +222,7 @@ class BatchBuilder:
                 formula=Template(f"(1/{size})·[{text}]", rf"\frac{{1}}{{{size}}} \left[{latex}\right]")
                 if mean
                 else Template(text, latex),
-                variants=(reduction_slip(mean, lambda p, y, mean: gradient(p, y, scaled=mean), "dL/dY_hat"),),
+                variants=(reduction_slip(mean, gradient, "The batch's dL/dY_hat"),),
             )
         )
 
@@ -336,6 +336,10 @@ class BatchBuilder:
 
     def updates(self, choice: Choice, trained: list[tuple[str, tuple[int, ...]]]) -> None:
         add_updates(self.solution, choice, trained, shown=shown, as_operand=operand)
+
+
+def _mean_or_sum(values: Any, mean: bool) -> float:
+    return float(np.mean(values) if mean else np.sum(values))
 
 
 def solve_batch(

@@ -479,7 +479,7 @@ def _combine(solution: Solution, name: str, title: str, parts: list[str], mean: 
             compute=reduce,
             formula=Template(text, latex),
             index_origin=origin,
-            variants=(reduction_slip(mean, reduce, name),),
+            variants=(reduction_slip(mean, reduce, f"The batch's {name}"),),
         )
     )
 

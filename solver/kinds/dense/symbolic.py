@@ -174,7 +174,7 @@ def _reduced_over_examples(solution: Solution, name: str, title: str, each: list
             deps=parts,
             compute=reduce,
             formula=SympyFormula(sympy.Mul(sympy.Rational(1, count), symbols, evaluate=False) if mean else symbols),
-            variants=(reduction_slip(mean, reduce, name),),
+            variants=(reduction_slip(mean, reduce, f"The batch's {name}"),),
         )
     )
 

@@ -290,7 +290,7 @@ def _batch_loss(steps: ArraySteps, examples: int, outputs: int, how: str, combin
         tuple(terms),
         lambda *v: combine(*v, mean=how == "mean"),
         _share_text(examples, how, terms),
-        mistakes=[reduction_slip(how == "mean", combine, "loss")],
+        mistakes=[reduction_slip(how == "mean", combine, "The batch's loss")],
     )
 
 
@@ -302,5 +302,5 @@ def _batch_gradient(steps: ArraySteps, name: str, examples: int, how: str, combi
         tuple(terms),
         lambda *v: combine(*v, mean=how == "mean"),
         _share_text(examples, how, terms),
-        mistakes=[reduction_slip(how == "mean", combine, f"dL/d{name}")],
+        mistakes=[reduction_slip(how == "mean", combine, f"The batch's dL/d{name}")],
     )
