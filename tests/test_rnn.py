@@ -7,6 +7,7 @@ are compared with central finite differences of that reference's loss.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import textwrap
@@ -512,3 +513,21 @@ def test_a_sequence_reduced_the_other_way_over_its_steps_is_a_named_mistake(redu
     wrong = solution.evaluate(variant=("loss", slip))["loss"]
     assert wrong == pytest.approx(sum(per_step) if reduction == "mean" else np.mean(per_step))
     assert "time steps" in next(v.feedback for v in solution["loss"].variants if v.name == slip)
+
+
+def test_the_quick_commands_take_the_reduction_over_the_steps(cli):
+    common = ["--x", "1; -0.5; 2", "--y", "0.3; 0.1; 0.4", "--every-step", "--json"]
+    rnn = ["rnn", "--wx", "0.5", "--wh", "0.8", "--wy", "1.2", *common]
+    lstm = ["lstm", "--weight-ih", "0.1; 0.2; 0.3; 0.4", "--weight-hh", "0.5; 0.5; 0.5; 0.5", "--wy", "1", *common]
+    for command in (rnn, lstm):
+        losses = {}
+        for reduction in ("mean", "sum"):
+            result = cli(*command, "--reduction", reduction)
+            assert result.code == 0, result.err
+            steps = {s["name"]: s["value"] for s in json.loads(result.out)["steps"]}
+            each = [(steps[f"y_hat{t}"] - y) ** 2 for t, y in zip((1, 2, 3), (0.3, 0.1, 0.4), strict=True)]
+            losses[reduction] = (steps["loss"], float(np.mean(each) if reduction == "mean" else np.sum(each)))
+        for got, expected in losses.values():
+            assert got == pytest.approx(expected)
+    result = cli(*rnn, "--reduction", "median")
+    assert result.code == 2 and result.err.startswith("nnsolve: error: --reduction: unknown reduction 'median'")

@@ -38,7 +38,12 @@ OPTIONS = {
     "bias_ih": "--bias-ih",
     "bias_hh": "--bias-hh",
     "c0": "--c0",
+    "reduction": "--reduction",
 }
+
+ReductionOption = Annotated[
+    str, typer.Option("--reduction", help="With --every-step: mean (PyTorch's default) or sum of the steps' losses.")
+]
 
 
 def _read(text: str | None, option: str, *, matrix: bool = False) -> Any:
@@ -71,6 +76,7 @@ def rnn(
     out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")] = "linear",
     every_step: Annotated[bool, typer.Option("--every-step", help="An output at every step (many-to-many).")] = False,
     loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+    reduction: ReductionOption = "mean",
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
@@ -94,6 +100,7 @@ def rnn(
         output=out,
         outputs="every_step" if every_step else "last",
         loss=loss,
+        reduction=reduction,
         b_h=_read(bh, "--bh"),
         b_y=_read(by, "--by"),
         h0=_read(h0, "--h0"),
@@ -138,6 +145,7 @@ def _gated(name: str) -> Callable[..., None]:
             bool, typer.Option("--every-step", help="An output at every step (many-to-many).")
         ] = False,
         loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+        reduction: ReductionOption = "mean",
         lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
         fmt: FormatOption = OutputFormat.term,
         as_json: JsonOption = False,
@@ -163,6 +171,7 @@ def _gated(name: str) -> Callable[..., None]:
             output=out,
             outputs="every_step" if every_step else "last",
             loss=loss,
+            reduction=reduction,
             h0=_read(h0, "--h0"),
             learning_rate=lr,
             **({"c0": _read(c0, "--c0")} if name == "lstm" else {}),
