@@ -33,7 +33,7 @@ from grader.judge import Verdict
 from grader.mistakes import explain, frozen, mistake_value
 from grader.parse import AnswerError, parse_answer
 from grader.prepare import PreparedHomework, PreparedStep
-from grader.report import Item, Status, StudentReport
+from grader.report import Item, Status, StudentReport, unusable_reason
 from grader.rules import carries_no_information, shape_like
 from solver.graph.errors import InputError
 from solver.graph.names import entry_index, entry_name, split_entry
@@ -58,12 +58,10 @@ class Credit:
 def grade_submission(prepared: PreparedHomework, submission: Submission) -> StudentReport:
     if prepared.homework.is_random and not submission.problem:
         prepared, submission = _own_variant(prepared, submission)
-    report = StudentReport(submission.student, submission.name, submission.source)
-    if submission.problem:
-        report.items = [
-            _item(step, None, 0.0, "invalid", None, f"answers file unusable: {submission.problem}")
-            for step in prepared.all_steps()
-        ]
+    report = StudentReport(submission.student, submission.name, submission.source, unusable=submission.problem or None)
+    if report.unusable is not None:
+        reason = unusable_reason(report)
+        report.items = [_item(step, None, 0.0, "invalid", None, reason) for step in prepared.all_steps()]
         return report
     known = ", ".join(prepared.steps)
     for problem_id, raws in submission.answers.items():

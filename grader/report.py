@@ -55,6 +55,9 @@ class StudentReport:
     name: str
     source: str
     items: list[Item] = field(default_factory=list)
+    #: Why the whole answers file could not be used (unreadable, not an answers file, another variant's):
+    #: then every item is invalid for that reason.  None when the file was read, however bad its answers.
+    unusable: str | None = None
 
     @property
     def score(self) -> float:
@@ -74,11 +77,8 @@ class StudentReport:
 
 
 def unusable_reason(report: StudentReport) -> str | None:
-    """Why the whole answers file could not be used: every item invalid for one same reason; else None."""
-    reasons = {item.feedback for item in report.items}
-    if not report.items or len(reasons) != 1 or any(item.status != "invalid" for item in report.items):
-        return None
-    return reasons.pop()
+    """Why the whole answers file could not be used, said as each of its items says it; None when it was read."""
+    return None if report.unusable is None else f"answers file unusable: {report.unusable}"
 
 
 class JsonArrayWriter:

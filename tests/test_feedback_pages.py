@@ -187,3 +187,20 @@ def test_a_feedback_folder_whose_parent_is_missing_is_one_line(cli, tmp_path):
     assert result.code == 2 and result.err.count("\n") == 1
     assert "cannot write the feedback" in result.err and "Traceback" not in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_unreadable_answer_is_that_answer_s_feedback_not_a_file_that_could_not_be_graded(cli, tmp_path):
+    """A homework of one asked step whose only answer is unreadable: every item is invalid for one reason,
+    yet the file was read, so the page says why on the row, not that the file could not be graded."""
+    homework = tmp_path / "one.yaml"
+    homework.write_text(
+        "title: One step\nproblems:\n  - id: q1\n    problem:\n      kind: conv-size\n"
+        "      given: {input: 12x12, kernel: 5, stride: 2, padding: 4}\n    ask: {padded: 1}\n",
+        encoding="utf-8",
+    )
+    answers = tmp_path / "s1.yaml"
+    answers.write_text("student: s1\nanswers:\n  q1: {padded: thirty}\n", encoding="utf-8")
+    out = tmp_path / "feedback"
+    assert cli("grade", homework, answers, "--feedback", out).code == 0
+    page = html.unescape((out / "s1.md").read_text(encoding="utf-8"))
+    assert "could not be graded" not in page and "thirty" in page
