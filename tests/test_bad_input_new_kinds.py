@@ -103,6 +103,7 @@ COMMANDS = [
     (["mlp", "--x", "1 2", "--y", "1", "--reduction", "median", "--layer", "linear W=1 1 b=0"], "--reduction", ""),
     (["loss", "--y", "1", "--y-hat", "0.5", "--reduction", "median"], "--reduction", "unknown reduction"),
     (["softmax", "2 1", "--target", "0", "--reduction", "median"], "--reduction", "unknown reduction"),
+    (["neuron", "--w", "0.5", "--x", "1", "--y", "1", "--optimizer", "adam eps"], "--optimizer", "'eps' needs a value"),
     (
         ["mlp", "--x", "1 2", "--y", "1", "--layer", "linear W=1 1 b=0", "--optimizer", "adam lr=0.1 betas=1,0.999"],
         "--optimizer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from typing import Annotated, Any
 
 import typer
@@ -55,8 +56,14 @@ def parse_optimizer_option(text: str | None) -> Any:
 
     name, *settings = text.split() or [""]
     data: dict[str, Any] = {"name": name}
+    flags = [f.name for f in fields(OptimizerGiven) if f.type in (bool, "bool")]
     for setting in settings:
         key, equals, value = setting.partition("=")
+        if not equals and key not in flags:  # a bare number setting would be read as True, that is 1
+            raise InputError(
+                f"{key!r} needs a value; expected {key}=VALUE (a word alone is a flag: {', '.join(flags)})",
+                where="--optimizer",
+            )
         data[key] = _setting_value(value) if equals else True
     return validate(OptimizerGiven, data, {}, "--optimizer", ())
 
