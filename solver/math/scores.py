@@ -47,6 +47,14 @@ def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str, over: str 
     return Variant("mean_instead_of_sum", feedback, lambda *v: reduce(*v, mean=True))
 
 
+def averages_examples(given: Any) -> bool:
+    """Whether a network's several examples are combined by their mean: as its ``reduction`` says; unset,
+    a batch (``batch: true``, or ``examples: N`` in symbols) takes their mean, examples one by one their sum."""
+    if given.reduction is not None:
+        return bool(given.reduction == "mean")
+    return bool(given.batch or (given.symbolic and given.examples))
+
+
 def share(examples: int, how: Reduction) -> float:
     """Each example's share of the reduced loss: 1/N for a mean over N examples, 1 for a sum."""
     return 1 / examples if how == "mean" else 1.0

@@ -24,7 +24,7 @@ from solver.kinds.dense.mistakes import derivative_variants
 from solver.math.activations import Activation
 from solver.math.losses import Loss
 from solver.math.optimizers import Choice, add_updates
-from solver.math.scores import reduction_slip
+from solver.math.scores import averages_examples, reduction_slip
 
 Array = np.ndarray
 
@@ -353,7 +353,7 @@ def solve_batch(
 ) -> Solution:
     """The batch's steps: givens, the forward pass as matrices, the batch statistics, the loss, backward, update."""
     check_batch(given.x, given.steps)
-    builder = BatchBuilder(solution, layers, lossfn, mean=given.reduction != "sum", size=len(examples))
+    builder = BatchBuilder(solution, layers, lossfn, mean=averages_examples(given), size=len(examples))
     builder.givens(examples, choice)
     builder.forward()
     if examples[0][1] is None:

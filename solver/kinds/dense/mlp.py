@@ -102,8 +102,8 @@ class Given:
     train: list[str] | None = None
     """The only parameters updated (the others are frozen)."""
     reduction: Literal["sum", "mean"] | None = None
-    """How the loss and the gradients of several examples are combined: mean by default with batch: true
-    (as PyTorch's reduction='mean'), sum otherwise."""
+    """How the loss and the gradients of several examples are combined: by default a batch (batch: true, or
+    examples: N in symbols) takes their mean (as PyTorch's reduction='mean'), examples listed one by one their sum."""
     batch: bool = False
     """Work the examples (a list of inputs) as one batch of matrices, Z = X Wᵀ + b, with the batch statistics."""
     form: Literal["auto", "scalar", "vector"] = "auto"

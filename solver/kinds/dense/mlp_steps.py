@@ -47,7 +47,7 @@ from solver.math.limits import (
 )
 from solver.math.losses import Loss, check_target, check_training, loss, loss_steps
 from solver.math.optimizers import Choice, add_updates, training_choice, update_steps
-from solver.math.scores import reduction_slip
+from solver.math.scores import averages_examples, reduction_slip
 
 #: Layers up to this many units and inputs are also worked unit by unit in ``form: auto``.
 SCALAR_FORM_LIMIT = 4
@@ -543,7 +543,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         return solve_batch(solution, layers, examples, lossfn, given, choice, trained)
     small = all(max(layer.weights.shape) <= SCALAR_FORM_LIMIT for layer in layers)
     scalar_form = given.form == "scalar" or (given.form == "auto" and small)
-    mean = given.reduction == "mean"
+    mean = averages_examples(given)
     if lossfn is not None and choice is None and given.steps > 1:
         raise InputError(f"steps = {given.steps} needs a learning_rate to take the descent steps", field="steps")
     _network(solution, layers, examples, lossfn, choice, mean, scalar_form, trained, given.input_gradients)

@@ -28,7 +28,7 @@ from solver.math.activations import Activation, activation, slope_mistakes
 from solver.math.limits import require_at_most
 from solver.math.losses import Loss, LossMistake, loss
 from solver.math.optimizers import SGD, update_steps
-from solver.math.scores import reduction_slip
+from solver.math.scores import averages_examples, reduction_slip
 
 Matrix = sympy.Matrix
 
@@ -131,7 +131,7 @@ def solve_neuron(kind: str, given: Any, title: str | None = None) -> Solution:
         _neuron_example(solution, act, lossfn, suffix, title_suffix)
     if examples > 1:
         for name, title_text in REDUCED_OVER_EXAMPLES:
-            _reduced_over_examples(solution, name, title_text, each, given.reduction != "sum")
+            _reduced_over_examples(solution, name, title_text, each, given.reduction == "mean")
     _symbolic_updates(solution, given.learning_rate, [("w", "dL/dw"), ("b", "dL/db")])
     return solution
 
@@ -307,7 +307,7 @@ def solve_mlp(kind: str, given: Any, title: str | None = None) -> Solution:
             pairs.append((f"b{number}", f"dL/db{number}"))
     if examples > 1:
         for name, title_text in reduced:
-            _reduced_over_examples(solution, name, title_text, each, given.reduction != "sum")
+            _reduced_over_examples(solution, name, title_text, each, averages_examples(given))
     if given.learning_rate is not None:
         _symbolic_updates(solution, given.learning_rate, pairs)
     return solution
