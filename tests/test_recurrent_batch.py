@@ -236,6 +236,16 @@ def test_the_loss_says_what_it_reduces():
     assert total.formula.show("text", {}) == "{loss_ex1} + {loss_ex2} + {loss_ex3}"
 
 
+def test_the_reduction_slip_of_a_many_to_many_batch_says_it_counts_every_output():
+    sequences, _ = RNN_BATCHES[4]  # row, many-to-many: 3 sequences of 3 steps
+    solution = rnn.solve(batch_given("rnn", sequences, "mean"))
+    loss = solution["loss"]
+    slip = next(v for v in loss.variants if v.name == "sum_instead_of_mean")
+    assert "9 outputs" in slip.feedback
+    each = [value(solution, f"loss_ex{n}") for n in (1, 2, 3)]  # each the mean over its 3 steps
+    assert float(solution.evaluate(variant=("loss", slip.name))["loss"]) == pytest.approx(3 * sum(each))
+
+
 def test_the_names_of_an_example_are_typeset_with_the_example_as_a_superscript():
     from solver.graph.names import latex_name
 

@@ -108,7 +108,7 @@ def solve_batch(given: Any, solve_one: Callable[[Any], Solution], title: str | N
     _batch_loss(arrays, len(examples), outputs, how, combine)
     for name in parameters:
         if f"dL/d{name}" in solutions[0]:
-            _batch_gradient(arrays, name, len(examples), how, combine)
+            _batch_gradient(arrays, name, len(examples), outputs, how, combine)
     if given.learning_rate is not None:
         add_update(arrays, given.learning_rate, tuple(parameters))
     return batch
@@ -283,24 +283,31 @@ def _batch_loss(steps: ArraySteps, examples: int, outputs: int, how: str, combin
     """The examples' losses reduced; ``outputs`` per example (one per step, many-to-many)."""
     each = f", each the {how} over its {outputs} steps" if outputs > 1 else ""
     over = f" — the {how} over all {examples * outputs} outputs" if outputs > 1 else ""
-    terms = [f"loss_ex{n}" for n in range(1, examples + 1)]
-    steps.add(
-        "loss",
-        f"loss of the batch: the {how} of the {examples} examples' losses{each}{over}",
-        tuple(terms),
-        lambda *v: combine(*v, mean=how == "mean"),
-        _share_text(examples, how, terms),
-        mistakes=[reduction_slip(how == "mean", combine, "The batch's loss")],
-    )
+    title = f"loss of the batch: the {how} of the {examples} examples' losses{each}{over}"
+    _combined(steps, "loss", title, [f"loss_ex{n}" for n in range(1, examples + 1)], outputs, how, combine)
 
 
-def _batch_gradient(steps: ArraySteps, name: str, examples: int, how: str, combine: Callable[..., Any]) -> None:
+def _batch_gradient(
+    steps: ArraySteps, name: str, examples: int, outputs: int, how: str, combine: Callable[..., Any]
+) -> None:
+    title = f"gradient of {hole(name)} over the batch: the {how} of the {examples} examples' gradients"
     terms = [f"dL_ex{n}/d{name}" for n in range(1, examples + 1)]
+    _combined(steps, f"dL/d{name}", title, terms, outputs, how, combine)
+
+
+def _combined(
+    steps: ArraySteps, name: str, title: str, terms: list[str], outputs: int, how: str, combine: Callable[..., Any]
+) -> None:
+    """The step ``name`` combining the examples' ``terms``, and the slip of combining them the other way.
+
+    The slip sums (or averages) every output, B·T of them, as the step's own reduction counts them.
+    """
+    parts = "examples" if outputs == 1 else f"{len(terms) * outputs} outputs (every step of every example)"
     steps.add(
-        f"dL/d{name}",
-        f"gradient of {hole(name)} over the batch: the {how} of the {examples} examples' gradients",
+        name,
+        title,
         tuple(terms),
         lambda *v: combine(*v, mean=how == "mean"),
-        _share_text(examples, how, terms),
-        mistakes=[reduction_slip(how == "mean", combine, f"The batch's dL/d{name}")],
+        _share_text(len(terms), how, terms),
+        mistakes=[reduction_slip(how == "mean", combine, f"The batch's {name}", parts)],
     )
