@@ -28,6 +28,9 @@ from solver.graph.values import is_numpy
 
 #: Arrays up to this many entries are perturbed entry by entry; larger ones all at once.
 ENTRYWISE_LIMIT = 16
+#: Recomputations × steps one asked step's slack may cost (a second or so); beyond it (a batch of a hundred
+#: long sequences) the slack is left out and the tolerance alone judges, rather than grading for minutes.
+MAX_SLACK_WORK = 2_000_000
 
 
 def rounded(value: float, digits: int) -> float:
@@ -72,6 +75,14 @@ def _nudges(value: Any, digits: int) -> list[Any]:
     return nudged
 
 
+def _nudge_count(value: Any) -> int:
+    """How many nudged values ``_nudges`` makes of ``value``: two per entry, or two in all for a large array."""
+    import numpy as np
+
+    size = np.size(value)
+    return 2 if size == 1 or size > ENTRYWISE_LIMIT else 2 * size
+
+
 def rounding_slack(solution: Solution, step: str, pick: Any, digits: int | None) -> Any:
     """The slack of ``step`` (a number, or an array like its value); ``pick`` gets the graded entry.
 
@@ -85,10 +96,16 @@ def rounding_slack(solution: Solution, step: str, pick: Any, digits: int | None)
         return 0.0
     base = np.asarray(reference, dtype=float)
     total = np.zeros_like(base)
-    for name in solution.ancestors(step):
+    rounded = [
+        name
+        for name in solution.ancestors(step)
+        if not solution[name].is_given and name != step and _is_float_value(solution[name].value)
+    ]
+    evaluations = sum(_nudge_count(solution[name].value) for name in rounded)
+    if evaluations * len(solution.steps) > MAX_SLACK_WORK:
+        return 0.0  # too many recomputations for a class to wait on: the tolerance alone judges
+    for name in rounded:
         node = solution[name]
-        if node.is_given or name == step or not _is_float_value(node.value):
-            continue
         largest = np.zeros_like(base)
         for nudged in _nudges(node.value, digits):
             try:

@@ -91,3 +91,29 @@ def test_exact_steps_have_no_slack():
     sizes = [s for s in homework.all_steps() if s.kind in ("integer", "shape")]
     assert sizes and all(not np.any(s.slack) for s in sizes)
     assert math.isfinite(float(np.max([np.max(s.slack) for s in homework.all_steps()])))
+
+
+def test_a_slack_too_costly_to_work_out_is_left_to_the_tolerance(monkeypatch):
+    """A batch of 40 sequences of 10 steps: the loss has a thousand rounded ancestors in a graph of thousands of
+    steps. Working out its slack would recompute the graph thousands of times; the guard leaves it out instead."""
+    from grader import rounding
+    from solver.graph.steps import Solution
+
+    rng = np.random.default_rng(0)
+    batch = [{"x": rng.uniform(-1, 1, 10).round(2).tolist(), "y": 0.5} for _ in range(40)]
+    data = {"kind": "rnn", "given": {"W_x": [[0.5]], "W_h": [[0.8]], "W_y": [[1.2]], "batch": batch}}
+    solution = problem_from_data(data, {}, "big").solve()
+    ancestors = [n for n in solution.ancestors("loss") if not solution[n].is_given]
+    work = sum(rounding._nudge_count(solution[n].value) for n in ancestors) * len(solution.steps)
+    assert work > rounding.MAX_SLACK_WORK  # the guard's case, not a small problem's
+
+    recomputed = []
+    real_evaluate = Solution.evaluate
+
+    def counted(self, *args, **kwargs):
+        recomputed.append(args)
+        return real_evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(Solution, "evaluate", counted)
+    assert rounding.rounding_slack(solution, "loss", lambda values: values["loss"], 4) == 0.0
+    assert recomputed == []  # the guard decided before any recomputation
