@@ -17,10 +17,11 @@ the four gates of step t+1), dL/dc_t (through h_t, and along the cell path from
 c_{t+1}: dL/dc_{t+1} ⊙ f_{t+1}), the gradients at each gate's pre-activation
 dL/dz_k, then every weight's gradient as the sum over the steps.  The cell
 path's Jacobians ∂c_t/∂c_{t−1} = diag(f_t) and their products are shown with
-their norms, next to the vanilla RNN's diag(f'(z_t))·W_h; a table sets the cell
-path's product of forget gates beside the product of the hidden path's Jacobians
-∂h_t/∂h_{t−1} (through the gates, c_{t−1} held), which multiply recurrent weights
-and activation slopes as the vanilla RNN's do.
+their norms, next to the vanilla RNN's diag(f'(z_t))·W_h; a table sets the norm of
+the cell path's product of forget gates, ‖∏ f‖, beside the product of the norms of
+the hidden path's Jacobians ∂h_t/∂h_{t−1} (through the gates, c_{t−1} held), ∏ ‖J‖:
+a bound on that path, whose Jacobians multiply recurrent weights and activation
+slopes as the vanilla RNN's do.
 """
 
 from __future__ import annotations
