@@ -268,3 +268,12 @@ def test_an_activation_gates_slope_by_a_wrong_rule_is_named():
     assert {"activation_instead_of_derivative", "tanh_derivative_unsquared"} <= names
     unsquared = solution.evaluate(variant=(gate.name, "tanh_derivative_unsquared"))[gate.name]
     assert unsquared == pytest.approx(upstream * (1 - math.tanh(z)))
+
+
+def test_the_upstream_gradient_is_a_derivative_and_its_value_on_the_sheet(cli):
+    steps = json.loads(cli("graph", "loss = (x + y) * z", "x=-2", "y=5", "z=-4", "--json").out)["steps"]
+    latex = next(step["latex"] for step in steps if step["name"] == "dloss/dq1")
+    # dloss/dloss is a hole filled with its name, then its value 1, never split into words
+    upstream = r"\frac{\partial \mathrm{loss}}{\partial \mathrm{loss}}"
+    assert latex == rf"\frac{{\partial \mathrm{{loss}}}}{{\partial q_{{1}}}} = {upstream} \cdot z = 1 \cdot (-4) = -4"
+
