@@ -277,3 +277,9 @@ def test_the_upstream_gradient_is_a_derivative_and_its_value_on_the_sheet(cli):
     upstream = r"\frac{\partial \mathrm{loss}}{\partial \mathrm{loss}}"
     assert latex == rf"\frac{{\partial \mathrm{{loss}}}}{{\partial q_{{1}}}} = {upstream} \cdot z = 1 \cdot (-4) = -4"
 
+
+def test_the_max_gates_local_gradient_is_written_as_the_comparison_that_decides_it(cli):
+    text = cli("graph", "f = max(x, y)", "x=3", "y=3").out
+    # a tie sends the gradient to the first input: [3 ≥ 3] = 1 and [3 > 3] = 0
+    assert "df/dx = df/df·[x ≥ y] = 1·[3 ≥ 3] = 1" in text
+    assert "df/dy = df/df·[y > x] = 1·[3 > 3] = 0" in text
