@@ -83,9 +83,7 @@ def _power_local(position: int, arity: int) -> LocalGradient:
 def _max_local(position: int, arity: int) -> LocalGradient:
     # The gradient goes to the first of equal largest inputs, as PyTorch's max does to one of them:
     # an input gets it when it beats every input before it and ties or beats every one after it.
-    wins = " and ".join(
-        f"{{{position}}} {'>' if i < position else '≥'} {{{i}}}" for i in range(arity) if i != position
-    )
+    wins = " and ".join(f"{{{position}}} {'>' if i < position else '≥'} {{{i}}}" for i in range(arity) if i != position)
     return LocalGradient(
         f"[{wins}]",
         tuple(range(arity)),
