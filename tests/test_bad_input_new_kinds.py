@@ -38,6 +38,11 @@ FILES = [
         "optimizer.momentum",
         "momentum μ = 1.5",
     ),
+    # settings of the backward pass on a forward-only problem are refused, not dropped without a word
+    ("mlp", "  x: [1, 2]\n  input_gradients: true\n" + ONE_LAYER, "input_gradients", "no target y"),
+    ("mlp", "  x: [1, 2]\n  steps: 3\n" + ONE_LAYER, "steps", "steps is given but there is no target y"),
+    ("mlp", "  x: [1, 2]\n  frozen: [b1]\n" + ONE_LAYER, "frozen", "no target y"),
+    ("neuron", "  x: [1, 2]\n  w: [0.1, 0.2]\n  input_gradients: true\n", "input_gradients", "no target y"),
     ("neuron", "  x: 1\n  w: 0.5\n  y: 1\n  learning_rate: -0.1\n", "learning_rate", "expected η > 0"),
     ("neuron", "  x: 1\n  w: 0.5\n  y: 1\n  optimizer: {name: adam, lr: -0.01}\n", "optimizer.lr", "η = -0.01"),
     ("graph", '  expression: "f = (x + q) * z"\n  inputs: {x: 1, z: 3}\n', "expression", "unknown name 'q'"),
@@ -111,6 +116,9 @@ COMMANDS = [
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "rmsprop lr=-0.01"], "--optimizer", "η = -0.01"),
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "adam lr=0.1 beta=0.9"], "--optimizer", "beta"),
     (["neuron", "--w", "1", "--x", "1", "--y", "1", "--lr", "-0.1"], "--lr", "expected η > 0"),
+    (["neuron", "--w", "1,1", "--x", "1 2; 3 4", "--input-gradients"], "--input-gradients", "no target y"),
+    (["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=0", "--input-gradients"], "--input-gradients", "no target y"),
+    (["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=0", "--steps", "3"], "--steps", "no target y"),
     (["graph", "f = (x + q) * z", "x=1", "z=3"], "EXPRESSION", "unknown name 'q'"),
     (["graph", "f = x / (y - 2)", "x=1", "y=2"], "INPUTS", "divides by zero"),
     (

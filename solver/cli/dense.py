@@ -132,6 +132,7 @@ def neuron(
         "learning_rate": "--lr",
         "upstream": "--upstream",
         "optimizer": "--optimizer",
+        "input_gradients": "--input-gradients",
         "examples": "--examples",
     }
     emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
@@ -344,6 +345,7 @@ def mlp(
         "optimizer": "--optimizer",
         "upstream": "--upstream",
         "frozen": "--frozen",
+        "input_gradients": "--input-gradients",
         "batch": "--batch",
         "huber_delta": "--delta",
         "inputs": "--inputs",

@@ -493,7 +493,13 @@ def _worked(backward: bool, rate: float | None) -> str:
 
 def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_upstream(given.upstream, given.y, given.loss)
-    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss)
+    backward = {
+        "input_gradients": given.input_gradients,
+        "steps": given.steps if given.steps > 1 else None,
+        "frozen": given.frozen,
+        "train": given.train,
+    }
+    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss, backward)
     if given.upstream is not None and given.steps > 1:
         raise InputError(
             f"steps = {given.steps} with a given upstream gradient; expected 1 (dL/dŷ is given for these weights only)",
