@@ -116,6 +116,13 @@ COMMANDS = [
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "rmsprop lr=-0.01"], "--optimizer", "η = -0.01"),
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "adam lr=0.1 beta=0.9"], "--optimizer", "beta"),
     (["neuron", "--w", "1", "--x", "1", "--y", "1", "--lr", "-0.1"], "--lr", "expected η > 0"),
+    (
+        ["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=nan"],
+        "--layer 1 ('linear W=1 1 b=nan') b",
+        "'nan' is not a finite",
+    ),
+    (["loss", "--y", "1", "--y-hat", "inf"], "--y-hat", "'inf' is not a finite number"),
+    (["perceptron", "--x", "0 0; 1 1", "--y", "0 1", "--w", "nan 1"], "--w", "'nan' is not a finite number"),
     (["neuron", "--w", "1,1", "--x", "1 2; 3 4", "--input-gradients"], "--input-gradients", "no target y"),
     (["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=0", "--input-gradients"], "--input-gradients", "no target y"),
     (["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=0", "--steps", "3"], "--steps", "no target y"),

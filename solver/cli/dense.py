@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -30,6 +31,10 @@ def parse_numbers(text: str, option: str) -> float | list[float]:
         raise InputError(f"{option}: {text!r} is not a number or a comma-separated list of numbers") from None
     if not values:
         raise InputError(f"{option}: empty; expected a number or a comma-separated list")
+    # float() reads nan and inf too; refused here, the error names the option they came from
+    for part, value in zip(parts, values, strict=True):
+        if not math.isfinite(value):
+            raise InputError(f"{option}: {part!r} is not a finite number; expected finite numbers")
     return values[0] if len(values) == 1 else values
 
 
