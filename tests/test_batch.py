@@ -285,6 +285,20 @@ def test_batch_gradients_are_those_of_the_reduced_loss(loss, reduction):
         assert np.allclose(solution["dL/dX"].value[row], central_difference(moved_example, x), atol=1e-8)
 
 
+def test_a_batch_with_input_gradients_sends_every_hidden_layer_its_gradient_too():
+    ys = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    given = mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, y=ys, loss="mse", batch=True, input_gradients=True)
+    solution = mlp.solve(given)
+    hidden = [forward(UPSTREAM_NET, x)[0][1] for x in BATCH_X]  # each example's A1, from the loop pass
+    for row, a1 in enumerate(hidden):
+
+        def moved_activation(v: list[float], row: int = row) -> float:
+            moved = [v if i == row else other for i, other in enumerate(hidden)]
+            return sum(example_losses(UPSTREAM_NET[1:], moved, ys, "mse")) / len(moved)
+
+        assert np.allclose(solution["dL/dA1"].value[row], central_difference(moved_activation, a1), atol=1e-8)
+
+
 def test_the_batch_forward_pass_and_its_statistics_match_per_example_loops():
     solution = mlp.solve(mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, batch=True))
     passes = [forward(UPSTREAM_NET, x) for x in BATCH_X]

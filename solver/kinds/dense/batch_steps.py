@@ -234,16 +234,22 @@ class BatchBuilder:
         for number, layer in enumerate(self.layers, start=1):
             self._parameter_gradients(number, layer)
         if input_gradients:
-            first = self.layers[0]
-            self.solution.add(
-                Step(
-                    "dL/dX",
-                    "gradient with respect to the inputs, one row per example",
-                    deps=("W1", "Delta1"),
-                    compute=lambda w, d: rows(d) @ backward_weights(w, first.folded),
-                    formula=Template("{Delta1}·{W1}", "{Delta1} {W1}"),
-                )
+            for number in range(len(self.layers), 0, -1):  # from the top down, as a network without a batch
+                self._input_gradient(number, self.layers[number - 1])
+
+    def _input_gradient(self, number: int, layer: Layer) -> None:
+        """dL/dA^{l-1} = Delta^l·W^l, one row per example: what layer ``number`` sends back to its input."""
+        weights, delta = f"W{number}", f"Delta{number}"
+        name, what = ("dL/dX", "the inputs") if number == 1 else (f"dL/dA{number - 1}", f"{{A{number - 1}}}")
+        self.solution.add(
+            Step(
+                name,
+                f"gradient with respect to {what}, one row per example",
+                deps=(weights, delta),
+                compute=lambda w, d: rows(d) @ backward_weights(w, layer.folded),
+                formula=Template(f"{{{delta}}}·{{{weights}}}", f"{{{delta}}} {{{weights}}}"),
             )
+        )
 
     def _slope(self, number: int, name: str) -> str:
         act, z = self.layers[number - 1].activation, f"Z{number}"
