@@ -114,7 +114,7 @@ def neuron(
 
     given = kind.Given(
         w=None if w is None else parse_numbers(w, "--w"),
-        x=_inputs_option(x),
+        x=_numbers_or_rows(x, "--x"),
         b=b,
         activation=act,
         y=None if y is None else parse_numbers(y, "--y"),
@@ -144,8 +144,8 @@ def neuron(
 
 
 def loss_table(
-    y: Annotated[str, typer.Option("--y", help="Target(s): 1 or 0,1,0 (one-hot for cross_entropy, nll).")],
-    y_hat: Annotated[str, typer.Option("--y-hat", help="Prediction(s), as many as targets.")],
+    y: Annotated[str, typer.Option("--y", help="Target(s): 1 or 0,1,0 (one-hot for cross_entropy); rows by ';'.")],
+    y_hat: Annotated[str, typer.Option("--y-hat", help="Prediction(s), as many as targets (rows by ';' too).")],
     losses: Annotated[
         str | None, typer.Option("--losses", help="Comma-separated: mse,mae,huber,bce,cross_entropy,hinge,nll,...")
     ] = None,
@@ -161,8 +161,8 @@ def loss_table(
 
     names = [n.strip() for n in losses.split(",") if n.strip()] if losses else list(kind.TABLE_LOSSES)
     given = kind.Given(
-        y=parse_numbers(y, "--y"),
-        y_hat=parse_numbers(y_hat, "--y-hat"),
+        y=_numbers_or_rows(y, "--y"),
+        y_hat=_numbers_or_rows(y_hat, "--y-hat"),
         losses=names,
         huber_delta=delta,
         reduction=reduction,
@@ -252,11 +252,12 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def _inputs_option(text: str | None) -> Any:
-    """A neuron's ``--x``: numbers (one example), or rows by ';' (a batch, as in the other commands' matrices)."""
+def _numbers_or_rows(text: str | None, option: str) -> Any:
+    """A neuron's ``--x``, the loss table's ``--y``: numbers (one example), or rows by ';' (a batch, as in the
+    other commands' matrices)."""
     if text is None:
         return None
-    return _examples_option(text, "--x") if ";" in text else parse_numbers(text, "--x")
+    return _examples_option(text, option) if ";" in text else parse_numbers(text, option)
 
 
 def _examples_option(text: str | None, option: str) -> Any:
