@@ -645,6 +645,8 @@ def _network(
 
 #: Training steps worked as steps on the sheet; later ones are rows of the training table.
 STEPS_SHOWN = 2
+#: A loss history of a run longer than this is left to the training table (and the data): not a long line.
+HISTORY_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -721,6 +723,7 @@ def _training(
             f"loss before each of {steps} training steps and after the last",
             deps=tuple(losses),
             compute=lambda *values: [float(value) for value in values],
+            in_table=steps > HISTORY_SHOWN,
         )
     )
     table = Table(f"Training with {choice.entry.name}", _training_columns(trained))
