@@ -116,6 +116,8 @@ COMMANDS = [
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "rmsprop lr=-0.01"], "--optimizer", "η = -0.01"),
     (["neuron", "--w", "1", "--x", "1", "--y", "2", "--optimizer", "adam lr=0.1 beta=0.9"], "--optimizer", "beta"),
     (["neuron", "--w", "1", "--x", "1", "--y", "1", "--lr", "-0.1"], "--lr", "expected η > 0"),
+    (["neuron", "--w", "1", "--x", "1", "--y", "1", "--examples", "2"], "--examples", "expected symbolic: true"),
+    (["neuron", "--symbolic", "--examples", "0"], "--examples", "examples = 0: expected 1 or more"),
     (
         ["mlp", "--x", "1 2", "--layer", "linear W=1 1 b=nan"],
         "--layer 1 ('linear W=1 1 b=nan') b",
