@@ -103,6 +103,8 @@ class BatchBuilder:
         inputs = f"[1 | {{{previous}}}]" if folded else f"{{{previous}}}"
         inputs_latex = rf"\begin{{bmatrix}} 1 & {{{previous}}} \end{{bmatrix}}" if folded else f"{{{previous}}}"
         plus = f" + {{{bias}}}" if layer.bias is not None else ""
+        # On a sheet a vector is a column; b is added to every row (example) of X·Wᵀ, so it is written as a row.
+        plus_latex = rf" + {{{bias}}}^\top" if layer.bias is not None else ""
         variants = []
         if layer.bias is not None or folded:
             variants.append(
@@ -126,7 +128,7 @@ class BatchBuilder:
                 f"pre-activations of layer {number}, one row per example",
                 deps=deps,
                 compute=lambda w, x, b=None: batch_affine(w, x, b, folded),
-                formula=Template(f"{inputs}·{{{weights}}}ᵀ{plus}", rf"{inputs_latex} {{{weights}}}^\top{plus}"),
+                formula=Template(f"{inputs}·{{{weights}}}ᵀ{plus}", rf"{inputs_latex} {{{weights}}}^\top{plus_latex}"),
                 variants=tuple(variants),
             )
         )
