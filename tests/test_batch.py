@@ -6,6 +6,7 @@ central finite differences of them; they share no code with the solver.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -283,6 +284,28 @@ def test_batch_gradients_are_those_of_the_reduced_loss(loss, reduction):
             return batch_loss(UPSTREAM_NET, [v if i == row else other for i, other in enumerate(BATCH_X)])
 
         assert np.allclose(solution["dL/dX"].value[row], central_difference(moved_example, x), atol=1e-8)
+
+
+def test_a_batch_with_input_gradients_sends_every_hidden_layer_its_gradient_too():
+    ys = [[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    given = mlp.Given(layers=layer_givens(UPSTREAM_NET), x=BATCH_X, y=ys, loss="mse", batch=True, input_gradients=True)
+    solution = mlp.solve(given)
+    hidden = [forward(UPSTREAM_NET, x)[0][1] for x in BATCH_X]  # each example's A1, from the loop pass
+    for row, a1 in enumerate(hidden):
+
+        def moved_activation(v: list[float], row: int = row) -> float:
+            moved = [v if i == row else other for i, other in enumerate(hidden)]
+            return sum(example_losses(UPSTREAM_NET[1:], moved, ys, "mse")) / len(moved)
+
+        assert np.allclose(solution["dL/dA1"].value[row], central_difference(moved_activation, a1), atol=1e-8)
+
+
+def test_the_bias_is_written_as_a_row_added_to_every_example_on_the_sheet(cli):
+    out = cli("mlp", "--x", "1 2; 3 4; 5 6", "--batch", "--layer", "tanh W=0.1 0.2; 0.3 0.4 b=0.5 -0.5", "--json").out
+    (z1,) = [step["latex"] for step in json.loads(out)["steps"] if step["name"] == "Z1"]
+    # b1 has one entry per unit (a column on the sheet); transposed, it is the row each example's row gets
+    assert z1.startswith(r"Z_{1} = X W_{1}^\top + b_{1}^\top = ")
+    assert r"+ \begin{bmatrix} 0.5 \\ -0.5 \end{bmatrix}^\top = " in z1
 
 
 def test_the_batch_forward_pass_and_its_statistics_match_per_example_loops():

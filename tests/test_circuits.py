@@ -268,3 +268,18 @@ def test_an_activation_gates_slope_by_a_wrong_rule_is_named():
     assert {"activation_instead_of_derivative", "tanh_derivative_unsquared"} <= names
     unsquared = solution.evaluate(variant=(gate.name, "tanh_derivative_unsquared"))[gate.name]
     assert unsquared == pytest.approx(upstream * (1 - math.tanh(z)))
+
+
+def test_the_upstream_gradient_is_a_derivative_and_its_value_on_the_sheet(cli):
+    steps = json.loads(cli("graph", "loss = (x + y) * z", "x=-2", "y=5", "z=-4", "--json").out)["steps"]
+    latex = next(step["latex"] for step in steps if step["name"] == "dloss/dq1")
+    # dloss/dloss is a hole filled with its name, then its value 1, never split into words
+    upstream = r"\frac{\partial \mathrm{loss}}{\partial \mathrm{loss}}"
+    assert latex == rf"\frac{{\partial \mathrm{{loss}}}}{{\partial q_{{1}}}} = {upstream} \cdot z = 1 \cdot (-4) = -4"
+
+
+def test_the_max_gates_local_gradient_is_written_as_the_comparison_that_decides_it(cli):
+    text = cli("graph", "f = max(x, y)", "x=3", "y=3").out
+    # a tie sends the gradient to the first input: [3 ≥ 3] = 1 and [3 > 3] = 0
+    assert "df/dx = df/df·[x ≥ y] = 1·[3 ≥ 3] = 1" in text
+    assert "df/dy = df/df·[y > x] = 1·[3 > 3] = 0" in text

@@ -200,3 +200,10 @@ def test_print_scales_figures_to_the_page_width():
 
     printed = STYLE[STYLE.index("@media print") :]
     assert ".drawing svg { min-width: 0; }" in printed and "overflow: visible" in printed
+
+
+def test_a_transposed_matrix_is_the_base_of_its_superscript():
+    # latex2mathml alone makes the opening bracket the base of ᵀ, and the browser draws the matrix small
+    mathml = _math(r"X \begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}^\top + b")
+    assert "<msup><mrow><mo>&#x0005B;</mo><mtable>" in mathml
+    assert "</mtable><mo>&#x0005D;</mo></mrow><mo>&#x022A4;</mo></msup>" in mathml

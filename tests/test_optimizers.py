@@ -283,6 +283,8 @@ def test_a_student_who_skips_the_bias_correction_is_told_so(tmp_path: Path):
         ({"name": "adam", "lr": -0.1}, "optimizer.lr", "> 0"),
         ({"name": "rmsprop", "lr": 0.1, "eps": 0}, "optimizer.eps", "> 0"),
         ({"name": "momentum", "lr": 0.1, "momentum": -0.5}, "optimizer.momentum", "in [0, 1)"),
+        # torch.optim.SGD(momentum=-0.5) is refused too, not taken as plain SGD
+        ({"name": "sgd", "lr": 0.1, "momentum": -0.5}, "optimizer.momentum", "in [0, 1)"),
         ({"name": "sgd", "lr": 0.1, "weight_decay": -1}, "optimizer.weight_decay", "≥ 0"),
         ({"name": "lion", "lr": 0.1}, "optimizer.name", "expected one of"),
         ({"name": "sgd", "lr": 0.1, "betas": [0.9, 0.99]}, "optimizer.betas", "not a setting of sgd"),

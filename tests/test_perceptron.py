@@ -201,6 +201,12 @@ def test_the_command_solves_the_kind(cli):
         (["--w", "1 2 3"], "--w: w has 3 entries but each example has 2 inputs"),
         (["--labels", "signed"], "--labels 'signed'; expected one of: binary, bipolar"),
         (["--x", "0 0; 1"], "--x: row 2 has 1 entry but row 1 has 2"),
+        # ±1 labels left at the default binary: the error says which convention they fit
+        (
+            ["--y", "-1 -1 -1 1"],
+            "--y: label -1 of example 1; expected 1 or 0 (labels: binary); "
+            "the labels are 1/-1, so expected labels: bipolar",
+        ),
     ],
 )
 def test_the_commands_bad_input_is_one_line(cli, options, message):

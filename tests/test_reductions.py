@@ -126,6 +126,14 @@ def test_a_batch_of_distributions_is_averaged_over_its_examples(cli, tmp_path):
                                                        [[0, 1, 0], [1, 0, 0]], "mean"))  # fmt: skip
 
 
+def test_the_loss_command_reads_a_batch_as_rows_like_a_file(cli):
+    result = cli("loss", "--y", "0 1 0; 1 0 0", "--y-hat", "0.2 0.5 0.3; 0.6 0.1 0.3", "--losses", "cross_entropy",
+                 "--reduction", "mean", "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    # two examples of three classes each (not one target of six entries summing to 2)
+    assert json.loads(result.out)["answers"]["L_cross_entropy"] == pytest.approx((-math.log(0.5) - math.log(0.6)) / 2)
+
+
 def test_forms_show_the_reduction(cli):
     out = cli("loss", "--y", "0,1", "--y-hat", "0.3,0.8", "--losses", "mse,bce", "--reduction", "sum").out
     assert "L_mse = Σ (y_hat − y)²" in out and "(1/n)" not in out

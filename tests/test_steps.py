@@ -119,6 +119,7 @@ NAMES_AS_TYPESET = [
     ("h0", "h_{0}"), ("z1_e1", "z_{1,e1}"), ("M_1", "M_{1}"),
     # hats and the updated value
     ("y_hat", r"\hat{y}"), ("y_hat3", r"\hat{y}_{3}"), ("a1_hat", r"\hat{a}_{1}"), ("y_hat_e1", r"\hat{y}_{e1}"),
+    ("mean_Y_hat", r"\mathrm{mean}_{\hat{Y}}"),  # a batch statistic of Ŷ: the hat is on Ŷ, not on "mean"
     ("W1_new", "W_{1}^{new}"), ("w_h_new", "w_{h}^{new}"), ("b_new", "b^{new}"),
     # a word is one upright name, and words after it are the same name
     ("loss", r"\mathrm{loss}"), ("output_size", r"\mathrm{output\_size}"), ("feature_map", r"\mathrm{feature\_map}"),

@@ -85,6 +85,19 @@ def test_the_sheet_works_two_steps_tables_the_rest_and_shows_the_end(cli, tmp_pa
     assert {"W1_new_t3", "v_W1_t4", "dL/dW1_t5", "loss_t6"} <= published  # every value is data
 
 
+def test_a_long_runs_loss_history_is_left_to_the_table_and_the_data(cli, tmp_path: Path):
+    path = tmp_path / "run.yaml"
+    path.write_text(LINEAR_YAML + "  learning_rate: 0.05\n  steps: 25\n", "utf-8")
+    out = cli("solve", path).out
+    # 26 losses would be one long line (a column of 10,001 for steps: 10000); the table has every loss before
+    assert "loss_history =" not in out and "loss_final =" in out and "loss before" in out
+    answers = json.loads(cli("solve", path, "--json").out)["answers"]
+    assert len(answers["loss_history"]) == 26
+    short = tmp_path / "short.yaml"
+    short.write_text(LINEAR_YAML + "  learning_rate: 0.05\n  steps: 6\n", "utf-8")
+    assert "loss_history =" in cli("solve", short).out
+
+
 def test_a_student_is_graded_on_a_later_step_from_their_own_earlier_one(tmp_path: Path):
     from grader.answers import read_submission
     from grader.grading import grade_submission

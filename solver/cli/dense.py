@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import fields
 from typing import Annotated, Any
@@ -31,6 +32,10 @@ def parse_numbers(text: str, option: str) -> float | list[float]:
         raise InputError(f"{option}: {text!r} is not a number or a comma-separated list of numbers") from None
     if not values:
         raise InputError(f"{option}: empty; expected a number or a comma-separated list")
+    # float() reads nan and inf too; refused here, the error names the option they came from
+    for part, value in zip(parts, values, strict=True):
+        if not math.isfinite(value):
+            raise InputError(f"{option}: {part!r} is not a finite number; expected finite numbers")
     return values[0] if len(values) == 1 else values
 
 
@@ -116,7 +121,7 @@ def neuron(
 
     given = kind.Given(
         w=None if w is None else parse_numbers(w, "--w"),
-        x=_inputs_option(x),
+        x=_numbers_or_rows(x, "--x"),
         b=b,
         activation=act,
         y=None if y is None else parse_numbers(y, "--y"),
@@ -139,14 +144,15 @@ def neuron(
         "learning_rate": "--lr",
         "upstream": "--upstream",
         "optimizer": "--optimizer",
+        "input_gradients": "--input-gradients",
         "examples": "--examples",
     }
     emit(solve_naming_options(kind.solve, given, options), chosen_format(fmt, as_json))
 
 
 def loss_table(
-    y: Annotated[str, typer.Option("--y", help="Target(s): 1 or 0,1,0 (one-hot for cross_entropy, nll).")],
-    y_hat: Annotated[str, typer.Option("--y-hat", help="Prediction(s), as many as targets.")],
+    y: Annotated[str, typer.Option("--y", help="Target(s): 1 or 0,1,0 (one-hot for cross_entropy); rows by ';'.")],
+    y_hat: Annotated[str, typer.Option("--y-hat", help="Prediction(s), as many as targets (rows by ';' too).")],
     losses: Annotated[
         str | None, typer.Option("--losses", help="Comma-separated: mse,mae,huber,bce,cross_entropy,hinge,nll,...")
     ] = None,
@@ -162,8 +168,8 @@ def loss_table(
 
     names = [n.strip() for n in losses.split(",") if n.strip()] if losses else list(kind.TABLE_LOSSES)
     given = kind.Given(
-        y=parse_numbers(y, "--y"),
-        y_hat=parse_numbers(y_hat, "--y-hat"),
+        y=_numbers_or_rows(y, "--y"),
+        y_hat=_numbers_or_rows(y_hat, "--y-hat"),
         losses=names,
         huber_delta=delta,
         reduction=reduction,
@@ -253,11 +259,12 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def _inputs_option(text: str | None) -> Any:
-    """A neuron's ``--x``: numbers (one example), or rows by ';' (a batch, as in the other commands' matrices)."""
+def _numbers_or_rows(text: str | None, option: str) -> Any:
+    """A neuron's ``--x``, the loss table's ``--y``: numbers (one example), or rows by ';' (a batch, as in the
+    other commands' matrices)."""
     if text is None:
         return None
-    return _examples_option(text, "--x") if ";" in text else parse_numbers(text, "--x")
+    return _examples_option(text, option) if ";" in text else parse_numbers(text, option)
 
 
 def _examples_option(text: str | None, option: str) -> Any:
@@ -351,6 +358,7 @@ def mlp(
         "optimizer": "--optimizer",
         "upstream": "--upstream",
         "frozen": "--frozen",
+        "input_gradients": "--input-gradients",
         "batch": "--batch",
         "huber_delta": "--delta",
         "inputs": "--inputs",

@@ -27,6 +27,8 @@ class Formula(Protocol):
 
 
 _HOLE = re.compile(r"\{([^{}\s]+)\}")
+#: The text split around its holes, each hole kept as a piece of its own.
+_HOLE_PIECE = re.compile(r"(\{[^{}\s]+\})")
 
 
 #: Plain-text notation -> LaTeX, the one table every formula written as text goes through.
@@ -70,8 +72,11 @@ def text_to_latex(text: str) -> str:
     would set them as a product of italic letters run together.
     """
     text = _WITH_ONE.sub(r"\\begin{bmatrix} 1 \\\\ \1 \\end{bmatrix}", text)
-    text = _WORD.sub(r"\\mathrm{\1}", _NOTATION.sub(_notation, text))
-    return _TEXT.sub(r"\\text{\1\2\3}", text)
+    # Holes are left whole: the letters of a name such as {df/df} are not words to set as text.
+    pieces = _HOLE_PIECE.split(_NOTATION.sub(_notation, text))
+    return "".join(
+        piece if is_hole(piece) else _TEXT.sub(r"\\text{\1\2\3}", _WORD.sub(r"\\mathrm{\1}", piece)) for piece in pieces
+    )
 
 
 def is_hole(text: str) -> bool:

@@ -115,7 +115,8 @@ def latex_name(name: str) -> str:
       ``out_h`` -> ``\mathrm{out}_{h}``, ``W_hh`` -> ``W_{hh}``;
     * a word after a letter labels it, set as text: ``E_total`` -> ``E_{\text{total}}``,
       ``w_h_path3`` -> ``w_{h,\text{path }3}``;
-    * ``hat`` puts a hat on the symbol (``y_hat`` -> ``\hat{y}``, ``y_hat3`` -> ``\hat{y}_{3}``),
+    * ``hat`` puts a hat on the symbol (``y_hat`` -> ``\hat{y}``, ``y_hat3`` -> ``\hat{y}_{3}``), or on
+      the part it follows (``mean_Y_hat`` -> ``\mathrm{mean}_{\hat{Y}}``),
       ``new`` is a superscript (``W1_new`` -> ``W_{1}^{new}``), and so is the example of a batch
       (``h2_ex1`` -> ``h_{2}^{(1)}``, ``dL_ex1/dW_h`` -> ``\partial L^{(1)}/\partial W_{h}``);
     * an entry index is a subscript of a name without one (``x[2]`` -> ``x_{[2]}``) and
@@ -134,6 +135,9 @@ def latex_name(name: str) -> str:
     step = re.fullmatch(r"hat(\d+)", parts[0]) if parts else None
     if step:  # y_hat3: the prediction of step 3
         parts[0:1] = ["hat", step[1]]
+    if "hat" in parts[1:]:  # mean_Y_hat: the hat is on the part before it, not on the symbol
+        at = parts.index("hat", 1)
+        parts[at - 1 : at + 1] = [rf"\hat{{{parts[at - 1]}}}"]
     hat, new = "hat" in parts, "new" in parts
     example = next((p[2:] for p in parts if _EXAMPLE.fullmatch(p)), None)
     parts = [p for p in parts if p not in ("hat", "new") and not _EXAMPLE.fullmatch(p)]

@@ -19,7 +19,7 @@ a target of one example is a vector, a batch a matrix with one row per example.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -507,13 +507,16 @@ def check_target(name: str, y: Array, field: str = "y") -> None:
         )
 
 
-def check_training(y: object, learning_rate: float | None, loss_name: str | None) -> None:
-    """A learning rate is positive; a learning rate or a loss without a target is refused, not dropped."""
+def check_training(
+    y: object, learning_rate: float | None, loss_name: str | None, backward: Mapping[str, object] | None = None
+) -> None:
+    """A learning rate is positive; a learning rate, a loss or another setting of the backward pass
+    (``backward``: field -> value, None or False when not set) without a target is refused, not dropped."""
     if learning_rate is not None and not learning_rate > 0:
         raise InputError(f"learning rate {learning_rate:g}: expected η > 0", field="learning_rate")
     if y is None:
-        for field, value in (("learning_rate", learning_rate), ("loss", loss_name)):
-            if value is not None:
+        for field, value in (("learning_rate", learning_rate), ("loss", loss_name), *(backward or {}).items()):
+            if value is not None and value is not False:
                 raise InputError(
                     f"{field} is given but there is no target y to take a loss against; expected y as well",
                     field=field,

@@ -485,7 +485,7 @@ def _entry(given: Mapping[str, Any], where: str) -> Optimizer:
     if name not in OPTIMIZERS or name == "momentum_average":
         known = ", ".join(n for n in OPTIMIZERS if n != "momentum_average")
         raise InputError(f"unknown optimizer {name!r}; expected one of: {known}", field=f"{where}.name")
-    if name == "sgd" and given.get("momentum", 0) > 0:
+    if name == "sgd" and given.get("momentum", 0) != 0:  # a momentum out of range is refused there, not ignored
         name = "momentum"
     if given.get("nesterov"):
         if name not in ("momentum", "nesterov"):

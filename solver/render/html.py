@@ -196,16 +196,20 @@ def _shown(solution: Solution) -> Shown:
 
 #: A function name applied without parentheses (``y \log p``): latex2mathml gives it none of the space LaTeX does.
 _BARE_FUNCTION = re.compile(r"\\(log|ln|exp)\b(?!\s*(?:\(|\\left))")
+#: A matrix with a superscript (``\begin{bmatrix}…\end{bmatrix}^\top``): latex2mathml makes its opening
+#: bracket alone the base, so it is braced into one group.
+_MATRIX_POWER = re.compile(r"(\\begin\{(\w*matrix)\}(?:(?!\\begin\{).)*?\\end\{\2\})(?=\s*\^)", re.DOTALL)
 
 
 def _math(latex: str, block: bool = False) -> str:
     """MathML for ``latex``; a negative number is braced (``{-1.4}``) so that it is not spaced as a subtraction.
 
-    A function name without parentheses gets LaTeX's thin spaces, so that ``1 log 0.5`` does not run together.
+    A function name without parentheses gets LaTeX's thin spaces, so that ``1 log 0.5`` does not run together,
+    and a matrix with a superscript is braced, so that all of it is the base.
     """
     from latex2mathml.converter import convert
 
-    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", braced_negatives(latex))
+    latex = _BARE_FUNCTION.sub(r"\\,\\\1\\,", braced_negatives(_MATRIX_POWER.sub(r"{\1}", latex)))
     return convert(latex, display="block" if block else "inline")
 
 

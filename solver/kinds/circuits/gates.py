@@ -81,10 +81,11 @@ def _power_local(position: int, arity: int) -> LocalGradient:
 
 
 def _max_local(position: int, arity: int) -> LocalGradient:
-    others = ", ".join(f"{{{i}}}" for i in range(arity) if i != position)
-    # The gradient goes to the first of equal largest inputs, as PyTorch's max does to one of them.
+    # The gradient goes to the first of equal largest inputs, as PyTorch's max does to one of them:
+    # an input gets it when it beats every input before it and ties or beats every one after it.
+    wins = " and ".join(f"{{{position}}} {'>' if i < position else '≥'} {{{i}}}" for i in range(arity) if i != position)
     return LocalGradient(
-        f"[{{{position}}} is the first largest of {others}]",
+        f"[{wins}]",
         tuple(range(arity)),
         lambda *inputs: 1.0 if max(range(arity), key=lambda i: inputs[i]) == position else 0.0,
     )

@@ -103,6 +103,8 @@ class BatchBuilder:
         inputs = f"[1 | {{{previous}}}]" if folded else f"{{{previous}}}"
         inputs_latex = rf"\begin{{bmatrix}} 1 & {{{previous}}} \end{{bmatrix}}" if folded else f"{{{previous}}}"
         plus = f" + {{{bias}}}" if layer.bias is not None else ""
+        # On a sheet a vector is a column; b is added to every row (example) of X·Wᵀ, so it is written as a row.
+        plus_latex = rf" + {{{bias}}}^\top" if layer.bias is not None else ""
         variants = []
         if layer.bias is not None or folded:
             variants.append(
@@ -126,7 +128,7 @@ class BatchBuilder:
                 f"pre-activations of layer {number}, one row per example",
                 deps=deps,
                 compute=lambda w, x, b=None: batch_affine(w, x, b, folded),
-                formula=Template(f"{inputs}·{{{weights}}}ᵀ{plus}", rf"{inputs_latex} {{{weights}}}^\top{plus}"),
+                formula=Template(f"{inputs}·{{{weights}}}ᵀ{plus}", rf"{inputs_latex} {{{weights}}}^\top{plus_latex}"),
                 variants=tuple(variants),
             )
         )
@@ -234,16 +236,22 @@ class BatchBuilder:
         for number, layer in enumerate(self.layers, start=1):
             self._parameter_gradients(number, layer)
         if input_gradients:
-            first = self.layers[0]
-            self.solution.add(
-                Step(
-                    "dL/dX",
-                    "gradient with respect to the inputs, one row per example",
-                    deps=("W1", "Delta1"),
-                    compute=lambda w, d: rows(d) @ backward_weights(w, first.folded),
-                    formula=Template("{Delta1}·{W1}", "{Delta1} {W1}"),
-                )
+            for number in range(len(self.layers), 0, -1):  # from the top down, as a network without a batch
+                self._input_gradient(number, self.layers[number - 1])
+
+    def _input_gradient(self, number: int, layer: Layer) -> None:
+        """dL/dA^{l-1} = Delta^l·W^l, one row per example: what layer ``number`` sends back to its input."""
+        weights, delta = f"W{number}", f"Delta{number}"
+        name, what = ("dL/dX", "the inputs") if number == 1 else (f"dL/dA{number - 1}", f"{{A{number - 1}}}")
+        self.solution.add(
+            Step(
+                name,
+                f"gradient with respect to {what}, one row per example",
+                deps=(weights, delta),
+                compute=lambda w, d: rows(d) @ backward_weights(w, layer.folded),
+                formula=Template(f"{{{delta}}}·{{{weights}}}", f"{{{delta}}} {{{weights}}}"),
             )
+        )
 
     def _slope(self, number: int, name: str) -> str:
         act, z = self.layers[number - 1].activation, f"Z{number}"

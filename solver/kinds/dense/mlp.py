@@ -139,12 +139,16 @@ def refuse_in_symbols(given: Any, fields: tuple[str, ...]) -> None:
 
 def check_examples(given: Any) -> None:
     """``examples`` counts a batch worked in symbols; in numbers a batch is x given as a list of inputs."""
-    if given.examples is not None and (not given.symbolic or given.examples < 1):
+    if given.examples is None:
+        return
+    if not given.symbolic:
         raise InputError(
-            f"examples = {given.examples}: expected a positive number with symbolic: true "
-            "(a batch in numbers is x given as a list of inputs)",
+            f"examples = {given.examples}: expected symbolic: true with it (examples counts a batch worked in "
+            "symbols; a batch in numbers is x given as a list of inputs)",
             field="examples",
         )
+    if given.examples < 1:
+        raise InputError(f"examples = {given.examples}: expected 1 or more", field="examples")
 
 
 #: What symbolic mode does not work (each refused in one line rather than silently dropped).

@@ -493,7 +493,13 @@ def _worked(backward: bool, rate: float | None) -> str:
 
 def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
     check_upstream(given.upstream, given.y, given.loss)
-    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss)
+    backward = {
+        "input_gradients": given.input_gradients,
+        "steps": given.steps if given.steps > 1 else None,
+        "frozen": given.frozen,
+        "train": given.train,
+    }
+    check_training(given.y if given.upstream is None else given.upstream, given.learning_rate, given.loss, backward)
     if given.upstream is not None and given.steps > 1:
         raise InputError(
             f"steps = {given.steps} with a given upstream gradient; expected 1 (dL/dŷ is given for these weights only)",
@@ -639,6 +645,8 @@ def _network(
 
 #: Training steps worked as steps on the sheet; later ones are rows of the training table.
 STEPS_SHOWN = 2
+#: A loss history of a run longer than this is left to the training table (and the data): not a long line.
+HISTORY_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -715,6 +723,7 @@ def _training(
             f"loss before each of {steps} training steps and after the last",
             deps=tuple(losses),
             compute=lambda *values: [float(value) for value in values],
+            in_table=steps > HISTORY_SHOWN,
         )
     )
     table = Table(f"Training with {choice.entry.name}", _training_columns(trained))

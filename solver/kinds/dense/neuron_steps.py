@@ -31,7 +31,7 @@ def solve_numeric(kind: str, given: Any, title: str | None = None) -> Solution:
         return _solve_batch(kind, given, title)
     check_upstream(given.upstream, given.y, given.loss)
     target = given.y if given.upstream is None else given.upstream
-    check_training(target, given.learning_rate, given.loss)
+    check_training(target, given.learning_rate, given.loss, {"input_gradients": given.input_gradients})
     choice = training_choice(given.optimizer, given.learning_rate, target)
     w, x = vector(given.w), vector(given.x)
     if w.size != x.size:

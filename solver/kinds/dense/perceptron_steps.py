@@ -88,11 +88,21 @@ def _examples(given: Any) -> tuple[list[np.ndarray], list[float]]:
     allowed = LABELS[given.labels]
     for i, y in enumerate(given.y, start=1):
         if float(y) not in allowed:
-            raise InputError(
-                f"label {y:g} of example {i}; expected {allowed[0]:g} or {allowed[1]:g} (labels: {given.labels})",
-                field=f"y.{i - 1}",
-            )
+            expected = f"expected {_labels_text(given.labels, ' or ')} (labels: {given.labels})"
+            other = next(name for name in LABELS if name != given.labels)
+            # Labels of the other convention are the common slip (±1 data left at the default, binary).
+            if _fit(given.y, other):
+                expected += f"; the labels are {_labels_text(other)}, so expected labels: {other}"
+            raise InputError(f"label {y:g} of example {i}; {expected}", field=f"y.{i - 1}")
     return xs, [float(y) for y in given.y]
+
+
+def _labels_text(labels: str, joined: str = "/") -> str:
+    return joined.join(f"{value:g}" for value in LABELS[labels])
+
+
+def _fit(ys: list[float], labels: str) -> bool:
+    return all(float(y) in LABELS[labels] for y in ys)
 
 
 def _train(solution: Solution, unit: Unit, count: int, with_bias: bool, max_epochs: int) -> None:
