@@ -125,6 +125,18 @@ def test_svm_mistake_at_the_true_class_gradient():
     np.testing.assert_allclose(wrong, [0, 1, 0])
 
 
+@pytest.mark.parametrize("scores", [[1000.0, -1000.0, 0.0], [[1000.0, -1000.0, 0.0], [0.0, 1.0, 2.0]]])
+def test_a_probability_too_small_for_a_float_still_gives_the_loss(scores):
+    """p_y = e^-2000 is 0 in floats; L = −log p_y = 2000 all the same (the log-sum-exp form), and the sheet says so."""
+    targets = 1 if np.ndim(scores) == 1 else [1, 1]
+    solution = softmax.solve(softmax.Given(scores=scores, target=targets))
+    rows = [scores] if np.ndim(scores) == 1 else scores
+    # −s_y + log Σ_j e^(s_j), with the largest score taken out of the sum so that e^1000 is never formed.
+    losses = [-row[1] + max(row) + math.log(math.fsum(math.exp(v - max(row)) for v in row)) for row in rows]
+    assert solution["L"].value == pytest.approx(math.fsum(losses) / len(losses))
+    assert "smaller than the smallest float" in (solution["L" if np.ndim(scores) == 1 else "L_i"].note or "")
+
+
 def test_batch_mistakes_of_the_reduction():
     scores, targets = [[2.0, 1.0], [0.0, 3.0]], [0, 0]
     solution = softmax.solve(softmax.Given(scores=scores, target=targets))

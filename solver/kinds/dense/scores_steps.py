@@ -103,6 +103,7 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
                 compute=lambda *values: reduce(per_example.compute(*values)),  # type: ignore[misc]
                 formula=per_example.formula,
                 variants=_reduced_variants(slips, reduce),
+                note=per_example.note,
             )
         )
         return
@@ -114,6 +115,7 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
             compute=per_example.compute,
             formula=per_example.formula,
             variants=slips,
+            note=per_example.note,
             index_origin=(0,),
         )
     )
@@ -181,6 +183,20 @@ def add_gradient(
     )
 
 
+#: Said on the loss when p_y is too small for a float, so that "−log 0 = 2000" does not read as a slip.
+UNDERFLOW_NOTE = (
+    "p_y is smaller than the smallest float, so it shows as 0: L is worked as log Σ_k e^(s_k − shift) − "
+    "(s_y − shift), the same number, from the shifted scores"
+)
+
+
+def _cross_entropy(p: Array, y: Array, shifted: Array, total: Array) -> Array:
+    """−log p_y of each row; where p_y is 0 in floats, the same number as log Σ_k e^(s_k − shift) − (s_y − shift)."""
+    p_y = sc.true_class(p, y)
+    stable = np.log(np.reshape(total, np.shape(p_y))) - sc.true_class(shifted, y)
+    return np.where(p_y > 0, -np.log(np.where(p_y > 0, p_y, 1.0)), stable)
+
+
 def solve_softmax(kind: str, given: Any, title: str | None = None) -> Solution:
     batch = Batch(given)
     solution = start(kind, batch, title or "Softmax and cross-entropy on the scores")
@@ -219,14 +235,16 @@ def solve_softmax(kind: str, given: Any, title: str | None = None) -> Solution:
     cross_entropy = Step(
         "L",
         "cross-entropy loss −log p_y",
-        deps=("p", "y"),
-        compute=lambda p, y: -np.log(sc.true_class(p, y)),
+        # The shifted scores and their sum stand by for a p_y too small for a float (scores far apart).
+        deps=("p", "y", "s_shifted", "sum_exp"),
+        compute=_cross_entropy,
         formula=Template("−log {p}_{y}", r"-\log {p}_{{y}}"),
+        note=UNDERFLOW_NOTE if np.any(sc.true_class(solution["p"].value, batch.targets) == 0) else None,
     )
     log10 = Variant(
         "log10_instead_of_ln",
         "Cross-entropy uses the natural logarithm; you took log base 10 (CS231n's slide shows 0.89 this way).",
-        lambda p, y: -np.log10(sc.true_class(p, y)),
+        lambda *values: _cross_entropy(*values) / np.log(10),
     )
     add_loss(solution, batch, cross_entropy, (log10,))
     add_gradient(
