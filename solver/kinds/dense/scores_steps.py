@@ -18,6 +18,7 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template
 from solver.graph.steps import Solution, Step, Variant
 from solver.math import scores as sc
+from solver.math.scores import reduction_slip
 
 Array = np.ndarray
 #: (per-example losses -> a step's value); what a loss step reduces with.
@@ -119,7 +120,6 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
             index_origin=(0,),
         )
     )
-    other: sc.Reduction = "sum" if batch.how == "mean" else "mean"
     text, latex = (
         ("(1/N) Σ_i {L_i}", r"\frac{1}{N} \sum_i {L_i}") if batch.how == "mean" else ("Σ_i {L_i}", r"\sum_i {L_i}")
     )
@@ -130,15 +130,14 @@ def add_loss(solution: Solution, batch: Batch, per_example: Step, slips: tuple[V
             deps=("L_i",),
             compute=reduce,
             formula=Template(text, latex),
-            variants=(
-                Variant(
-                    f"{other}_instead_of_{batch.how}",
-                    f"The loss is the {batch.how} of the per-example losses; you took their {other}.",
-                    batch.reduced(other),
-                ),
-            ),
+            variants=(reduction_slip(batch.how == "mean", _reduced_either_way(batch), "The loss"),),
         )
     )
+
+
+def _reduced_either_way(batch: Batch) -> Callable[..., Any]:
+    """The examples' losses reduced by a mean or by a sum, as ``reduction_slip`` asks."""
+    return lambda losses, mean: batch.reduced("mean" if mean else "sum")(losses)
 
 
 def _reduced_variants(slips: tuple[Variant, ...], reduce: Reducer) -> tuple[Variant, ...]:
