@@ -328,6 +328,17 @@ def test_003_mse_is_averaged_over_the_steps():
     assert solution["loss"].value == pytest.approx(sum((y - p) ** 2 for p, y in pairs) / 3, abs=1e-15)
 
 
+def test_003_the_steps_losses_summed_instead_of_averaged_is_a_named_mistake():
+    solution = load_problem(PROBLEMS / "rnn_003_share_market_bptt.yaml").solve()
+    pairs = [(solution[f"y_hat{t}"].value, solution[f"y{t}"].value) for t in (1, 2, 3)]
+    summed = solution.evaluate(variant=("loss", "sum_instead_of_mean"))["loss"]
+    assert summed == pytest.approx(sum((y - p) ** 2 for p, y in pairs), abs=1e-15)
+    (variant,) = solution["loss"].variants
+    assert "time steps" in variant.feedback
+    many_to_one = load_problem(PROBLEMS / "rnn_000_three_paths.yaml").solve()
+    assert not many_to_one["loss"].variants  # one output: nothing to reduce
+
+
 @pytest.mark.parametrize(
     "problem",
     ["rnn_000_three_paths", "rnn_002_alice_likes_brownies", "rnn_002_vanishing_gradient", "rnn_003_share_market_bptt"],

@@ -32,18 +32,21 @@ def reduction(name: str, field: str = "reduction") -> Reduction:
     return cast(Reduction, key)
 
 
-def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str) -> Variant:
+def reduction_slip(
+    mean: bool, reduce: Callable[..., Any], what: str, whole: str = "The batch's", parts: str = "its examples"
+) -> Variant:
     """The named mistake of a batch's ``what`` (its loss, a gradient) reduced the other way.
 
     ``reduce(*values, mean=...)`` reduces the step's values either way: the slip is the other
-    way, summed where the problem averages or averaged where it sums.
+    way, summed where the problem averages or averaged where it sums.  ``whole`` and ``parts`` name
+    what is reduced over (a sequence's loss over its time steps).
     """
     from solver.graph.steps import Variant
 
     if mean:
-        feedback = f"The batch's {what} is the mean over its examples (1/n Σ); you added them up."
+        feedback = f"{whole} {what} is the mean over {parts} (1/n Σ); you added them up."
         return Variant("sum_instead_of_mean", feedback, lambda *v: reduce(*v, mean=False))
-    feedback = f"The batch's {what} is the sum over its examples; you averaged them."
+    feedback = f"{whole} {what} is the sum over {parts}; you averaged them."
     return Variant("mean_instead_of_sum", feedback, lambda *v: reduce(*v, mean=True))
 
 

@@ -28,6 +28,7 @@ from solver.kinds.recurrent.batch import Example, solve_batch
 from solver.kinds.recurrent.network import Network, Readout, read_network
 from solver.kinds.recurrent.text import applied, hole, loss_formula, times_text
 from solver.math.losses import loss as loss_function
+from solver.math.scores import reduction_slip
 
 KIND = "rnn"
 
@@ -168,12 +169,18 @@ def add_outputs(steps: ArraySteps, net: Readout) -> None:
         )
     pairs = [(y_hat, y) for _, y_hat, y in net.outputs()]
     names = tuple(n for pair in pairs for n in pair)
-    share = 1 / T if net.averaged else 1.0
     reduced = (", averaged over the steps" if net.averaged else ", summed over the steps") if net.every_step else ""
+
+    def reduce(*v: Any, mean: bool) -> float:
+        return (1 / T if mean else 1.0) * sum(loss.value(v[i], v[i + 1]) for i in range(0, len(v), 2))
+
     steps.add(
         "loss",
         f"loss ({loss.name}{reduced})",
         names,
-        lambda *v: share * sum(loss.value(v[i], v[i + 1]) for i in range(0, len(v), 2)),
+        lambda *v: reduce(*v, mean=net.averaged),
         loss_formula(loss.name, pairs, T if net.averaged else None),
+        mistakes=[reduction_slip(net.averaged, reduce, "loss", "The sequence's", "its time steps")]
+        if net.every_step and T > 1
+        else (),
     )
