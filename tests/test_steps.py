@@ -186,3 +186,11 @@ def test_a_row_or_column_takes_one_index_like_a_vector():
 )
 def test_text_formulas_have_one_latex_translation(text, latex):
     assert text_to_latex(text) == latex
+
+
+def test_a_name_with_a_superscript_raised_again_is_grouped_for_latex():
+    # h₁⁽¹⁾ᵀ: an example's state transposed.  TeX refuses h_{1}^{(1)}^{\top}, and a group holding only
+    # an accented name collapses back into it, hence the empty {} inside.
+    symbols = {"h": r"h_{1}^{(1)}", "n": r"\hat{h}_{1}^{(1)}", "x": "x_{1}"}
+    shown = Template("{h}ᵀ·{x}ᵀ + (1 − {n}²)").show("latex", symbols)
+    assert shown == r"{{}h_{1}^{(1)}}^{\top} \cdot x_{1}^{\top} + (1 - {{}\hat{h}_{1}^{(1)}}^{2})"
