@@ -269,6 +269,7 @@ def test_quick_commands_take_a_batch_that_starts_with_a_minus_sign(cli):
         (["dropout", "1 2 3", "--mask", "1 0", "-p", "0.5"], "--mask: mask has shape 2; expected 3"),
         (["batchnorm", "1 2; 3 4", "--gamma", "1 2 3"], "--gamma: gamma has 3 entries"),
         (["layernorm", "1 2; 3 4", "--grad", "1 2 3"], "--grad: dL_dy has shape 3; expected 2×2"),
+        (["batchnorm", "1 2; 3 4", "--running-var", "1 -0.5"], "--running-var: running_var of feature 2 is -0.5"),
     ],
 )
 def test_quick_command_errors_name_the_option(cli, args, message):
