@@ -7,6 +7,7 @@ are compared with central finite differences of that reference's loss.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import textwrap
@@ -507,3 +508,23 @@ def test_entries_of_row_vectors_take_one_index():
     solution = load_problem(PROBLEMS / "rnn_002_alice_likes_brownies.yaml").solve()
     assert solution.entry("h1[2]") == solution.entry("h1[1,2]") == solution["h1"].value[0, 1]
     assert solution.entry("W_x[3,1]") == -0.4
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rnn", "--wx", "0.8", "--wh", "0.5", "--wy", "1.2"],
+        ["lstm", "--weight-ih", "0.5; 0.6; 0.7; 0.8", "--weight-hh", "0.1; 0.2; 0.3; 0.4", "--wy", "4"],
+        ["gru", "--weight-ih", "0.5; 0.6; 0.7", "--weight-hh", "0.1; 0.2; 0.3", "--wy", "4"],
+    ],
+    ids=["rnn", "lstm", "gru"],
+)
+def test_the_quick_commands_take_the_reduction_over_the_steps(cli, command):
+    many = [*command, "--x", "1; 0.5; -0.5", "--y", "1; 0; 1", "--every-step", "--json"]
+    answers = {how: json.loads(cli(*many, "--reduction", how).out)["answers"] for how in ("mean", "sum")}
+    predictions = [answers["sum"][f"y_hat{t}"] for t in (1, 2, 3)]
+    squares = sum((p - y) ** 2 for p, y in zip(predictions, (1, 0, 1), strict=True))
+    assert answers["sum"]["loss"] == pytest.approx(squares, abs=1e-12)
+    assert answers["mean"]["loss"] == pytest.approx(squares / 3, abs=1e-12)
+    result = cli(*many, "--reduction", "median")
+    assert result.code == 2 and result.err.startswith("nnsolve: error: --reduction: unknown reduction 'median'")

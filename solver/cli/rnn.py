@@ -16,6 +16,9 @@ from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat
 from solver.graph.errors import InputError
 
 Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spaces ('0.5 -0.3; 0.1 0.4'), or a file.")]
+ReductionOption = Annotated[
+    str, typer.Option("--reduction", help="How --every-step's losses make the loss: mean (PyTorch's default) or sum.")
+]
 
 #: Given field -> the option that sets it, for error messages.
 OPTIONS = {
@@ -38,6 +41,7 @@ OPTIONS = {
     "bias_ih": "--bias-ih",
     "bias_hh": "--bias-hh",
     "c0": "--c0",
+    "reduction": "--reduction",
 }
 
 
@@ -71,6 +75,7 @@ def rnn(
     out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")] = "linear",
     every_step: Annotated[bool, typer.Option("--every-step", help="An output at every step (many-to-many).")] = False,
     loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+    reduction: ReductionOption = "mean",
     lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
@@ -94,6 +99,7 @@ def rnn(
         output=out,
         outputs="every_step" if every_step else "last",
         loss=loss,
+        reduction=reduction,
         b_h=_read(bh, "--bh"),
         b_y=_read(by, "--by"),
         h0=_read(h0, "--h0"),
@@ -138,6 +144,7 @@ def _gated(name: str) -> Callable[..., None]:
             bool, typer.Option("--every-step", help="An output at every step (many-to-many).")
         ] = False,
         loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+        reduction: ReductionOption = "mean",
         lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
         fmt: FormatOption = OutputFormat.term,
         as_json: JsonOption = False,
@@ -163,6 +170,7 @@ def _gated(name: str) -> Callable[..., None]:
             output=out,
             outputs="every_step" if every_step else "last",
             loss=loss,
+            reduction=reduction,
             h0=_read(h0, "--h0"),
             learning_rate=lr,
             **({"c0": _read(c0, "--c0")} if name == "lstm" else {}),
