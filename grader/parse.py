@@ -40,6 +40,8 @@ class AnswerError(ValueError):
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*(\d+)$")
 _TIMES_TEN = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))\s*(?:\*|×|x|·)\s*10\s*(?:\^|\*\*)\s*\(?([+-−]?\d+)\)?$")
 _FLOAT = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+#: A whole number written with thousands separators, as Keras' summary and nnsolve print counts ("16,010").
+_GROUPED_WHOLE = re.compile(r"^([+-]?\d{1,3})((?:,\d{3})+)$")
 _SHAPE_SEPARATOR = re.compile(r"\s*(?:x|X|×|\*|,)\s*")
 
 
@@ -181,6 +183,9 @@ def parse_answer(raw: Any, kind: str, symbols: tuple[str, ...] = ()) -> Any:
     if kind in ("integer", "number"):
         if isinstance(raw, str) and raw.strip().endswith("%"):
             raise AnswerError(f"expected a number without a percent sign, got {_shown(raw)}")
+        # Only where a whole number is expected: there "1,234" cannot be a decimal comma.
+        if kind == "integer" and isinstance(raw, str) and (grouped := _GROUPED_WHOLE.match(raw.strip())):
+            return int(grouped[1] + grouped[2].replace(",", ""))
         return parse_number(raw)
     if kind == "array":
         return parse_array(raw)

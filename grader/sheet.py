@@ -10,6 +10,7 @@ from grader.homework import Homework
 from grader.parse import value_kind
 from grader.roster import Student
 from solver.graph.names import fill_names, rename, split_entry
+from solver.kinds.sizes.conv_stack import CHANNELS_LAST
 from solver.render.sheet import Asked, Sheet, SheetProblem
 
 #: What a student may write, by kind of value (for the answers template).
@@ -20,6 +21,8 @@ FORMS = {
     "array": 'a list, or rows such as "1 0; 0 1"',
     "expression": "an expression in {symbols}",
 }
+#: The form of an image's shape in a problem that writes images channels first (``layout: chw``).
+CHANNELS_FIRST_FORM = "a size written C×H×W (channels first) such as 40x7x7"
 
 
 def homework_sheet(homework: Homework) -> Sheet:
@@ -56,8 +59,11 @@ def answers_template(homework: Homework, source: str, student: Student | None = 
         lines.append(f"  {problem.id}:  # {problem.title}")
         for asked in problem.asked:
             kind = value_kind(problem.solution.entry(asked.reference))
+            step = problem.solution[split_entry(asked.reference)[0]]
             form = FORMS.get(kind, "a value").format(symbols=", ".join(problem.solution.symbols))
-            title = problem.solution[split_entry(asked.reference)[0]].title
+            if any(variant.name == CHANNELS_LAST for variant in step.variants):
+                form = CHANNELS_FIRST_FORM  # the step names an image written H×W×C as a mistake
+            title = step.title
             # The key is the canonical id students type; the comment names steps as the course does.
             title = fill_names(title, partial(rename, notation=problem.solution.notation))
             key = json.dumps(asked.reference) if not asked.reference.replace("_", "").isalnum() else asked.reference

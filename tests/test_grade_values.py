@@ -54,6 +54,16 @@ def test_matrices_from_lists_text_and_json():
             parse_array(bad)
 
 
+def test_whole_numbers_may_be_grouped_in_thousands_as_parameter_counts_are_printed():
+    assert parse_answer("16,010", "integer") == 16010
+    assert parse_answer(" 61,100,840 ", "integer") == 61100840
+    for ambiguous in ("16,01", "1,0000", ",010", "16,010.5"):
+        with pytest.raises(AnswerError):
+            parse_answer(ambiguous, "integer")
+    with pytest.raises(AnswerError):  # where a decimal may be meant, a comma is not read as thousands
+        parse_answer("1,234", "number")
+
+
 def test_expression_answers_need_the_declared_symbols():
     with pytest.raises(AnswerError, match="unknown name 'q'"):
         parse_answer("q + 1", "expression", ("w",))

@@ -77,6 +77,7 @@ STACKED = {
             "weight_hh is 8×2: its 2 column(s) make the hidden size 2, so its 3 gates (r, z, n) stack 6 rows",
         ),
         (STACKED, {"bias_hh": "[1, 2, 3, 4]"}, "bias_hh has 4 entries; expected 6 (3 gates (r, z, n) × the hidden"),
+        (STACKED, {"b_hn": "[1, 2]"}, "expected either one matrix per gate (W_r, U_r, b_r, ...) or PyTorch's stacked"),
     ],
 )
 def test_bad_gate_weights_are_one_located_line(cli, tmp_path, base, fields, message):

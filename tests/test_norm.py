@@ -253,12 +253,23 @@ def test_quick_commands_work_the_same_batch(cli):
     assert np.allclose(dropped["answers"]["y"], dropout_reference(np.array([1.0, 2, 3]), np.array([1, 0, 1]), 0.25))
 
 
+def test_quick_commands_take_a_batch_that_starts_with_a_minus_sign(cli):
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]])
+    batch = json.loads(cli("batchnorm", "-1 2; 3 -4", "--json").out)
+    assert np.allclose(batch["answers"]["y"], batchnorm_reference(x, np.ones(2), np.zeros(2)))
+    layer = json.loads(cli("layernorm", "-1 2; 3 -4", "--json").out)
+    assert np.allclose(layer["answers"]["y"], layernorm_reference(x, np.ones(2), np.zeros(2)))
+    dropped = json.loads(cli("dropout", "-1 2", "--mask", "1 0", "-p", "0.5", "--json").out)
+    assert np.allclose(dropped["answers"]["y"], dropout_reference(np.array([-1.0, 2]), np.array([1, 0]), 0.5))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["dropout", "1 2 3", "--mask", "1 0", "-p", "0.5"], "--mask: mask has shape 2; expected 3"),
         (["batchnorm", "1 2; 3 4", "--gamma", "1 2 3"], "--gamma: gamma has 3 entries"),
         (["layernorm", "1 2; 3 4", "--grad", "1 2 3"], "--grad: dL_dy has shape 3; expected 2×2"),
+        (["batchnorm", "1 2; 3 4", "--running-var", "1 -0.5"], "--running-var: running_var of feature 2 is -0.5"),
     ],
 )
 def test_quick_command_errors_name_the_option(cli, args, message):

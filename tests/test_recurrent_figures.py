@@ -165,6 +165,22 @@ def test_a_solution_without_single_sequence_names_draws_no_cell(kind: str) -> No
     assert draw(solution, True) == [] and draw(solution, False) == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "name"), [("lstm", "lstm_batch_two_sequences.yaml"), ("gru", "gru_batch_two_sequences.yaml")]
+)
+def test_a_batch_draws_its_first_example_with_that_examples_values(kind: str, name: str) -> None:
+    solution = solve(name)
+    svg = cell_figure(solution, key=True)
+    (caption,) = [f.caption for f in figures(solution, key=True) if f.name == kind]
+    assert caption.startswith("The first example of the batch")
+    red = texts(svg, KEY)
+    gate = GATES[kind][0]
+    first, second = (np.ravel(solution[f"{gate}1_ex{n}"].value) for n in (1, 2))
+    digits = 4 if first.size == 1 else 3  # as the key rounds a number and a vector's entries
+    (line,) = [line for line in red if line.startswith(f"{gate}1 = ")]
+    assert f"{float(entry(first[0], digits)):g}" in line and f"{float(entry(second[0], digits)):g}" not in line
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 @pytest.mark.parametrize("questions", [False, True], ids=["key", "handout"])
 def test_chromium_renders_the_lstm_figure(cli, tmp_path, questions: bool) -> None:

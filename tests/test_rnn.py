@@ -329,6 +329,17 @@ def test_003_mse_is_averaged_over_the_steps():
     assert solution["loss"].value == pytest.approx(sum((y - p) ** 2 for p, y in pairs) / 3, abs=1e-15)
 
 
+def test_003_the_steps_losses_summed_instead_of_averaged_is_a_named_mistake():
+    solution = load_problem(PROBLEMS / "rnn_003_share_market_bptt.yaml").solve()
+    pairs = [(solution[f"y_hat{t}"].value, solution[f"y{t}"].value) for t in (1, 2, 3)]
+    summed = solution.evaluate(variant=("loss", "sum_instead_of_mean"))["loss"]
+    assert summed == pytest.approx(sum((y - p) ** 2 for p, y in pairs), abs=1e-15)
+    (variant,) = solution["loss"].variants
+    assert "time steps" in variant.feedback
+    many_to_one = load_problem(PROBLEMS / "rnn_000_three_paths.yaml").solve()
+    assert not many_to_one["loss"].variants  # one output: nothing to reduce
+
+
 @pytest.mark.parametrize(
     "problem",
     ["rnn_000_three_paths", "rnn_002_alice_likes_brownies", "rnn_002_vanishing_gradient", "rnn_003_share_market_bptt"],
@@ -515,19 +526,21 @@ def test_a_sequence_reduced_the_other_way_over_its_steps_is_a_named_mistake(redu
     assert "time steps" in next(v.feedback for v in solution["loss"].variants if v.name == slip)
 
 
-def test_the_quick_commands_take_the_reduction_over_the_steps(cli):
-    common = ["--x", "1; -0.5; 2", "--y", "0.3; 0.1; 0.4", "--every-step", "--json"]
-    rnn = ["rnn", "--wx", "0.5", "--wh", "0.8", "--wy", "1.2", *common]
-    lstm = ["lstm", "--weight-ih", "0.1; 0.2; 0.3; 0.4", "--weight-hh", "0.5; 0.5; 0.5; 0.5", "--wy", "1", *common]
-    for command in (rnn, lstm):
-        losses = {}
-        for reduction in ("mean", "sum"):
-            result = cli(*command, "--reduction", reduction)
-            assert result.code == 0, result.err
-            steps = {s["name"]: s["value"] for s in json.loads(result.out)["steps"]}
-            each = [(steps[f"y_hat{t}"] - y) ** 2 for t, y in zip((1, 2, 3), (0.3, 0.1, 0.4), strict=True)]
-            losses[reduction] = (steps["loss"], float(np.mean(each) if reduction == "mean" else np.sum(each)))
-        for got, expected in losses.values():
-            assert got == pytest.approx(expected)
-    result = cli(*rnn, "--reduction", "median")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rnn", "--wx", "0.8", "--wh", "0.5", "--wy", "1.2"],
+        ["lstm", "--weight-ih", "0.5; 0.6; 0.7; 0.8", "--weight-hh", "0.1; 0.2; 0.3; 0.4", "--wy", "4"],
+        ["gru", "--weight-ih", "0.5; 0.6; 0.7", "--weight-hh", "0.1; 0.2; 0.3", "--wy", "4"],
+    ],
+    ids=["rnn", "lstm", "gru"],
+)
+def test_the_quick_commands_take_the_reduction_over_the_steps(cli, command):
+    many = [*command, "--x", "1; 0.5; -0.5", "--y", "1; 0; 1", "--every-step", "--json"]
+    answers = {how: json.loads(cli(*many, "--reduction", how).out)["answers"] for how in ("mean", "sum")}
+    predictions = [answers["sum"][f"y_hat{t}"] for t in (1, 2, 3)]
+    squares = sum((p - y) ** 2 for p, y in zip(predictions, (1, 0, 1), strict=True))
+    assert answers["sum"]["loss"] == pytest.approx(squares, abs=1e-12)
+    assert answers["mean"]["loss"] == pytest.approx(squares / 3, abs=1e-12)
+    result = cli(*many, "--reduction", "median")
     assert result.code == 2 and result.err.startswith("nnsolve: error: --reduction: unknown reduction 'median'")

@@ -101,7 +101,12 @@ def test_the_work_names_positions(cli):
         (["conv1d", "1 2 3; 4 5 6", "1 2"], "kernel has 1 channel but the sequence has 2"),
         (["conv1d", "1 2 3", "1 1", "-s", "2", "-p", "same"], "padding 'same' needs stride 1"),
         (["pool1d", "1 2 3", "-w", "2", "-p", "2"], "padding 2 is more than half the window 2; expected at most 1"),
-        (["pool1d", "1 2 3", "-w", "4"], "pooling window 1x4 is larger than the map's width"),
+        (["pool1d", "1 2 3", "-w", "4"], "--window: the pooling window 4 is longer than the sequence (3 + padding 0"),
+        (["pool1d", "1 2 3", "-w", "0"], "--window: window must be a positive whole number, got 0"),
+        (["pool1d", "1 2 3", "-w", "2", "-s", "0"], "--stride: stride must be a positive whole number, got 0"),
+        (["pool1d", "1 2 3", "-w", "2", "-p", "-1"], "--padding: padding must be zero or more, got -1"),
+        (["conv1d", "1 2 3", "1", "-s", "0"], "--stride: stride must be a positive whole number, got 0"),
+        (["conv1d", "1 2 3", "1", "-d", "0"], "--dilation: dilation must be a positive whole number, got 0"),
         (["pool1d", "1 2 3", "-w", "2", "-m", "median"], "--mode 'median': expected max, avg or min"),
     ],
 )

@@ -63,6 +63,27 @@ def test_the_two_bias_vectors_of_pytorch_are_named_where_keras_counts_otherwise(
     assert "two bias vectors" in solution["params2"].note
 
 
+@pytest.mark.parametrize("word", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize(("framework", "other"), [("pytorch", keras_weights), ("keras", pytorch_weights)])
+def test_the_other_frameworks_count_is_a_named_mistake_carried_into_the_total(word, framework, other):
+    # Keras' GRU (reset_after=True) counts as PyTorch does: there is no slip to name.
+    solution = solve("30", "embedding v=100 n=8", f"{word} n=16", framework=framework)
+    slip = ("params2", "counted_as_other_framework")
+    if word == "gru":
+        assert not solution["params2"].variants
+        return
+    theirs = total(other(word, 8, 16))
+    assert solution.evaluate(variant=slip)["params2"] == theirs
+    assert solution.evaluate(variant=slip)["total_params"] == 100 * 8 + theirs
+
+
+def test_batch_norms_running_statistics_counted_as_parameters_is_a_named_mistake():
+    solution = solve("8x8x3", "conv k=3 n=5", "batchnorm", "flatten", "dense n=2")
+    counted = solution.evaluate(variant=("params2", "running_statistics_counted"))
+    # γ, β, running mean and running variance: four vectors of one entry per channel.
+    assert counted["params2"] == 4 * 5 and counted["total_params"] == solution["total_params"].value + 2 * 5
+
+
 def test_keras_gru_without_reset_after_keeps_one_bias_per_gate():
     solution = solve("30", "embedding v=100 n=8", "gru n=16 reset_after=0", framework="keras")
     assert solution["params2"].value == total(keras_weights("gru", 8, 16, reset_after=False))

@@ -9,8 +9,11 @@ NCHW (batch left out), apart from the code under test.
 from __future__ import annotations
 
 import pytest
+import yaml
 from test_grade_judged import grade, one_problem, outcome
 
+from grader.homework import load_homework
+from grader.sheet import answers_template
 from solver.graph.errors import InputError
 from solver.graph.values import Shape
 from solver.kinds.sizes import conv_stack
@@ -206,3 +209,15 @@ def test_a_channels_last_problem_names_no_layout_mistake(tmp_path):
     stack = {"kind": "conv-stack", "given": {"input": "32x32x3", "layers": ["conv k=3 n=8"]}}
     graded = grade(one_problem(tmp_path, stack, {"out1": 1}), {"q": {"out1": "8x30x30"}})
     assert outcome(graded["q", "out1"]) == ("wrong", None, 0.0)
+
+
+def test_the_answers_template_asks_for_images_channels_first(tmp_path):
+    # A template whose example reads H×W×C (7x7x40) would lead students into the named mistake.
+    path = tmp_path / "hw.yaml"
+    path.write_text(
+        yaml.safe_dump({"title": "t", "problems": [{"id": "q", "problem": CHW_STACK, "ask": ASKED}]}), encoding="utf-8"
+    )
+    template = answers_template(load_homework(path), "hw.yaml")
+    lines = {line.split(":")[0].strip(): line for line in template.splitlines()}
+    assert "C×H×W" in lines["out1"] and "40x7x7" in lines["out2"]
+    assert "C×H×W" not in lines["output"]  # flattened: a length, no layout

@@ -11,6 +11,7 @@ from solver.graph.errors import InputError
 from solver.graph.formula import Template, text_to_latex
 from solver.graph.names import entry_index, entry_name, latex_name, rename, split_entry
 from solver.graph.steps import Noted, Solution, Step, Variant
+from solver.graph.values import format_value
 from solver.kinds.sizes import conv_size, pool_size
 from solver.render.json import render_json
 
@@ -187,3 +188,21 @@ def test_a_row_or_column_takes_one_index_like_a_vector():
 )
 def test_text_formulas_have_one_latex_translation(text, latex):
     assert text_to_latex(text) == latex
+
+
+def test_a_name_with_a_superscript_raised_again_is_grouped_for_latex():
+    # h₁⁽¹⁾ᵀ: an example's state transposed.  TeX refuses h_{1}^{(1)}^{\top}, and a group holding only
+    # an accented name collapses back into it, hence the empty {} inside.
+    symbols = {"h": r"h_{1}^{(1)}", "n": r"\hat{h}_{1}^{(1)}", "x": "x_{1}"}
+    shown = Template("{h}ᵀ·{x}ᵀ + (1 − {n}²)").show("latex", symbols)
+    assert shown == r"{{}h_{1}^{(1)}}^{\top} \cdot x_{1}^{\top} + (1 - {{}\hat{h}_{1}^{(1)}}^{2})"
+
+
+def test_an_image_with_channels_is_set_in_latex_as_its_channels_side_by_side():
+    # Entry by entry, a C×H×W image would show each of its rows as a column vector.
+    image = [[[1, 2, 0], [3, 4, 1]], [[5, 0, 6], [0, 7, 0]]]
+    latex = format_value(image, "latex")
+    for channel in image:
+        rows = r" \\ ".join(" & ".join(str(x) for x in row) for row in channel)
+        assert rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}" in latex
+    assert latex.count(r"\begin{bmatrix}") == 3

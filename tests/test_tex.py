@@ -29,7 +29,8 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popple
 
 #: One problem for each kind of figure: networks, conv windows with padding, max pooling, a stack,
 #: symbolic values in a computation graph, an RNN's, a circuit, an LSTM's and a GRU's cell, a transposed
-#: and a 1-D convolution, padding, batch and layer norm, and dropout.
+#: and a 1-D convolution, padding, batch and layer norm, and dropout; a GRU's batch, whose examples'
+#: states (h₁⁽¹⁾) are transposed and squared in its formulas.
 FIGURE_KINDS = [
     "neuron_003_sigmoid.yaml",
     "tanh_network_2_3_1_question_1.yaml",
@@ -47,6 +48,7 @@ FIGURE_KINDS = [
     "batchnorm_three_examples.yaml",
     "layernorm_two_examples.yaml",
     "dropout_inverted.yaml",
+    "gru_batch_two_sequences.yaml",
 ]
 
 

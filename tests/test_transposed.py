@@ -221,6 +221,16 @@ def test_channels_sum_their_copies(cli):
     assert answers["output_size"] == [3, 3, 2]
 
 
+def test_with_channels_each_copy_names_the_kernels_channel_it_scales(cli):
+    image = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
+    kernel = [[[1, 0], [0, 1]], [[2, 2], [2, 2]]]
+    result = cli("conv-transpose", json.dumps(image), json.dumps(kernel), "--full")
+    assert result.code == 0, result.err
+    # Input channel 2's cell (1, 2) holds 6: it scales the kernel's channel 2, [[2, 2], [2, 2]].
+    assert "image[2,1,2]: 6 × kernel[2] = [[12, 12], [12, 12]] at rows 1–2, columns 2–3" in result.out
+    assert "image[1,1,2]: 2 × kernel[1] = [[2, 0], [0, 2]]" in result.out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from solver.cli.maps import MATRIX_ARGUMENTS
 from solver.cli.output import FormatOption, JsonOption, OutputFormat, chosen_format, emit
 from solver.graph.errors import InputError
 
@@ -114,6 +115,6 @@ def dropout(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batchnorm")(batchnorm)
-    app.command("layernorm")(layernorm)
-    app.command("dropout")(dropout)
+    app.command("batchnorm", context_settings=MATRIX_ARGUMENTS)(batchnorm)
+    app.command("layernorm", context_settings=MATRIX_ARGUMENTS)(layernorm)
+    app.command("dropout", context_settings=MATRIX_ARGUMENTS)(dropout)

@@ -16,6 +16,9 @@ from solver.cli.output import FormatOption, FullOption, JsonOption, OutputFormat
 from solver.graph.errors import InputError
 
 Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spaces ('0.5 -0.3; 0.1 0.4'), or a file.")]
+ReductionOption = Annotated[
+    str, typer.Option("--reduction", help="How --every-step's losses make the loss: mean (PyTorch's default) or sum.")
+]
 
 #: Given field -> the option that sets it, for error messages.
 OPTIONS = {
@@ -40,10 +43,6 @@ OPTIONS = {
     "c0": "--c0",
     "reduction": "--reduction",
 }
-
-ReductionOption = Annotated[
-    str, typer.Option("--reduction", help="With --every-step: mean (PyTorch's default) or sum of the steps' losses.")
-]
 
 
 def _read(text: str | None, option: str, *, matrix: bool = False) -> Any:

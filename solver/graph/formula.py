@@ -90,6 +90,11 @@ def _fill(hole: re.Match[str], symbols: Mapping[str, str]) -> str:
     # A negative number comes in parenthesised; inside f(...) one pair is enough.
     if before == "(" and after == ")" and text.startswith("(") and text.endswith(")"):
         return text[1:-1]
+    # A name with a superscript of its own (h_{1}^{(1)}, an example's state) raised again (ᵀ, ²) is
+    # grouped first, as LaTeX refuses a double superscript; the empty {} keeps a group of one accented
+    # name ({\hat{h}_{1}^{(1)}}) from collapsing back into that name, as TeX does with a lone accent.
+    if after == "^" and "^" in text:
+        return "{{}" + text + "}"
     return text
 
 

@@ -126,6 +126,10 @@ def format_value(value: Any, style: Style = "text") -> str:
 def format_array(rows: list, style: Style = "text") -> str:
     """A vector or matrix; in LaTeX a vector is a column, as the notes write it."""
     if style == "latex":
+        if rows and isinstance(rows[0], list) and rows[0] and isinstance(rows[0][0], list):
+            # Channels (C×H×W) side by side, each a matrix: entry by entry, an image's rows would be columns.
+            channels = " & ".join(format_array(channel, style) for channel in rows)
+            return rf"\begin{{bmatrix}} {channels} \end{{bmatrix}}"
         if rows and isinstance(rows[0], list):
             body = r" \\ ".join(" & ".join(format_value(x, style) for x in row) for row in rows)
         else:

@@ -78,7 +78,8 @@ def solve(given: Given, title: str | None = None) -> Solution:
     biases = read_biases(given.bias, len(kernels))
     (stride,) = parse_dims(given.stride, "stride", max_dims=1)
     (dilation,) = parse_dims(given.dilation, "dilation", max_dims=1)
-    require_positive((stride, dilation), "stride and dilation")
+    require_positive((stride,), "stride")
+    require_positive((dilation,), "dilation")
     length, kernel_length = sequence.shape[1], kernels[0].shape[1]
     (_, (before, after)) = padding_per_axis(given.padding, (1, kernel_length), (1, dilation), (1, stride))
     axis = Axis(length, kernel_length, stride, before, after, dilation)

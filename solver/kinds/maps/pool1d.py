@@ -19,6 +19,7 @@ from solver.graph.values import Shape
 from solver.kinds import GIVEN_CONFIG
 from solver.kinds.maps.conv1d import read_rows
 from solver.kinds.maps.pool import MODE_WORDS, add_pooling, pool_layout
+from solver.math.sizes import require_non_negative, require_positive
 from solver.math.windows import Axis, add_axis_steps
 
 KIND = "pool1d"
@@ -47,7 +48,17 @@ class Given:
 def solve(given: Given, title: str | None = None) -> Solution:
     rows = read_rows(given.sequence, "sequence")
     stride = given.window if given.stride is None else given.stride
-    if given.window > 0 and 2 * given.padding > given.window:
+    # Checked along the sequence here: the 2-D checks below would name a 1×W window and the map's width.
+    require_positive((given.window,), "window")
+    require_positive((stride,), "stride")
+    require_non_negative((given.padding,), "padding")
+    if given.window > rows.shape[1] + 2 * given.padding:
+        raise InputError(
+            f"the pooling window {given.window} is longer than the sequence ({rows.shape[1]} + padding "
+            f"{2 * given.padding} = {rows.shape[1] + 2 * given.padding}); expected a window that fits",
+            field="window",
+        )
+    if 2 * given.padding > given.window:
         raise InputError(
             f"padding {given.padding} is more than half the window {given.window}; "
             f"expected at most {given.window // 2}, as PyTorch requires",

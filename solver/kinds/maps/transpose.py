@@ -167,7 +167,7 @@ def _add_output_map(
     step = solution[full]
     image_planes = as_planes(np.asarray(solution["image"].value, dtype=float))
     kernel_planes = as_planes(np.asarray(solution[kernel_name].value, dtype=float))
-    step.detail = scatter_lines(image_planes, kernel_planes, stride, dilation)
+    step.detail = scatter_lines(image_planes, kernel_planes, stride, dilation, kernel_name)
     reach = [d * (k - 1) + 1 for k, d in zip(kernel_planes.shape[-2:], dilation, strict=True)]
     copy = tuple((r, c) for r in range(0, reach[0], dilation[0]) for c in range(0, reach[1], dilation[1]))
     step.views = (
@@ -201,9 +201,12 @@ def _add_output_map(
 
 
 def scatter_lines(
-    image: np.ndarray, kernel: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]
+    image: np.ndarray, kernel: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int], kernel_name: str
 ) -> list[Block]:
-    """The first input cells' scaled copies of the kernel and where each lands (rows and columns from 1)."""
+    """The first input cells' scaled copies of the kernel and where each lands (rows and columns from 1).
+
+    With channels, each input channel scales its own channel of the kernel (``kernel2[3]``), named so.
+    """
     cells, left = shown_cells(image.shape[-2:])
     lines: list[Block] = []
     for row, col in cells:
@@ -216,10 +219,11 @@ def scatter_lines(
             copy = (x * kernel[c]).tolist()
             label = "{" + entry_name("image", cell) + "}"
             lands = f"at rows {rows}, columns {cols}"
+            scaled = f"{kernel_name}[{c + 1}]" if image.shape[0] > 1 else kernel_name
             lines.append(
                 Math(
-                    f"{number(x)} × kernel = {format_array(copy, 'text')} {lands}",
-                    rf"{number(x)} \times \text{{kernel}} = {format_array(copy, 'latex')} \text{{ {lands}}}",
+                    f"{number(x)} × {scaled} = {format_array(copy, 'text')} {lands}",
+                    rf"{number(x)} \times \text{{{scaled}}} = {format_array(copy, 'latex')} \text{{ {lands}}}",
                     label,
                 )
             )

@@ -86,6 +86,12 @@ def _add_running_statistics(steps: ArraySteps, given: Given, examples: int, feat
     steps.given("momentum", "momentum", np.array(given.momentum))
     for name, default, what in (("running_mean", 0.0, "mean"), ("running_var", 1.0, "variance")):
         start = read_per_feature(getattr(given, name), name, features, default)
+        if name == "running_var" and (start < 0).any():
+            feature = int(np.flatnonzero(start < 0)[0]) + 1
+            raise InputError(
+                f"running_var of feature {feature} is {start.ravel()[feature - 1]:g}; expected a variance, 0 or more",
+                field=name,
+            )
         steps.given(name, f"running {what} before this batch", start)
     unbiased = f"{examples}/{examples - 1}"
     steps.add(

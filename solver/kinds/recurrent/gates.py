@@ -150,9 +150,11 @@ def read_gated(given: Any, cell: Cell, c0: Any = None) -> Gated:
     per_gate = {name: getattr(given, name) for name in cell.per_gate_names() if getattr(given, name) is not None}
     stacked = {name: getattr(given, name) for name in STACKED if getattr(given, name) is not None}
     if per_gate and stacked:
+        first = next(iter(cell.gates))  # the kind's own first gate: i for the LSTM, r for the GRU
         raise InputError(
             f"both layouts of gate weights given ({next(iter(per_gate))} and {next(iter(stacked))}); expected "
-            "either one matrix per gate (W_i, U_i, b_i, ...) or PyTorch's stacked weight_ih, weight_hh",
+            f"either one matrix per gate (W_{first}, U_{first}, b_{first}, ...) or PyTorch's stacked weight_ih, "
+            "weight_hh",
             field=next(iter(stacked)),
         )
     if stacked:

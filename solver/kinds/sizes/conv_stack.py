@@ -522,21 +522,58 @@ class Layer:
                 f"PyTorch has no separable layer: written as a depthwise {conv}(groups=C) and a 1×1 {conv}, each "
                 f"with its default bias, it counts {count:,} (the depthwise step's {extra} more)"
             )
-        other: Framework = "keras" if self.framework == "pytorch" else "pytorch"
+        theirs = self.other_count(shape)
+        if theirs is None:
+            return None
+        return f"{FRAMEWORK_NAMES[self.other_framework]} counts {theirs.text} = {theirs.value:,}: {self._why_other()}"
+
+    @property
+    def other_framework(self) -> Framework:
+        return "keras" if self.framework == "pytorch" else "pytorch"
+
+    def other_count(self, shape: Shape) -> Count | None:
+        """The other framework's count of this layer's parameters where it differs (layer norm, recurrent layers)."""
+        word = self.spec.word
         if word == "layernorm":
-            mine, theirs = self._layernorm_count(shape, self.framework), self._layernorm_count(shape, other)
-            if mine.value == theirs.value:
-                return None
+            count = self._layernorm_count
+        elif word in GATES:
+            count = self._recurrent_count
+        else:
+            return None
+        theirs = count(shape, self.other_framework)
+        return None if theirs.value == count(shape, self.framework).value else theirs
+
+    def _why_other(self) -> str:
+        if self.spec.word == "layernorm":
             return (
-                f"{FRAMEWORK_NAMES[other]} counts {theirs.text} = {theirs.value:,}: Keras' LayerNormalization "
-                "normalizes the last axis (the channels), PyTorch's LayerNorm the axes it is given"
+                "Keras' LayerNormalization normalizes the last axis (the channels), PyTorch's LayerNorm the axes "
+                "it is given"
             )
-        if word not in GATES:
-            return None
-        count = self._recurrent_count(shape, other)
-        if count.value == self._recurrent_count(shape, self.framework).value:
-            return None
-        return f"{FRAMEWORK_NAMES[other]} counts {count.text} = {count.value:,}: {recurrent_difference(word)}"
+        return recurrent_difference(self.spec.word)
+
+    def count_slips(self, shape: Shape) -> tuple[Variant, ...]:
+        """The named mistakes of this layer's count on ``shape``: batch norm's running statistics counted as
+        parameters, or the other framework's count where it differs (each worked again from the shape shown)."""
+
+        def read(shown: Shape) -> Shape:
+            return from_layout(shown, self.channels_first)
+
+        if self.spec.word == "batchnorm":
+            feedback = (
+                "The running mean and variance are not trained by the gradient: count γ and β only "
+                "(2 per channel); Keras lists the statistics apart, as non-trainable."
+            )
+            return (Variant(RUNNING_STATISTICS, feedback, lambda shown: 4 * read(shown)[-1]),)
+        if self.other_count(shape) is None:
+            return ()
+        mine, other = FRAMEWORK_NAMES[self.framework], FRAMEWORK_NAMES[self.other_framework]
+        feedback = f"This is {other}'s count; the problem counts as {mine} does. {self._why_other()}."
+
+        def theirs(shown: Shape) -> int:
+            count = self.other_count(read(shown))
+            return self.step_params(shown) if count is None else count.value
+
+        return (Variant(OTHER_FRAMEWORK, feedback, theirs),)
 
     def transposed_note(self) -> str | None:
         """In PyTorch, a time-first sequence entering a 1-D window layer (or the reverse) is transposed in the model."""
@@ -650,6 +687,7 @@ def solve(given: Given, title: str | None = None) -> Solution:
                     compute=lambda *shape, layer=layer: layer.step_params(*shape or (None,)),
                     formula=Template(counted),
                     note=layer.difference(shape_in),
+                    variants=layer.count_slips(shape_in),
                 )
             )
             (frozen_steps if frozen else param_steps).append(count)
@@ -726,6 +764,12 @@ def _input_shape(dims: tuple[int, ...], layers: list[Layer], layout: Layout) -> 
         return Shape((*dims, 1)), images_first
     channels_first = first.channels_first_after(False)
     return from_layout(Shape(dims), channels_first), channels_first
+
+
+#: A layer counted as the other framework counts it (PyTorch's two recurrent biases in Keras, or the reverse).
+OTHER_FRAMEWORK = "counted_as_other_framework"
+#: Batch norm's running mean and variance counted with its trainable γ and β.
+RUNNING_STATISTICS = "running_statistics_counted"
 
 
 #: A C×H×W problem's image shape written H×W×C, the order of Keras and of most notes.

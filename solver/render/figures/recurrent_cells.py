@@ -28,6 +28,7 @@ import numpy as np
 from solver.graph.values import format_number
 from solver.render.figures.figure import Figure
 from solver.render.figures.names import namer
+from solver.render.figures.rnn import first_example, is_batch
 from solver.render.figures.svg import FAINT, INK, KEY, MARK, PRINT_WIDTH, Anchor, Drawing
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class Layout:
 
 
 def _unrolled(solution: Solution, key: bool, cell: Cell) -> list[Figure]:
+    batch = is_batch(solution)
+    if batch:
+        solution = first_example(solution)
     steps = _time_steps(solution)
     if not steps or not _complete(solution, cell, steps, key):
         return []  # a solution whose steps are not named per time step of one sequence (h1, c1, ...)
@@ -124,7 +128,7 @@ def _unrolled(solution: Solution, key: bool, cell: Cell) -> list[Figure]:
     value_width = 0.6 * VALUE_SIZE * widest_state  # a sans-serif character is about 0.6 em wide
     layout = _layout(steps, lanes, max(NARROWEST_GAP, value_width + 12), max(RIGHT, value_width + RADIUS + 8))
     rows = _rows(cell, key, max(map(len, lanes.values()), default=0))
-    caption = _caption(cell, key, layout, named)
+    caption = _caption(cell, key, layout, named, batch)
     drawing = Drawing(layout.width, rows["height"], caption)
     if key:
         start, end = layout.left(1) - RADIUS, layout.right(steps) + RADIUS
@@ -184,12 +188,13 @@ def _layout(steps: int, lanes: dict[int, list[str]], gap: float, margin: float) 
     return Layout(starts, column, steps, before_gap, margin)
 
 
-def _caption(cell: Cell, key: bool, layout: Layout, named: Named) -> str:
+def _caption(cell: Cell, key: bool, layout: Layout, named: Named, batch: bool) -> str:
     def at(letter: str, t: str = "t") -> str:
         return f"{named(letter)}_{t}" if t == "t" else f"{named(letter)}_({t})"
 
     gates = ", ".join(named(gate) for gate in cell.gates)
-    caption = f"The {cell.kind} unrolled over {layout.steps} time step{'s' if layout.steps > 1 else ''}"
+    caption = "The first example of the batch: the " if batch else "The "
+    caption += f"{cell.kind} unrolled over {layout.steps} time step{'s' if layout.steps > 1 else ''}"
     if layout.before_gap:
         last_left_out = layout.before_gap - 1
         caption += " (step 2 left out)" if last_left_out == 2 else f" (steps 2 to {last_left_out} left out)"

@@ -49,9 +49,9 @@ class PathTerm:
 
 
 def unrolled(solution: Solution, key: bool) -> list[Figure]:
-    batch = "h1" not in solution and "h1_ex1" in solution
+    batch = is_batch(solution)
     if batch:
-        solution = _first_example(solution)
+        solution = first_example(solution)
     steps = _time_steps(solution)
     if steps == 0:
         return []
@@ -72,7 +72,12 @@ def unrolled(solution: Solution, key: bool) -> list[Figure]:
     return [Figure("unrolled", caption, drawing)]
 
 
-def _first_example(batch: Solution) -> Solution:
+def is_batch(solution: Solution) -> bool:
+    """Whether the solution works a batch of sequences (its steps named per example: h1_ex1, ...)."""
+    return "h1" not in solution and "h1_ex1" in solution
+
+
+def first_example(batch: Solution) -> Solution:
     """A batch's first example under the names of one sequence (h2_ex1 -> h2), with the shared weights."""
     from solver.graph.steps import Solution
 
