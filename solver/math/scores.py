@@ -36,8 +36,7 @@ def reduction_slip(mean: bool, reduce: Callable[..., Any], what: str, over: str 
     """The named mistake of ``what`` (a batch's loss, a gradient) reduced the other way ``over`` its parts.
 
     ``reduce(*values, mean=...)`` reduces the step's values either way: the slip is the other
-    way, summed where the problem averages or averaged where it sums.  ``whole`` and ``parts`` name
-    what is reduced over (a sequence's loss over its time steps).
+    way, summed where the problem averages or averaged where it sums.
     """
     from solver.graph.steps import Variant
 

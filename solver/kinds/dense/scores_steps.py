@@ -189,9 +189,11 @@ UNDERFLOW_NOTE = (
 )
 
 
-def _cross_entropy(p: Array, y: Array, shifted: Array, total: Array) -> Array:
+def _cross_entropy(p: Array, y: Array, shifted: Array | None = None, total: Array | None = None) -> Array:
     """−log p_y of each row; where p_y is 0 in floats, the same number as log Σ_k e^(s_k − shift) − (s_y − shift)."""
     p_y = sc.true_class(p, y)
+    if shifted is None or total is None:
+        return -np.log(p_y)
     stable = np.log(np.reshape(total, np.shape(p_y))) - sc.true_class(shifted, y)
     return np.where(p_y > 0, -np.log(np.where(p_y > 0, p_y, 1.0)), stable)
 
@@ -231,14 +233,15 @@ def solve_softmax(kind: str, given: Any, title: str | None = None) -> Solution:
             index_origin=batch.origin,
         )
     )
+    # A p_y too small for a float (scores far apart) is worked from the shifted scores and their sum.
+    underflow = bool(np.any(sc.true_class(solution["p"].value, batch.targets) == 0))
     cross_entropy = Step(
         "L",
         "cross-entropy loss −log p_y",
-        # The shifted scores and their sum stand by for a p_y too small for a float (scores far apart).
-        deps=("p", "y", "s_shifted", "sum_exp"),
+        deps=("p", "y", "s_shifted", "sum_exp") if underflow else ("p", "y"),
         compute=_cross_entropy,
         formula=Template("−log {p}_{y}", r"-\log {p}_{{y}}"),
-        note=UNDERFLOW_NOTE if np.any(sc.true_class(solution["p"].value, batch.targets) == 0) else None,
+        note=UNDERFLOW_NOTE if underflow else None,
     )
     log10 = Variant(
         "log10_instead_of_ln",
