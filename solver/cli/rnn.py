@@ -19,6 +19,16 @@ Matrix = Annotated[str, typer.Option(help="A matrix: rows by ';', entries by spa
 ReductionOption = Annotated[
     str, typer.Option("--reduction", help="How --every-step's losses make the loss: mean (PyTorch's default) or sum.")
 ]
+# The options every recurrent command shares: the sequence, the readout, the loss and the update.
+TargetOption = Annotated[str, typer.Option("--y", help="Target(s); with --every-step one row per time step.")]
+WordsOption = Annotated[str | None, typer.Option("--words", help="Inputs as words: 'Alice likes brownies'.")]
+VocabularyOption = Annotated[str | None, typer.Option("--vocabulary", help="Words of the one-hot code, in order.")]
+OutputBiasOption = Annotated[str | None, typer.Option("--by", help="Output bias.")]
+InitialStateOption = Annotated[str | None, typer.Option("--h0", help="Initial hidden state (default zero).")]
+OutputOption = Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")]
+EveryStepOption = Annotated[bool, typer.Option("--every-step", help="An output at every step (many-to-many).")]
+LossOption = Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")]
+RateOption = Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")]
 
 #: Given field -> the option that sets it, for error messages.
 OPTIONS = {
@@ -63,20 +73,20 @@ def rnn(
     wy: Annotated[
         str, typer.Option("--wy", help="W_y: hidden × outputs (row) or outputs × hidden; one row: 1 output.")
     ],
-    y: Annotated[str, typer.Option("--y", help="Target(s); with --every-step one row per time step.")],
+    y: TargetOption,
     x: Annotated[str | None, typer.Option("--x", help="Inputs, one row per time step: '1; 0.5; -0.5'.")] = None,
-    words: Annotated[str | None, typer.Option("--words", help="Inputs as words: 'Alice likes brownies'.")] = None,
-    vocabulary: Annotated[str | None, typer.Option("--vocabulary", help="Words of the one-hot code, in order.")] = None,
+    words: WordsOption = None,
+    vocabulary: VocabularyOption = None,
     bh: Annotated[str | None, typer.Option("--bh", help="Hidden bias.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Output bias.")] = None,
-    h0: Annotated[str | None, typer.Option("--h0", help="Initial hidden state (default zero).")] = None,
+    by: OutputBiasOption = None,
+    h0: InitialStateOption = None,
     convention: Annotated[str, typer.Option("--convention", help="row (x_t W_x) or column (W_x x_t).")] = "row",
     act: Annotated[str, typer.Option("--act", help="Hidden activation: tanh, relu, sigmoid, ...")] = "tanh",
-    out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")] = "linear",
-    every_step: Annotated[bool, typer.Option("--every-step", help="An output at every step (many-to-many).")] = False,
-    loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+    out: OutputOption = "linear",
+    every_step: EveryStepOption = False,
+    loss: LossOption = "mse",
     reduction: ReductionOption = "mean",
-    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
+    lr: RateOption = None,
     fmt: FormatOption = OutputFormat.term,
     as_json: JsonOption = False,
     full: FullOption = False,
@@ -90,22 +100,32 @@ def rnn(
         W_x=_read(wx, "--wx", matrix=True),
         W_h=_read(wh, "--wh", matrix=True),
         W_y=_read(wy, "--wy"),
-        y=_read(y, "--y"),
-        x=_read(x, "--x", matrix=True),
-        words=words,
-        vocabulary=vocabulary.replace(",", " ").split() if vocabulary else None,
         convention=convention,  # type: ignore[arg-type]
         activation=act,
-        output=out,
-        outputs="every_step" if every_step else "last",
-        loss=loss,
-        reduction=reduction,
         b_h=_read(bh, "--bh"),
-        b_y=_read(by, "--by"),
-        h0=_read(h0, "--h0"),
-        learning_rate=lr,
+        **_shared_fields(y, x, words, vocabulary, by, h0, out, every_step, loss, reduction, lr),
     )
     _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
+
+
+def _shared_fields(
+    y: str, x: str | None, words: str | None, vocabulary: str | None, by: str | None, h0: str | None,
+    out: str, every_step: bool, loss: str, reduction: str, lr: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The given fields every recurrent command reads alike: the sequence, the readout, the loss, the update."""
+    return {
+        "y": _read(y, "--y"),
+        "x": _read(x, "--x", matrix=True),
+        "words": words,
+        "vocabulary": vocabulary.replace(",", " ").split() if vocabulary else None,
+        "b_y": _read(by, "--by"),
+        "h0": _read(h0, "--h0"),
+        "output": out,
+        "outputs": "every_step" if every_step else "last",
+        "loss": loss,
+        "reduction": reduction,
+        "learning_rate": lr,
+    }
 
 
 def _solve_and_emit(kind: ModuleType, given: Any, fmt: OutputFormat, full: bool) -> None:
@@ -128,24 +148,20 @@ def _gated(name: str) -> Callable[..., None]:
             str, typer.Option("--weight-hh", help="Recurrent weights stacked, gates·hidden × hidden.")
         ],
         wy: Annotated[str, typer.Option("--wy", help="W_y: outputs × hidden; one row: 1 output.")],
-        y: Annotated[str, typer.Option("--y", help="Target(s); with --every-step one row per time step.")],
+        y: TargetOption,
         x: Annotated[str | None, typer.Option("--x", help="Inputs, one row per time step: '1 0; 0 1'.")] = None,
-        words: Annotated[str | None, typer.Option("--words", help="Inputs as words: 'Alice likes brownies'.")] = None,
-        vocabulary: Annotated[
-            str | None, typer.Option("--vocabulary", help="Words of the one-hot code, in order.")
-        ] = None,
+        words: WordsOption = None,
+        vocabulary: VocabularyOption = None,
         bias_ih: Annotated[str | None, typer.Option("--bias-ih", help="Input biases of the gates stacked.")] = None,
         bias_hh: Annotated[str | None, typer.Option("--bias-hh", help="Recurrent biases of the gates stacked.")] = None,
-        by: Annotated[str | None, typer.Option("--by", help="Output bias.")] = None,
-        h0: Annotated[str | None, typer.Option("--h0", help="Initial hidden state (default zero).")] = None,
+        by: OutputBiasOption = None,
+        h0: InitialStateOption = None,
         c0: Annotated[str | None, typer.Option("--c0", help="Initial cell state, LSTM only (default zero).")] = None,
-        out: Annotated[str, typer.Option("--out", help="Output activation: linear, sigmoid, softmax, ...")] = "linear",
-        every_step: Annotated[
-            bool, typer.Option("--every-step", help="An output at every step (many-to-many).")
-        ] = False,
-        loss: Annotated[str, typer.Option("--loss", help="mse, bce, cross_entropy, ...")] = "mse",
+        out: OutputOption = "linear",
+        every_step: EveryStepOption = False,
+        loss: LossOption = "mse",
         reduction: ReductionOption = "mean",
-        lr: Annotated[float | None, typer.Option("--lr", help="Learning rate: adds the updated weights.")] = None,
+        lr: RateOption = None,
         fmt: FormatOption = OutputFormat.term,
         as_json: JsonOption = False,
         full: FullOption = False,
@@ -161,18 +177,8 @@ def _gated(name: str) -> Callable[..., None]:
             bias_ih=_read(bias_ih, "--bias-ih"),
             bias_hh=_read(bias_hh, "--bias-hh"),
             W_y=_read(wy, "--wy", matrix=True),
-            b_y=_read(by, "--by"),
-            y=_read(y, "--y"),
-            x=_read(x, "--x", matrix=True),
-            words=words,
-            vocabulary=vocabulary.replace(",", " ").split() if vocabulary else None,
             convention="column",
-            output=out,
-            outputs="every_step" if every_step else "last",
-            loss=loss,
-            reduction=reduction,
-            h0=_read(h0, "--h0"),
-            learning_rate=lr,
+            **_shared_fields(y, x, words, vocabulary, by, h0, out, every_step, loss, reduction, lr),
             **({"c0": _read(c0, "--c0")} if name == "lstm" else {}),
         )
         _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
