@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +19,20 @@ from solver.cli.output import (
 )
 
 MATRIX_HELP = "rows by ';', entries by spaces or commas ('1 0 1; 0 1 0'), JSON, or a .txt/.csv/.npy file"
+
+
+def _kernels_and_bias(kernels: list[str], bias: list[float] | None) -> dict[str, Any]:
+    """One kernel (and bias) as a file writes it, several as lists."""
+    return {
+        "kernel": kernels[0] if len(kernels) == 1 else None,
+        "kernels": kernels if len(kernels) > 1 else None,
+        "bias": (bias[0] if len(bias) == 1 else bias) if bias else None,
+    }
+
+
+def _solve_and_emit(kind: ModuleType, given: Any, fmt: str, full: bool) -> None:
+    """Solve, naming the option a window error is about, and print the solution."""
+    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), fmt, full)
 
 
 def conv(
@@ -51,9 +66,7 @@ def conv(
 
     given = kind.Given(
         image=image,
-        kernel=kernels[0] if len(kernels) == 1 else None,
-        kernels=kernels if len(kernels) > 1 else None,
-        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        **_kernels_and_bias(kernels, bias),
         stride=stride,
         padding=padding,
         padding_mode=padding_mode,  # type: ignore[arg-type]
@@ -63,7 +76,7 @@ def conv(
         activation="relu" if relu else None,
         pool=kind.parse_pool_spec(pool) if pool else None,
     )
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 def pool(
@@ -98,7 +111,7 @@ def pool(
         ceil=ceil,
         count_include_pad=count_include_pad,
     )
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 def conv_transpose(
@@ -120,15 +133,13 @@ def conv_transpose(
 
     given = kind.Given(
         image=image,
-        kernel=kernels[0] if len(kernels) == 1 else None,
-        kernels=kernels if len(kernels) > 1 else None,
-        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        **_kernels_and_bias(kernels, bias),
         stride=stride,
         padding=padding,
         output_padding=output_padding,
         dilation=dilation,
     )
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 def pad(
@@ -146,7 +157,7 @@ def pad(
     if mode not in ("zero", "reflect", "replicate"):
         raise InputError(f"--mode {mode!r}: expected zero, reflect or replicate")
     given = kind.Given(map=map, padding=padding, mode=mode)  # type: ignore[arg-type]
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 SEQUENCE_HELP = "numbers by spaces or commas ('1 0 2'), channels as rows ('1 0 2; 3 1 0'), JSON, or a file"
@@ -168,14 +179,12 @@ def conv1d(
 
     given = kind.Given(
         sequence=sequence,
-        kernel=kernels[0] if len(kernels) == 1 else None,
-        kernels=kernels if len(kernels) > 1 else None,
-        bias=(bias[0] if len(bias) == 1 else bias) if bias else None,
+        **_kernels_and_bias(kernels, bias),
         stride=stride,
         padding=int(padding) if padding.strip().lstrip("-").isdigit() else padding,
         dilation=dilation,
     )
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 def pool1d(
@@ -196,7 +205,7 @@ def pool1d(
     if mode not in ("max", "avg", "min"):
         raise InputError(f"--mode {mode!r}: expected max, avg or min")
     given = kind.Given(sequence=sequence, window=window, stride=stride, padding=padding, mode=mode, ceil=ceil)  # type: ignore[arg-type]
-    emit(solve_naming_options(kind.solve, given, WINDOW_OPTIONS), chosen_format(fmt, as_json), full)
+    _solve_and_emit(kind, given, chosen_format(fmt, as_json), full)
 
 
 #: Matrices often start with a minus sign ("-1 0; 0 1"): such words are data, not options.
